@@ -1,0 +1,203 @@
+#include "channels/http_server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <stdexcept>
+#include <vector>
+
+namespace jiaoying {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+bool split_host_port(const std::string& host_port, std::string& host, unsigned short& port) {
+  auto colon = host_port.rfind(':');
+  if (colon == std::string::npos || colon + 1 == host_port.size()) return false;
+  std::string digits = host_port.substr(colon + 1);
+  for (char c : digits)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  unsigned long value = std::stoul(digits);
+  if (value > 65535) return false;
+  host = host_port.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  port = static_cast<unsigned short>(value);
+  return true;
+}
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  asio::io_context& io;
+  RequestHandler handler;
+  ServerLimits limits;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tcp_acceptors;
+  std::vector<std::unique_ptr<asio::local::stream_protocol::acceptor>> unix_acceptors;
+  std::vector<std::string> unix_paths;
+  bool stopped = false;
+
+  Impl(asio::io_context& io_, RequestHandler h, ServerLimits l)
+      : io(io_), handler(std::move(h)), limits(l) {}
+
+  template <class Socket>
+  struct Session : std::enable_shared_from_this<Session<Socket>> {
+    Socket socket;
+    std::shared_ptr<Impl> server;
+    std::string peer;
+    beast::flat_buffer buffer;
+    std::unique_ptr<http::request_parser<http::string_body>> parser;
+    http::response<http::string_body> response;
+    asio::steady_timer deadline;
+
+    Session(Socket s, std::shared_ptr<Impl> srv, std::string p)
+        : socket(std::move(s)), server(std::move(srv)), peer(std::move(p)),
+          deadline(socket.get_executor()) {}
+
+    void start_read() {
+      parser = std::make_unique<http::request_parser<http::string_body>>();
+      parser->body_limit(server->limits.body_limit);
+      deadline.expires_after(server->limits.read_timeout);
+      deadline.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+        if (!ec) {
+          beast::error_code ignored;
+          self->socket.close(ignored);
+        }
+      });
+      http::async_read(socket, buffer, *parser,
+                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                         self->on_read(ec);
+                       });
+    }
+
+    void on_read(beast::error_code ec) {
+      deadline.cancel();
+      if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted) return close();
+      if (ec == http::error::body_limit) {
+        return reply(ServerResponse{413, "application/json; charset=utf-8",
+                                    R"({"error":"request body is over the limit"})"},
+                     false);
+      }
+      if (ec) {
+        if (ec == http::error::partial_message || ec == asio::error::eof ||
+            ec == asio::error::connection_reset)
+          return close();
+        return reply(ServerResponse{400, "application/json; charset=utf-8",
+                                    R"({"error":"malformed HTTP request"})"},
+                     false);
+      }
+      auto& req = parser->get();
+      ServerRequest in;
+      in.method = std::string(req.method_string());
+      in.target = std::string(req.target());
+      auto q = in.target.find('?');
+      in.path = in.target.substr(0, q);
+      if (q != std::string::npos) in.query = in.target.substr(q + 1);
+      for (const auto& field : req) {
+        std::string name(field.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        in.headers[name] = std::string(field.value());
+      }
+      in.body = std::move(req.body());
+      in.peer = peer;
+      ServerResponse out;
+      try {
+        out = server->handler(in);
+      } catch (const std::exception& e) {
+        out = ServerResponse{500, "application/json; charset=utf-8",
+                             std::string(R"({"error":"internal error"})")};
+      }
+      reply(out, req.keep_alive());
+    }
+
+    void reply(const ServerResponse& out, bool keep_alive) {
+      response = {};
+      response.version(11);
+      response.result(static_cast<http::status>(out.status));
+      response.set(http::field::server, "jiaoying");
+      response.set(http::field::content_type, out.content_type);
+      response.keep_alive(keep_alive);
+      response.body() = out.body;
+      response.prepare_payload();
+      http::async_write(socket, response,
+                        [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                          if (ec || !keep_alive || self->server->stopped) return self->close();
+                          self->start_read();
+                        });
+    }
+
+    void close() {
+      beast::error_code ignored;
+      socket.shutdown(Socket::shutdown_both, ignored);
+      socket.close(ignored);
+    }
+  };
+
+  template <class Acceptor>
+  void accept(Acceptor* acceptor) {
+    acceptor->async_accept([self = shared_from_this(), acceptor](beast::error_code ec,
+                                                                 typename Acceptor::protocol_type::socket s) {
+      if (self->stopped || ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        std::string peer = "unix";
+        if constexpr (std::is_same_v<typename Acceptor::protocol_type, asio::ip::tcp>) {
+          beast::error_code e2;
+          auto ep = s.remote_endpoint(e2);
+          if (!e2) peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+        }
+        std::make_shared<Session<typename Acceptor::protocol_type::socket>>(std::move(s), self,
+                                                                            std::move(peer))
+            ->start_read();
+      }
+      self->accept(acceptor);
+    });
+  }
+};
+
+HttpServer::HttpServer(asio::io_context& io, RequestHandler handler, ServerLimits limits)
+    : impl_(std::make_shared<Impl>(io, std::move(handler), limits)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+unsigned short HttpServer::listen_tcp(const std::string& host_port) {
+  std::string host;
+  unsigned short port = 0;
+  if (!split_host_port(host_port, host, port))
+    throw std::runtime_error("listen address '" + host_port + "' is not host:port");
+  asio::ip::tcp::endpoint ep(asio::ip::make_address(host), port);
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(impl_->io);
+  acceptor->open(ep.protocol());
+  acceptor->set_option(asio::socket_base::reuse_address(true));
+  acceptor->bind(ep);
+  acceptor->listen();
+  unsigned short bound = acceptor->local_endpoint().port();
+  impl_->tcp_acceptors.push_back(std::move(acceptor));
+  impl_->accept(impl_->tcp_acceptors.back().get());
+  return bound;
+}
+
+void HttpServer::listen_unix(const std::string& path) {
+  ::unlink(path.c_str());
+  auto acceptor = std::make_unique<asio::local::stream_protocol::acceptor>(
+      impl_->io, asio::local::stream_protocol::endpoint(path));
+  ::chmod(path.c_str(), 0660);
+  impl_->unix_paths.push_back(path);
+  impl_->unix_acceptors.push_back(std::move(acceptor));
+  impl_->accept(impl_->unix_acceptors.back().get());
+}
+
+void HttpServer::stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  beast::error_code ignored;
+  for (auto& a : impl_->tcp_acceptors) a->close(ignored);
+  for (auto& a : impl_->unix_acceptors) a->close(ignored);
+  for (auto& p : impl_->unix_paths) ::unlink(p.c_str());
+}
+
+}  // namespace jiaoying

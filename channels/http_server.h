@@ -1,0 +1,68 @@
+// A small HTTP/1.1 server on Boost.Beast for jiaoyingd (ingest, callbacks, admin API) and
+// jiaoying-sim. Beast stays inside http_server.cc so including this header costs nothing.
+// All handlers run on the io_context's thread(s) the server was built on; jiaoyingd runs one
+// thread, so handlers never race each other. Every read has a deadline and a body limit.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace jiaoying {
+
+struct ServerRequest {
+  std::string method;  // "GET", "POST", …
+  std::string target;  // path and query, as sent
+  std::string path;    // target without the query
+  std::string query;   // after '?', not decoded
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string peer;    // "127.0.0.1:53211" or "unix"
+
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string{} : it->second;
+  }
+};
+
+struct ServerResponse {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+};
+
+using RequestHandler = std::function<ServerResponse(const ServerRequest&)>;
+
+struct ServerLimits {
+  size_t body_limit = 1 << 20;                  // larger bodies get 413
+  std::chrono::milliseconds read_timeout{15'000};  // a slow client is dropped
+};
+
+// Listens until stop(). Construct, then listen_tcp/listen_unix; handlers start at once.
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, RequestHandler handler, ServerLimits limits = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // "127.0.0.1:8080" (port 0 picks a free one). Returns the bound port; throws on failure.
+  unsigned short listen_tcp(const std::string& host_port);
+  // Removes a stale socket file first; mode 0660.
+  void listen_unix(const std::string& path);
+  // Closes the listeners; sessions in flight finish their current exchange.
+  void stop();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// Splits "host:port"; false when the port is missing or not a number.
+bool split_host_port(const std::string& host_port, std::string& host, unsigned short& port);
+
+}  // namespace jiaoying

@@ -1,0 +1,32 @@
+// Message text from Mustache templates (templates/*.mustache), so duty offices can change the
+// wording without a rebuild. Loaded once at start; render() is const and thread-safe.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "rules/load_error.h"
+
+namespace jiaoying {
+
+using TemplateValues = std::map<std::string, std::string>;
+
+class TemplateRenderer {
+ public:
+  // Loads every *.mustache file of `dir`; the name is the file name without the extension
+  // ("zzd.title"). Fails with file-level errors on a template that does not parse.
+  static std::optional<TemplateRenderer> load(const std::string& dir, LoadErrors& errors);
+  static std::optional<TemplateRenderer> from_strings(std::map<std::string, std::string> templates,
+                                                      LoadErrors& errors);
+
+  bool has(const std::string& name) const { return templates_.count(name) != 0; }
+  // Renders `name` with `values` (an empty value is false in a section); trailing blank lines
+  // are dropped; a missing template renders as empty text.
+  std::string render(const std::string& name, const TemplateValues& values) const;
+
+ private:
+  std::map<std::string, std::string> templates_;
+};
+
+}  // namespace jiaoying

@@ -1,0 +1,93 @@
+#include "cli/views.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "cli/table.h"
+#include "rules/time.h"
+#include "rules/warning.h"
+
+namespace jiaoying {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string str(const json::value& v, std::string_view key) {
+  const json::value* p = v.as_object().if_contains(key);
+  if (!p || p->is_null()) return "";
+  if (p->is_string()) return std::string(p->as_string());
+  return json::serialize(*p);
+}
+
+int64_t num(const json::value& v, std::string_view key) {
+  const json::value* p = v.as_object().if_contains(key);
+  return p && p->is_int64() ? p->as_int64() : 0;
+}
+
+std::string clock_of(const std::string& iso) {
+  auto t = parse_iso8601(iso);
+  return t ? format_china_clock(*t) : iso;
+}
+
+std::string level_label(const std::string& hazard, const std::string& level) {
+  const HazardInfo* h = find_hazard(hazard);
+  auto lv = parse_level(level);
+  return fmt::format("{}{}预警", h ? h->zh : hazard, lv ? level_zh(*lv) : level);
+}
+
+}  // namespace
+
+std::string render_counts(const json::value& c) {
+  return fmt::format("answered {}/{} · calling {} · exhausted {}", num(c, "answered"), num(c, "total"),
+                     num(c, "calling"), num(c, "exhausted"));
+}
+
+std::string render_warning_list(const json::value& list, bool colour) {
+  const auto& warnings = list.as_object().at("warnings").as_array();
+  if (warnings.empty()) return "no warnings yet\n";
+  Table t({"ID", "RECEIVED", "WARNING", "AREA OF", "STATE", "ANSWERED", "CALLING", "EXHAUSTED", "HEADLINE"});
+  for (const auto& w : warnings) {
+    int64_t exhausted = num(w, "exhausted");
+    t.add({std::to_string(num(w, "id")), str(w, "received_at").substr(0, 19),
+           level_label(str(w, "hazard"), str(w, "level")), str(w, "sender"), str(w, "state"),
+           fmt::format("{}/{}", num(w, "answered"), num(w, "total")), std::to_string(num(w, "calling")),
+           std::to_string(exhausted), str(w, "headline")},
+          exhausted > 0 ? "31" : "");
+  }
+  return t.render(colour);
+}
+
+std::string render_warning_detail(const json::value& detail, bool colour) {
+  const json::value& w = detail.at("warning");
+  std::string plans;
+  for (const auto& p : w.at("plans").as_array()) plans += (plans.empty() ? "" : ", ") + std::string(p.as_string());
+  std::string out = fmt::format("warning {} · {} · {} · {}\n", num(w, "id"), level_label(str(w, "hazard"), str(w, "level")),
+                                str(w, "state"), str(w, "headline"));
+  out += fmt::format("from {} ({}), sent {}, received {}\n", str(w, "sender"), str(w, "identifier"),
+                     str(w, "sent"), str(w, "received_at"));
+  out += fmt::format("plans: {}\n", plans.empty() ? "none matched — nobody was called" : plans);
+  out += render_counts(detail.at("counts")) + "\n\n";
+  Table t({"TIER", "AREA", "ROLE", "SEAT", "PERSON", "MOBILE", "STATE", "NOTICES", "VIA", "ANSWERED IN"});
+  for (const auto& c : detail.at("callouts").as_array()) {
+    std::string state = str(c, "state");
+    std::string answered_in;
+    if (const json::value* ms = c.as_object().if_contains("answer_ms"); ms && ms->is_int64())
+      answered_in = format_duration(Millis(ms->as_int64() / 1000 * 1000));
+    else if (const json::value* wms = c.as_object().if_contains("waiting_ms"); wms && wms->is_int64())
+      answered_in = "waiting " + format_duration(Millis(wms->as_int64() / 1000 * 1000));
+    if (c.at("late").as_bool()) answered_in += " (late)";
+    std::string colour = state == "exhausted" ? "31" : state == "answered" ? "32" : "33";
+    t.add({str(c, "tier"), str(c, "area_name"), str(c, "role"), str(c, "seat"), str(c, "person"),
+           str(c, "mobile"), state, std::to_string(num(c, "notified")), str(c, "answered_via"), answered_in},
+          colour);
+  }
+  return out + t.render(colour);
+}
+
+std::string render_event(const json::value& e) {
+  return fmt::format("{}  {:<16} {}", clock_of(str(e, "at")), str(e, "kind"), str(e, "detail"));
+}
+
+}  // namespace jiaoying

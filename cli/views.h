@@ -1,0 +1,18 @@
+// What the duty officer reads: the admin API's JSON turned into text (list of warnings, one
+// warning's callout table, one audit event per line). Pure functions; used by the commands
+// and by the demo.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <string>
+
+namespace jiaoying {
+
+std::string render_warning_list(const boost::json::value& list, bool colour);
+std::string render_warning_detail(const boost::json::value& detail, bool colour);
+// "02:03:15  answered       赵某一 answered via zzd"
+std::string render_event(const boost::json::value& event);
+// "answered 12/19 · calling 5 · exhausted 2"
+std::string render_counts(const boost::json::value& counts);
+
+}  // namespace jiaoying

@@ -1,0 +1,141 @@
+#include "daemon/admin_views.h"
+
+#include <boost/json.hpp>
+
+namespace jiaoying {
+
+namespace json = boost::json;
+
+std::string mask_mobile(const std::string& mobile) {
+  if (mobile.size() < 7) return mobile.empty() ? "" : "****";
+  return mobile.substr(0, 3) + "****" + mobile.substr(mobile.size() - 4);
+}
+
+namespace {
+
+json::value opt_time(const Stmt& s, int col) {
+  if (s.is_null(col)) return nullptr;
+  return json::value(format_china_time(from_epoch_ms(s.int64(col))));
+}
+
+}  // namespace
+
+std::string warnings_view(Db& db) {
+  Stmt s = db.prepare(
+      "SELECT w.id, w.identifier, w.sender, w.hazard, w.level, w.headline, w.state, w.received_at, "
+      "COUNT(c.id), COUNT(c.id) FILTER (WHERE c.state = 'answered'), "
+      "COUNT(c.id) FILTER (WHERE c.state = 'exhausted'), "
+      "COUNT(c.id) FILTER (WHERE c.state IN ('pending','calling')) "
+      "FROM warnings w LEFT JOIN callouts c ON c.warning_id = w.id GROUP BY w.id ORDER BY w.id DESC "
+      "LIMIT 200");
+  json::array list;
+  while (s.step()) {
+    list.push_back(json::object{{"id", s.int64(0)},
+                                {"identifier", s.text(1)},
+                                {"sender", s.text(2)},
+                                {"hazard", s.text(3)},
+                                {"level", s.text(4)},
+                                {"headline", s.text(5)},
+                                {"state", s.text(6)},
+                                {"received_at", format_china_time(from_epoch_ms(s.int64(7)))},
+                                {"total", s.int64(8)},
+                                {"answered", s.int64(9)},
+                                {"exhausted", s.int64(10)},
+                                {"calling", s.int64(11)}});
+  }
+  return json::serialize(json::object{{"warnings", std::move(list)}});
+}
+
+std::optional<int64_t> find_warning_id(Db& db, const std::string& key) {
+  Stmt s = db.prepare("SELECT id FROM warnings WHERE CAST(id AS TEXT) = ?1 OR identifier = ?1 "
+                      "ORDER BY id DESC LIMIT 1");
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return s.int64(0);
+}
+
+std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
+  Stmt w = db.prepare(
+      "SELECT id, identifier, sender, sent, source, hazard, level, areas, headline, description, state, "
+      "received_at FROM warnings WHERE id = ?");
+  w.bind(1, warning_id);
+  if (!w.step()) return {};
+  json::object warning{{"id", w.int64(0)},
+                       {"identifier", w.text(1)},
+                       {"sender", w.text(2)},
+                       {"sent", format_china_time(from_epoch_ms(w.int64(3)))},
+                       {"source", w.text(4)},
+                       {"hazard", w.text(5)},
+                       {"level", w.text(6)},
+                       {"areas", json::parse(w.text(7))},
+                       {"headline", w.text(8)},
+                       {"description", w.text(9)},
+                       {"state", w.text(10)},
+                       {"received_at", format_china_time(from_epoch_ms(w.int64(11)))}};
+  json::array plans;
+  Stmt p = db.prepare("SELECT plan_name FROM plan_snapshots WHERE warning_id = ? ORDER BY id");
+  p.bind(1, warning_id);
+  while (p.step()) plans.emplace_back(p.text(0));
+  warning["plans"] = std::move(plans);
+
+  Stmt c = db.prepare(
+      "SELECT id, area_code, area_name, tier, role, seat, person_name, mobile, state, notified, "
+      "first_sent_at, answered_at, answered_via, answered_late, started_at, next_due_at, zzd_account "
+      "FROM callouts WHERE warning_id = ? "
+      "ORDER BY CASE tier WHEN 'city' THEN 0 WHEN 'county' THEN 1 WHEN 'township' THEN 2 ELSE 3 END, "
+      "area_code, role, id");
+  c.bind(1, warning_id);
+  json::array callouts;
+  json::object counts{{"total", 0}, {"answered", 0}, {"calling", 0}, {"exhausted", 0}, {"cancelled", 0}};
+  while (c.step()) {
+    std::string state = c.text(8);
+    counts["total"] = counts["total"].as_int64() + 1;
+    std::string bucket = state == "pending" ? "calling" : state;
+    if (counts.contains(bucket)) counts[bucket] = counts[bucket].as_int64() + 1;
+    json::value answer_ms = nullptr;
+    if (!c.is_null(11) && !c.is_null(10)) answer_ms = c.int64(11) - c.int64(10);
+    json::value waiting_ms = nullptr;
+    if (state == "pending" || state == "calling") waiting_ms = to_epoch_ms(now) - c.int64(14);
+    callouts.push_back(json::object{{"id", c.int64(0)},
+                                    {"area_code", c.text(1)},
+                                    {"area_name", c.text(2)},
+                                    {"tier", c.text(3)},
+                                    {"role", c.text(4)},
+                                    {"seat", c.text(5)},
+                                    {"person", c.text(6)},
+                                    {"mobile", mask_mobile(c.text(7))},
+                                    {"zzd_account", c.text(16)},
+                                    {"state", state},
+                                    {"notified", c.int64(9)},
+                                    {"first_sent_at", opt_time(c, 10)},
+                                    {"answered_at", opt_time(c, 11)},
+                                    {"answered_via", c.is_null(12) ? json::value(nullptr) : json::value(c.text(12))},
+                                    {"answer_ms", answer_ms},
+                                    {"waiting_ms", waiting_ms},
+                                    {"late", c.int64(13) != 0}});
+  }
+  return json::serialize(json::object{{"warning", std::move(warning)},
+                                      {"counts", std::move(counts)},
+                                      {"callouts", std::move(callouts)}});
+}
+
+std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit) {
+  Stmt s = db.prepare(
+      "SELECT id, at, callout_id, message_id, kind, actor, detail FROM events "
+      "WHERE warning_id = ? AND id > ? ORDER BY id LIMIT ?");
+  s.bind(1, warning_id).bind(2, after).bind(3, limit);
+  json::array list;
+  while (s.step()) {
+    list.push_back(json::object{{"id", s.int64(0)},
+                                {"at", format_china_time(from_epoch_ms(s.int64(1)))},
+                                {"at_ms", s.int64(1)},
+                                {"callout_id", s.is_null(2) ? json::value(nullptr) : json::value(s.int64(2))},
+                                {"message_id", s.is_null(3) ? json::value(nullptr) : json::value(s.int64(3))},
+                                {"kind", s.text(4)},
+                                {"actor", s.text(5)},
+                                {"detail", s.text(6)}});
+  }
+  return json::serialize(json::object{{"events", std::move(list)}});
+}
+
+}  // namespace jiaoying

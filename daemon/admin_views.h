@@ -1,0 +1,31 @@
+// Read-only views for the admin API and the CLI: warnings with their progress, one warning's
+// callouts, and its audit trail, as JSON. Runs on the io thread against the engine's Db.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "daemon/clock.h"
+#include "daemon/sqlite.h"
+
+namespace jiaoying {
+
+// {"warnings":[{id, identifier, sender, hazard, level, headline, state, received_at,
+//   total, answered, exhausted, calling}]}, newest first.
+std::string warnings_view(Db& db);
+
+// The warning's id from "42" or from its identifier; nullopt if unknown.
+std::optional<int64_t> find_warning_id(Db& db, const std::string& id_or_identifier);
+
+// {"warning":{…}, "callouts":[{id, area_code, area_name, tier, role, seat, person, masked_mobile,
+//   state, notified, first_sent_at, answered_at, answered_via, answer_ms, late}], "counts":{…}}
+std::string warning_view(Db& db, int64_t warning_id, TimePoint now);
+
+// {"events":[{id, at, callout_id, message_id, kind, actor, detail}]} with id > after.
+std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit);
+
+// 199****0001: phone numbers never appear whole in logs or views.
+std::string mask_mobile(const std::string& mobile);
+
+}  // namespace jiaoying

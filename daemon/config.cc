@@ -1,0 +1,107 @@
+#include "daemon/config.h"
+
+#include <filesystem>
+
+#include "channels/http_server.h"
+#include "rules/yaml_reader.h"
+
+namespace jiaoying {
+
+namespace {
+
+std::string resolve(const std::filesystem::path& base, const std::string& path) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (base / path).lexically_normal().string();
+}
+
+}  // namespace
+
+std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
+  size_t before = errors.size();
+  YamlReader yr(path, errors);
+  auto root = yr.load();
+  if (!root) return std::nullopt;
+  Config c;
+  c.file = path;
+  const auto base = std::filesystem::absolute(path).parent_path();
+  yr.only_keys(*root,
+               {"listen", "public_url", "admin_socket", "database", "plans", "directory", "templates",
+                "callback_secret", "body_limit", "engine", "channels"},
+               "the config");
+  auto set = [&](const char* key, std::string& field, bool is_path) {
+    if (auto v = yr.scalar(*root, key, false)) field = is_path ? resolve(base, *v) : *v;
+  };
+  set("listen", c.listen, false);
+  set("public_url", c.public_url, false);
+  set("admin_socket", c.admin_socket, true);
+  set("database", c.database, true);
+  set("plans", c.plans, true);
+  set("directory", c.directory, true);
+  set("templates", c.templates, true);
+  set("callback_secret", c.callback_secret, false);
+  std::string host;
+  unsigned short port;
+  if (!split_host_port(c.listen, host, port))
+    yr.error((*root)["listen"].IsDefined() ? (*root)["listen"] : *root,
+             "listen '" + c.listen + "' must be host:port");
+  if (c.public_url.empty()) c.public_url = "http://" + c.listen;
+  while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  if (c.callback_secret.size() < 16)
+    yr.error((*root)["callback_secret"].IsDefined() ? (*root)["callback_secret"] : *root,
+             "callback_secret must be set, at least 16 characters (it signs the ack links)");
+  if (auto v = yr.scalar(*root, "body_limit", false)) {
+    try {
+      c.body_limit = std::stoul(*v);
+    } catch (...) {
+      yr.error((*root)["body_limit"], "body_limit must be a number of bytes");
+    }
+  }
+
+  if (YAML::Node engine = (*root)["engine"]; engine.IsDefined()) {
+    if (yr.only_keys(engine, {"tick", "collapse_after", "retry_backoff", "max_attempts", "senders"},
+                     "engine")) {
+      if (auto d = yr.duration(engine, "tick", false)) c.tick = *d;
+      if (auto d = yr.duration(engine, "collapse_after", false)) c.collapse_after = *d;
+      if (auto d = yr.duration(engine, "retry_backoff", false)) c.retry_backoff = *d;
+      for (auto [key, field] : {std::pair{"max_attempts", &c.max_attempts}, std::pair{"senders", &c.senders}}) {
+        if (auto v = yr.scalar(engine, key, false)) {
+          try {
+            *field = std::stoi(*v);
+            if (*field < 1 || *field > 1000) throw std::out_of_range(key);
+          } catch (...) {
+            yr.error(engine[key], std::string(key) + " must be a number from 1 to 1000");
+          }
+        }
+      }
+      if (c.tick.count() < 10) yr.error(engine["tick"], "tick must be at least 10ms");
+    }
+  }
+
+  if (YAML::Node channels = (*root)["channels"]; channels.IsDefined()) {
+    if (yr.only_keys(channels, {"zzd"}, "channels")) {
+      if (YAML::Node z = channels["zzd"]; z.IsDefined()) {
+        if (yr.only_keys(z, {"base_url", "api_key", "secret_key", "tenant_id", "timeout"}, "channels.zzd")) {
+          ZzdSettings s;
+          auto url = yr.scalar(z, "base_url");
+          auto key = yr.scalar(z, "api_key");
+          auto secret = yr.scalar(z, "secret_key");
+          auto tenant = yr.scalar(z, "tenant_id");
+          if (auto t = yr.duration(z, "timeout", false)) s.timeout = *t;
+          if (url && key && secret && tenant) {
+            s.base_url = *url;
+            while (!s.base_url.empty() && s.base_url.back() == '/') s.base_url.pop_back();
+            if (!s.base_url.starts_with("http://") && !s.base_url.starts_with("https://"))
+              yr.error(z["base_url"], "base_url must start with http:// or https://");
+            s.credentials = {*key, *secret};
+            s.tenant_id = *tenant;
+            c.zzd = s;
+          }
+        }
+      }
+    }
+  }
+  if (errors.size() != before) return std::nullopt;
+  return c;
+}
+
+}  // namespace jiaoying

@@ -1,0 +1,41 @@
+// jiaoyingd's configuration: parsed once from YAML into plain structs (STYLE.md habit 5).
+// Relative paths are resolved against the config file's folder. Nothing below main() sees YAML.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "channels/zzd/zzd_channel.h"
+#include "rules/load_error.h"
+#include "rules/time.h"
+
+namespace jiaoying {
+
+struct Config {
+  std::string file;  // where it was read from
+
+  std::string listen = "127.0.0.1:8640";  // ingest and provider callbacks (TCP)
+  std::string public_url;                 // how phones reach the ack links; default http://<listen>
+  std::string admin_socket = "/run/jiaoying/jiaoying.sock";  // the CLI's admin API
+  std::string database = "/var/lib/jiaoying/jiaoying.db";
+  std::string plans = "/etc/jiaoying/plans";        // folder of plan YAML files
+  std::string directory = "/etc/jiaoying/directory.yaml";
+  std::string templates = "/usr/share/jiaoying/templates";
+  std::string callback_secret;  // HMAC key of the ack links; required, ≥ 16 characters
+  size_t body_limit = 1 << 20;  // larger request bodies get 413
+
+  // The engine.
+  Millis tick{200};                     // how often due steps are looked for (real time)
+  Millis collapse_after{2 * 60 * 1000};  // overdue steps beyond this are collapsed
+  Millis retry_backoff{10'000};
+  int max_attempts = 5;
+  int senders = 8;  // concurrent provider requests
+
+  // Channels; an absent section means the channel is not configured.
+  std::optional<ZzdSettings> zzd;
+};
+
+// Reads and validates; on error returns nullopt with `file:line: message` entries.
+std::optional<Config> load_config(const std::string& path, LoadErrors& errors);
+
+}  // namespace jiaoying

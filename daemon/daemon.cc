@@ -1,0 +1,120 @@
+#include "daemon/daemon.h"
+
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "channels/http_client.h"
+#include "channels/http_server.h"
+#include "channels/zzd/zzd_channel.h"
+#include "daemon/config.h"
+#include "daemon/dispatcher.h"
+#include "daemon/engine.h"
+#include "daemon/http_api.h"
+#include "daemon/schema.h"
+
+namespace jiaoying {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool report(const LoadErrors& errors) {
+  for (const auto& e : errors) std::cerr << e.text() << '\n';
+  return errors.empty();
+}
+
+// Re-arms itself every `period`: runs due steps, then lets the dispatcher claim messages.
+void schedule_tick(asio::steady_timer& timer, Millis period, Engine& engine, Dispatcher& dispatcher) {
+  timer.expires_after(period);
+  timer.async_wait([&timer, period, &engine, &dispatcher](boost::system::error_code ec) {
+    if (ec) return;
+    try {
+      engine.tick();
+    } catch (const std::exception& e) {
+      spdlog::error("tick failed (will retry): {}", e.what());
+    }
+    dispatcher.pump();
+    schedule_tick(timer, period, engine, dispatcher);
+  });
+}
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  LoadErrors errors;
+  auto config = load_config(options.config_path, errors);
+  if (!report(errors)) return 2;
+
+  std::set<std::string> channel_names;
+  if (config->zzd) channel_names.insert("zzd");
+  auto directory = Directory::load_file(config->directory, errors);
+  auto plans = load_plans(config->plans, channel_names, errors);
+  auto templates = TemplateRenderer::load(config->templates, errors);
+  if (!report(errors)) return 2;
+  spdlog::info("directory {}: {} areas, {} people, {} posts; {} plan(s) from {}", config->directory,
+               directory->area_count(), directory->person_count(), directory->post_count(), plans->size(),
+               config->plans);
+
+  try {
+    std::filesystem::create_directories(std::filesystem::absolute(config->database).parent_path());
+    std::filesystem::create_directories(std::filesystem::absolute(config->admin_socket).parent_path());
+    Db db(config->database);
+    int version = migrate(db);
+    SystemClock clock(options.time_scale);
+    EngineSettings settings{config->public_url, config->callback_secret, config->collapse_after,
+                            config->retry_backoff, config->max_attempts};
+    Engine engine(db, clock, settings, std::make_shared<const Directory>(std::move(*directory)),
+                  std::move(*plans), std::make_shared<const TemplateRenderer>(std::move(*templates)),
+                  channel_names);
+    if (int n = engine.recover()) spdlog::warn("{} message(s) were in flight at the last stop; resending", n);
+
+    CurlHttpClient http;
+    std::unique_ptr<ZzdChannel> zzd;
+    std::map<std::string, Channel*> channels;
+    if (config->zzd) {
+      zzd = std::make_unique<ZzdChannel>(*config->zzd, http, [] { return std::chrono::system_clock::now(); });
+      channels["zzd"] = zzd.get();
+    }
+
+    asio::io_context io;
+    Dispatcher dispatcher(io, engine, channels, config->senders);
+    HttpApi api(engine, db, clock, [&dispatcher] { dispatcher.pump(); });
+    ServerLimits limits;
+    limits.body_limit = config->body_limit;
+    HttpServer public_server(io, [&api](const ServerRequest& r) { return api.handle_public(r); }, limits);
+    HttpServer admin_server(io, [&api](const ServerRequest& r) { return api.handle_admin(r); }, limits);
+    unsigned short port = public_server.listen_tcp(config->listen);
+    admin_server.listen_unix(config->admin_socket);
+
+    asio::steady_timer ticker(io);
+    schedule_tick(ticker, config->tick, engine, dispatcher);
+    asio::signal_set signals(io, SIGTERM, SIGINT);
+    signals.async_wait([&](boost::system::error_code ec, int signo) {
+      if (ec) return;
+      spdlog::info("signal {}: stopping; letting messages in flight finish", signo);
+      sd_notify(0, "STOPPING=1");
+      public_server.stop();
+      admin_server.stop();
+      ticker.cancel();
+      dispatcher.drain([&io] { io.stop(); });
+    });
+
+    spdlog::info("jiaoyingd ready: schema v{}, listening on port {}, admin socket {}, time scale {}", version,
+                 port, config->admin_socket, options.time_scale);
+    sd_notify(0, "READY=1");
+    io.run();
+    spdlog::info("jiaoyingd stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::critical("jiaoyingd cannot run: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace jiaoying

@@ -1,0 +1,520 @@
+#include "daemon/engine.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "channels/zzd/signature.h"
+#include "rules/ladder.h"
+
+namespace jiaoying {
+
+namespace json = boost::json;
+
+// Prepared once, reused on every tick (the hot path of a large fan-out).
+struct Engine::Statements {
+  Stmt insert_event;
+  Stmt find_warning;
+  Stmt due_callouts;
+  Stmt callout_for_step;
+  Stmt insert_message;
+  Stmt supersede_queued;
+  Stmt advance_callout;
+  Stmt exhaust_callout;
+  Stmt claimable;
+  Stmt mark_sending;
+
+  explicit Statements(Db& db)
+      : insert_event(db.prepare(
+            "INSERT INTO events(at, warning_id, callout_id, message_id, kind, actor, detail) "
+            "VALUES (?,?,?,?,?,?,?)")),
+        find_warning(db.prepare("SELECT id FROM warnings WHERE sender = ? AND identifier = ?")),
+        due_callouts(db.prepare(
+            "SELECT id, warning_id, snapshot_id, started_at, next_step, next_due_at FROM callouts "
+            "WHERE state IN ('pending','calling') AND next_due_at <= ? ORDER BY next_due_at LIMIT ?")),
+        callout_for_step(db.prepare(
+            "SELECT warning_id, person_name, zzd_account, mobile, area_name, role, seat FROM callouts "
+            "WHERE id = ?")),
+        insert_message(db.prepare(
+            "INSERT INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
+            "title, body, queued_at, updated_at, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")),
+        supersede_queued(db.prepare(
+            "UPDATE messages SET state = 'cancelled', error = ?, updated_at = ? "
+            "WHERE callout_id = ? AND channel = ? AND state = 'queued'")),
+        advance_callout(db.prepare(
+            "UPDATE callouts SET state = 'calling', next_step = ?, next_due_at = ?, notified = notified + 1 "
+            "WHERE id = ?")),
+        exhaust_callout(db.prepare(
+            "UPDATE callouts SET state = 'exhausted', next_due_at = NULL WHERE id = ?")),
+        claimable(db.prepare(
+            "SELECT m.id, m.channel, m.idem_key, m.title, m.body, c.id, c.person_name, c.zzd_account, "
+            "c.mobile FROM messages m JOIN callouts c ON c.id = m.callout_id "
+            "WHERE m.state = 'queued' AND m.not_before <= ? ORDER BY m.priority DESC, m.id LIMIT ?")),
+        mark_sending(db.prepare(
+            "UPDATE messages SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")) {}
+};
+
+struct Engine::WarningRow {
+  Warning warning;
+  std::string areas_zh;
+};
+
+Engine::Engine(Db& db, const Clock& clock, EngineSettings settings,
+               std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
+               std::shared_ptr<const TemplateRenderer> templates, std::set<std::string> channels)
+    : db_(db),
+      clock_(clock),
+      settings_(std::move(settings)),
+      directory_(std::move(directory)),
+      plans_(std::move(plans)),
+      templates_(std::move(templates)),
+      channels_(std::move(channels)),
+      st_(std::make_unique<Statements>(db)) {}
+
+Engine::~Engine() = default;
+
+void Engine::event(std::optional<int64_t> warning, std::optional<int64_t> callout,
+                   std::optional<int64_t> message, std::string_view kind, std::string_view actor,
+                   std::string_view detail) {
+  Stmt& s = st_->insert_event;
+  s.reset();
+  s.bind(1, to_epoch_ms(clock_.now())).bind(2, warning).bind(3, callout).bind(4, message);
+  s.bind(5, kind).bind(6, actor).bind(7, detail).run();
+}
+
+void Engine::record_refusal(std::string_view kind, std::string_view actor, std::string_view detail) {
+  event(std::nullopt, std::nullopt, std::nullopt, kind, actor, detail);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingest
+
+IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string_view actor) {
+  IngestOutcome out;
+  Stmt& find = st_->find_warning;
+  find.reset();
+  find.bind(1, w.sender).bind(2, w.identifier);
+  if (find.step()) {
+    out.kind = IngestOutcome::Kind::duplicate;
+    out.warning_id = find.int64(0);
+    return out;
+  }
+  for (size_t i = 0; i < w.areas.size(); ++i) {
+    if (!directory_->area(w.areas[i])) {
+      out.error = {"areas[" + std::to_string(i) + "]", w.areas[i] + " is not an area of the directory"};
+      return out;
+    }
+  }
+
+  std::vector<const Plan*> matched;
+  for (const Plan& p : plans_)
+    if (plan_matches(p, w)) matched.push_back(&p);
+  Resolution resolution = resolve_recipients(w, matched, *directory_);
+
+  const int64_t now = to_epoch_ms(clock_.now());
+  Transaction tx(db_);
+  json::array areas;
+  for (const auto& a : w.areas) areas.emplace_back(a);
+  db_.prepare(
+         "INSERT INTO warnings(sender, identifier, sent, source, hazard, level, areas, headline, "
+         "description, raw, state, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+      .bind(1, w.sender).bind(2, w.identifier).bind(3, to_epoch_ms(w.sent)).bind(4, w.source)
+      .bind(5, w.hazard).bind(6, level_name(w.level)).bind(7, json::serialize(areas))
+      .bind(8, w.headline).bind(9, w.description).bind(10, raw)
+      .bind(11, resolution.recipients.empty() ? "closed" : "active").bind(12, now)
+      .run();
+  const int64_t warning_id = db_.last_insert_id();
+  out.warning_id = warning_id;
+  event(warning_id, std::nullopt, std::nullopt, "warning_received", actor,
+        fmt::format("{} {}{} for {} area(s): {}", w.sender, find_hazard(w.hazard)->zh, level_zh(w.level),
+                    w.areas.size(), w.headline));
+  if (matched.empty()) {
+    event(warning_id, std::nullopt, std::nullopt, "no_plan_matched", "engine",
+          fmt::format("no plan answers {} {}: nobody is called", w.hazard, level_name(w.level)));
+  }
+
+  std::map<const Plan*, int64_t> snapshot_ids;
+  for (const Plan* p : matched) {
+    db_.prepare("INSERT INTO plan_snapshots(warning_id, plan_name, file, yaml) VALUES (?,?,?,?)")
+        .bind(1, warning_id).bind(2, p->name).bind(3, p->file).bind(4, p->yaml)
+        .run();
+    snapshot_ids[p] = db_.last_insert_id();
+    out.plans.push_back(p->name);
+    event(warning_id, std::nullopt, std::nullopt, "plan_matched", "engine",
+          fmt::format("{} ({})", p->name, p->title));
+  }
+  for (const UnfilledPost& u : resolution.unfilled) {
+    const Area* a = directory_->area(u.area);
+    event(warning_id, std::nullopt, std::nullopt, "post_unfilled", "engine",
+          fmt::format("{} {} {}: {}", u.area, a ? a->name : "", u.role, u.why));
+  }
+  out.unfilled = resolution.unfilled;
+
+  Stmt insert = db_.prepare(
+      "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, "
+      "area_code, area_name, role, seat, tier, state, next_step, next_due_at, started_at) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?)");
+  for (const Recipient& r : resolution.recipients) {
+    const Person* person = directory_->person(r.person);
+    const Area* area = directory_->area(r.area);
+    insert.reset();
+    insert.bind(1, warning_id).bind(2, snapshot_ids[r.plan]).bind(3, person->id).bind(4, person->name)
+        .bind(5, person->zzd_account).bind(6, person->mobile).bind(7, r.area).bind(8, area->name)
+        .bind(9, r.role).bind(10, seat_name(r.seat)).bind(11, tier_name(r.tier))
+        .bind(12, now + r.plan->ladder.front().after.count()).bind(13, now)
+        .run();
+    event(warning_id, db_.last_insert_id(), std::nullopt, "callout_created", "engine",
+          fmt::format("{} {} {} seat {} ({})", area->name, r.role, person->name, seat_name(r.seat),
+                      r.plan->name));
+    ++out.callouts;
+  }
+  tx.commit();
+  out.kind = IngestOutcome::Kind::created;
+  tick();  // step 0 goes out now, not at the next timer
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ladder
+
+const Plan& Engine::snapshot_plan(int64_t snapshot_id) {
+  auto it = snapshot_cache_.find(snapshot_id);
+  if (it != snapshot_cache_.end()) return it->second;
+  Stmt s = db_.prepare("SELECT plan_name, file, yaml FROM plan_snapshots WHERE id = ?");
+  s.bind(1, snapshot_id);
+  if (!s.step()) throw SqliteError(fmt::format("plan snapshot {} is missing", snapshot_id));
+  LoadErrors errors;
+  // The snapshot was valid when taken; re-read it with every channel name allowed so a
+  // channel removed from the config later cannot strand a running warning.
+  std::set<std::string> any_channel = channels_;
+  for (const char* c : {"zzd", "sms", "ivr", "broadcast", "webhook"}) any_channel.insert(c);
+  auto plan = load_plan(s.text(2), s.text(1), any_channel, errors);
+  if (!plan) throw SqliteError(fmt::format("plan snapshot {} no longer parses: {}", snapshot_id,
+                                           errors.empty() ? "" : errors.front().text()));
+  return snapshot_cache_.emplace(snapshot_id, std::move(*plan)).first->second;
+}
+
+const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
+  auto it = warning_cache_.find(warning_id);
+  if (it != warning_cache_.end()) return *it->second;
+  Stmt s = db_.prepare(
+      "SELECT sender, identifier, sent, source, hazard, level, areas, headline, description "
+      "FROM warnings WHERE id = ?");
+  s.bind(1, warning_id);
+  if (!s.step()) throw SqliteError(fmt::format("warning {} is missing", warning_id));
+  auto row = std::make_unique<WarningRow>();
+  Warning& w = row->warning;
+  w.sender = s.text(0);
+  w.identifier = s.text(1);
+  w.sent = from_epoch_ms(s.int64(2));
+  w.source = s.text(3);
+  w.hazard = s.text(4);
+  w.level = parse_level(s.text(5)).value_or(Level::blue);
+  w.headline = s.text(7);
+  w.description = s.text(8);
+  const json::value areas = json::parse(s.text(6));
+  for (const auto& a : areas.as_array()) {
+    w.areas.emplace_back(a.as_string());
+    const Area* area = directory_->area(w.areas.back());
+    row->areas_zh += (row->areas_zh.empty() ? "" : "、") + (area ? area->name : w.areas.back());
+  }
+  return *warning_cache_.emplace(warning_id, std::move(row)).first->second;
+}
+
+namespace {
+
+bool reachable(std::string_view channel, std::string_view zzd_account, std::string_view mobile) {
+  if (channel == "zzd") return !zzd_account.empty();
+  if (channel == "sms" || channel == "ivr") return !mobile.empty();
+  return true;
+}
+
+}  // namespace
+
+void Engine::queue_step(int64_t callout_id, const LadderStep& step, int step_index, int attempt) {
+  Stmt& c = st_->callout_for_step;
+  c.reset();
+  c.bind(1, callout_id);
+  if (!c.step()) return;
+  const int64_t warning_id = c.int64(0);
+  const std::string person_name = c.text(1), zzd_account = c.text(2), mobile = c.text(3);
+  const WarningRow& row = warning_row(warning_id);
+  const Warning& w = row.warning;
+  TemplateValues values{
+      {"headline", w.headline},
+      {"description", w.description},
+      {"hazard_zh", std::string(find_hazard(w.hazard) ? find_hazard(w.hazard)->zh : w.hazard)},
+      {"level_zh", std::string(level_zh(w.level))},
+      {"areas_zh", row.areas_zh},
+      {"sender", w.sender},
+      {"sent", format_china_time(w.sent)},
+      {"person_name", person_name},
+      {"area_name", c.text(4)},
+      {"role", c.text(5)},
+      {"seat", c.text(6)},
+      {"attempt", std::to_string(attempt)},
+      {"repeat", attempt > 1 ? "yes" : ""},
+  };
+  const int64_t now = to_epoch_ms(clock_.now());
+  // Red before orange before yellow; a first notice before a repeat.
+  const int priority = static_cast<int>(w.level) * 10 + (step_index == 0 ? 1 : 0);
+  for (const std::string& channel : step.channels) {
+    std::string title = templates_->render(channel + ".title", values);
+    std::string body = templates_->render(channel + ".body", values);
+    if (title.empty()) title = w.headline;
+    std::string key = fmt::format("w{}-c{}-s{}-{}", warning_id, callout_id, step_index, channel);
+    st_->supersede_queued.reset();
+    st_->supersede_queued.bind(1, fmt::format("superseded by step {}", step_index + 1)).bind(2, now)
+        .bind(3, callout_id).bind(4, channel).run();
+    bool ok = reachable(channel, zzd_account, mobile);
+    Stmt& m = st_->insert_message;
+    m.reset();
+    m.bind(1, callout_id).bind(2, step_index).bind(3, channel).bind(4, key).bind(5, priority)
+        .bind(6, ok ? "queued" : "failed").bind(7, now).bind(8, title).bind(9, body).bind(10, now)
+        .bind(11, now);
+    if (ok) m.bind(12, std::nullopt); else m.bind(12, "no contact for this channel");
+    m.run();
+    if (!ok)
+      event(warning_id, callout_id, db_.last_insert_id(), "message_failed", "engine",
+            fmt::format("{} has no contact for {}", person_name, channel));
+  }
+}
+
+int Engine::tick() {
+  int moved = 0;
+  for (;;) {
+    const TimePoint now = clock_.now();
+    struct Due {
+      int64_t id, warning_id, snapshot_id, started_at, next_step;
+    };
+    std::vector<Due> due;
+    {
+      Stmt& q = st_->due_callouts;
+      q.reset();
+      q.bind(1, to_epoch_ms(now)).bind(2, settings_.tick_batch);
+      while (q.step()) due.push_back({q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.int64(4)});
+      q.reset();
+    }
+    if (due.empty()) break;
+    std::set<int64_t> touched_warnings;
+    Transaction tx(db_);
+    for (const Due& d : due) {
+      const Plan& plan = snapshot_plan(d.snapshot_id);
+      LadderDecision decision =
+          decide_step(plan.ladder, plan.deadline,
+                      LadderPosition{from_epoch_ms(d.started_at), static_cast<int>(d.next_step)}, now,
+                      settings_.collapse_after);
+      if (decision.run_step >= 0) {
+        const LadderStep& step = plan.ladder[static_cast<size_t>(decision.run_step)];
+        queue_step(d.id, step, decision.run_step, decision.run_step + 1);
+        st_->advance_callout.reset();
+        st_->advance_callout.bind(1, decision.run_step + 1).bind(2, to_epoch_ms(decision.next_due))
+            .bind(3, d.id).run();
+        std::string channels;
+        for (const auto& c : step.channels) channels += (channels.empty() ? "" : ",") + c;
+        event(d.warning_id, d.id, std::nullopt, decision.run_step == 0 ? "notified" : "renotified",
+              "engine",
+              fmt::format("step {} (after {}): {}", decision.run_step + 1, format_duration(step.after),
+                          channels));
+        if (decision.skipped > 0 || decision.late > settings_.collapse_after)
+          event(d.warning_id, d.id, std::nullopt, "step_late", "engine",
+                fmt::format("step {} ran {} late; {} overdue step(s) collapsed into it",
+                            decision.run_step + 1, format_duration(decision.late), decision.skipped));
+      } else if (decision.exhausted) {
+        st_->exhaust_callout.reset();
+        st_->exhaust_callout.bind(1, d.id).run();
+        event(d.warning_id, d.id, std::nullopt, "exhausted", "engine",
+              fmt::format("no answer within {}: every step ran; the duty officer must act",
+                          format_duration(plan.deadline)));
+        touched_warnings.insert(d.warning_id);
+      } else {
+        db_.prepare("UPDATE callouts SET next_due_at = ? WHERE id = ?")
+            .bind(1, to_epoch_ms(decision.next_due)).bind(2, d.id).run();
+      }
+      ++moved;
+    }
+    for (int64_t w : touched_warnings) close_warning_if_done(w);
+    tx.commit();
+    if (static_cast<int>(due.size()) < settings_.tick_batch) break;
+  }
+  return moved;
+}
+
+void Engine::close_warning_if_done(int64_t warning_id) {
+  Stmt open = db_.prepare(
+      "SELECT COUNT(*) FILTER (WHERE state IN ('pending','calling')), "
+      "COUNT(*) FILTER (WHERE state = 'answered'), COUNT(*) FILTER (WHERE state = 'exhausted'), "
+      "COUNT(*) FROM callouts WHERE warning_id = ?");
+  open.bind(1, warning_id);
+  open.step();
+  if (open.int64(0) > 0) return;
+  Stmt upd = db_.prepare("UPDATE warnings SET state = 'closed' WHERE id = ? AND state = 'active'");
+  upd.bind(1, warning_id).run();
+  if (db_.changes() == 0) return;
+  event(warning_id, std::nullopt, std::nullopt, "warning_closed", "engine",
+        fmt::format("every callout ended: {} of {} answered, {} exhausted", open.int64(1), open.int64(3),
+                    open.int64(2)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending
+
+std::vector<SendJob> Engine::claim_messages(size_t limit) {
+  std::vector<SendJob> jobs;
+  if (limit == 0) return jobs;
+  const int64_t now = to_epoch_ms(clock_.now());
+  {
+    Stmt& q = st_->claimable;
+    q.reset();
+    q.bind(1, now).bind(2, static_cast<int64_t>(limit));
+    while (q.step()) {
+      SendJob job;
+      job.message_id = q.int64(0);
+      job.channel = q.text(1);
+      job.message.message_id = job.message_id;
+      job.message.idem_key = q.text(2);
+      job.message.title = q.text(3);
+      job.message.text = q.text(4);
+      job.message.ack_url = ack_url(q.int64(5));
+      job.message.person_name = q.text(6);
+      job.message.zzd_account = q.text(7);
+      job.message.mobile = q.text(8);
+      jobs.push_back(std::move(job));
+    }
+    q.reset();
+  }
+  if (jobs.empty()) return jobs;
+  Transaction tx(db_);
+  for (const SendJob& job : jobs) {
+    st_->mark_sending.reset();
+    st_->mark_sending.bind(1, now).bind(2, job.message_id).run();
+  }
+  tx.commit();
+  return jobs;
+}
+
+void Engine::complete_message(int64_t message_id, const SendResult& result) {
+  const int64_t now = to_epoch_ms(clock_.now());
+  Stmt q = db_.prepare(
+      "SELECT m.callout_id, c.warning_id, m.attempts, m.state, m.channel FROM messages m "
+      "JOIN callouts c ON c.id = m.callout_id WHERE m.id = ?");
+  q.bind(1, message_id);
+  if (!q.step()) return;
+  const int64_t callout_id = q.int64(0), warning_id = q.int64(1), attempts = q.int64(2);
+  const std::string channel = q.text(4);
+  if (q.text(3) != "sending") return;  // recovered or ended meanwhile; nothing to record
+  Transaction tx(db_);
+  switch (result.outcome) {
+    case SendOutcome::sent:
+    case SendOutcome::duplicate:
+      db_.prepare("UPDATE messages SET state = 'sent', provider_ref = ?, sent_at = ?, updated_at = ? "
+                  "WHERE id = ?")
+          .bind(1, result.provider_ref).bind(2, now).bind(3, now).bind(4, message_id).run();
+      db_.prepare("UPDATE callouts SET first_sent_at = COALESCE(first_sent_at, ?), last_sent_at = ? "
+                  "WHERE id = ?")
+          .bind(1, now).bind(2, now).bind(3, callout_id).run();
+      event(warning_id, callout_id, message_id, "message_sent", channel,
+            result.outcome == SendOutcome::duplicate
+                ? "the provider already had this message (sent before a restart)"
+                : fmt::format("provider id {}", result.provider_ref));
+      break;
+    case SendOutcome::retry:
+      if (attempts < settings_.max_attempts) {
+        Millis backoff = settings_.retry_backoff * (int64_t{1} << std::min<int64_t>(attempts - 1, 6));
+        db_.prepare("UPDATE messages SET state = 'queued', not_before = ?, error = ?, updated_at = ? "
+                    "WHERE id = ?")
+            .bind(1, now + backoff.count()).bind(2, result.detail).bind(3, now).bind(4, message_id).run();
+        event(warning_id, callout_id, message_id, "message_retry", channel,
+              fmt::format("attempt {} failed ({}); retrying in {}", attempts, result.detail,
+                          format_duration(backoff)));
+        break;
+      }
+      [[fallthrough]];
+    case SendOutcome::failed:
+      db_.prepare("UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")
+          .bind(1, result.detail).bind(2, now).bind(3, message_id).run();
+      event(warning_id, callout_id, message_id, "message_failed", channel,
+            fmt::format("after {} attempt(s): {}", attempts, result.detail));
+      break;
+  }
+  tx.commit();
+}
+
+int Engine::recover() {
+  const int64_t now = to_epoch_ms(clock_.now());
+  Transaction tx(db_);
+  Stmt q = db_.prepare(
+      "SELECT m.id, m.callout_id, c.warning_id, m.channel FROM messages m "
+      "JOIN callouts c ON c.id = m.callout_id WHERE m.state = 'sending'");
+  int n = 0;
+  while (q.step()) {
+    event(q.int64(2), q.int64(1), q.int64(0), "message_recovered", "engine",
+          fmt::format("was being sent on {} when jiaoyingd stopped; resending with the same key",
+                      q.text(3)));
+    ++n;
+  }
+  db_.prepare("UPDATE messages SET state = 'queued', not_before = ?, updated_at = ? WHERE state = 'sending'")
+      .bind(1, now).bind(2, now).run();
+  tx.commit();
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+std::string Engine::ack_token(int64_t callout_id) const {
+  std::string mac = zzd::hmac_sha256_base64(settings_.callback_secret, fmt::format("ack:{}", callout_id));
+  for (char& c : mac) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return mac.substr(0, 22);  // 132 bits: unguessable, short enough for an SMS later
+}
+
+std::string Engine::ack_url(int64_t callout_id) const {
+  return fmt::format("{}/api/v1/ack?c={}&t={}", settings_.public_url, callout_id, ack_token(callout_id));
+}
+
+bool Engine::verify_ack_token(int64_t callout_id, std::string_view token) const {
+  return zzd::equal_constant_time(ack_token(callout_id), token);
+}
+
+AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_view actor) {
+  AckOutcome out;
+  Stmt q = db_.prepare(
+      "SELECT c.state, c.warning_id, c.person_name, w.headline FROM callouts c "
+      "JOIN warnings w ON w.id = c.warning_id WHERE c.id = ?");
+  q.bind(1, callout_id);
+  if (!q.step()) return out;
+  const std::string state = q.text(0);
+  out.warning_id = q.int64(1);
+  out.person_name = q.text(2);
+  out.headline = q.text(3);
+  if (state == "answered") {
+    out.kind = AckOutcome::Kind::already_answered;
+    return out;
+  }
+  if (state == "cancelled") {
+    out.kind = AckOutcome::Kind::ended;
+    return out;
+  }
+  const int64_t now = to_epoch_ms(clock_.now());
+  out.late = state == "exhausted";
+  Transaction tx(db_);
+  db_.prepare("UPDATE callouts SET state = 'answered', answered_at = ?, answered_via = ?, answered_by = ?, "
+              "answered_late = ?, next_due_at = NULL WHERE id = ?")
+      .bind(1, now).bind(2, via).bind(3, actor).bind(4, out.late ? 1 : 0).bind(5, callout_id).run();
+  db_.prepare("UPDATE messages SET state = 'cancelled', error = 'answered', updated_at = ? "
+              "WHERE callout_id = ? AND state = 'queued'")
+      .bind(1, now).bind(2, callout_id).run();
+  int cancelled = db_.changes();
+  event(out.warning_id, callout_id, std::nullopt, "answered", actor,
+        fmt::format("{} answered via {}{}{}", out.person_name, via, out.late ? " (late: after exhaustion)" : "",
+                    cancelled ? fmt::format("; {} queued message(s) cancelled", cancelled) : ""));
+  close_warning_if_done(out.warning_id);
+  tx.commit();
+  out.kind = AckOutcome::Kind::answered;
+  return out;
+}
+
+}  // namespace jiaoying

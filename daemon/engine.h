@@ -1,0 +1,122 @@
+// The callout engine: binds rules (plans, directory, ladder), the SQLite store and the clock.
+// Every decision is committed before its effect leaves the process: ingest creates callouts,
+// tick() queues the due steps' messages, claim_messages() hands them to the senders, and
+// complete_message() records what the provider said. Answers stop everything still queued.
+// Not thread-safe: one thread (the daemon's io thread) owns the Engine and its Db.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "channels/channel.h"
+#include "channels/template_renderer.h"
+#include "daemon/clock.h"
+#include "daemon/sqlite.h"
+#include "rules/directory.h"
+#include "rules/plan.h"
+#include "rules/recipients.h"
+#include "rules/warning.h"
+
+namespace jiaoying {
+
+struct EngineSettings {
+  std::string public_url;       // how phones reach our ack links: http://host:port
+  std::string callback_secret;  // HMAC key of the ack links
+  Millis collapse_after{2 * 60 * 1000};  // overdue steps beyond this are collapsed, not replayed
+  Millis retry_backoff{10'000};          // first back-off of a temporary send failure; doubles
+  int max_attempts = 5;                  // then the message fails and the ladder moves on
+  int tick_batch = 500;                  // callouts advanced per transaction
+};
+
+struct IngestOutcome {
+  enum class Kind { created, duplicate, refused } kind = Kind::refused;
+  int64_t warning_id = 0;
+  int callouts = 0;
+  std::vector<std::string> plans;
+  std::vector<UnfilledPost> unfilled;
+  FieldError error;  // when refused
+};
+
+struct AckOutcome {
+  enum class Kind { answered, already_answered, ended, unknown } kind = Kind::unknown;
+  bool late = false;  // answered after the callout was exhausted
+  int64_t warning_id = 0;
+  std::string person_name;
+  std::string headline;
+};
+
+// One message claimed for sending: the sender thread calls the channel, then reports back.
+struct SendJob {
+  int64_t message_id = 0;
+  std::string channel;
+  OutboundMessage message;
+};
+
+class Engine {
+ public:
+  Engine(Db& db, const Clock& clock, EngineSettings settings, std::shared_ptr<const Directory> directory,
+         std::vector<Plan> plans, std::shared_ptr<const TemplateRenderer> templates,
+         std::set<std::string> channels);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Stores the warning, snapshots the plans it matches and creates one callout per person.
+  // The same sender + identifier again is a duplicate (nothing changes). Unknown areas refuse.
+  IngestOutcome ingest(const Warning& warning, std::string_view raw, std::string_view actor);
+
+  // Runs every step that is due: queues messages, advances ladders, marks exhaustion.
+  // Returns the number of callouts it moved.
+  int tick();
+
+  // Marks up to `limit` queued messages `sending` (highest priority first) and returns them.
+  std::vector<SendJob> claim_messages(size_t limit);
+  // Records the provider's answer for a claimed message.
+  void complete_message(int64_t message_id, const SendResult& result);
+
+  // At start: messages left `sending` by a crash are queued again with the same idempotency
+  // key (the providers configured so far de-duplicate by it). Returns how many.
+  int recover();
+
+  // An answer from any channel, or by hand. Cancels what is still queued for the callout.
+  AckOutcome ack(int64_t callout_id, std::string_view via, std::string_view actor);
+
+  // The unguessable link a person opens to confirm (the card's 收到 button).
+  std::string ack_url(int64_t callout_id) const;
+  bool verify_ack_token(int64_t callout_id, std::string_view token) const;
+
+  // An audit row for something refused at the edge (a forged callback, a bad body).
+  void record_refusal(std::string_view kind, std::string_view actor, std::string_view detail);
+
+  const Directory& directory() const { return *directory_; }
+
+ private:
+  struct Statements;
+  struct WarningRow;
+  const Plan& snapshot_plan(int64_t snapshot_id);
+  const WarningRow& warning_row(int64_t warning_id);
+  void queue_step(int64_t callout_id, const LadderStep& step, int step_index, int attempt);
+  void event(std::optional<int64_t> warning, std::optional<int64_t> callout,
+             std::optional<int64_t> message, std::string_view kind, std::string_view actor,
+             std::string_view detail);
+  void close_warning_if_done(int64_t warning_id);
+  std::string ack_token(int64_t callout_id) const;
+
+  Db& db_;
+  const Clock& clock_;
+  EngineSettings settings_;
+  std::shared_ptr<const Directory> directory_;
+  std::vector<Plan> plans_;
+  std::shared_ptr<const TemplateRenderer> templates_;
+  std::set<std::string> channels_;
+  std::unique_ptr<Statements> st_;
+  std::map<int64_t, Plan> snapshot_cache_;                     // parsed plan snapshots
+  std::map<int64_t, std::unique_ptr<WarningRow>> warning_cache_;  // warnings seen this run
+};
+
+}  // namespace jiaoying

@@ -1,0 +1,117 @@
+#include "daemon/schema.h"
+
+#include <string>
+#include <vector>
+
+namespace jiaoying {
+namespace {
+
+// Append only: a released migration never changes, a new one goes at the end.
+const std::vector<const char*> kMigrations = {
+    // 1: warnings, plan snapshots, callouts, messages, audit events (docs/architecture.md).
+    R"sql(
+CREATE TABLE warnings (
+  id          INTEGER PRIMARY KEY,
+  sender      TEXT NOT NULL,
+  identifier  TEXT NOT NULL,
+  sent        INTEGER NOT NULL,
+  source      TEXT NOT NULL,
+  hazard      TEXT NOT NULL,
+  level       TEXT NOT NULL,
+  areas       TEXT NOT NULL,           -- JSON array of division codes
+  headline    TEXT NOT NULL,
+  description TEXT NOT NULL,
+  raw         TEXT NOT NULL,           -- the body as received
+  state       TEXT NOT NULL,           -- active | closed
+  received_at INTEGER NOT NULL,
+  UNIQUE (sender, identifier)
+);
+CREATE TABLE plan_snapshots (
+  id         INTEGER PRIMARY KEY,
+  warning_id INTEGER NOT NULL REFERENCES warnings(id),
+  plan_name  TEXT NOT NULL,
+  file       TEXT NOT NULL,
+  yaml       TEXT NOT NULL,
+  UNIQUE (warning_id, plan_name)
+);
+CREATE TABLE callouts (
+  id            INTEGER PRIMARY KEY,
+  warning_id    INTEGER NOT NULL REFERENCES warnings(id),
+  snapshot_id   INTEGER NOT NULL REFERENCES plan_snapshots(id),
+  person_id     TEXT NOT NULL,
+  person_name   TEXT NOT NULL,
+  zzd_account   TEXT NOT NULL,
+  mobile        TEXT NOT NULL,
+  area_code     TEXT NOT NULL,
+  area_name     TEXT NOT NULL,
+  role          TEXT NOT NULL,
+  seat          TEXT NOT NULL,
+  tier          TEXT NOT NULL,
+  state         TEXT NOT NULL,         -- pending | calling | answered | exhausted | cancelled
+  next_step     INTEGER NOT NULL DEFAULT 0,
+  next_due_at   INTEGER,               -- NULL once the callout has ended
+  started_at    INTEGER NOT NULL,
+  first_sent_at INTEGER,
+  last_sent_at  INTEGER,
+  notified      INTEGER NOT NULL DEFAULT 0,  -- steps run
+  answered_at   INTEGER,
+  answered_via  TEXT,
+  answered_by   TEXT,
+  answered_late INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (warning_id, person_id)
+);
+CREATE INDEX callouts_due ON callouts(next_due_at) WHERE state IN ('pending', 'calling');
+CREATE INDEX callouts_warning ON callouts(warning_id);
+CREATE TABLE messages (
+  id           INTEGER PRIMARY KEY,
+  callout_id   INTEGER NOT NULL REFERENCES callouts(id),
+  step         INTEGER NOT NULL,
+  channel      TEXT NOT NULL,
+  idem_key     TEXT NOT NULL UNIQUE,
+  priority     INTEGER NOT NULL,
+  state        TEXT NOT NULL,          -- queued | sending | sent | failed | cancelled
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  not_before   INTEGER NOT NULL,
+  sending_deadline INTEGER,
+  provider_ref TEXT,
+  error        TEXT,
+  title        TEXT NOT NULL,
+  body         TEXT NOT NULL,
+  queued_at    INTEGER NOT NULL,
+  sent_at      INTEGER,
+  updated_at   INTEGER NOT NULL
+);
+CREATE INDEX messages_queue ON messages(state, priority DESC, not_before);
+CREATE INDEX messages_callout ON messages(callout_id);
+CREATE TABLE events (
+  id         INTEGER PRIMARY KEY,
+  at         INTEGER NOT NULL,
+  warning_id INTEGER,
+  callout_id INTEGER,
+  message_id INTEGER,
+  kind       TEXT NOT NULL,
+  actor      TEXT NOT NULL,
+  detail     TEXT NOT NULL
+);
+CREATE INDEX events_warning ON events(warning_id, id);
+)sql",
+};
+
+}  // namespace
+
+int migrate(Db& db) {
+  int version = db.user_version();
+  const int newest = static_cast<int>(kMigrations.size());
+  if (version > newest)
+    throw SqliteError("database schema version " + std::to_string(version) +
+                      " is newer than this jiaoyingd understands (" + std::to_string(newest) + ")");
+  for (int v = version; v < newest; ++v) {
+    Transaction tx(db);
+    db.exec(kMigrations[static_cast<size_t>(v)]);
+    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    tx.commit();
+  }
+  return newest;
+}
+
+}  // namespace jiaoying

@@ -1,0 +1,85 @@
+// The directory: the area tree (city → county → township → village, by division code), the
+// people, and the posts they hold (area + role + seat A/B). Loaded once from YAML, then
+// read-only: any thread may read a loaded Directory.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/load_error.h"
+
+namespace jiaoying {
+
+enum class Tier { city = 0, county = 1, township = 2, village = 3 };
+std::optional<Tier> parse_tier(std::string_view name);
+std::string_view tier_name(Tier tier);
+
+// AB岗: every post has an A holder and a B deputy.
+enum class Seat { A, B };
+std::string_view seat_name(Seat seat);
+
+struct Area {
+  std::string code;    // 行政区划代码: 6 digits (city, county), 9 (township), 12 (village)
+  std::string name;
+  Tier tier = Tier::village;
+  std::string parent;  // empty at the top of the loaded tree
+  bool synthetic = false;  // generated for demos and tests, not an official code
+};
+
+struct Person {
+  std::string id;           // the directory's own id, stable across reloads
+  std::string name;
+  std::string zzd_account;  // Zhezhengding account id; empty if none
+  std::string mobile;       // empty if none
+};
+
+struct Post {
+  std::string area;  // division code
+  std::string role;  // township_head, flood_chief, …
+  Seat seat = Seat::A;
+  std::string person;  // Person::id
+  int line = 0;        // where it was declared, for messages
+};
+
+class Directory {
+ public:
+  // Loads and validates; on any error returns nullopt and fills `errors`.
+  static std::optional<Directory> load_file(const std::string& path, LoadErrors& errors);
+  static std::optional<Directory> load_string(const std::string& text, const std::string& name,
+                                              LoadErrors& errors);
+
+  // Indexes already-validated parts (the loaders' last step; also for tests and generators).
+  static Directory assemble(std::vector<Area> areas, std::vector<Person> people,
+                            std::vector<Post> posts);
+
+  const Area* area(std::string_view code) const;
+  const Person* person(std::string_view id) const;
+  // Up the tree from `code` (nearest first), not including it.
+  std::vector<const Area*> ancestors(std::string_view code) const;
+  // Everything below `code`, depth first, not including it.
+  std::vector<const Area*> descendants(std::string_view code) const;
+  // The holder of a seat on a post, or nullptr.
+  const Person* holder(std::string_view area, std::string_view role, Seat seat) const;
+  // The posts a person holds.
+  std::vector<const Post*> posts_of(std::string_view person_id) const;
+
+  size_t area_count() const { return areas_.size(); }
+  size_t person_count() const { return people_.size(); }
+  size_t post_count() const { return posts_.size(); }
+  const std::vector<Person>& people() const { return people_; }
+
+ private:
+  std::vector<Area> areas_;
+  std::vector<Person> people_;
+  std::vector<Post> posts_;
+  std::map<std::string, size_t, std::less<>> area_index_;
+  std::map<std::string, size_t, std::less<>> person_index_;
+  std::map<std::string, std::vector<size_t>, std::less<>> children_;
+  std::map<std::string, size_t, std::less<>> post_index_;  // "area|role|seat" → posts_
+};
+
+}  // namespace jiaoying

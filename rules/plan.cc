@@ -1,0 +1,181 @@
+#include "rules/plan.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "rules/yaml_reader.h"
+
+namespace jiaoying {
+
+bool plan_matches(const Plan& plan, const Warning& warning) {
+  bool hazard_ok = plan.hazards.empty() ||
+                   std::find(plan.hazards.begin(), plan.hazards.end(), warning.hazard) != plan.hazards.end();
+  bool level_ok = plan.levels.empty() ||
+                  std::find(plan.levels.begin(), plan.levels.end(), warning.level) != plan.levels.end();
+  return hazard_ok && level_ok;
+}
+
+namespace {
+
+void read_match(YamlReader& yr, const YAML::Node& root, Plan& plan) {
+  YAML::Node match = root["match"];
+  if (!match.IsDefined()) {
+    yr.error(root, "'match' is required (use match: {} to answer every warning)");
+    return;
+  }
+  if (match.IsMap() && match.size() == 0) return;
+  if (!yr.only_keys(match, {"hazards", "levels"}, "match")) return;
+  if (auto hazards = yr.scalars(match, "hazards", false)) {
+    for (const auto& h : *hazards) {
+      if (!find_hazard(h))
+        yr.error(match["hazards"], "unknown hazard '" + h + "'");
+      else
+        plan.hazards.push_back(h);
+    }
+  }
+  if (auto levels = yr.scalars(match, "levels", false)) {
+    for (const auto& l : *levels) {
+      auto level = parse_level(l);
+      if (!level)
+        yr.error(match["levels"], "unknown level '" + l + "' (blue, yellow, orange, red)");
+      else
+        plan.levels.push_back(*level);
+    }
+  }
+}
+
+void read_recipients(YamlReader& yr, const YAML::Node& root, Plan& plan) {
+  YAML::Node list = root["recipients"];
+  if (!list.IsSequence() || list.size() == 0) {
+    yr.error(list.IsDefined() ? list : root, "'recipients' must be a non-empty list");
+    return;
+  }
+  for (const auto& r : list) {
+    if (!yr.only_keys(r, {"tier", "roles"}, "a recipient rule")) continue;
+    auto tier = yr.scalar(r, "tier");
+    auto roles = yr.scalars(r, "roles");
+    if (!tier || !roles) continue;
+    auto t = parse_tier(*tier);
+    if (!t) {
+      yr.error(r["tier"], "tier '" + *tier + "' must be one of city, county, township, village");
+      continue;
+    }
+    if (roles->empty()) {
+      yr.error(r["roles"], "'roles' must name at least one role");
+      continue;
+    }
+    plan.recipients.push_back(RecipientRule{*t, *roles});
+  }
+}
+
+void read_ladder(YamlReader& yr, const YAML::Node& root, const std::set<std::string>& channels,
+                 Plan& plan) {
+  YAML::Node list = root["ladder"];
+  if (!list.IsSequence() || list.size() == 0) {
+    yr.error(list.IsDefined() ? list : root, "'ladder' must be a non-empty list of steps");
+    return;
+  }
+  for (const auto& s : list) {
+    if (!yr.only_keys(s, {"after", "channels"}, "a ladder step")) continue;
+    auto after = yr.duration(s, "after");
+    auto names = yr.scalars(s, "channels");
+    if (!after || !names) continue;
+    LadderStep step{*after, {}, YamlReader::line_of(s)};
+    for (const auto& c : *names) {
+      if (!channels.count(c)) {
+        std::string list;
+        for (const auto& k : channels) list += (list.empty() ? "" : ", ") + k;
+        yr.error(s["channels"], "channel '" + c + "' is not configured in the daemon (configured: " +
+                                    (list.empty() ? "none" : list) + ")");
+        continue;
+      }
+      step.channels.push_back(c);
+    }
+    if (step.channels.empty()) continue;
+    if (!plan.ladder.empty() && step.after <= plan.ladder.back().after) {
+      yr.error(s["after"], "step at " + format_duration(step.after) +
+                               " must come after the previous step (" +
+                               format_duration(plan.ladder.back().after) + ")");
+      continue;
+    }
+    plan.ladder.push_back(std::move(step));
+  }
+}
+
+}  // namespace
+
+std::optional<Plan> load_plan(const std::string& text, const std::string& file,
+                              const std::set<std::string>& channels, LoadErrors& errors) {
+  size_t before = errors.size();
+  YamlReader yr(file, errors);
+  auto root = yr.load_string(text);
+  if (!root) return std::nullopt;
+  Plan plan;
+  plan.file = file;
+  plan.yaml = text;
+  yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack"}, "a plan");
+  if (auto name = yr.scalar(*root, "plan")) plan.name = *name;
+  plan.title = yr.scalar(*root, "title", false).value_or(plan.name);
+  read_match(yr, *root, plan);
+  read_recipients(yr, *root, plan);
+  read_ladder(yr, *root, channels, plan);
+  if ((*root)["deadline"].IsDefined()) {
+    if (auto d = yr.duration(*root, "deadline")) plan.deadline = *d;
+  }
+  if (!plan.ladder.empty() && plan.deadline <= plan.ladder.back().after)
+    yr.error((*root)["deadline"].IsDefined() ? (*root)["deadline"] : *root,
+             "deadline " + format_duration(plan.deadline) + " must be later than the last step (" +
+                 format_duration(plan.ladder.back().after) + ")");
+  if (auto ack = yr.scalar(*root, "ack", false)) {
+    if (*ack == "confirm")
+      plan.ack = AckMode::confirm;
+    else if (*ack == "read")
+      plan.ack = AckMode::read;
+    else
+      yr.error((*root)["ack"], "ack '" + *ack + "' must be confirm or read");
+  }
+  if (errors.size() != before) return std::nullopt;
+  return plan;
+}
+
+std::optional<std::vector<Plan>> load_plans(const std::string& dir,
+                                            const std::set<std::string>& channels,
+                                            LoadErrors& errors) {
+  namespace fs = std::filesystem;
+  size_t before = errors.size();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    errors.push_back({dir, 0, "is not a folder of plans"});
+    return std::nullopt;
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<Plan> plans;
+  for (const auto& path : files) {
+    std::ifstream in(path);
+    if (!in) {
+      errors.push_back({path.string(), 0, "cannot open"});
+      continue;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto plan = load_plan(text.str(), path.string(), channels, errors);
+    if (!plan) continue;
+    for (const auto& other : plans)
+      if (other.name == plan->name)
+        errors.push_back({path.string(), 1, "plan '" + plan->name + "' is also defined in " + other.file});
+    plans.push_back(std::move(*plan));
+  }
+  if (plans.empty() && errors.size() == before)
+    errors.push_back({dir, 0, "holds no plan (*.yaml)"});
+  if (errors.size() != before) return std::nullopt;
+  return plans;
+}
+
+}  // namespace jiaoying

@@ -1,0 +1,61 @@
+// Callout plans (叫应方案): which warnings a plan answers, who it calls, and the ladder of steps
+// each person climbs until they answer. Loaded from the YAML files duty offices edit; a loaded
+// plan is immutable, and a running warning keeps the snapshot (YAML text) it started with.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rules/directory.h"
+#include "rules/load_error.h"
+#include "rules/time.h"
+#include "rules/warning.h"
+
+namespace jiaoying {
+
+// Who a plan reaches: the posts with these roles at this tier, among the warned areas, what lies
+// below them and the chain above them.
+struct RecipientRule {
+  Tier tier = Tier::village;
+  std::vector<std::string> roles;
+};
+
+// One rung: at `after` (from the callout's start), unless answered, send on `channels`.
+struct LadderStep {
+  Millis after{0};
+  std::vector<std::string> channels;
+  int line = 0;
+};
+
+// What counts as an answer.
+enum class AckMode { confirm, read };
+
+struct Plan {
+  std::string name;   // the plan's id, unique across files
+  std::string title;  // 强降雨叫应方案
+  std::string file;   // where it came from
+  std::vector<std::string> hazards;  // empty = any hazard
+  std::vector<Level> levels;         // empty = any level
+  std::vector<RecipientRule> recipients;
+  std::vector<LadderStep> ladder;
+  Millis deadline{30 * 60 * 1000};  // unanswered past this → exhausted, the duty officer is told
+  AckMode ack = AckMode::confirm;
+  std::string yaml;  // the source text, kept as the snapshot
+};
+
+bool plan_matches(const Plan& plan, const Warning& warning);
+
+// Loads one plan from YAML text. `channels` lists the channels the daemon has configured; a
+// plan naming another one is refused (it would silently reach nobody).
+std::optional<Plan> load_plan(const std::string& text, const std::string& file,
+                              const std::set<std::string>& channels, LoadErrors& errors);
+
+// Loads every *.yaml / *.yml file of a folder, in name order; plan names must be unique.
+// Returns nullopt (with every error) if any file is bad: plans load all or nothing.
+std::optional<std::vector<Plan>> load_plans(const std::string& dir,
+                                            const std::set<std::string>& channels,
+                                            LoadErrors& errors);
+
+}  // namespace jiaoying

@@ -1,0 +1,61 @@
+#include "rules/recipients.h"
+
+#include <algorithm>
+#include <set>
+
+namespace jiaoying {
+
+std::vector<const Area*> areas_in_scope(const Warning& warning, const Directory& directory) {
+  std::vector<const Area*> out;
+  std::set<std::string_view> seen;
+  auto add = [&](const Area* a) {
+    if (a && seen.insert(a->code).second) out.push_back(a);
+  };
+  for (const auto& code : warning.areas) {
+    const Area* area = directory.area(code);
+    if (!area) continue;
+    for (const Area* up : directory.ancestors(code)) add(up);
+    add(area);
+    for (const Area* down : directory.descendants(code)) add(down);
+  }
+  // Tier by tier, then by code: the order people are called in is the same on every run.
+  std::sort(out.begin(), out.end(), [](const Area* a, const Area* b) {
+    if (a->tier != b->tier) return static_cast<int>(a->tier) < static_cast<int>(b->tier);
+    return a->code < b->code;
+  });
+  return out;
+}
+
+Resolution resolve_recipients(const Warning& warning, const std::vector<const Plan*>& plans,
+                              const Directory& directory) {
+  Resolution result;
+  std::vector<const Area*> scope = areas_in_scope(warning, directory);
+  std::set<std::string> called;                  // person ids already taken
+  std::set<std::pair<std::string, std::string>> posts_done;  // (area, role) already resolved
+  for (int tier = 0; tier <= static_cast<int>(Tier::village); ++tier) {
+    for (const Plan* plan : plans) {
+      for (const RecipientRule& rule : plan->recipients) {
+        if (static_cast<int>(rule.tier) != tier) continue;
+        for (const Area* area : scope) {
+          if (area->tier != rule.tier) continue;
+          for (const std::string& role : rule.roles) {
+            if (!posts_done.insert({area->code, role}).second) continue;
+            Seat seat = Seat::A;
+            const Person* person = directory.holder(area->code, role, Seat::A);
+            if (!person) {
+              person = directory.holder(area->code, role, Seat::B);
+              seat = Seat::B;
+              result.unfilled.push_back(
+                  {area->code, role, person ? "seat A is empty; calling the B seat" : "no holder in seat A or B"});
+            }
+            if (!person || !called.insert(person->id).second) continue;
+            result.recipients.push_back(Recipient{person->id, area->code, role, area->tier, seat, plan});
+          }
+        }
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace jiaoying

@@ -1,0 +1,64 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "daemon/config.h"
+
+using namespace jiaoying;
+
+namespace {
+
+std::string write_config(const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / "jiaoying-config-test.yaml";
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+const char* kGood = R"(listen: 127.0.0.1:8640
+database: data/jiaoying.db
+plans: plans
+directory: directory.yaml
+callback_secret: a-long-enough-secret-for-tests
+engine: { tick: 100ms, senders: 4 }
+channels:
+  zzd: { base_url: "http://127.0.0.1:8641/", api_key: k, secret_key: s, tenant_id: "196729" }
+)";
+
+}  // namespace
+
+TEST_CASE("a config resolves relative paths against its own folder and fills defaults") {
+  LoadErrors errors;
+  auto c = load_config(write_config(kGood), errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  auto dir = std::filesystem::temp_directory_path().string();
+  CHECK(c->database == dir + "/data/jiaoying.db");
+  CHECK(c->plans == dir + "/plans");
+  CHECK(c->public_url == "http://127.0.0.1:8640");
+  CHECK(c->tick == Millis(100));
+  CHECK(c->senders == 4);
+  REQUIRE(c->zzd);
+  CHECK(c->zzd->base_url == "http://127.0.0.1:8641");
+  CHECK(c->admin_socket == "/run/jiaoying/jiaoying.sock");
+}
+
+TEST_CASE("a bad config is refused with file:line for each fault") {
+  std::string text = kGood;
+  text.replace(text.find("senders: 4"), 10, "senders: many");
+  text.replace(text.find("listen:"), 7, "listne:");
+  LoadErrors errors;
+  auto path = write_config(text);
+  CHECK_FALSE(load_config(path, errors));
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].text().starts_with(path + ":1: unknown key 'listne' in the config"));
+  CHECK(errors[1].text() == path + ":6: senders must be a number from 1 to 1000");
+}
+
+TEST_CASE("a config without a callback secret is refused: ack links would be forgeable") {
+  std::string text = kGood;
+  text.replace(text.find("callback_secret: a-long-enough-secret-for-tests"), 47, "callback_secret: short");
+  LoadErrors errors;
+  CHECK_FALSE(load_config(write_config(text), errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message.starts_with("callback_secret must be set"));
+}

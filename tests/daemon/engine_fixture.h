@@ -1,0 +1,140 @@
+// A whole engine on an in-memory (or temporary file) database, a manual clock and a fake
+// channel that records what it was asked to send. For the engine and HTTP API tests.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "daemon/engine.h"
+#include "daemon/schema.h"
+#include "rules/test_directory.h"
+
+namespace jiaoying::testing {
+
+inline const char* kPlanYaml = R"(plan: heavy-rain
+title: 强降雨叫应方案
+match: { hazards: [rainstorm], levels: [orange, red] }
+recipients:
+  - { tier: county, roles: [leader_on_duty] }
+  - { tier: township, roles: [township_head] }
+  - { tier: village, roles: [village_head] }
+ladder:
+  - { after: 0m, channels: [zzd] }
+  - { after: 3m, channels: [zzd] }
+  - { after: 10m, channels: [zzd] }
+deadline: 30m
+)";
+
+inline const Millis kMinute{60'000};
+
+// Records every send; answers with `next_outcome`. Like the real platform, a repeated
+// idempotency key is answered `duplicate`.
+class FakeChannel final : public Channel {
+ public:
+  std::string_view name() const override { return "zzd"; }
+  bool can_reach(const OutboundMessage& m) const override { return !m.zzd_account.empty(); }
+  SendResult send(const OutboundMessage& m) override {
+    sent.push_back(m);
+    if (next_outcome != SendOutcome::sent) return {next_outcome, "", "fake says " + std::string(outcome_name(next_outcome))};
+    if (!keys.insert(m.idem_key).second) return {SendOutcome::duplicate, "", "bizMsgId already used"};
+    return {SendOutcome::sent, "msg-" + std::to_string(sent.size()), ""};
+  }
+  std::vector<std::string> accounts() const {
+    std::vector<std::string> out;
+    for (const auto& m : sent) out.push_back(m.zzd_account);
+    return out;
+  }
+  std::vector<OutboundMessage> sent;
+  std::set<std::string> keys;
+  SendOutcome next_outcome = SendOutcome::sent;
+};
+
+struct EngineFixture {
+  explicit EngineFixture(const std::string& db_path = ":memory:") : db(std::make_unique<Db>(db_path)) {
+    migrate(*db);
+    LoadErrors errors;
+    directory = std::make_shared<const Directory>(*Directory::load_string(kTestDirectory, "dir.yaml", errors));
+    plans.push_back(*load_plan(kPlanYaml, "heavy-rain.yaml", {"zzd"}, errors));
+    templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(
+        {{"zzd.title", "{{#repeat}}【第{{attempt}}次提醒】{{/repeat}}{{headline}}"},
+         {"zzd.body", "{{description}} — {{area_name}} {{role}}"}},
+        errors));
+    REQUIRE(errors.empty());
+    restart();
+  }
+
+  // A new Engine on the same database, as after a crash and restart.
+  void restart() {
+    engine.reset();
+    EngineSettings settings{"http://127.0.0.1:8640", "test-callback-secret-0123456789"};
+    settings.retry_backoff = Millis(10'000);
+    settings.max_attempts = 3;
+    engine = std::make_unique<Engine>(*db, clock, settings, directory, plans, templates, std::set<std::string>{"zzd"});
+  }
+
+  Warning warning(std::vector<std::string> areas = {"330702102"}, std::string identifier = "w-1") {
+    Warning w;
+    w.identifier = std::move(identifier);
+    w.sender = "wucheng-met@jinhua.zj";
+    w.sent = clock.now();
+    w.source = "meteorology";
+    w.hazard = "rainstorm";
+    w.level = Level::red;
+    w.areas = std::move(areas);
+    w.headline = "暴雨红色预警";
+    w.description = "未来3小时雨量将达100毫米以上";
+    return w;
+  }
+
+  IngestOutcome ingest(const Warning& w) { return engine->ingest(w, "{}", "test"); }
+
+  // Everything queued goes out through the fake channel now.
+  int send_all() {
+    int n = 0;
+    for (;;) {
+      auto jobs = engine->claim_messages(100);
+      if (jobs.empty()) return n;
+      for (auto& job : jobs) engine->complete_message(job.message_id, channel.send(job.message)), ++n;
+    }
+  }
+
+  // Moves plan time forward, runs due steps and sends what they queued.
+  void advance(Millis d) {
+    clock.advance(d);
+    engine->tick();
+    send_all();
+  }
+
+  int64_t callout_of(const std::string& person_id) {
+    Stmt s = db->prepare("SELECT id FROM callouts WHERE person_id = ?");
+    s.bind(1, person_id);
+    REQUIRE(s.step());
+    return s.int64(0);
+  }
+
+  std::string state_of(const std::string& person_id) {
+    Stmt s = db->prepare("SELECT state FROM callouts WHERE person_id = ?");
+    s.bind(1, person_id);
+    REQUIRE(s.step());
+    return s.text(0);
+  }
+
+  int64_t count(const std::string& sql) {
+    Stmt s = db->prepare(sql);
+    REQUIRE(s.step());
+    return s.int64(0);
+  }
+
+  ManualClock clock{from_epoch_ms(1'781'460'000'000)};  // 2026-06-15 02:00 in China
+  std::unique_ptr<Db> db;
+  std::shared_ptr<const Directory> directory;
+  std::vector<Plan> plans;
+  std::shared_ptr<const TemplateRenderer> templates;
+  FakeChannel channel;
+  std::unique_ptr<Engine> engine;
+};
+
+}  // namespace jiaoying::testing

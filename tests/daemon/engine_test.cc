@@ -1,0 +1,186 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "daemon/engine_fixture.h"
+
+using namespace jiaoying;
+using namespace jiaoying::testing;
+
+namespace {
+
+using Accounts = std::vector<std::string>;
+
+Accounts sorted(Accounts a) {
+  std::sort(a.begin(), a.end());
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("a warning creates one callout per person and notifies each of them at once") {
+  EngineFixture f;
+  auto out = f.ingest(f.warning());
+  REQUIRE(out.kind == IngestOutcome::Kind::created);
+  CHECK(out.callouts == 3);
+  CHECK(out.plans == std::vector<std::string>{"heavy-rain"});
+  CHECK(f.send_all() == 3);
+  CHECK(sorted(f.channel.accounts()) == Accounts{"100001", "100002", "100004"});
+  std::set<std::string> keys, links;
+  for (const auto& m : f.channel.sent) {
+    keys.insert(m.idem_key);
+    links.insert(m.ack_url);
+    CHECK(m.title == "暴雨红色预警");
+  }
+  CHECK(keys.size() == 3);
+  CHECK(links.size() == 3);
+}
+
+TEST_CASE("whoever has not answered after 3 minutes is notified again; whoever answered is not") {
+  EngineFixture f;
+  f.ingest(f.warning());
+  f.send_all();
+  f.clock.advance(kMinute);
+  REQUIRE(f.engine->ack(f.callout_of("county-leader"), "zzd", "test").kind == AckOutcome::Kind::answered);
+  f.channel.sent.clear();
+  f.advance(2 * kMinute - Millis(1));
+  CHECK(f.channel.sent.empty());  // not yet due
+  f.advance(Millis(1));
+  CHECK(sorted(f.channel.accounts()) == Accounts{"100002", "100004"});
+  CHECK(f.channel.sent[0].title == "【第2次提醒】暴雨红色预警");
+}
+
+TEST_CASE("an answer cancels the messages still queued for that person, and only theirs") {
+  EngineFixture f;
+  f.ingest(f.warning());  // step 1 is queued, not yet claimed
+  f.engine->ack(f.callout_of("anding-head"), "zzd", "test");
+  f.send_all();
+  CHECK(sorted(f.channel.accounts()) == Accounts{"100001", "100004"});
+  CHECK(f.count("SELECT COUNT(*) FROM messages WHERE state = 'cancelled'") == 1);
+}
+
+TEST_CASE("nobody answering runs every step, then exhausts the callouts and closes the warning") {
+  EngineFixture f;
+  f.ingest(f.warning());
+  f.send_all();
+  f.advance(3 * kMinute);
+  f.advance(7 * kMinute);
+  CHECK(f.channel.sent.size() == 9);  // three steps for three people
+  f.advance(19 * kMinute);
+  CHECK(f.state_of("county-leader") == "calling");
+  f.advance(kMinute);
+  CHECK(f.state_of("county-leader") == "exhausted");
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'exhausted'") == 3);
+  CHECK(f.count("SELECT COUNT(*) FROM warnings WHERE state = 'closed'") == 1);
+}
+
+TEST_CASE("an answer after exhaustion still counts, marked late") {
+  EngineFixture f;
+  f.ingest(f.warning());
+  f.send_all();
+  for (int i = 0; i < 31; ++i) f.advance(kMinute);
+  auto out = f.engine->ack(f.callout_of("yantou-head"), "zzd", "test");
+  CHECK(out.kind == AckOutcome::Kind::answered);
+  CHECK(out.late);
+  CHECK(f.count("SELECT answered_late FROM callouts WHERE person_id = 'yantou-head'") == 1);
+}
+
+TEST_CASE("answering twice changes nothing the second time") {
+  EngineFixture f;
+  f.ingest(f.warning());
+  auto id = f.callout_of("county-leader");
+  CHECK(f.engine->ack(id, "zzd", "test").kind == AckOutcome::Kind::answered);
+  auto events = f.count("SELECT COUNT(*) FROM events");
+  CHECK(f.engine->ack(id, "zzd", "test").kind == AckOutcome::Kind::already_answered);
+  CHECK(f.count("SELECT COUNT(*) FROM events") == events);
+}
+
+TEST_CASE("the same sender and identifier again is a duplicate and changes nothing") {
+  EngineFixture f;
+  auto first = f.ingest(f.warning());
+  auto again = f.ingest(f.warning());
+  CHECK(again.kind == IngestOutcome::Kind::duplicate);
+  CHECK(again.warning_id == first.warning_id);
+  CHECK(f.count("SELECT COUNT(*) FROM callouts") == 3);
+}
+
+TEST_CASE("a warning for an area the directory lacks is refused and nothing is stored") {
+  EngineFixture f;
+  auto out = f.ingest(f.warning({"330702102", "330702999"}));
+  CHECK(out.kind == IngestOutcome::Kind::refused);
+  CHECK(out.error.text() == "areas[1]: 330702999 is not an area of the directory");
+  CHECK(f.count("SELECT COUNT(*) FROM warnings") == 0);
+}
+
+TEST_CASE("a warning no plan answers is kept, and the trail says nobody was called") {
+  EngineFixture f;
+  Warning w = f.warning();
+  w.level = Level::blue;
+  auto out = f.ingest(w);
+  CHECK(out.kind == IngestOutcome::Kind::created);
+  CHECK(out.callouts == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'no_plan_matched'") == 1);
+}
+
+TEST_CASE("after a crash mid-send, a restart resends with the same key and nobody gets a step twice") {
+  auto path = std::filesystem::temp_directory_path() / "jiaoying-engine-crash-test.db";
+  std::filesystem::remove(path);
+  {
+    EngineFixture f(path.string());
+    f.ingest(f.warning());
+    auto jobs = f.engine->claim_messages(100);  // marked sending…
+    REQUIRE(jobs.size() == 3);
+    f.channel.send(jobs[0].message);            // …one reached the provider, then the process died
+    f.restart();
+    CHECK(f.engine->recover() == 3);
+    f.engine->tick();                           // step 1 is not run again
+    f.send_all();
+    CHECK(f.channel.keys.size() == 3);           // three distinct messages reached the provider
+    CHECK(f.count("SELECT COUNT(*) FROM messages") == 3);
+    CHECK(f.count("SELECT COUNT(*) FROM messages WHERE state = 'sent'") == 3);
+    CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'message_recovered'") == 3);
+  }
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a temporary failure is retried with a growing back-off, then fails for good") {
+  EngineFixture f;
+  f.channel.next_outcome = SendOutcome::retry;
+  f.ingest(f.warning({"330702102201"}));  // the village: reaches its chain, three people
+  f.send_all();
+  CHECK(f.count("SELECT COUNT(*) FROM messages WHERE state = 'queued' AND attempts = 1") == 3);
+  f.advance(Millis(9'999));
+  CHECK(f.channel.sent.size() == 3);  // back-off not over
+  f.advance(Millis(1));
+  CHECK(f.channel.sent.size() == 6);
+  f.advance(Millis(20'000));
+  CHECK(f.count("SELECT COUNT(*) FROM messages WHERE state = 'failed'") == 3);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'message_failed'") == 3);
+}
+
+TEST_CASE("steps long overdue after downtime are collapsed into one, with a late event") {
+  EngineFixture f;
+  f.ingest(f.warning());
+  f.send_all();
+  f.channel.sent.clear();
+  f.clock.advance(12 * kMinute);  // the engine was down through steps 2 and 3
+  f.engine->tick();
+  f.send_all();
+  CHECK(f.channel.sent.size() == 3);  // one notice each, not two
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'step_late'") == 3);
+  CHECK(f.count("SELECT COUNT(*) FROM messages WHERE step = 1") == 0);
+}
+
+TEST_CASE("an ack link is valid only for its own callout") {
+  EngineFixture f;
+  f.ingest(f.warning());
+  f.send_all();
+  const auto& url = f.channel.sent[0].ack_url;
+  std::string token = url.substr(url.find("&t=") + 3);
+  int64_t id = std::stoll(url.substr(url.find("?c=") + 3));
+  CHECK(f.engine->verify_ack_token(id, token));
+  CHECK_FALSE(f.engine->verify_ack_token(id + 1, token));
+  CHECK_FALSE(f.engine->verify_ack_token(id, token.substr(1)));
+  CHECK_FALSE(f.engine->verify_ack_token(id, ""));
+}

@@ -1,0 +1,110 @@
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+
+#include "daemon/engine_fixture.h"
+#include "daemon/http_api.h"
+
+using namespace jiaoying;
+using namespace jiaoying::testing;
+
+namespace {
+
+const char* kBody = R"({"identifier":"w-9","sender":"wucheng-met@jinhua.zj","sent":"2026-06-15T02:00:00+08:00",
+  "source":"meteorology","hazard":"rainstorm","level":"red","areas":["330702102"],"headline":"暴雨红色预警"})";
+
+ServerRequest post(std::string body, std::string type = "application/json") {
+  ServerRequest r;
+  r.method = "POST";
+  r.path = r.target = "/api/v1/warnings";
+  r.headers["content-type"] = std::move(type);
+  r.body = std::move(body);
+  r.peer = "127.0.0.1:5000";
+  return r;
+}
+
+ServerRequest get(const std::string& target) {
+  ServerRequest r;
+  r.method = "GET";
+  r.target = target;
+  auto q = target.find('?');
+  r.path = target.substr(0, q);
+  if (q != std::string::npos) r.query = target.substr(q + 1);
+  r.peer = "127.0.0.1:5001";
+  return r;
+}
+
+struct ApiFixture : EngineFixture {
+  int changed = 0;
+  HttpApi api{*engine, *db, clock, [this] { ++changed; }};
+};
+
+}  // namespace
+
+TEST_CASE("a posted warning is stored and answered 201 with its callouts") {
+  ApiFixture f;
+  auto resp = f.api.handle_public(post(kBody));
+  CHECK(resp.status == 201);
+  auto v = boost::json::parse(resp.body);
+  CHECK(v.at("callouts").as_int64() == 3);
+  CHECK(f.changed == 1);
+}
+
+TEST_CASE("bad bodies are refused naming the field, and nothing is stored") {
+  ApiFixture f;
+  std::string bad_level = kBody;
+  bad_level.replace(bad_level.find("\"red\""), 5, "\"crimson\"");
+  auto r1 = f.api.handle_public(post(bad_level));
+  CHECK(r1.status == 400);
+  CHECK(boost::json::parse(r1.body).at("field") == "level");
+  CHECK(f.api.handle_public(post("{\"identifier\": ")).status == 400);
+  std::string bad_area = kBody;
+  bad_area.replace(bad_area.find("330702102"), 9, "330702777");
+  auto r3 = f.api.handle_public(post(bad_area));
+  CHECK(r3.status == 400);
+  CHECK(boost::json::parse(r3.body).at("field") == "areas[0]");
+  CHECK(f.api.handle_public(post(kBody, "text/plain")).status == 415);
+  CHECK(f.count("SELECT COUNT(*) FROM warnings") == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM callouts") == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'ingest_refused'") == 4);
+}
+
+TEST_CASE("an ack link with a forged token is refused 401 and changes no callout") {
+  ApiFixture f;
+  f.api.handle_public(post(kBody));
+  f.send_all();
+  std::string url = f.channel.sent[0].ack_url;
+  std::string target = url.substr(url.find("/api/v1/ack"));
+  std::string forged = target.substr(0, target.size() - 4) + "AAAA";
+  CHECK(f.api.handle_public(get(forged)).status == 401);
+  CHECK(f.api.handle_public(get("/api/v1/ack?c=1")).status == 401);
+  CHECK(f.api.handle_public(get("/api/v1/ack?c=x&t=y")).status == 401);
+  CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE state = 'answered'") == 0);
+  auto ok = f.api.handle_public(get(target));
+  CHECK(ok.status == 200);
+  CHECK(ok.body.find("已确认收到") != std::string::npos);
+  CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE state = 'answered' AND answered_via = 'zzd'") == 1);
+}
+
+TEST_CASE("the admin API lists warnings and shows one with masked phone numbers") {
+  ApiFixture f;
+  f.api.handle_public(post(kBody));
+  auto list = boost::json::parse(f.api.handle_admin(get("/api/v1/warnings")).body);
+  CHECK(list.at("warnings").as_array().size() == 1);
+  auto by_identifier = f.api.handle_admin(get("/api/v1/warnings/w-9"));
+  REQUIRE(by_identifier.status == 200);
+  auto detail = boost::json::parse(by_identifier.body);
+  CHECK(detail.at("counts").at("total").as_int64() == 3);
+  bool masked = false;
+  for (const auto& c : detail.at("callouts").as_array())
+    if (c.at("person") == "钱某一") masked = c.at("mobile") == "199****0002";
+  CHECK(masked);
+  CHECK(f.api.handle_admin(get("/api/v1/warnings/nope")).status == 404);
+  auto events = boost::json::parse(f.api.handle_admin(get("/api/v1/warnings/1/events?after=0")).body);
+  CHECK(events.at("events").as_array().size() >= 5);
+}
+
+TEST_CASE("the admin API is not reachable from the public side") {
+  ApiFixture f;
+  CHECK(f.api.handle_public(get("/api/v1/warnings")).status == 404);
+}

@@ -1,0 +1,195 @@
+// End to end: jiaoyingd and jiaoying-sim as real processes on free loopback ports, speaking
+// the real Zhezhengding wire format. The scenario decides who answers when; the test checks
+// who was answered, who was notified again and who was exhausted, from the daemon's admin API
+// and from the simulator's own request log. Waits are bounded; nothing asserts on speed.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "channels/http_client.h"
+#include "cli/admin_client.h"
+#include "cli/process.h"
+
+using namespace jiaoying;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+const fs::path kSource = JIAOYING_SOURCE_DIR;
+const fs::path kBin = JIAOYING_BIN_DIR;
+
+struct System {
+  fs::path work;
+  unsigned short daemon_port = free_loopback_port();
+  unsigned short sim_port = 0;
+  ChildProcess sim, daemon;
+  CurlHttpClient http;
+  std::unique_ptr<AdminClient> admin;
+
+  System() {
+    char tmpl[] = "/tmp/jiaoying-e2e-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl));
+    work = tmpl;
+    do sim_port = free_loopback_port(); while (sim_port == daemon_port);
+    std::ofstream(work / "jiaoyingd.yaml") << fmt::format(
+        "listen: 127.0.0.1:{}\nadmin_socket: {}\ndatabase: {}\nplans: {}\ndirectory: {}\ntemplates: {}\n"
+        "callback_secret: e2e-callback-secret-0123456789\nbody_limit: 65536\n"
+        "engine: {{ tick: 50ms, retry_backoff: 1s }}\n"
+        "channels:\n  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: e2e-api-key, "
+        "secret_key: e2e-secret-key, tenant_id: \"196729\" }}\n",
+        daemon_port, (work / "sock").string(), (work / "db.sqlite").string(),
+        (kSource / "tests/e2e/data/plans").string(), (kSource / "packaging/demo/directory.yaml").string(),
+        (kSource / "templates").string(), sim_port);
+    admin = std::make_unique<AdminClient>((work / "sock").string());
+    sim = ChildProcess({(kBin / "jiaoying-sim").string(), "--listen", fmt::format("127.0.0.1:{}", sim_port),
+                        "--scenario", (kSource / "tests/e2e/data/scenario.yaml").string(), "--log",
+                        (work / "sim.jsonl").string(), "--time-scale", "60"},
+                       (work / "sim.log").string());
+    start_daemon();
+    REQUIRE(wait_for([&] { return get(fmt::format("http://127.0.0.1:{}/sim/health", sim_port)).status == 200; }));
+  }
+
+  ~System() {
+    daemon.stop();
+    sim.stop();
+    fs::remove_all(work);
+  }
+
+  void start_daemon() {
+    daemon = ChildProcess({(kBin / "jiaoyingd").string(), "--config", (work / "jiaoyingd.yaml").string(),
+                           "--time-scale", "60"},
+                          (work / "jiaoyingd.log").string());
+    std::string error;
+    REQUIRE(wait_for([&] { return admin->get("/api/v1/health", error).has_value(); }));
+  }
+
+  template <class Pred>
+  bool wait_for(Pred pred, std::chrono::seconds limit = std::chrono::seconds(30)) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  HttpResponse get(const std::string& url) {
+    return http.perform({"GET", url, {}, "", std::chrono::seconds(5), ""});
+  }
+
+  HttpResponse post_warning(const std::string& body, const std::string& type = "application/json") {
+    return http.perform({"POST", fmt::format("http://127.0.0.1:{}/api/v1/warnings", daemon_port),
+                         {{"Content-Type", type}}, body, std::chrono::seconds(10), ""});
+  }
+
+  json::value detail(int64_t id) {
+    std::string error;
+    auto v = admin->get(fmt::format("/api/v1/warnings/{}", id), error);
+    REQUIRE_MESSAGE(v, error);
+    return *v;
+  }
+
+  // Accepted work notifications per account, from the simulator's log.
+  std::map<std::string, int> notices() {
+    std::map<std::string, int> out;
+    std::ifstream in(work / "sim.jsonl");
+    for (std::string line; std::getline(in, line);) {
+      auto v = json::parse(line);
+      if (v.at("endpoint") != "/message/workNotification" || v.at("duplicate").as_bool()) continue;
+      for (const auto& r : v.at("receivers").as_array()) ++out[std::string(r.as_string())];
+    }
+    return out;
+  }
+};
+
+std::string warning_body(const std::string& identifier) {
+  return fmt::format(R"({{"identifier":"{}","sender":"wucheng-met@jinhua.zj","sent":"2026-06-15T02:00:00+08:00",
+    "source":"meteorology","hazard":"rainstorm","level":"red","areas":["330702102","330702204"],
+    "headline":"婺城区气象台发布暴雨红色预警","description":"安地镇、箬阳乡3小时雨量将达100毫米以上"}})",
+                     identifier);
+}
+
+}  // namespace
+
+TEST_CASE("a red rainstorm warning is called out end to end: answers, re-notices and exhaustion follow the scenario") {
+  System sys;
+  auto posted = sys.post_warning(warning_body("e2e-1"));
+  REQUIRE_MESSAGE(posted.status == 201, posted.body);
+  int64_t id = json::parse(posted.body).at("id").as_int64();
+  CHECK(json::parse(posted.body).at("callouts").as_int64() == 19);
+
+  REQUIRE_MESSAGE(sys.wait_for([&] { return sys.detail(id).at("warning").at("state") == "closed"; },
+                               std::chrono::seconds(120)),
+                  "the warning did not close");
+  std::map<std::string, std::string> state_of;
+  for (const auto& c : sys.detail(id).at("callouts").as_array())
+    state_of[std::string(c.at("zzd_account").as_string())] = std::string(c.at("state").as_string());
+  auto notices = sys.notices();
+
+  CHECK(state_of.size() == 19);
+  CHECK(state_of["100001"] == "answered");
+  CHECK(notices["100001"] == 1);
+  CHECK(state_of["100002"] == "answered");  // answered after the 3-minute re-notice
+  CHECK(notices["100002"] == 2);
+  CHECK(state_of["100005"] == "answered");
+  CHECK(notices["100005"] == 2);
+  CHECK(state_of["100003"] == "exhausted");  // never answered: every step, then exhaustion
+  CHECK(notices["100003"] == 3);
+  CHECK(state_of["100014"] == "exhausted");
+  CHECK(notices["100014"] == 3);
+  int answered_once = 0;
+  for (const auto& [account, state] : state_of)
+    if (account != "100001" && account != "100002" && account != "100003" && account != "100005" &&
+        account != "100014")
+      answered_once += state == "answered" && notices[account] == 1;
+  CHECK(answered_once == 14);
+  // The B seats and 罗店镇, outside the warned townships, were never called.
+  for (const char* account : {"100004", "100007", "100016", "100023", "100024", "100031"})
+    CHECK_MESSAGE(notices.count(account) == 0, account);
+  CHECK(sys.daemon.stop() == 0);  // a clean SIGTERM
+}
+
+TEST_CASE("hostile input over the wire is refused and changes nothing") {
+  System sys;
+  CHECK(sys.post_warning("{\"identifier\": 42").status == 400);
+  CHECK(sys.post_warning(warning_body("e2e-2"), "text/xml").status == 415);
+  std::string unknown_area = warning_body("e2e-3");
+  unknown_area.replace(unknown_area.find("330702204"), 9, "330702999");
+  auto refused = sys.post_warning(unknown_area);
+  CHECK(refused.status == 400);
+  CHECK(refused.body.find("areas[1]") != std::string::npos);
+  CHECK(sys.post_warning(std::string(70'000, '{')).status == 413);
+  auto forged = sys.get(fmt::format("http://127.0.0.1:{}/api/v1/ack?c=1&t=forgedforgedforgedforg", sys.daemon_port));
+  CHECK(forged.status == 401);
+  std::string error;
+  auto list = sys.admin->get("/api/v1/warnings", error);
+  REQUIRE(list);
+  CHECK(list->at("warnings").as_array().empty());
+  CHECK(sys.daemon.running());
+}
+
+TEST_CASE("a restart mid-callout resumes the ladder from the database without repeating a step") {
+  System sys;
+  auto posted = sys.post_warning(warning_body("e2e-4"));
+  REQUIRE(posted.status == 201);
+  int64_t id = json::parse(posted.body).at("id").as_int64();
+  // Wait until step 1 went out to everyone, then stop the daemon before the 3-minute step.
+  REQUIRE(sys.wait_for([&] {
+    auto n = sys.notices();
+    return n.size() == 19;
+  }));
+  CHECK(sys.daemon.stop() == 0);
+  sys.start_daemon();
+  REQUIRE(sys.wait_for([&] { return sys.detail(id).at("warning").at("state") == "closed"; },
+                       std::chrono::seconds(120)));
+  auto notices = sys.notices();
+  CHECK(notices["100001"] == 1);
+  CHECK(notices["100003"] == 3);  // not 4: step 1 was not replayed after the restart
+  CHECK(notices["100014"] == 3);
+}

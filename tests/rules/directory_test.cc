@@ -1,0 +1,52 @@
+#include <doctest/doctest.h>
+
+#include "rules/directory.h"
+#include "rules/test_directory.h"
+#include "text_edit.h"
+
+using namespace jiaoying;
+
+TEST_CASE("the directory links areas into a tree and posts to people") {
+  LoadErrors errors;
+  auto dir = Directory::load_string(kTestDirectory, "dir.yaml", errors);
+  REQUIRE_MESSAGE(dir, (errors.empty() ? "" : errors.front().text()));
+  CHECK(dir->area_count() == 5);
+  CHECK(dir->person_count() == 6);
+  auto up = dir->ancestors("330702102201");
+  REQUIRE(up.size() == 2);
+  CHECK(up[0]->name == "安地镇");
+  CHECK(up[1]->name == "婺城区");
+  CHECK(dir->descendants("330702").size() == 4);
+  CHECK(dir->holder("330702102", "township_head", Seat::B)->id == "anding-deputy");
+  CHECK(dir->holder("330702102", "party_secretary", Seat::A) == nullptr);
+}
+
+TEST_CASE("a directory error names the file and line to fix") {
+  LoadErrors errors;
+  std::string text = replaced(kTestDirectory, "seat: B", "seat: C");
+  CHECK_FALSE(Directory::load_string(text, "dir.yaml", errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].text() == "dir.yaml:22: seat 'C' must be A or B");
+}
+
+TEST_CASE("a post held twice, an unknown area and a code of the wrong length are all reported") {
+  LoadErrors errors;
+  std::string text = replaced(kTestDirectory, "village_head, seat: A }]\n  - id: luodian",
+                              "flood_chief, seat: A }]\n  - id: luodian");
+  text = replaced(text, "\"330702100201\", name", "\"3307021002\", name");
+  text = replaced(text, "area: \"330702100\", role", "area: \"330702999\", role");
+  CHECK_FALSE(Directory::load_string(text, "dir.yaml", errors));
+  std::string all;
+  for (const auto& e : errors) all += e.text() + "\n";
+  CHECK(all.find("is already held") != std::string::npos);
+  CHECK(all.find("must be 12 digits") != std::string::npos);
+  CHECK(all.find("area 330702999 is not in the directory") != std::string::npos);
+}
+
+TEST_CASE("a person with no way to be reached is refused") {
+  LoadErrors errors;
+  std::string text = replaced(kTestDirectory, "    zzd: \"100001\"\n", "");
+  CHECK_FALSE(Directory::load_string(text, "dir.yaml", errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message == "person 'county-leader' has no contact (zzd or mobile)");
+}
