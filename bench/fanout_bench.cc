@@ -89,7 +89,9 @@ ladder: [{ after: 0m, channels: [zzd] }, { after: 3m, channels: [zzd] }]
   for (;;) {
     auto jobs = engine.claim_messages(500);
     if (jobs.empty()) break;
-    for (auto& job : jobs) engine.complete_message(job.message_id, channel.send(job.message));
+    std::vector<Engine::Completion> results;
+    for (auto& job : jobs) results.push_back({job.message_id, channel.send(job.message)});
+    engine.complete_messages(results);
     sent += jobs.size();
   }
   double send_s = seconds_since(t0);
@@ -100,9 +102,9 @@ ladder: [{ after: 0m, channels: [zzd] }, { after: 3m, channels: [zzd] }]
   double tick_s = seconds_since(t0);
 
   fmt::print("fan-out of one county-wide red warning to {} people (SQLite file, synchronous=FULL)\n", out.callouts);
-  fmt::print("  ingest: callouts created and step 1 queued   {:8.3f} s  ({:,.0f} callouts/s)\n", ingest_s,
+  fmt::print("  ingest: callouts created and step 1 queued   {:8.3f} s  ({:.0f} callouts/s)\n", ingest_s,
              out.callouts / ingest_s);
-  fmt::print("  claim + record {} sends (instant provider) {:8.3f} s  ({:,.0f} messages/s)\n", sent, send_s,
+  fmt::print("  claim + record {} sends (instant provider) {:8.3f} s  ({:.0f} messages/s)\n", sent, send_s,
              sent / send_s);
   fmt::print("  tick for the 3-minute re-notification       {:8.3f} s  ({} callouts moved)\n", tick_s, moved);
   std::filesystem::remove(path);

@@ -43,28 +43,40 @@ void Dispatcher::pump() {
       boost::asio::post(io_, [this, id = job.message_id, result = std::move(result)] {
         --in_flight_;
         finished(id, result);
-        if (draining_) {
-          if (in_flight_ == 0 && drained_) std::exchange(drained_, nullptr)();
-        } else {
-          pump();
-        }
       });
     });
   }
 }
 
+// Results that arrive together are recorded together: flush() runs after every handler already
+// queued on the io thread, so a burst of answers costs one transaction.
 void Dispatcher::finished(int64_t message_id, SendResult result) {
+  results_.push_back({message_id, std::move(result)});
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  boost::asio::post(io_, [this] { flush(); });
+}
+
+void Dispatcher::flush() {
+  flush_posted_ = false;
+  std::vector<Engine::Completion> batch;
+  batch.swap(results_);
   try {
-    engine_.complete_message(message_id, result);
+    engine_.complete_messages(batch);
   } catch (const std::exception& e) {
-    // The message stays `sending`; recover() resends it with the same key at the next start.
-    spdlog::error("recording the result of message {} failed: {}", message_id, e.what());
+    // The messages stay `sending`; recover() resends them with the same key at the next start.
+    spdlog::error("recording the results of {} message(s) failed: {}", batch.size(), e.what());
+  }
+  if (draining_) {
+    if (in_flight_ == 0 && drained_) std::exchange(drained_, nullptr)();
+  } else {
+    pump();
   }
 }
 
 void Dispatcher::drain(std::function<void()> done) {
   draining_ = true;
-  if (in_flight_ == 0) {
+  if (in_flight_ == 0 && !flush_posted_) {
     done();
     return;
   }

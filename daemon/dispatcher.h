@@ -28,6 +28,7 @@ class Dispatcher {
 
  private:
   void finished(int64_t message_id, SendResult result);
+  void flush();
 
   boost::asio::io_context& io_;
   Engine& engine_;
@@ -37,6 +38,8 @@ class Dispatcher {
   size_t in_flight_ = 0;
   bool draining_ = false;
   std::function<void()> drained_;
+  std::vector<Engine::Completion> results_;  // recorded together by flush()
+  bool flush_posted_ = false;
 };
 
 }  // namespace jiaoying

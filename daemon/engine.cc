@@ -23,6 +23,11 @@ struct Engine::Statements {
   Stmt exhaust_callout;
   Stmt claimable;
   Stmt mark_sending;
+  Stmt message_for_completion;
+  Stmt mark_sent;
+  Stmt callout_sent;
+  Stmt mark_retry;
+  Stmt mark_failed;
 
   explicit Statements(Db& db)
       : insert_event(db.prepare(
@@ -51,7 +56,18 @@ struct Engine::Statements {
             "c.mobile FROM messages m JOIN callouts c ON c.id = m.callout_id "
             "WHERE m.state = 'queued' AND m.not_before <= ? ORDER BY m.priority DESC, m.id LIMIT ?")),
         mark_sending(db.prepare(
-            "UPDATE messages SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")) {}
+            "UPDATE messages SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")),
+        message_for_completion(db.prepare(
+            "SELECT m.callout_id, c.warning_id, m.attempts, m.state, m.channel FROM messages m "
+            "JOIN callouts c ON c.id = m.callout_id WHERE m.id = ?")),
+        mark_sent(db.prepare(
+            "UPDATE messages SET state = 'sent', provider_ref = ?, sent_at = ?, updated_at = ? WHERE id = ?")),
+        callout_sent(db.prepare(
+            "UPDATE callouts SET first_sent_at = COALESCE(first_sent_at, ?), last_sent_at = ? WHERE id = ?")),
+        mark_retry(db.prepare(
+            "UPDATE messages SET state = 'queued', not_before = ?, error = ?, updated_at = ? WHERE id = ?")),
+        mark_failed(db.prepare(
+            "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")) {}
 };
 
 struct Engine::WarningRow {
@@ -393,51 +409,55 @@ std::vector<SendJob> Engine::claim_messages(size_t limit) {
   return jobs;
 }
 
-void Engine::complete_message(int64_t message_id, const SendResult& result) {
+void Engine::complete_messages(const std::vector<Completion>& completions) {
+  if (completions.empty()) return;
   const int64_t now = to_epoch_ms(clock_.now());
-  Stmt q = db_.prepare(
-      "SELECT m.callout_id, c.warning_id, m.attempts, m.state, m.channel FROM messages m "
-      "JOIN callouts c ON c.id = m.callout_id WHERE m.id = ?");
+  Transaction tx(db_);
+  for (const Completion& c : completions) record_completion(c, now);
+  tx.commit();
+}
+
+void Engine::record_completion(const Completion& completion, int64_t now) {
+  const int64_t message_id = completion.message_id;
+  const SendResult& result = completion.result;
+  Stmt& q = st_->message_for_completion;
+  q.reset();
   q.bind(1, message_id);
   if (!q.step()) return;
   const int64_t callout_id = q.int64(0), warning_id = q.int64(1), attempts = q.int64(2);
-  const std::string channel = q.text(4);
-  if (q.text(3) != "sending") return;  // recovered or ended meanwhile; nothing to record
-  Transaction tx(db_);
+  const std::string state = q.text(3), channel = q.text(4);
+  q.reset();
+  if (state != "sending") return;  // recovered or ended meanwhile; nothing to record
   switch (result.outcome) {
     case SendOutcome::sent:
     case SendOutcome::duplicate:
-      db_.prepare("UPDATE messages SET state = 'sent', provider_ref = ?, sent_at = ?, updated_at = ? "
-                  "WHERE id = ?")
-          .bind(1, result.provider_ref).bind(2, now).bind(3, now).bind(4, message_id).run();
-      db_.prepare("UPDATE callouts SET first_sent_at = COALESCE(first_sent_at, ?), last_sent_at = ? "
-                  "WHERE id = ?")
-          .bind(1, now).bind(2, now).bind(3, callout_id).run();
+      st_->mark_sent.reset();
+      st_->mark_sent.bind(1, result.provider_ref).bind(2, now).bind(3, now).bind(4, message_id).run();
+      st_->callout_sent.reset();
+      st_->callout_sent.bind(1, now).bind(2, now).bind(3, callout_id).run();
       event(warning_id, callout_id, message_id, "message_sent", channel,
             result.outcome == SendOutcome::duplicate
                 ? "the provider already had this message (sent before a restart)"
                 : fmt::format("provider id {}", result.provider_ref));
-      break;
+      return;
     case SendOutcome::retry:
       if (attempts < settings_.max_attempts) {
         Millis backoff = settings_.retry_backoff * (int64_t{1} << std::min<int64_t>(attempts - 1, 6));
-        db_.prepare("UPDATE messages SET state = 'queued', not_before = ?, error = ?, updated_at = ? "
-                    "WHERE id = ?")
-            .bind(1, now + backoff.count()).bind(2, result.detail).bind(3, now).bind(4, message_id).run();
+        st_->mark_retry.reset();
+        st_->mark_retry.bind(1, now + backoff.count()).bind(2, result.detail).bind(3, now).bind(4, message_id).run();
         event(warning_id, callout_id, message_id, "message_retry", channel,
               fmt::format("attempt {} failed ({}); retrying in {}", attempts, result.detail,
                           format_duration(backoff)));
-        break;
+        return;
       }
       [[fallthrough]];
     case SendOutcome::failed:
-      db_.prepare("UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")
-          .bind(1, result.detail).bind(2, now).bind(3, message_id).run();
+      st_->mark_failed.reset();
+      st_->mark_failed.bind(1, result.detail).bind(2, now).bind(3, message_id).run();
       event(warning_id, callout_id, message_id, "message_failed", channel,
             fmt::format("after {} attempt(s): {}", attempts, result.detail));
-      break;
+      return;
   }
-  tx.commit();
 }
 
 int Engine::recover() {

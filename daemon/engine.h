@@ -76,8 +76,16 @@ class Engine {
 
   // Marks up to `limit` queued messages `sending` (highest priority first) and returns them.
   std::vector<SendJob> claim_messages(size_t limit);
-  // Records the provider's answer for a claimed message.
-  void complete_message(int64_t message_id, const SendResult& result);
+  // Records the providers' answers for claimed messages, all in one transaction (group commit:
+  // one fsync for a burst of results, not one per message).
+  struct Completion {
+    int64_t message_id;
+    SendResult result;
+  };
+  void complete_messages(const std::vector<Completion>& completions);
+  void complete_message(int64_t message_id, const SendResult& result) {
+    complete_messages({{message_id, result}});
+  }
 
   // At start: messages left `sending` by a crash are queued again with the same idempotency
   // key (the providers configured so far de-duplicate by it). Returns how many.
@@ -105,6 +113,7 @@ class Engine {
              std::optional<int64_t> message, std::string_view kind, std::string_view actor,
              std::string_view detail);
   void close_warning_if_done(int64_t warning_id);
+  void record_completion(const Completion& completion, int64_t now);
   std::string ack_token(int64_t callout_id) const;
 
   Db& db_;
