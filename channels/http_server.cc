@@ -22,6 +22,7 @@ bool split_host_port(const std::string& host_port, std::string& host, unsigned s
   auto colon = host_port.rfind(':');
   if (colon == std::string::npos || colon + 1 == host_port.size()) return false;
   std::string digits = host_port.substr(colon + 1);
+  if (digits.size() > 5) return false;
   for (char c : digits)
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
   unsigned long value = std::stoul(digits);

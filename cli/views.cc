@@ -87,7 +87,9 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
 }
 
 std::string render_event(const json::value& e) {
-  return fmt::format("{}  {:<16} {}", clock_of(str(e, "at")), str(e, "kind"), str(e, "detail"));
+  std::string who = str(e, "person");
+  if (!who.empty()) who = fmt::format("{} ({}) ", who, str(e, "post"));
+  return fmt::format("{}  {:<16} {}{}", clock_of(str(e, "at")), str(e, "kind"), who, str(e, "detail"));
 }
 
 }  // namespace jiaoying

@@ -121,8 +121,9 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
 
 std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit) {
   Stmt s = db.prepare(
-      "SELECT id, at, callout_id, message_id, kind, actor, detail FROM events "
-      "WHERE warning_id = ? AND id > ? ORDER BY id LIMIT ?");
+      "SELECT e.id, e.at, e.callout_id, e.message_id, e.kind, e.actor, e.detail, c.person_name, c.area_name, "
+      "c.role FROM events e LEFT JOIN callouts c ON c.id = e.callout_id "
+      "WHERE e.warning_id = ? AND e.id > ? ORDER BY e.id LIMIT ?");
   s.bind(1, warning_id).bind(2, after).bind(3, limit);
   json::array list;
   while (s.step()) {
@@ -133,7 +134,9 @@ std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit) {
                                 {"message_id", s.is_null(3) ? json::value(nullptr) : json::value(s.int64(3))},
                                 {"kind", s.text(4)},
                                 {"actor", s.text(5)},
-                                {"detail", s.text(6)}});
+                                {"detail", s.text(6)},
+                                {"person", s.text(7)},
+                                {"post", s.is_null(8) ? std::string() : s.text(8) + " " + s.text(9)}});
   }
   return json::serialize(json::object{{"events", std::move(list)}});
 }

@@ -22,7 +22,8 @@ std::optional<int64_t> find_warning_id(Db& db, const std::string& id_or_identifi
 //   state, notified, first_sent_at, answered_at, answered_via, answer_ms, late}], "counts":{…}}
 std::string warning_view(Db& db, int64_t warning_id, TimePoint now);
 
-// {"events":[{id, at, callout_id, message_id, kind, actor, detail}]} with id > after.
+// {"events":[{id, at, callout_id, message_id, kind, actor, detail, person, post}]} with id > after;
+// person and post are those of the event's callout, empty for warning-wide events.
 std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit);
 
 // 199****0001: phone numbers never appear whole in logs or views.

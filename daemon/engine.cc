@@ -502,11 +502,12 @@ bool Engine::verify_ack_token(int64_t callout_id, std::string_view token) const 
 AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_view actor) {
   AckOutcome out;
   Stmt q = db_.prepare(
-      "SELECT c.state, c.warning_id, c.person_name, w.headline FROM callouts c "
+      "SELECT c.state, c.warning_id, c.person_name, w.headline, c.first_sent_at FROM callouts c "
       "JOIN warnings w ON w.id = c.warning_id WHERE c.id = ?");
   q.bind(1, callout_id);
   if (!q.step()) return out;
   const std::string state = q.text(0);
+  const std::optional<int64_t> first_sent = q.opt_int64(4);
   out.warning_id = q.int64(1);
   out.person_name = q.text(2);
   out.headline = q.text(3);
@@ -529,7 +530,9 @@ AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_vie
       .bind(1, now).bind(2, callout_id).run();
   int cancelled = db_.changes();
   event(out.warning_id, callout_id, std::nullopt, "answered", actor,
-        fmt::format("{} answered via {}{}{}", out.person_name, via, out.late ? " (late: after exhaustion)" : "",
+        fmt::format("via {}{}{}{}", via,
+                    first_sent ? " after " + format_duration(Millis((now - *first_sent) / 1000 * 1000)) : "",
+                    out.late ? " (late: after exhaustion)" : "",
                     cancelled ? fmt::format("; {} queued message(s) cancelled", cancelled) : ""));
   close_warning_if_done(out.warning_id);
   tx.commit();

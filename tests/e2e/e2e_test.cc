@@ -128,7 +128,8 @@ TEST_CASE("a red rainstorm warning is called out end to end: answers, re-notices
                                std::chrono::seconds(120)),
                   "the warning did not close");
   std::map<std::string, std::string> state_of;
-  for (const auto& c : sys.detail(id).at("callouts").as_array())
+  const json::value final_detail = sys.detail(id);
+  for (const auto& c : final_detail.at("callouts").as_array())
     state_of[std::string(c.at("zzd_account").as_string())] = std::string(c.at("state").as_string());
   auto notices = sys.notices();
 

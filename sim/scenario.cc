@@ -1,0 +1,220 @@
+#include "sim/scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+
+namespace jiaoying::sim {
+
+AnswerDelay Scenario::answer_delay(std::string_view account) const {
+  auto it = people.find(std::string(account));
+  return it == people.end() ? default_delay : it->second;
+}
+
+std::string ScenarioError::text() const {
+  return line > 0 ? file + ":" + std::to_string(line) + ": " + message : file + ": " + message;
+}
+
+std::optional<Millis> parse_duration(std::string_view text) {
+  // Units from largest to smallest; a later part must use a smaller unit than the one before,
+  // so "30s1m" and "1m1m" are refused instead of silently summed.
+  struct Unit {
+    std::string_view suffix;
+    Millis size;
+  };
+  static constexpr Unit kUnits[] = {
+      {"h", Millis(3'600'000)}, {"ms", Millis(1)}, {"m", Millis(60'000)}, {"s", Millis(1'000)}};
+  if (text.empty()) return std::nullopt;
+  Millis total{0};
+  Millis previous_unit = Millis::max();
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    long long value = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      value = value * 10 + (text[i] - '0');
+      if (value > 1'000'000'000) return std::nullopt;  // no scenario waits 30 years
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+    const Unit* unit = nullptr;
+    for (const Unit& u : kUnits) {  // "ms" is tried before "m"
+      if (text.substr(i, u.suffix.size()) == u.suffix) {
+        unit = &u;
+        break;
+      }
+    }
+    if (!unit || unit->size >= previous_unit) return std::nullopt;
+    previous_unit = unit->size;
+    total += unit->size * value;
+    i += unit->suffix.size();
+  }
+  return total;
+}
+
+namespace {
+
+// Strict reading of one YAML document into a Scenario, recording every problem with its line.
+class ScenarioReader {
+ public:
+  ScenarioReader(std::string file, std::vector<ScenarioError>& errors)
+      : file_(std::move(file)), errors_(errors) {}
+
+  std::optional<Scenario> read(const std::string& text) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      error(e.mark.line + 1, e.msg);
+      return std::nullopt;
+    }
+    size_t errors_before = errors_.size();
+    if (!root.IsMap()) {
+      error(root.IsDefined() && !root.IsNull() ? line_of(root) : 0,
+            "a scenario is a mapping with keys zzd, people and default");
+      return std::nullopt;
+    }
+    only_keys(root, {"zzd", "people", "default"}, "the scenario");
+
+    Scenario scenario;
+    read_platform(root, scenario);
+    read_people(root, scenario);
+    if (YAML::Node d = root["default"]) {
+      if (auto delay = answer(d, "default")) scenario.default_delay = *delay;
+    }
+    if (errors_.size() != errors_before) return std::nullopt;
+    return scenario;
+  }
+
+ private:
+  static int line_of(const YAML::Node& node) { return node.Mark().line + 1; }
+
+  void error(int line, std::string message) {
+    errors_.push_back(ScenarioError{file_, line < 0 ? 0 : line, std::move(message)});
+  }
+
+  // Unknown and repeated keys are errors: a typo must not silently mean "never answers".
+  void only_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
+                 std::string_view what) {
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string key = it->first.Scalar();
+      bool known = false;
+      for (std::string_view a : allowed) known = known || key == a;
+      if (!known) {
+        std::string list;
+        for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        error(line_of(it->first),
+              "unknown key '" + key + "' in " + std::string(what) + " (expected " + list + ")");
+      } else if (!seen.insert(key).second) {
+        error(line_of(it->first), "key '" + key + "' is written twice");
+      }
+    }
+  }
+
+  // A required, non-empty scalar child of `map`.
+  std::optional<std::string> scalar(const YAML::Node& map, const char* key, std::string_view what) {
+    YAML::Node node = map[key];
+    if (!node) {
+      error(line_of(map), std::string(what) + " needs '" + key + "'");
+      return std::nullopt;
+    }
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      error(line_of(node), "'" + std::string(key) + "' must be a non-empty text");
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  // `never` or a duration; the outer optional is empty on error.
+  std::optional<AnswerDelay> answer(const YAML::Node& node, std::string_view key) {
+    if (node.IsScalar()) {
+      if (node.Scalar() == "never") return AnswerDelay{};
+      if (auto d = parse_duration(node.Scalar())) return AnswerDelay{*d};
+    }
+    error(line_of(node), "'" + std::string(key) +
+                             "' must be never or a duration like 45s or 1m30s" +
+                             (node.IsScalar() ? ", not '" + node.Scalar() + "'" : ""));
+    return std::nullopt;
+  }
+
+  void read_platform(const YAML::Node& root, Scenario& scenario) {
+    YAML::Node zzd = root["zzd"];
+    if (!zzd)
+      return error(line_of(root), "the scenario needs 'zzd' (api_key, secret_key, tenant_id)");
+    if (!zzd.IsMap()) return error(line_of(zzd), "'zzd' must be a mapping");
+    only_keys(zzd, {"api_key", "secret_key", "tenant_id"}, "zzd");
+    if (auto v = scalar(zzd, "api_key", "zzd")) scenario.credentials.api_key = *v;
+    if (auto v = scalar(zzd, "secret_key", "zzd")) scenario.credentials.secret_key = *v;
+    if (auto v = scalar(zzd, "tenant_id", "zzd")) scenario.tenant_id = *v;
+  }
+
+  void read_people(const YAML::Node& root, Scenario& scenario) {
+    YAML::Node people = root["people"];
+    if (!people || people.IsNull()) return;  // everyone follows `default`
+    if (!people.IsSequence()) return error(line_of(people), "'people' must be a list");
+    std::map<std::string, int> declared_at;
+    for (const YAML::Node& person : people) {
+      if (!person.IsMap()) {
+        error(line_of(person), "a person is a mapping with account and answer_after or answer");
+        continue;
+      }
+      only_keys(person, {"account", "answer_after", "answer"}, "a person");
+      auto account = scalar(person, "account", "a person");
+      YAML::Node after = person["answer_after"];
+      YAML::Node never = person["answer"];
+      std::optional<AnswerDelay> delay;
+      if (after && never) {
+        error(line_of(person), "a person has either answer_after or answer: never, not both");
+      } else if (!after && !never) {
+        error(line_of(person), "a person needs answer_after (a duration) or answer: never");
+      } else if (after) {
+        if (after.IsScalar() && after.Scalar() != "never") {
+          delay = answer(after, "answer_after");
+        } else {
+          error(line_of(after), "'answer_after' must be a duration like 45s or 1m30s");
+        }
+      } else if (never.IsScalar() && never.Scalar() == "never") {
+        delay = AnswerDelay{};
+      } else {
+        error(line_of(never), "'answer' can only be never (use answer_after for a delay)");
+      }
+      if (!account) continue;
+      auto [it, fresh] = declared_at.emplace(*account, line_of(person));
+      if (!fresh) {
+        error(line_of(person),
+              "account " + *account + " is already listed at line " + std::to_string(it->second));
+        continue;
+      }
+      if (delay) scenario.people[*account] = *delay;
+    }
+  }
+
+  std::string file_;
+  std::vector<ScenarioError>& errors_;
+};
+
+}  // namespace
+
+std::optional<Scenario> load_scenario_string(const std::string& text, const std::string& name,
+                                             std::vector<ScenarioError>& errors) {
+  return ScenarioReader(name, errors).read(text);
+}
+
+std::optional<Scenario> load_scenario_file(const std::string& path,
+                                           std::vector<ScenarioError>& errors) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    errors.push_back(ScenarioError{path, 0, "cannot open"});
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_scenario_string(text.str(), path, errors);
+}
+
+}  // namespace jiaoying::sim

@@ -1,0 +1,52 @@
+// A simulator scenario: which credentials the simulated Zhezhengding platform accepts and how
+// each person behaves (taps 收到 after a delay, or never). Loaded once by main from YAML, then
+// read-only, so any thread may read a loaded Scenario.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "channels/zzd/open_platform.h"
+
+namespace jiaoying::sim {
+
+using Millis = std::chrono::milliseconds;
+
+// nullopt means "never answers".
+using AnswerDelay = std::optional<Millis>;
+
+struct Scenario {
+  zzd::Credentials credentials;  // the one api_key / secret_key pair the platform accepts
+  std::string tenant_id;         // requests for any other tenant are refused
+  std::map<std::string, AnswerDelay> people;  // by Zhezhengding account id
+  AnswerDelay default_delay;                  // for accounts not in `people`; never unless written
+
+  // How long after the first notification `account` taps 收到, or nullopt for never.
+  AnswerDelay answer_delay(std::string_view account) const;
+};
+
+// A problem in the scenario file, printed as "file:line: message".
+struct ScenarioError {
+  std::string file;
+  int line = 0;  // 1-based; 0 when the whole file is at fault
+  std::string message;
+
+  std::string text() const;
+};
+
+// Every problem found is appended to `errors`; nullopt when there was at least one.
+std::optional<Scenario> load_scenario_file(const std::string& path,
+                                           std::vector<ScenarioError>& errors);
+// `name` stands in for the file name in messages (tests, embedded samples).
+std::optional<Scenario> load_scenario_string(const std::string& text, const std::string& name,
+                                             std::vector<ScenarioError>& errors);
+
+// "45s", "4m", "1m30s", "500ms", "2h". Units in descending order, each at most once; a bare
+// number has no unit and is refused. nullopt when malformed.
+std::optional<Millis> parse_duration(std::string_view text);
+
+}  // namespace jiaoying::sim
