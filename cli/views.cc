@@ -40,8 +40,11 @@ std::string level_label(const std::string& hazard, const std::string& level) {
 }  // namespace
 
 std::string render_counts(const json::value& c) {
-  return fmt::format("answered {}/{} · calling {} · exhausted {}", num(c, "answered"), num(c, "total"),
-                     num(c, "calling"), num(c, "exhausted"));
+  std::string out = fmt::format("answered {}/{} · calling {} · exhausted {}", num(c, "answered") + num(c, "covered"),
+                                num(c, "total"), num(c, "calling"), num(c, "exhausted"));
+  if (num(c, "covered")) out += fmt::format(" · {} answered by their B seat", num(c, "covered"));
+  if (num(c, "raised")) out += fmt::format(" · {} raised (B seat, superior, duty officer)", num(c, "raised"));
+  return out;
 }
 
 std::string render_warning_list(const json::value& list, bool colour) {
@@ -69,7 +72,8 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
                      str(w, "sent"), str(w, "received_at"));
   out += fmt::format("plans: {}\n", plans.empty() ? "none matched — nobody was called" : plans);
   out += render_counts(detail.at("counts")) + "\n\n";
-  Table t({"TIER", "AREA", "ROLE", "SEAT", "PERSON", "MOBILE", "STATE", "NOTICES", "VIA", "ANSWERED IN"});
+  Table t({"#", "TIER", "AREA", "ROLE", "SEAT", "PERSON", "MOBILE", "STATE", "NOTICES", "VIA", "ANSWERED IN",
+           "RAISED"});
   for (const auto& c : detail.at("callouts").as_array()) {
     std::string state = str(c, "state");
     std::string answered_in;
@@ -78,9 +82,15 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
     else if (const json::value* wms = c.as_object().if_contains("waiting_ms"); wms && wms->is_int64())
       answered_in = "waiting " + format_duration(Millis(wms->as_int64() / 1000 * 1000));
     if (c.at("late").as_bool()) answered_in += " (late)";
-    std::string colour = state == "exhausted" ? "31" : state == "answered" ? "32" : "33";
-    t.add({str(c, "tier"), str(c, "area_name"), str(c, "role"), str(c, "seat"), str(c, "person"),
-           str(c, "mobile"), state, std::to_string(num(c, "notified")), str(c, "answered_via"), answered_in},
+    std::string colour = state == "exhausted" ? "31" : state == "answered" || state == "covered" ? "32" : "33";
+    std::string kind = str(c, "kind");
+    std::string raised = kind == "deputy"         ? "B seat for #" + str(c, "escalated_from")
+                         : kind == "superior"     ? "superior for #" + str(c, "escalated_from")
+                         : kind == "duty_officer" ? "duty officer"
+                                                  : "";
+    t.add({str(c, "id"), str(c, "tier"), str(c, "area_name"), str(c, "role"), str(c, "seat"), str(c, "person"),
+           str(c, "mobile"), state, std::to_string(num(c, "notified")), str(c, "answered_via"), answered_in,
+           raised},
           colour);
   }
   return out + t.render(colour);

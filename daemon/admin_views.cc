@@ -23,10 +23,11 @@ json::value opt_time(const Stmt& s, int col) {
 std::string warnings_view(Db& db) {
   Stmt s = db.prepare(
       "SELECT w.id, w.identifier, w.sender, w.hazard, w.level, w.headline, w.state, w.received_at, "
-      "COUNT(c.id), COUNT(c.id) FILTER (WHERE c.state = 'answered'), "
+      "COUNT(c.id), COUNT(c.id) FILTER (WHERE c.state IN ('answered','covered')), "
       "COUNT(c.id) FILTER (WHERE c.state = 'exhausted'), "
       "COUNT(c.id) FILTER (WHERE c.state IN ('pending','calling')) "
-      "FROM warnings w LEFT JOIN callouts c ON c.warning_id = w.id GROUP BY w.id ORDER BY w.id DESC "
+      "FROM warnings w LEFT JOIN callouts c ON c.warning_id = w.id AND c.kind = 'primary' "
+      "GROUP BY w.id ORDER BY w.id DESC "
       "LIMIT 200");
   json::array list;
   while (s.step()) {
@@ -79,19 +80,27 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
   warning["plans"] = std::move(plans);
 
   Stmt c = db.prepare(
-      "SELECT id, area_code, area_name, tier, role, seat, person_name, mobile, state, notified, "
-      "first_sent_at, answered_at, answered_via, answered_late, started_at, next_due_at, zzd_account "
-      "FROM callouts WHERE warning_id = ? "
+      "SELECT id, area_code, area_name, tier, role, seat, person_name, mobile, state, "
+      "(SELECT COUNT(*) FROM messages m WHERE m.callout_id = callouts.id AND m.state IN ('sent','sending')), "
+      "first_sent_at, answered_at, answered_via, answered_late, started_at, next_due_at, zzd_account, kind, "
+      "escalated_from FROM callouts WHERE warning_id = ? "
       "ORDER BY CASE tier WHEN 'city' THEN 0 WHEN 'county' THEN 1 WHEN 'township' THEN 2 ELSE 3 END, "
       "area_code, role, id");
   c.bind(1, warning_id);
   json::array callouts;
-  json::object counts{{"total", 0}, {"answered", 0}, {"calling", 0}, {"exhausted", 0}, {"cancelled", 0}};
+  // Counts are of the people the plan called (primary callouts); raised ones are listed, not counted.
+  json::object counts{{"total", 0}, {"answered", 0}, {"calling", 0}, {"exhausted", 0}, {"covered", 0},
+                      {"cancelled", 0}, {"raised", 0}};
   while (c.step()) {
     std::string state = c.text(8);
-    counts["total"] = counts["total"].as_int64() + 1;
-    std::string bucket = state == "pending" ? "calling" : state;
-    if (counts.contains(bucket)) counts[bucket] = counts[bucket].as_int64() + 1;
+    std::string kind = c.text(17);
+    if (kind == "primary") {
+      counts["total"] = counts["total"].as_int64() + 1;
+      std::string bucket = state == "pending" ? "calling" : state;
+      if (counts.contains(bucket)) counts[bucket] = counts[bucket].as_int64() + 1;
+    } else {
+      counts["raised"] = counts["raised"].as_int64() + 1;
+    }
     json::value answer_ms = nullptr;
     if (!c.is_null(11) && !c.is_null(10)) answer_ms = c.int64(11) - c.int64(10);
     json::value waiting_ms = nullptr;
@@ -112,7 +121,9 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
                                     {"answered_via", c.is_null(12) ? json::value(nullptr) : json::value(c.text(12))},
                                     {"answer_ms", answer_ms},
                                     {"waiting_ms", waiting_ms},
-                                    {"late", c.int64(13) != 0}});
+                                    {"late", c.int64(13) != 0},
+                                    {"kind", kind},
+                                    {"escalated_from", c.is_null(18) ? json::value(nullptr) : json::value(c.int64(18))}});
   }
   return json::serialize(json::object{{"warning", std::move(warning)},
                                       {"counts", std::move(counts)},

@@ -35,11 +35,11 @@ struct Engine::Statements {
             "VALUES (?,?,?,?,?,?,?)")),
         find_warning(db.prepare("SELECT id FROM warnings WHERE sender = ? AND identifier = ?")),
         due_callouts(db.prepare(
-            "SELECT id, warning_id, snapshot_id, started_at, next_step, next_due_at FROM callouts "
+            "SELECT id, warning_id, snapshot_id, started_at, next_step, next_due_at, kind FROM callouts "
             "WHERE state IN ('pending','calling') AND next_due_at <= ? ORDER BY next_due_at LIMIT ?")),
         callout_for_step(db.prepare(
-            "SELECT warning_id, person_name, zzd_account, mobile, area_name, role, seat FROM callouts "
-            "WHERE id = ?")),
+            "SELECT warning_id, person_name, zzd_account, mobile, area_name, role, seat, area_code, tier, "
+            "person_id, kind FROM callouts WHERE id = ?")),
         insert_message(db.prepare(
             "INSERT INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
             "title, body, queued_at, updated_at, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")),
@@ -247,7 +247,8 @@ bool reachable(std::string_view channel, std::string_view zzd_account, std::stri
 
 }  // namespace
 
-void Engine::queue_step(int64_t callout_id, const LadderStep& step, int step_index, int attempt) {
+void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
+                            int attempt, const std::string& notice) {
   Stmt& c = st_->callout_for_step;
   c.reset();
   c.bind(1, callout_id);
@@ -270,11 +271,12 @@ void Engine::queue_step(int64_t callout_id, const LadderStep& step, int step_ind
       {"seat", c.text(6)},
       {"attempt", std::to_string(attempt)},
       {"repeat", attempt > 1 ? "yes" : ""},
+      {"notice", notice},
   };
   const int64_t now = to_epoch_ms(clock_.now());
   // Red before orange before yellow; a first notice before a repeat.
   const int priority = static_cast<int>(w.level) * 10 + (step_index == 0 ? 1 : 0);
-  for (const std::string& channel : step.channels) {
+  for (const std::string& channel : channels) {
     std::string title = templates_->render(channel + ".title", values);
     std::string body = templates_->render(channel + ".body", values);
     if (title.empty()) title = w.headline;
@@ -296,19 +298,147 @@ void Engine::queue_step(int64_t callout_id, const LadderStep& step, int step_ind
   }
 }
 
+
+// One step of a primary callout's ladder: the A seat (this callout), the B deputy of the same
+// post, the superior posts, the duty officer — as the step says.
+void Engine::run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index) {
+  const LadderStep& step = plan.ladder[static_cast<size_t>(step_index)];
+  Stmt s = db_.prepare(
+      "SELECT warning_id, person_id, person_name, area_code, area_name, role, seat, tier FROM callouts "
+      "WHERE id = ?");
+  s.bind(1, callout_id);
+  if (!s.step()) return;
+  const int64_t warning_id = s.int64(0);
+  const std::string person_id = s.text(1), person_name = s.text(2), area_code = s.text(3),
+                    area_name = s.text(4), role = s.text(5), seat = s.text(6), tier = s.text(7);
+  const std::string waited = format_duration(step.after);
+
+  if (!step.channels.empty() && step.seat != SeatChoice::B)
+    queue_messages(callout_id, step.channels, step_index, step_index + 1, "");
+
+  if (!step.channels.empty() && step.seat != SeatChoice::A) {
+    const Person* deputy = seat == "A" ? directory_->holder(area_code, role, Seat::B) : nullptr;
+    if (!deputy || deputy->id == person_id) {
+      event(warning_id, callout_id, std::nullopt, "post_unfilled", "engine",
+            fmt::format("{} {}: no B seat to call at step {}", area_name, role, step_index + 1));
+    } else {
+      int64_t id = secondary_callout(warning_id, snapshot_id, plan, callout_id, "deputy", *deputy,
+                                     area_code, role, Seat::B);
+      queue_messages(id, step.channels, step_index, 1,
+                     fmt::format("A岗{}已{}未确认收到，请您（B岗）立即确认并履职。", person_name, waited));
+    }
+  }
+
+  if (step.notify == Notify::superior) {
+    const Area* area = directory_->area(area_code);
+    const Area* parent = area ? directory_->area(area->parent) : nullptr;
+    std::vector<std::string> roles;
+    if (parent)
+      for (const RecipientRule& rule : plan.recipients)
+        if (rule.tier == parent->tier) roles.insert(roles.end(), rule.roles.begin(), rule.roles.end());
+    const auto& channels = step.channels.empty() ? plan.ladder.front().channels : step.channels;
+    int raised = 0;
+    for (const std::string& superior_role : roles) {
+      Seat superior_seat = Seat::A;
+      const Person* boss = directory_->holder(parent->code, superior_role, Seat::A);
+      if (!boss) boss = directory_->holder(parent->code, superior_role, superior_seat = Seat::B);
+      if (!boss || boss->id == person_id) continue;
+      int64_t id = secondary_callout(warning_id, snapshot_id, plan, callout_id, "superior", *boss,
+                                     parent->code, superior_role, superior_seat);
+      queue_messages(id, channels, step_index, 1,
+                     fmt::format("督办：您的下级 {} {}（{}）已{}未确认收到本预警，请立即督促。", area_name, role,
+                                 person_name, waited));
+      ++raised;
+    }
+    if (raised == 0)
+      event(warning_id, callout_id, std::nullopt, "post_unfilled", "engine",
+            fmt::format("{} {}: no superior post to notify at step {}", area_name, role, step_index + 1));
+  }
+
+  if (step.notify == Notify::duty_officer)
+    tell_duty_officer(callout_id, snapshot_id, plan, step_index,
+                      fmt::format("{} {}（{}）已{}未确认收到", area_name, role, person_name, waited));
+}
+
+// The duty officer hears about a warning once (one callout per officer per warning, one card);
+// every later silence is an event they see in `jiaoying show`, not another card.
+void Engine::tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
+                               const std::string& why) {
+  Stmt s = db_.prepare("SELECT warning_id, area_code, area_name, role, person_name FROM callouts WHERE id = ?");
+  s.bind(1, callout_id);
+  if (!s.step()) return;
+  const int64_t warning_id = s.int64(0);
+  const std::string area_code = s.text(1);
+  std::vector<const Area*> chain{directory_->area(area_code)};
+  for (const Area* up : directory_->ancestors(area_code)) chain.push_back(up);
+  for (const Area* area : chain) {
+    if (!area) continue;
+    for (Seat seat : {Seat::A, Seat::B}) {
+      const Person* officer = directory_->holder(area->code, "duty_officer", seat);
+      if (!officer) continue;
+      Stmt existing = db_.prepare(
+          "SELECT id FROM callouts WHERE warning_id = ? AND person_id = ? AND kind = 'duty_officer'");
+      existing.bind(1, warning_id).bind(2, officer->id);
+      if (existing.step()) {
+        event(warning_id, existing.int64(0), std::nullopt, "duty_officer_told", "engine", why);
+        return;
+      }
+      int64_t id = secondary_callout(warning_id, snapshot_id, plan, std::nullopt, "duty_officer", *officer,
+                                     area->code, "duty_officer", seat);
+      event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
+      queue_messages(id, plan.ladder.front().channels, step_index, 1,
+                     fmt::format("值班提醒：{}。请查看叫应情况（jiaoying show）并人工处置。", why));
+      return;
+    }
+  }
+  event(warning_id, callout_id, std::nullopt, "post_unfilled", "engine",
+        "no duty_officer post above " + area_code + " to tell: " + why);
+}
+
+int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
+                                  std::optional<int64_t> source, std::string_view kind, const Person& person,
+                                  const std::string& area_code, const std::string& role, Seat seat) {
+  Stmt find = db_.prepare(
+      "SELECT id FROM callouts WHERE warning_id = ? AND person_id = ? AND kind = ? "
+      "AND IFNULL(escalated_from, 0) = ?");
+  find.bind(1, warning_id).bind(2, person.id).bind(3, kind).bind(4, source.value_or(0));
+  if (find.step()) return find.int64(0);
+  const Area* area = directory_->area(area_code);
+  const int64_t now = to_epoch_ms(clock_.now());
+  // Raised callouts climb no ladder of their own (the source's ladder drives them); they end
+  // when answered, when the post is answered (covered), or at the plan's deadline.
+  db_.prepare(
+         "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, area_code, "
+         "area_name, role, seat, tier, kind, escalated_from, state, next_step, next_due_at, started_at) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'calling',?,?,?)")
+      .bind(1, warning_id).bind(2, snapshot_id).bind(3, person.id).bind(4, person.name)
+      .bind(5, person.zzd_account).bind(6, person.mobile).bind(7, area_code)
+      .bind(8, area ? area->name : area_code).bind(9, role).bind(10, seat_name(seat))
+      .bind(11, area ? tier_name(area->tier) : "").bind(12, kind).bind(13, source)
+      .bind(14, static_cast<int64_t>(plan.ladder.size())).bind(15, now + plan.deadline.count()).bind(16, now)
+      .run();
+  int64_t id = db_.last_insert_id();
+  const char* label = kind == "deputy" ? "the B seat is called" : kind == "superior" ? "the post above is told"
+                                                                                 : "the duty officer is told";
+  event(warning_id, id, std::nullopt, "escalated", "engine",
+        source ? fmt::format("{} for #{}", label, *source) : std::string(label));
+  return id;
+}
+
 int Engine::tick() {
   int moved = 0;
   for (;;) {
     const TimePoint now = clock_.now();
     struct Due {
       int64_t id, warning_id, snapshot_id, started_at, next_step;
+      std::string kind;
     };
     std::vector<Due> due;
     {
       Stmt& q = st_->due_callouts;
       q.reset();
       q.bind(1, to_epoch_ms(now)).bind(2, settings_.tick_batch);
-      while (q.step()) due.push_back({q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.int64(4)});
+      while (q.step()) due.push_back({q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.int64(4), q.text(6)});
       q.reset();
     }
     if (due.empty()) break;
@@ -322,16 +452,17 @@ int Engine::tick() {
                       settings_.collapse_after);
       if (decision.run_step >= 0) {
         const LadderStep& step = plan.ladder[static_cast<size_t>(decision.run_step)];
-        queue_step(d.id, step, decision.run_step, decision.run_step + 1);
+        run_step(d.id, d.snapshot_id, plan, decision.run_step);
         st_->advance_callout.reset();
         st_->advance_callout.bind(1, decision.run_step + 1).bind(2, to_epoch_ms(decision.next_due))
             .bind(3, d.id).run();
-        std::string channels;
-        for (const auto& c : step.channels) channels += (channels.empty() ? "" : ",") + c;
+        std::string what;
+        for (const auto& c : step.channels) what += (what.empty() ? "" : ",") + c;
+        if (step.seat != SeatChoice::A) what += step.seat == SeatChoice::B ? " to the B seat" : " to both seats";
+        if (step.notify != Notify::none) what += fmt::format("{}notify {}", what.empty() ? "" : "; ", notify_name(step.notify));
         event(d.warning_id, d.id, std::nullopt, decision.run_step == 0 ? "notified" : "renotified",
               "engine",
-              fmt::format("step {} (after {}): {}", decision.run_step + 1, format_duration(step.after),
-                          channels));
+              fmt::format("step {} (after {}): {}", decision.run_step + 1, format_duration(step.after), what));
         if (decision.skipped > 0 || decision.late > settings_.collapse_after)
           event(d.warning_id, d.id, std::nullopt, "step_late", "engine",
                 fmt::format("step {} ran {} late; {} overdue step(s) collapsed into it",
@@ -342,6 +473,9 @@ int Engine::tick() {
         event(d.warning_id, d.id, std::nullopt, "exhausted", "engine",
               fmt::format("no answer within {}: every step ran; the duty officer must act",
                           format_duration(plan.deadline)));
+        if (d.kind == "primary")
+          tell_duty_officer(d.id, d.snapshot_id, plan, static_cast<int>(plan.ladder.size()),
+                            fmt::format("{}内无人应答，叫应已用尽", format_duration(plan.deadline)));
         touched_warnings.insert(d.warning_id);
       } else {
         db_.prepare("UPDATE callouts SET next_due_at = ? WHERE id = ?")
@@ -359,8 +493,10 @@ int Engine::tick() {
 void Engine::close_warning_if_done(int64_t warning_id) {
   Stmt open = db_.prepare(
       "SELECT COUNT(*) FILTER (WHERE state IN ('pending','calling')), "
-      "COUNT(*) FILTER (WHERE state = 'answered'), COUNT(*) FILTER (WHERE state = 'exhausted'), "
-      "COUNT(*) FROM callouts WHERE warning_id = ?");
+      "COUNT(*) FILTER (WHERE kind = 'primary' AND state IN ('answered','covered')), "
+      "COUNT(*) FILTER (WHERE kind = 'primary' AND state = 'exhausted'), "
+      "COUNT(*) FILTER (WHERE kind = 'primary'), COUNT(*) FILTER (WHERE kind != 'primary') "
+      "FROM callouts WHERE warning_id = ?");
   open.bind(1, warning_id);
   open.step();
   if (open.int64(0) > 0) return;
@@ -368,8 +504,8 @@ void Engine::close_warning_if_done(int64_t warning_id) {
   upd.bind(1, warning_id).run();
   if (db_.changes() == 0) return;
   event(warning_id, std::nullopt, std::nullopt, "warning_closed", "engine",
-        fmt::format("every callout ended: {} of {} answered, {} exhausted", open.int64(1), open.int64(3),
-                    open.int64(2)));
+        fmt::format("every callout ended: {} of {} posts answered, {} exhausted; {} raised", open.int64(1),
+                    open.int64(3), open.int64(2), open.int64(4)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,15 +635,39 @@ bool Engine::verify_ack_token(int64_t callout_id, std::string_view token) const 
   return zzd::equal_constant_time(ack_token(callout_id), token);
 }
 
+// A post is answered when either seat answers: the other seat's callout and the escalations
+// raised for the post end as `covered`, and what is queued for them is cancelled.
+void Engine::cover_post(int64_t warning_id, int64_t answered_id, int64_t now) {
+  Stmt post = db_.prepare(
+      "SELECT id FROM callouts WHERE warning_id = ?1 AND id != ?2 AND state IN ('pending','calling') AND ("
+      "  (kind IN ('primary','deputy') AND (area_code, role) = "
+      "     (SELECT area_code, role FROM callouts WHERE id = ?2))"
+      "  OR (kind = 'superior' AND escalated_from IN ("
+      "     SELECT id FROM callouts WHERE warning_id = ?1 AND kind IN ('primary','deputy') AND (area_code, role) = "
+      "       (SELECT area_code, role FROM callouts WHERE id = ?2))))");
+  post.bind(1, warning_id).bind(2, answered_id);
+  std::vector<int64_t> ids;
+  while (post.step()) ids.push_back(post.int64(0));
+  for (int64_t id : ids) {
+    db_.prepare("UPDATE callouts SET state = 'covered', next_due_at = NULL WHERE id = ?").bind(1, id).run();
+    db_.prepare("UPDATE messages SET state = 'cancelled', error = 'post answered', updated_at = ? "
+                "WHERE callout_id = ? AND state = 'queued'")
+        .bind(1, now).bind(2, id).run();
+    event(warning_id, id, std::nullopt, "covered", "engine",
+          fmt::format("the post was answered (callout {})", answered_id));
+  }
+}
+
 AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_view actor) {
   AckOutcome out;
   Stmt q = db_.prepare(
-      "SELECT c.state, c.warning_id, c.person_name, w.headline, c.first_sent_at FROM callouts c "
+      "SELECT c.state, c.warning_id, c.person_name, w.headline, c.first_sent_at, c.kind FROM callouts c "
       "JOIN warnings w ON w.id = c.warning_id WHERE c.id = ?");
   q.bind(1, callout_id);
   if (!q.step()) return out;
   const std::string state = q.text(0);
   const std::optional<int64_t> first_sent = q.opt_int64(4);
+  const std::string kind = q.text(5);
   out.warning_id = q.int64(1);
   out.person_name = q.text(2);
   out.headline = q.text(3);
@@ -515,7 +675,7 @@ AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_vie
     out.kind = AckOutcome::Kind::already_answered;
     return out;
   }
-  if (state == "cancelled") {
+  if (state == "cancelled" || state == "covered") {
     out.kind = AckOutcome::Kind::ended;
     return out;
   }
@@ -529,6 +689,7 @@ AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_vie
               "WHERE callout_id = ? AND state = 'queued'")
       .bind(1, now).bind(2, callout_id).run();
   int cancelled = db_.changes();
+  if (kind == "primary" || kind == "deputy") cover_post(out.warning_id, callout_id, now);
   event(out.warning_id, callout_id, std::nullopt, "answered", actor,
         fmt::format("via {}{}{}{}", via,
                     first_sent ? " after " + format_duration(Millis((now - *first_sent) / 1000 * 1000)) : "",

@@ -108,7 +108,15 @@ class Engine {
   struct WarningRow;
   const Plan& snapshot_plan(int64_t snapshot_id);
   const WarningRow& warning_row(int64_t warning_id);
-  void queue_step(int64_t callout_id, const LadderStep& step, int step_index, int attempt);
+  void queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
+                      int attempt, const std::string& notice);
+  void run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index);
+  void tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
+                         const std::string& why);
+  int64_t secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
+                            std::optional<int64_t> source, std::string_view kind, const Person& person,
+                            const std::string& area_code, const std::string& role, Seat seat);
+  void cover_post(int64_t warning_id, int64_t answered_id, int64_t now);
   void event(std::optional<int64_t> warning, std::optional<int64_t> callout,
              std::optional<int64_t> message, std::string_view kind, std::string_view actor,
              std::string_view detail);

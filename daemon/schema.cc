@@ -47,7 +47,9 @@ CREATE TABLE callouts (
   role          TEXT NOT NULL,
   seat          TEXT NOT NULL,
   tier          TEXT NOT NULL,
-  state         TEXT NOT NULL,         -- pending | calling | answered | exhausted | cancelled
+  kind          TEXT NOT NULL DEFAULT 'primary',  -- primary | deputy | superior | duty_officer
+  escalated_from INTEGER REFERENCES callouts(id),  -- the callout whose silence raised this one
+  state         TEXT NOT NULL,         -- pending | calling | answered | covered | exhausted | cancelled
   next_step     INTEGER NOT NULL DEFAULT 0,
   next_due_at   INTEGER,               -- NULL once the callout has ended
   started_at    INTEGER NOT NULL,
@@ -57,9 +59,11 @@ CREATE TABLE callouts (
   answered_at   INTEGER,
   answered_via  TEXT,
   answered_by   TEXT,
-  answered_late INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (warning_id, person_id)
+  answered_late INTEGER NOT NULL DEFAULT 0
 );
+-- One person is called once per warning as a recipient; escalations are per source callout.
+CREATE UNIQUE INDEX callouts_once ON callouts(warning_id, person_id, kind, IFNULL(escalated_from, 0));
+CREATE INDEX callouts_post ON callouts(warning_id, area_code, role);
 CREATE INDEX callouts_due ON callouts(next_due_at) WHERE state IN ('pending', 'calling');
 CREATE INDEX callouts_warning ON callouts(warning_id);
 CREATE TABLE messages (

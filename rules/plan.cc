@@ -9,6 +9,15 @@
 
 namespace jiaoying {
 
+std::string_view notify_name(Notify notify) {
+  switch (notify) {
+    case Notify::none: return "none";
+    case Notify::superior: return "superior";
+    case Notify::duty_officer: return "duty_officer";
+  }
+  return "unknown";
+}
+
 bool plan_matches(const Plan& plan, const Warning& warning) {
   bool hazard_ok = plan.hazards.empty() ||
                    std::find(plan.hazards.begin(), plan.hazards.end(), warning.hazard) != plan.hazards.end();
@@ -78,22 +87,51 @@ void read_ladder(YamlReader& yr, const YAML::Node& root, const std::set<std::str
     return;
   }
   for (const auto& s : list) {
-    if (!yr.only_keys(s, {"after", "channels"}, "a ladder step")) continue;
+    if (!yr.only_keys(s, {"after", "channels", "seat", "notify"}, "a ladder step")) continue;
     auto after = yr.duration(s, "after");
-    auto names = yr.scalars(s, "channels");
+    auto names = yr.scalars(s, "channels", false);
+    auto seat = yr.scalar(s, "seat", false);
+    auto notify = yr.scalar(s, "notify", false);
     if (!after || !names) continue;
-    LadderStep step{*after, {}, YamlReader::line_of(s)};
+    LadderStep step{*after, {}, SeatChoice::A, Notify::none, YamlReader::line_of(s)};
+    bool ok = true;
+    if (seat) {
+      if (*seat == "A") step.seat = SeatChoice::A;
+      else if (*seat == "B") step.seat = SeatChoice::B;
+      else if (*seat == "both") step.seat = SeatChoice::both;
+      else {
+        yr.error(s["seat"], "seat '" + *seat + "' must be A, B or both");
+        ok = false;
+      }
+    }
+    if (notify) {
+      if (*notify == "superior") step.notify = Notify::superior;
+      else if (*notify == "duty_officer") step.notify = Notify::duty_officer;
+      else {
+        yr.error(s["notify"], "notify '" + *notify + "' must be superior or duty_officer");
+        ok = false;
+      }
+    }
     for (const auto& c : *names) {
       if (!channels.count(c)) {
         std::string list;
         for (const auto& k : channels) list += (list.empty() ? "" : ", ") + k;
         yr.error(s["channels"], "channel '" + c + "' is not configured in the daemon (configured: " +
                                     (list.empty() ? "none" : list) + ")");
+        ok = false;
         continue;
       }
       step.channels.push_back(c);
     }
-    if (step.channels.empty()) continue;
+    if (names->empty() && step.notify == Notify::none) {
+      yr.error(s, "a step needs channels, or notify: superior / duty_officer");
+      ok = false;
+    }
+    if (names->empty() && seat) {
+      yr.error(s["seat"], "'seat' needs 'channels' to call the seat on");
+      ok = false;
+    }
+    if (!ok) continue;
     if (!plan.ladder.empty() && step.after <= plan.ladder.back().after) {
       yr.error(s["after"], "step at " + format_duration(step.after) +
                                " must come after the previous step (" +
@@ -102,6 +140,8 @@ void read_ladder(YamlReader& yr, const YAML::Node& root, const std::set<std::str
     }
     plan.ladder.push_back(std::move(step));
   }
+  if (!plan.ladder.empty() && plan.ladder.front().channels.empty())
+    yr.error(plan.ladder.front().line, "the first step must call the recipients on a channel");
 }
 
 }  // namespace

@@ -22,12 +22,27 @@ struct RecipientRule {
   std::vector<std::string> roles;
 };
 
-// One rung: at `after` (from the callout's start), unless answered, send on `channels`.
+// Which seat of the post a step calls (AB岗): the A holder, the B deputy, or both.
+enum class SeatChoice { A, B, both };
+
+// Who else a step tells that the post has not answered.
+enum class Notify {
+  none,
+  superior,      // the posts above in the tree (the plan's roles of the parent area's tier)
+  duty_officer,  // the duty_officer post of the nearest area above (值班员)
+};
+
+// One rung: at `after` (from the callout's start), unless the post has answered, send on
+// `channels` to the chosen seat, and/or raise the superior or the duty officer.
 struct LadderStep {
   Millis after{0};
-  std::vector<std::string> channels;
+  std::vector<std::string> channels;  // may be empty on a pure notify step
+  SeatChoice seat = SeatChoice::A;
+  Notify notify = Notify::none;
   int line = 0;
 };
+
+std::string_view notify_name(Notify notify);
 
 // What counts as an answer.
 enum class AckMode { confirm, read };

@@ -53,14 +53,15 @@ class FakeChannel final : public Channel {
 };
 
 struct EngineFixture {
-  explicit EngineFixture(const std::string& db_path = ":memory:") : db(std::make_unique<Db>(db_path)) {
+  explicit EngineFixture(const std::string& db_path = ":memory:", const char* plan_yaml = kPlanYaml)
+      : db(std::make_unique<Db>(db_path)) {
     migrate(*db);
     LoadErrors errors;
     directory = std::make_shared<const Directory>(*Directory::load_string(kTestDirectory, "dir.yaml", errors));
-    plans.push_back(*load_plan(kPlanYaml, "heavy-rain.yaml", {"zzd"}, errors));
+    plans.push_back(*load_plan(plan_yaml, "plan.yaml", {"zzd"}, errors));
     templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(
         {{"zzd.title", "{{#repeat}}【第{{attempt}}次提醒】{{/repeat}}{{headline}}"},
-         {"zzd.body", "{{description}} — {{area_name}} {{role}}"}},
+         {"zzd.body", "{{notice}}|{{description}} — {{area_name}} {{role}}"}},
         errors));
     REQUIRE(errors.empty());
     restart();
@@ -108,16 +109,16 @@ struct EngineFixture {
     send_all();
   }
 
-  int64_t callout_of(const std::string& person_id) {
-    Stmt s = db->prepare("SELECT id FROM callouts WHERE person_id = ?");
-    s.bind(1, person_id);
+  int64_t callout_of(const std::string& person_id, const std::string& kind = "primary") {
+    Stmt s = db->prepare("SELECT id FROM callouts WHERE person_id = ? AND kind = ?");
+    s.bind(1, person_id).bind(2, kind);
     REQUIRE(s.step());
     return s.int64(0);
   }
 
-  std::string state_of(const std::string& person_id) {
-    Stmt s = db->prepare("SELECT state FROM callouts WHERE person_id = ?");
-    s.bind(1, person_id);
+  std::string state_of(const std::string& person_id, const std::string& kind = "primary") {
+    Stmt s = db->prepare("SELECT state FROM callouts WHERE person_id = ? AND kind = ?");
+    s.bind(1, person_id).bind(2, kind);
     REQUIRE(s.step());
     return s.text(0);
   }

@@ -60,7 +60,7 @@ TEST_CASE("an answer cancels the messages still queued for that person, and only
   CHECK(f.count("SELECT COUNT(*) FROM messages WHERE state = 'cancelled'") == 1);
 }
 
-TEST_CASE("nobody answering runs every step, then exhausts the callouts and closes the warning") {
+TEST_CASE("nobody answering runs every step, then exhausts the callouts and tells the duty officer") {
   EngineFixture f;
   f.ingest(f.warning());
   f.send_all();
@@ -72,7 +72,8 @@ TEST_CASE("nobody answering runs every step, then exhausts the callouts and clos
   f.advance(kMinute);
   CHECK(f.state_of("county-leader") == "exhausted");
   CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'exhausted'") == 3);
-  CHECK(f.count("SELECT COUNT(*) FROM warnings WHERE state = 'closed'") == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'duty_officer_told'") == 3);
+  CHECK(f.count("SELECT COUNT(*) FROM warnings WHERE state = 'active'") == 1);
 }
 
 TEST_CASE("an answer after exhaustion still counts, marked late") {

@@ -127,31 +127,36 @@ TEST_CASE("a red rainstorm warning is called out end to end: answers, re-notices
   REQUIRE_MESSAGE(sys.wait_for([&] { return sys.detail(id).at("warning").at("state") == "closed"; },
                                std::chrono::seconds(120)),
                   "the warning did not close");
-  std::map<std::string, std::string> state_of;
+  std::map<std::string, std::string> state_of, raised;
   const json::value final_detail = sys.detail(id);
-  for (const auto& c : final_detail.at("callouts").as_array())
-    state_of[std::string(c.at("zzd_account").as_string())] = std::string(c.at("state").as_string());
+  for (const auto& c : final_detail.at("callouts").as_array()) {
+    auto& into = c.at("kind") == "primary" ? state_of : raised;
+    into[std::string(c.at("zzd_account").as_string())] = std::string(c.at("state").as_string());
+  }
   auto notices = sys.notices();
 
   CHECK(state_of.size() == 19);
   CHECK(state_of["100001"] == "answered");
   CHECK(notices["100001"] == 1);
-  CHECK(state_of["100002"] == "answered");  // answered after the 3-minute re-notice
-  CHECK(notices["100002"] == 2);
-  CHECK(state_of["100005"] == "answered");
-  CHECK(notices["100005"] == 2);
-  CHECK(state_of["100003"] == "exhausted");  // never answered: every step, then exhaustion
-  CHECK(notices["100003"] == 3);
-  CHECK(state_of["100014"] == "exhausted");
-  CHECK(notices["100014"] == 3);
+  CHECK(state_of["100003"] == "answered");  // answered after the 3-minute re-notice
+  CHECK(notices["100003"] == 2);
+  CHECK(state_of["100009"] == "answered");
+  CHECK(notices["100009"] == 2);
+  CHECK(state_of["100005"] == "exhausted");  // never answered: every step, then exhaustion
+  CHECK(notices["100005"] == 3);
+  CHECK(state_of["100013"] == "exhausted");
+  CHECK(notices["100013"] == 3);
   int answered_once = 0;
   for (const auto& [account, state] : state_of)
-    if (account != "100001" && account != "100002" && account != "100003" && account != "100005" &&
-        account != "100014")
+    if (account != "100001" && account != "100003" && account != "100005" && account != "100009" &&
+        account != "100013")
       answered_once += state == "answered" && notices[account] == 1;
   CHECK(answered_once == 14);
+  // The exhaustions reached the county duty officer: one card for the warning, confirmed.
+  CHECK(raised == std::map<std::string, std::string>{{"100007", "answered"}});
+  CHECK(notices["100007"] == 1);
   // The B seats and 罗店镇, outside the warned townships, were never called.
-  for (const char* account : {"100004", "100007", "100016", "100023", "100024", "100031"})
+  for (const char* account : {"100002", "100012", "100016", "100017", "100019", "100045", "100056"})
     CHECK_MESSAGE(notices.count(account) == 0, account);
   CHECK(sys.daemon.stop() == 0);  // a clean SIGTERM
 }
@@ -191,6 +196,6 @@ TEST_CASE("a restart mid-callout resumes the ladder from the database without re
                        std::chrono::seconds(120)));
   auto notices = sys.notices();
   CHECK(notices["100001"] == 1);
-  CHECK(notices["100003"] == 3);  // not 4: step 1 was not replayed after the restart
-  CHECK(notices["100014"] == 3);
+  CHECK(notices["100005"] == 3);  // not 4: step 1 was not replayed after the restart
+  CHECK(notices["100013"] == 3);
 }

@@ -10,7 +10,11 @@ const Millis kMinute{60'000};
 const TimePoint kStart = from_epoch_ms(1'781'460'000'000);
 
 std::vector<LadderStep> ladder() {
-  return {{Millis(0), {"zzd"}, 1}, {3 * kMinute, {"zzd"}, 2}, {10 * kMinute, {"zzd"}, 3}};
+  LadderStep first, second, third;
+  first.channels = second.channels = third.channels = {"zzd"};
+  second.after = 3 * kMinute;
+  third.after = 10 * kMinute;
+  return {first, second, third};
 }
 
 LadderDecision at(int next_step, Millis since_start) {

@@ -23,6 +23,7 @@ people:
       - { area: "330702102201", role: flood_chief, seat: A }
   - id: anding-deputy
     name: 孙某一
+    zzd: "100003"
     mobile: "19900000003"
     posts: [{ area: "330702102", role: township_head, seat: B }]
   - id: yantou-head
@@ -37,4 +38,8 @@ people:
     name: 吴某一
     zzd: "100006"
     posts: [{ area: "330702100201", role: village_head, seat: A }]
+  - id: duty-officer
+    name: 郑某一
+    zzd: "100009"
+    posts: [{ area: "330702", role: duty_officer, seat: A }]
 )";
