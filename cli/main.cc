@@ -9,6 +9,7 @@
 
 #include "cli/admin_client.h"
 #include "cli/demo.h"
+#include "cli/plan_commands.h"
 #include "cli/views.h"
 
 namespace {
@@ -40,6 +41,23 @@ int main(int argc, char** argv) {
   show->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
   show->add_flag("--json", json_out, "print the API's JSON");
 
+  jiaoying::OfflineOptions offline;
+  app.add_option("--config", offline.config_path, "jiaoyingd's configuration, for the offline checks");
+
+  auto* plan = app.add_subcommand("plan", "check callout plans, or dry-run one warning through them");
+  plan->require_subcommand(1);
+  auto* plan_check = plan->add_subcommand("check", "validate every plan against the directory and templates");
+  plan_check->add_option("DIR", offline.plans_dir, "plans folder (default: the config's)");
+  std::string warning_file, at;
+  auto* plan_test = plan->add_subcommand("test", "dry run: who would be called, when, on what — sends nothing");
+  plan_test->add_option("WARNING_FILE", warning_file, "a warning (JSON)")->required();
+  plan_test->add_option("--at", at, "assume the warning arrives at this time (ISO 8601)");
+
+  auto* directory = app.add_subcommand("directory", "check the directory of areas, posts and people");
+  directory->require_subcommand(1);
+  auto* directory_check = directory->add_subcommand("check", "report empty posts, missing B seats and contacts");
+  directory_check->add_option("FILE", offline.directory_file, "directory file (default: the config's)");
+
   jiaoying::DemoOptions demo_options;
   auto* demo = app.add_subcommand("demo", "run jiaoyingd and the provider simulator on loopback with "
                                           "sample data and call out a red rainstorm warning");
@@ -55,6 +73,9 @@ int main(int argc, char** argv) {
   std::string error;
 
   if (*demo) return jiaoying::run_demo(demo_options);
+  if (*plan_check) return jiaoying::run_plan_check(offline);
+  if (*plan_test) return jiaoying::run_plan_test(offline, warning_file, at);
+  if (*directory_check) return jiaoying::run_directory_check(offline);
   if (*warnings) {
     auto list = admin.get("/api/v1/warnings", error);
     if (!list) return fail(error);

@@ -160,7 +160,7 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
       if (mobile && (mobile->size() != 11 || mobile->find_first_not_of("0123456789") != std::string::npos))
         yr.error(p["mobile"], "mobile '" + *mobile + "' must be 11 digits");
       if (!zzd && !mobile) yr.error(p, "person '" + *id + "' has no contact (zzd or mobile)");
-      people.push_back(Person{*id, *name, zzd.value_or(""), mobile.value_or("")});
+      people.push_back(Person{*id, *name, zzd.value_or(""), mobile.value_or(""), line});
 
       YAML::Node posts_node = p["posts"];
       if (!posts_node.IsDefined()) continue;

@@ -35,6 +35,7 @@ struct Person {
   std::string name;
   std::string zzd_account;  // Zhezhengding account id; empty if none
   std::string mobile;       // empty if none
+  int line = 0;             // where it was declared, for messages
 };
 
 struct Post {
@@ -71,6 +72,12 @@ class Directory {
   size_t person_count() const { return people_.size(); }
   size_t post_count() const { return posts_.size(); }
   const std::vector<Person>& people() const { return people_; }
+  // Every area, in the order loaded.
+  std::vector<const Area*> all_areas() const {
+    std::vector<const Area*> out;
+    for (const auto& a : areas_) out.push_back(&a);
+    return out;
+  }
 
  private:
   std::vector<Area> areas_;

@@ -75,7 +75,7 @@ void read_recipients(YamlReader& yr, const YAML::Node& root, Plan& plan) {
       yr.error(r["roles"], "'roles' must name at least one role");
       continue;
     }
-    plan.recipients.push_back(RecipientRule{*t, *roles});
+    plan.recipients.push_back(RecipientRule{*t, *roles, YamlReader::line_of(r)});
   }
 }
 

@@ -20,6 +20,7 @@ namespace jiaoying {
 struct RecipientRule {
   Tier tier = Tier::village;
   std::vector<std::string> roles;
+  int line = 0;
 };
 
 // Which seat of the post a step calls (AB岗): the A holder, the B deputy, or both.

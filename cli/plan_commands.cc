@@ -1,0 +1,178 @@
+#include "cli/plan_commands.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "channels/template_renderer.h"
+#include "daemon/config.h"
+#include "rules/plan_check.h"
+#include "rules/recipients.h"
+
+namespace jiaoying {
+
+namespace {
+
+// What every offline verb loads: the config, then the directory, plans and templates it names.
+struct Loaded {
+  Config config;
+  std::optional<Directory> directory;
+  std::vector<Plan> plans;
+  std::set<std::string> template_names;
+};
+
+std::optional<Loaded> load_all(const OfflineOptions& options, bool need_plans) {
+  LoadErrors errors;
+  auto config = load_config(options.config_path, errors);
+  if (!config) {
+    for (const auto& e : errors) std::cerr << e.text() << '\n';
+    return std::nullopt;
+  }
+  Loaded out{*config, std::nullopt, {}, {}};
+  std::set<std::string> channels;
+  if (config->zzd) channels.insert("zzd");
+  std::string plans_dir = options.plans_dir.empty() ? config->plans : options.plans_dir;
+  std::string directory = options.directory_file.empty() ? config->directory : options.directory_file;
+  out.config.plans = plans_dir;
+  out.config.directory = directory;
+  out.directory = Directory::load_file(directory, errors);
+  auto plans = load_plans(plans_dir, channels, errors);
+  auto templates = TemplateRenderer::load(config->templates, errors);
+  for (const auto& e : errors) std::cerr << e.text() << '\n';
+  if (!out.directory || (need_plans && !plans) || !templates) return std::nullopt;
+  if (plans) out.plans = std::move(*plans);
+  for (const auto& channel : channels)
+    for (const char* part : {".title", ".body"})
+      if (templates->has(channel + part)) out.template_names.insert(channel + part);
+  return out;
+}
+
+int report(const std::vector<Finding>& findings, const std::string& ok_line) {
+  int errors = 0, warnings = 0;
+  for (const auto& f : findings) {
+    std::cout << f.text() << '\n';
+    (f.severity == Finding::Severity::error ? errors : warnings)++;
+  }
+  if (errors == 0 && warnings == 0) std::cout << ok_line << '\n';
+  else std::cout << fmt::format("{} error(s), {} warning(s)\n", errors, warnings);
+  return errors ? 1 : 0;
+}
+
+std::string read_file(const std::string& path, bool& ok) {
+  std::ifstream in(path, std::ios::binary);
+  ok = static_cast<bool>(in);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+int run_plan_check(const OfflineOptions& options) {
+  auto loaded = load_all(options, true);
+  if (!loaded) return 1;
+  std::vector<Finding> findings = check_plans(loaded->plans, *loaded->directory, loaded->template_names);
+  std::string names;
+  for (const auto& p : loaded->plans) names += (names.empty() ? "" : ", ") + p.name;
+  return report(findings, fmt::format("{} plan(s) OK: {}", loaded->plans.size(), names));
+}
+
+int run_directory_check(const OfflineOptions& options) {
+  auto loaded = load_all(options, false);
+  if (!loaded) return 1;
+  const Directory& d = *loaded->directory;
+  std::cout << fmt::format("{}: {} areas, {} people, {} posts; checked against {} plan(s)\n",
+                           loaded->config.directory, d.area_count(), d.person_count(), d.post_count(),
+                           loaded->plans.size());
+  return report(check_directory(d, loaded->config.directory, loaded->plans), "no problems found");
+}
+
+int run_plan_test(const OfflineOptions& options, const std::string& warning_file, const std::string& at) {
+  auto loaded = load_all(options, true);
+  if (!loaded) return 1;
+  bool ok = false;
+  std::string body = read_file(warning_file, ok);
+  if (!ok) {
+    std::cerr << warning_file << ": cannot open\n";
+    return 1;
+  }
+  WarningParse parsed = parse_warning_json(body);
+  if (!parsed.warning) {
+    std::cerr << warning_file << ": error: " << parsed.error.text() << '\n';
+    return 1;
+  }
+  Warning& w = *parsed.warning;
+  for (size_t i = 0; i < w.areas.size(); ++i)
+    if (!loaded->directory->area(w.areas[i])) {
+      std::cerr << fmt::format("{}: error: areas[{}]: {} is not an area of the directory\n", warning_file, i, w.areas[i]);
+      return 1;
+    }
+  TimePoint start = w.sent;
+  if (!at.empty()) {
+    auto t = parse_iso8601(at);
+    if (!t) {
+      std::cerr << "--at '" << at << "' must be a time like 2026-06-15T02:00:00+08:00\n";
+      return 1;
+    }
+    start = *t;
+  }
+  std::vector<const Plan*> matched;
+  for (const Plan& p : loaded->plans)
+    if (plan_matches(p, w)) matched.push_back(&p);
+  const HazardInfo* hazard = find_hazard(w.hazard);
+  std::cout << fmt::format("dry run — nothing is sent\nwarning: {}{}预警 ({} {}) · {}\narrives: {}\n",
+                           hazard ? hazard->zh : w.hazard, level_zh(w.level), w.hazard, level_name(w.level),
+                           w.headline, format_china_time(start));
+  if (matched.empty()) {
+    std::cout << "no plan matches this warning: nobody would be called\n";
+    return 0;
+  }
+  Resolution r = resolve_recipients(w, matched, *loaded->directory);
+  for (const Plan* plan : matched) {
+    std::vector<const Recipient*> mine;
+    for (const auto& rec : r.recipients)
+      if (rec.plan == plan) mine.push_back(&rec);
+    std::cout << fmt::format("\nplan {} ({}), {} — {} people\n", plan->name, plan->title, plan->file, mine.size());
+    std::map<Tier, std::vector<const Recipient*>> by_tier;
+    for (const Recipient* rec : mine) by_tier[rec->tier].push_back(rec);
+    for (const auto& [tier, people] : by_tier) {
+      std::cout << fmt::format("  {} ({}):\n", tier_name(tier), people.size());
+      for (const Recipient* rec : people) {
+        const Person* p = loaded->directory->person(rec->person);
+        const Area* a = loaded->directory->area(rec->area);
+        const Person* b = rec->seat == Seat::A ? loaded->directory->holder(rec->area, rec->role, Seat::B) : nullptr;
+        std::cout << fmt::format("    {:<10} {:<22} {} ({} seat){}\n", a ? a->name : rec->area, rec->role,
+                                 p ? p->name : rec->person, seat_name(rec->seat),
+                                 b ? fmt::format(", B seat {}", b->name) : "");
+      }
+    }
+    std::cout << "  timeline (each step only for those who have not answered):\n";
+    for (size_t i = 0; i < plan->ladder.size(); ++i) {
+      const LadderStep& s = plan->ladder[i];
+      std::string what;
+      for (const auto& c : s.channels) what += (what.empty() ? "" : "+") + c;
+      if (!what.empty())
+        what += s.seat == SeatChoice::A ? " to the A seat" : s.seat == SeatChoice::B ? " to the B seat" : " to both seats";
+      if (s.notify != Notify::none)
+        what += fmt::format("{}tell the {}", what.empty() ? "" : ", ", s.notify == Notify::superior ? "post above" : "duty officer");
+      std::cout << fmt::format("    {}  +{:<6} step {}: {} ({} people)\n", format_china_clock(start + s.after),
+                               format_duration(s.after), i + 1, what, mine.size());
+    }
+    std::cout << fmt::format("    {}  +{:<6} deadline: whoever has still not answered is exhausted; the duty officer is told\n",
+                             format_china_clock(start + plan->deadline), format_duration(plan->deadline));
+  }
+  if (!r.unfilled.empty()) {
+    std::cout << "\nposts that reach nobody or only their B seat:\n";
+    for (const auto& u : r.unfilled) {
+      const Area* a = loaded->directory->area(u.area);
+      std::cout << fmt::format("  {} {} {}: {}\n", u.area, a ? a->name : "", u.role, u.why);
+    }
+  }
+  std::cout << fmt::format("\ntotal: {} people to call\n", r.recipients.size());
+  return 0;
+}
+
+}  // namespace jiaoying

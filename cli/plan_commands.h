@@ -1,0 +1,21 @@
+// The offline verbs a duty office runs before any warning arrives: `plan check`, `plan test`
+// (a dry run: who would be called, when, on what) and `directory check`. They read the
+// daemon's config for the paths and the configured channels, and send nothing.
+#pragma once
+
+#include <string>
+
+namespace jiaoying {
+
+struct OfflineOptions {
+  std::string config_path = "/etc/jiaoying/jiaoyingd.yaml";
+  std::string plans_dir;       // overrides the config's plans folder
+  std::string directory_file;  // overrides the config's directory
+};
+
+int run_plan_check(const OfflineOptions& options);
+int run_directory_check(const OfflineOptions& options);
+// `at` is the arrival time to assume ("2026-06-15T02:00:00+08:00"); empty = the warning's sent.
+int run_plan_test(const OfflineOptions& options, const std::string& warning_file, const std::string& at);
+
+}  // namespace jiaoying
