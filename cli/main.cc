@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   auto* directory_check = directory->add_subcommand("check", "report empty posts, missing B seats and contacts");
   directory_check->add_option("FILE", offline.directory_file, "directory file (default: the config's)");
 
+  auto* reload = app.add_subcommand("reload", "make jiaoyingd re-read its directory, plans and templates "
+                                               "(kept as they are if any file is bad)");
+
   jiaoying::DemoOptions demo_options;
   auto* demo = app.add_subcommand("demo", "run jiaoyingd and the provider simulator on loopback with "
                                           "sample data and call out a red rainstorm warning");
@@ -76,6 +79,12 @@ int main(int argc, char** argv) {
   if (*plan_check) return jiaoying::run_plan_check(offline);
   if (*plan_test) return jiaoying::run_plan_test(offline, warning_file, at);
   if (*directory_check) return jiaoying::run_directory_check(offline);
+  if (*reload) {
+    auto result = admin.post("/api/v1/reload", "{}", error);
+    if (!result) return fail(error);
+    std::cout << std::string(result->at("message").as_string()) << '\n';
+    return 0;
+  }
   if (*warnings) {
     auto list = admin.get("/api/v1/warnings", error);
     if (!list) return fail(error);

@@ -1,5 +1,6 @@
 #include "daemon/daemon.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
@@ -84,7 +85,25 @@ int run_daemon(const DaemonOptions& options) {
 
     asio::io_context io;
     Dispatcher dispatcher(io, engine, channels, config->senders);
-    HttpApi api(engine, db, clock, [&dispatcher] { dispatcher.pump(); });
+    auto reload = [&]() -> std::pair<bool, std::string> {
+      LoadErrors errors;
+      auto directory = Directory::load_file(config->directory, errors);
+      auto plans = load_plans(config->plans, channel_names, errors);
+      auto templates = TemplateRenderer::load(config->templates, errors);
+      if (!errors.empty()) {
+        std::string text = "reload refused; the running directory, plans and templates stay:";
+        for (const auto& e : errors) text += "\n" + e.text();
+        spdlog::error("{}", text);
+        return {false, text};
+      }
+      std::string text = fmt::format("reloaded: {} people, {} posts, {} plan(s)", directory->person_count(),
+                                     directory->post_count(), plans->size());
+      engine.replace_rules(std::make_shared<const Directory>(std::move(*directory)), std::move(*plans),
+                           std::make_shared<const TemplateRenderer>(std::move(*templates)));
+      spdlog::info("{}", text);
+      return {true, text};
+    };
+    HttpApi api(engine, db, clock, [&dispatcher] { dispatcher.pump(); }, reload);
     ServerLimits limits;
     limits.body_limit = config->body_limit;
     HttpServer public_server(io, [&api](const ServerRequest& r) { return api.handle_public(r); }, limits);
@@ -94,6 +113,17 @@ int run_daemon(const DaemonOptions& options) {
 
     asio::steady_timer ticker(io);
     schedule_tick(ticker, config->tick, engine, dispatcher);
+    asio::signal_set hangup(io, SIGHUP);
+    std::function<void()> on_hangup = [&] {
+      hangup.async_wait([&](boost::system::error_code ec, int) {
+        if (ec) return;
+        sd_notify(0, "RELOADING=1");
+        reload();
+        sd_notify(0, "READY=1");
+        on_hangup();
+      });
+    };
+    on_hangup();
     asio::signal_set signals(io, SIGTERM, SIGINT);
     signals.async_wait([&](boost::system::error_code ec, int signo) {
       if (ec) return;
@@ -102,6 +132,7 @@ int run_daemon(const DaemonOptions& options) {
       public_server.stop();
       admin_server.stop();
       ticker.cancel();
+      hangup.cancel();
       dispatcher.drain([&io] { io.stop(); });
     });
 

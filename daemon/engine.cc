@@ -89,6 +89,14 @@ Engine::Engine(Db& db, const Clock& clock, EngineSettings settings,
 
 Engine::~Engine() = default;
 
+void Engine::replace_rules(std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
+                           std::shared_ptr<const TemplateRenderer> templates) {
+  directory_ = std::move(directory);
+  plans_ = std::move(plans);
+  templates_ = std::move(templates);
+  warning_cache_.clear();  // area names are read from the directory
+}
+
 void Engine::event(std::optional<int64_t> warning, std::optional<int64_t> callout,
                    std::optional<int64_t> message, std::string_view kind, std::string_view actor,
                    std::string_view detail) {

@@ -103,6 +103,12 @@ class Engine {
 
   const Directory& directory() const { return *directory_; }
 
+  // Swaps in a reloaded directory, plans and templates. New warnings use them; running
+  // warnings keep their plan snapshots (the ladder never changes under a running callout),
+  // while B-seat, superior and duty-officer look-ups use the current directory.
+  void replace_rules(std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
+                     std::shared_ptr<const TemplateRenderer> templates);
+
  private:
   struct Statements;
   struct WarningRow;

@@ -41,8 +41,8 @@ bool parse_int64(std::string_view s, int64_t& out) {
 
 }  // namespace
 
-HttpApi::HttpApi(Engine& engine, Db& db, const Clock& clock, std::function<void()> changed)
-    : engine_(engine), db_(db), clock_(clock), changed_(std::move(changed)) {}
+HttpApi::HttpApi(Engine& engine, Db& db, const Clock& clock, std::function<void()> changed, Reload reload)
+    : engine_(engine), db_(db), clock_(clock), changed_(std::move(changed)), reload_(std::move(reload)) {}
 
 ServerResponse HttpApi::post_warning(const ServerRequest& req, const std::string& actor) {
   std::string type = req.header("content-type");
@@ -122,6 +122,11 @@ ServerResponse HttpApi::handle_admin(const ServerRequest& req) {
     if (req.method == "GET" && req.path == "/api/v1/warnings")
       return {200, "application/json; charset=utf-8", warnings_view(db_)};
     if (req.method == "POST" && req.path == "/api/v1/warnings") return post_warning(req, "cli");
+    if (req.method == "POST" && req.path == "/api/v1/reload") {
+      if (!reload_) return error_response(501, "reload is not available");
+      auto [ok, message] = reload_();
+      return ok ? json_response(200, {{"ok", true}, {"message", message}}) : error_response(422, message);
+    }
     if (req.method == "GET" && req.path.starts_with(prefix)) {
       std::string rest = req.path.substr(prefix.size());
       bool events = rest.ends_with("/events");

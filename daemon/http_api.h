@@ -12,8 +12,10 @@ namespace jiaoying {
 
 class HttpApi {
  public:
-  // `changed` is called after anything that may have queued messages (the dispatcher's pump).
-  HttpApi(Engine& engine, Db& db, const Clock& clock, std::function<void()> changed);
+  // `changed` is called after anything that may have queued messages (the dispatcher's pump);
+  // `reload` re-reads the directory, plans and templates and says what happened (ok, message).
+  using Reload = std::function<std::pair<bool, std::string>()>;
+  HttpApi(Engine& engine, Db& db, const Clock& clock, std::function<void()> changed, Reload reload = {});
 
   ServerResponse handle_public(const ServerRequest& request);
   ServerResponse handle_admin(const ServerRequest& request);
@@ -26,6 +28,7 @@ class HttpApi {
   Db& db_;
   const Clock& clock_;
   std::function<void()> changed_;
+  Reload reload_;
 };
 
 }  // namespace jiaoying

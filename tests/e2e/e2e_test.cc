@@ -32,10 +32,16 @@ struct System {
   CurlHttpClient http;
   std::unique_ptr<AdminClient> admin;
 
-  System() {
+  // With own_plans, the plans are copied into the work folder so a test may edit them.
+  explicit System(bool own_plans = false) {
     char tmpl[] = "/tmp/jiaoying-e2e-XXXXXX";
     REQUIRE(::mkdtemp(tmpl));
     work = tmpl;
+    fs::path plans = kSource / "tests/e2e/data/plans";
+    if (own_plans) {
+      fs::copy(plans, work / "plans");
+      plans = work / "plans";
+    }
     do sim_port = free_loopback_port(); while (sim_port == daemon_port);
     std::ofstream(work / "jiaoyingd.yaml") << fmt::format(
         "listen: 127.0.0.1:{}\nadmin_socket: {}\ndatabase: {}\nplans: {}\ndirectory: {}\ntemplates: {}\n"
@@ -44,7 +50,7 @@ struct System {
         "channels:\n  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: e2e-api-key, "
         "secret_key: e2e-secret-key, tenant_id: \"196729\" }}\n",
         daemon_port, (work / "sock").string(), (work / "db.sqlite").string(),
-        (kSource / "tests/e2e/data/plans").string(), (kSource / "packaging/demo/directory.yaml").string(),
+        plans.string(), (kSource / "packaging/demo/directory.yaml").string(),
         (kSource / "templates").string(), sim_port);
     admin = std::make_unique<AdminClient>((work / "sock").string());
     sim = ChildProcess({(kBin / "jiaoying-sim").string(), "--listen", fmt::format("127.0.0.1:{}", sim_port),
@@ -198,4 +204,29 @@ TEST_CASE("a restart mid-callout resumes the ladder from the database without re
   CHECK(notices["100001"] == 1);
   CHECK(notices["100005"] == 3);  // not 4: step 1 was not replayed after the restart
   CHECK(notices["100013"] == 3);
+}
+
+TEST_CASE("a reload with a broken plan is refused with file:line and the running plans stay") {
+  System sys(true);
+  const fs::path plan = sys.work / "plans/e2e-rain.yaml";
+  std::string good;
+  {
+    std::ifstream in(plan);
+    good.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string bad = good;
+  bad.replace(bad.find("after: 3m"), 9, "after: 3 minutes");
+  std::ofstream(plan) << bad;
+  std::string error;
+  CHECK_FALSE(sys.admin->post("/api/v1/reload", "{}", error));
+  CHECK(error.find(plan.string() + ":11: 'after': '3 minutes' is not a duration") != std::string::npos);
+  // The old plans still work.
+  auto posted = sys.post_warning(warning_body("e2e-5"));
+  REQUIRE(posted.status == 201);
+  CHECK(json::parse(posted.body).at("callouts").as_int64() == 19);
+  // Mended, the reload goes through.
+  std::ofstream(plan) << good;
+  auto ok = sys.admin->post("/api/v1/reload", "{}", error);
+  REQUIRE_MESSAGE(ok, error);
+  CHECK(std::string(ok->at("message").as_string()).starts_with("reloaded: 56 people"));
 }
