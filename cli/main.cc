@@ -9,6 +9,7 @@
 
 #include "cli/admin_client.h"
 #include "cli/demo.h"
+#include "cli/directory_generator.h"
 #include "cli/plan_commands.h"
 #include "cli/views.h"
 
@@ -61,6 +62,16 @@ int main(int argc, char** argv) {
   auto* reload = app.add_subcommand("reload", "make jiaoyingd re-read its directory, plans and templates "
                                                "(kept as they are if any file is bad)");
 
+  jiaoying::GeneratorOptions generator;
+  generator.divisions_csv = JIAOYING_DIVISIONS_CSV;
+  auto* directory_generate = directory->add_subcommand(
+      "generate", "write a directory of 金华 (real divisions, synthetic villages, fictitious people)");
+  directory_generate->add_option("--county", generator.county, "only this county (e.g. 330702)");
+  directory_generate->add_option("--villages", generator.villages_per_township, "villages per township")
+      ->check(CLI::Range(0, 500));
+  directory_generate->add_option("--divisions", generator.divisions_csv, "division codes CSV");
+  directory_generate->add_flag("--csv", generator.csv, "one row per person and post instead of YAML");
+
   jiaoying::DemoOptions demo_options;
   auto* demo = app.add_subcommand("demo", "run jiaoyingd and the provider simulator on loopback with "
                                           "sample data and call out a red rainstorm warning");
@@ -79,6 +90,12 @@ int main(int argc, char** argv) {
   if (*plan_check) return jiaoying::run_plan_check(offline);
   if (*plan_test) return jiaoying::run_plan_test(offline, warning_file, at);
   if (*directory_check) return jiaoying::run_directory_check(offline);
+  if (*directory_generate) {
+    int people = jiaoying::generate_directory(generator, std::cout, error);
+    if (people < 0) return fail(error);
+    std::cerr << "jiaoying: wrote " << people << " people\n";
+    return 0;
+  }
   if (*reload) {
     auto result = admin.post("/api/v1/reload", "{}", error);
     if (!result) return fail(error);

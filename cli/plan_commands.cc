@@ -119,9 +119,7 @@ int run_plan_test(const OfflineOptions& options, const std::string& warning_file
     }
     start = *t;
   }
-  std::vector<const Plan*> matched;
-  for (const Plan& p : loaded->plans)
-    if (plan_matches(p, w)) matched.push_back(&p);
+  std::vector<const Plan*> matched = plans_for(loaded->plans, w);
   const HazardInfo* hazard = find_hazard(w.hazard);
   std::cout << fmt::format("dry run — nothing is sent\nwarning: {}{}预警 ({} {}) · {}\narrives: {}\n",
                            hazard ? hazard->zh : w.hazard, level_zh(w.level), w.hazard, level_name(w.level),

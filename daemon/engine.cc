@@ -130,9 +130,7 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
     }
   }
 
-  std::vector<const Plan*> matched;
-  for (const Plan& p : plans_)
-    if (plan_matches(p, w)) matched.push_back(&p);
+  std::vector<const Plan*> matched = plans_for(plans_, w);
   Resolution resolution = resolve_recipients(w, matched, *directory_);
 
   const int64_t now = to_epoch_ms(clock_.now());

@@ -1,6 +1,9 @@
 #include "rules/directory.h"
 
+#include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include "rules/warning.h"
 #include "rules/yaml_reader.h"
@@ -50,34 +53,103 @@ bool is_role_name(std::string_view s) {
   return true;
 }
 
-std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadErrors& errors);
+// Validates areas, people and posts as either loader reads them, and assembles the Directory.
+// Every fault is an error naming the file and line; nothing partial is ever returned.
+class DirectoryBuilder {
+ public:
+  DirectoryBuilder(std::string file, LoadErrors& errors)
+      : file_(std::move(file)), errors_(errors), before_(errors.size()) {}
 
-}  // namespace
+  void error(int line, std::string message) { errors_.push_back({file_, line, std::move(message)}); }
 
-std::optional<Directory> Directory::load_file(const std::string& path, LoadErrors& errors) {
-  YamlReader yr(path, errors);
-  auto root = yr.load();
-  if (!root) return std::nullopt;
-  return build(yr, *root, errors);
-}
+  void add_area(int line, const std::string& code, const std::string& name, const std::string& tier,
+                const std::string& parent, bool synthetic) {
+    auto t = parse_tier(tier);
+    if (!t) return error(line, "tier '" + tier + "' must be one of city, county, township, village");
+    if (!is_division_code(code) || code.size() != code_length(*t))
+      return error(line, "code '" + code + "' of a " + std::string(tier_name(*t)) + " must be " +
+                             std::to_string(code_length(*t)) + " digits");
+    if (name.empty()) return error(line, "area " + code + " has no name");
+    auto [it, inserted] = area_lines_.emplace(code, line);
+    if (!inserted) {
+      const Area& seen = areas_[area_index_[code]];
+      if (seen.name != name || seen.tier != *t || seen.parent != parent)
+        error(line, "area " + code + " differs from its definition on line " + std::to_string(it->second));
+      return;
+    }
+    area_index_[code] = areas_.size();
+    areas_.push_back(Area{code, name, *t, parent, synthetic});
+  }
 
-std::optional<Directory> Directory::load_string(const std::string& text, const std::string& name,
-                                                LoadErrors& errors) {
-  YamlReader yr(name, errors);
-  auto root = yr.load_string(text);
-  if (!root) return std::nullopt;
-  return build(yr, *root, errors);
-}
+  void add_person(int line, const std::string& id, const std::string& name, const std::string& zzd,
+                  const std::string& mobile) {
+    if (id.empty() || name.empty()) return error(line, "a person needs an id and a name");
+    auto [it, inserted] = person_lines_.emplace(id, line);
+    if (!inserted) {
+      const Person& seen = people_[person_index_[id]];
+      if (seen.name != name || seen.zzd_account != zzd || seen.mobile != mobile)
+        error(line, "person '" + id + "' differs from the one on line " + std::to_string(it->second));
+      return;
+    }
+    if (!zzd.empty()) {
+      auto [acc, fresh] = account_lines_.emplace(zzd, line);
+      if (!fresh) error(line, "zzd account " + zzd + " is already used on line " + std::to_string(acc->second));
+    }
+    if (!mobile.empty() && (mobile.size() != 11 || mobile.find_first_not_of("0123456789") != std::string::npos))
+      error(line, "mobile '" + mobile + "' must be 11 digits");
+    if (zzd.empty() && mobile.empty()) error(line, "person '" + id + "' has no contact (zzd or mobile)");
+    person_index_[id] = people_.size();
+    people_.push_back(Person{id, name, zzd, mobile, line});
+  }
 
-namespace {
+  void add_post(int line, const std::string& area, const std::string& role, const std::string& seat,
+                const std::string& person) {
+    if (!is_role_name(role)) return error(line, "role '" + role + "' must be lower_case letters, digits and '_'");
+    Seat s = Seat::A;
+    if (seat == "B") s = Seat::B;
+    else if (!seat.empty() && seat != "A") return error(line, "seat '" + seat + "' must be A or B");
+    std::string key = post_key(area, role, s);
+    auto [it, inserted] = post_lines_.emplace(key, line);
+    if (!inserted)
+      return error(line, "post " + area + " " + role + " seat " + std::string(seat_name(s)) +
+                             " is already held (line " + std::to_string(it->second) + ")");
+    posts_.push_back(Post{area, role, s, person, line});
+  }
+
+  std::optional<Directory> finish() {
+    // Parents must exist (unless the area is the top of the tree) and sit a tier or more above.
+    for (const Area& a : areas_) {
+      if (a.parent.empty()) continue;
+      auto it = area_index_.find(a.parent);
+      if (it == area_index_.end()) {
+        if (a.tier != Tier::city && a.tier != Tier::county)
+          error(area_lines_[a.code], "area " + a.code + ": parent " + a.parent + " is not in the directory");
+        continue;
+      }
+      const Area& parent = areas_[it->second];
+      if (static_cast<int>(parent.tier) >= static_cast<int>(a.tier))
+        error(area_lines_[a.code], "area " + a.code + " (" + std::string(tier_name(a.tier)) + ") cannot sit under " +
+                                       a.parent + " (" + std::string(tier_name(parent.tier)) + ")");
+    }
+    for (const Post& p : posts_)
+      if (!area_index_.count(p.area)) error(p.line, "area " + p.area + " is not in the directory");
+    if (errors_.size() != before_) return std::nullopt;
+    return Directory::assemble(std::move(areas_), std::move(people_), std::move(posts_));
+  }
+
+ private:
+  std::string file_;
+  LoadErrors& errors_;
+  size_t before_;
+  std::vector<Area> areas_;
+  std::vector<Person> people_;
+  std::vector<Post> posts_;
+  std::map<std::string, size_t> area_index_, person_index_;
+  std::map<std::string, int> area_lines_, person_lines_, account_lines_, post_lines_;
+};
 
 std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadErrors& errors) {
-  size_t before = errors.size();
-  std::vector<Area> areas;
-  std::vector<Person> people;
-  std::vector<Post> posts;
-  std::map<std::string, int> area_lines;
-
+  DirectoryBuilder b(yr.file(), errors);
   yr.only_keys(root, {"areas", "people"}, "the directory");
   YAML::Node areas_node = root["areas"];
   if (!areas_node.IsSequence()) {
@@ -85,55 +157,16 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
   } else {
     for (const auto& a : areas_node) {
       if (!yr.only_keys(a, {"code", "name", "tier", "parent", "synthetic"}, "an area")) continue;
-      Area area;
       auto code = yr.scalar(a, "code");
       auto name = yr.scalar(a, "name");
       auto tier = yr.scalar(a, "tier");
       auto parent = yr.scalar(a, "parent", false);
       auto synthetic = yr.scalar(a, "synthetic", false);
       if (!code || !name || !tier) continue;
-      auto t = parse_tier(*tier);
-      if (!t) {
-        yr.error(a["tier"], "tier '" + *tier + "' must be one of city, county, township, village");
-        continue;
-      }
-      if (!is_division_code(*code) || code->size() != code_length(*t)) {
-        yr.error(a["code"], "code '" + *code + "' of a " + std::string(tier_name(*t)) + " must be " +
-                                std::to_string(code_length(*t)) + " digits");
-        continue;
-      }
-      if (area_lines.count(*code)) {
-        yr.error(a["code"], "area " + *code + " is already defined on line " +
-                                std::to_string(area_lines[*code]));
-        continue;
-      }
-      area_lines[*code] = YamlReader::line_of(a);
-      area.code = *code;
-      area.name = *name;
-      area.tier = *t;
-      area.parent = parent.value_or("");
-      area.synthetic = synthetic && (*synthetic == "true" || *synthetic == "yes");
-      areas.push_back(std::move(area));
+      b.add_area(YamlReader::line_of(a), *code, *name, *tier, parent.value_or(""),
+                 synthetic && (*synthetic == "true" || *synthetic == "yes"));
     }
   }
-  // Parents must exist (unless the area is the top of the tree) and sit one tier above or more.
-  std::map<std::string, const Area*> by_code;
-  for (const auto& a : areas) by_code[a.code] = &a;
-  for (const auto& a : areas) {
-    if (a.parent.empty()) continue;
-    auto it = by_code.find(a.parent);
-    if (it == by_code.end()) {
-      if (a.tier != Tier::city && a.tier != Tier::county)
-        yr.error(area_lines[a.code], "area " + a.code + ": parent " + a.parent + " is not in the directory");
-      continue;
-    }
-    if (static_cast<int>(it->second->tier) >= static_cast<int>(a.tier))
-      yr.error(area_lines[a.code], "area " + a.code + " (" + std::string(tier_name(a.tier)) +
-                                       ") cannot sit under " + a.parent + " (" +
-                                       std::string(tier_name(it->second->tier)) + ")");
-  }
-
-  std::map<std::string, int> person_lines, account_lines, post_lines;
   YAML::Node people_node = root["people"];
   if (!people_node.IsSequence()) {
     yr.error(root, "'people' must be a list of people");
@@ -145,23 +178,7 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
       auto zzd = yr.scalar(p, "zzd", false);
       auto mobile = yr.scalar(p, "mobile", false);
       if (!id || !name) continue;
-      int line = YamlReader::line_of(p);
-      if (person_lines.count(*id)) {
-        yr.error(p["id"], "person '" + *id + "' is already defined on line " + std::to_string(person_lines[*id]));
-        continue;
-      }
-      person_lines[*id] = line;
-      if (zzd) {
-        if (account_lines.count(*zzd))
-          yr.error(p["zzd"], "zzd account " + *zzd + " is already used on line " +
-                                 std::to_string(account_lines[*zzd]));
-        account_lines[*zzd] = line;
-      }
-      if (mobile && (mobile->size() != 11 || mobile->find_first_not_of("0123456789") != std::string::npos))
-        yr.error(p["mobile"], "mobile '" + *mobile + "' must be 11 digits");
-      if (!zzd && !mobile) yr.error(p, "person '" + *id + "' has no contact (zzd or mobile)");
-      people.push_back(Person{*id, *name, zzd.value_or(""), mobile.value_or(""), line});
-
+      b.add_person(YamlReader::line_of(p), *id, *name, zzd.value_or(""), mobile.value_or(""));
       YAML::Node posts_node = p["posts"];
       if (!posts_node.IsDefined()) continue;
       if (!posts_node.IsSequence()) {
@@ -173,39 +190,97 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
         auto area = yr.scalar(q, "area");
         auto role = yr.scalar(q, "role");
         auto seat = yr.scalar(q, "seat", false);
-        if (!area || !role) continue;
-        if (!by_code.count(*area)) {
-          yr.error(q["area"], "area " + *area + " is not in the directory");
-          continue;
-        }
-        if (!is_role_name(*role)) {
-          yr.error(q["role"], "role '" + *role + "' must be lower_case letters, digits and '_'");
-          continue;
-        }
-        Seat s = Seat::A;
-        if (seat && *seat == "B") {
-          s = Seat::B;
-        } else if (seat && *seat != "A") {
-          yr.error(q["seat"], "seat '" + *seat + "' must be A or B");
-          continue;
-        }
-        std::string key = post_key(*area, *role, s);
-        int qline = YamlReader::line_of(q);
-        if (post_lines.count(key)) {
-          yr.error(q, "post " + *area + " " + *role + " seat " + std::string(seat_name(s)) +
-                          " is already held (line " + std::to_string(post_lines[key]) + ")");
-          continue;
-        }
-        post_lines[key] = qline;
-        posts.push_back(Post{*area, *role, s, *id, qline});
+        if (area && role) b.add_post(YamlReader::line_of(q), *area, *role, seat.value_or("A"), *id);
       }
     }
   }
-  if (errors.size() != before) return std::nullopt;
-  return Directory::assemble(std::move(areas), std::move(people), std::move(posts));
+  return b.finish();  // runs the tree checks too, so one pass reports every fault
+}
+
+// One row per person and post, as an address-book export or a spreadsheet has it:
+//   area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile
+// A row with the person columns empty only defines its area (e.g. the city at the top).
+std::optional<Directory> build_csv(const std::string& file, std::istream& in, LoadErrors& errors) {
+  DirectoryBuilder b(file, errors);
+  static const std::vector<std::string> kColumns = {"area_code", "area_name", "tier", "parent", "role",
+                                                    "seat",      "person_id", "name", "zzd",   "mobile"};
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a spreadsheet's BOM
+    if (line.empty() || line.front() == '#') continue;
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      if (c == '"' && quoted && i + 1 < line.size() && line[i + 1] == '"') cell += '"', ++i;
+      else if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) cells.push_back(std::move(cell)), cell.clear();
+      else cell += c;
+    }
+    cells.push_back(std::move(cell));
+    for (auto& c : cells) {  // spreadsheets pad cells with spaces
+      while (!c.empty() && c.back() == ' ') c.pop_back();
+      while (!c.empty() && c.front() == ' ') c.erase(0, 1);
+    }
+    if (cells == kColumns) continue;  // the header
+    if (number == 1 && cells.size() == kColumns.size() && cells[0] == "area_code") {
+      b.error(number, "the header must be: area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile");
+      continue;
+    }
+    if (quoted) {
+      b.error(number, "a quoted cell is not closed");
+      continue;
+    }
+    if (cells.size() != kColumns.size()) {
+      b.error(number, "expected 10 cells (area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile), got " +
+                          std::to_string(cells.size()));
+      continue;
+    }
+    b.add_area(number, cells[0], cells[1], cells[2], cells[3], false);
+    if (cells[6].empty() && cells[4].empty()) continue;
+    if (cells[6].empty() || cells[4].empty()) {
+      b.error(number, "a row with a person needs role and person_id");
+      continue;
+    }
+    b.add_person(number, cells[6], cells[7], cells[8], cells[9]);
+    b.add_post(number, cells[0], cells[4], cells[5].empty() ? "A" : cells[5], cells[6]);
+  }
+  if (number == 0) b.error(0, "is empty");
+  return b.finish();  // runs the tree checks too, so one pass reports every fault
 }
 
 }  // namespace
+
+std::optional<Directory> Directory::load_file(const std::string& path, LoadErrors& errors) {
+  if (path.ends_with(".csv")) {
+    std::ifstream in(path);
+    if (!in) {
+      errors.push_back({path, 0, "cannot open"});
+      return std::nullopt;
+    }
+    return build_csv(path, in, errors);
+  }
+  YamlReader yr(path, errors);
+  auto root = yr.load();
+  if (!root) return std::nullopt;
+  return build(yr, *root, errors);
+}
+
+std::optional<Directory> Directory::load_string(const std::string& text, const std::string& name,
+                                                LoadErrors& errors) {
+  if (name.ends_with(".csv")) {
+    std::istringstream in(text);
+    return build_csv(name, in, errors);
+  }
+  YamlReader yr(name, errors);
+  auto root = yr.load_string(text);
+  if (!root) return std::nullopt;
+  return build(yr, *root, errors);
+}
 
 Directory Directory::assemble(std::vector<Area> areas, std::vector<Person> people,
                               std::vector<Post> posts) {

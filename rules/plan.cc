@@ -26,6 +26,13 @@ bool plan_matches(const Plan& plan, const Warning& warning) {
   return hazard_ok && level_ok;
 }
 
+std::vector<const Plan*> plans_for(const std::vector<Plan>& plans, const Warning& warning) {
+  std::vector<const Plan*> specific, fallback;
+  for (const Plan& p : plans)
+    if (plan_matches(p, warning)) (p.fallback ? fallback : specific).push_back(&p);
+  return specific.empty() ? fallback : specific;
+}
+
 namespace {
 
 void read_match(YamlReader& yr, const YAML::Node& root, Plan& plan) {
@@ -155,7 +162,7 @@ std::optional<Plan> load_plan(const std::string& text, const std::string& file,
   Plan plan;
   plan.file = file;
   plan.yaml = text;
-  yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack"}, "a plan");
+  yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack", "fallback"}, "a plan");
   if (auto name = yr.scalar(*root, "plan")) plan.name = *name;
   plan.title = yr.scalar(*root, "title", false).value_or(plan.name);
   read_match(yr, *root, plan);
@@ -168,6 +175,12 @@ std::optional<Plan> load_plan(const std::string& text, const std::string& file,
     yr.error((*root)["deadline"].IsDefined() ? (*root)["deadline"] : *root,
              "deadline " + format_duration(plan.deadline) + " must be later than the last step (" +
                  format_duration(plan.ladder.back().after) + ")");
+  if (auto fallback = yr.scalar(*root, "fallback", false)) {
+    if (*fallback == "true" || *fallback == "false")
+      plan.fallback = *fallback == "true";
+    else
+      yr.error((*root)["fallback"], "fallback must be true or false");
+  }
   if (auto ack = yr.scalar(*root, "ack", false)) {
     if (*ack == "confirm")
       plan.ack = AckMode::confirm;

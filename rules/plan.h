@@ -58,10 +58,15 @@ struct Plan {
   std::vector<LadderStep> ladder;
   Millis deadline{30 * 60 * 1000};  // unanswered past this → exhausted, the duty officer is told
   AckMode ack = AckMode::confirm;
+  bool fallback = false;  // used only when no other plan matches (the default red/orange plan)
   std::string yaml;  // the source text, kept as the snapshot
 };
 
 bool plan_matches(const Plan& plan, const Warning& warning);
+
+// The plans a warning runs under: every matching plan that is not a fallback, in the order
+// given (file name order); only when there is none, the matching fallback plans.
+std::vector<const Plan*> plans_for(const std::vector<Plan>& plans, const Warning& warning);
 
 // Loads one plan from YAML text. `channels` lists the channels the daemon has configured; a
 // plan naming another one is refused (it would silently reach nobody).

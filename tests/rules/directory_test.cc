@@ -50,3 +50,34 @@ TEST_CASE("a person with no way to be reached is refused") {
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].message == "person 'county-leader' has no contact (zzd or mobile)");
 }
+
+TEST_CASE("a CSV export with one row per person and post loads like the YAML") {
+  const std::string csv =
+      "area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile\n"
+      "330702,婺城区,county,,,,,,,\n"
+      "330702102,安地镇,township,330702,township_head,A,p1,钱某一,100002,19900000002\n"
+      "330702102201,岩头村,village,330702102,flood_chief,A,p1,钱某一,100002,19900000002\n"
+      "\"330702102201\",\"岩头村\",village,330702102,village_head,B, p2 ,李某一,,19900000004\n";
+  LoadErrors errors;
+  auto dir = Directory::load_string(csv, "export.csv", errors);
+  REQUIRE_MESSAGE(dir, (errors.empty() ? "" : errors[0].text()));
+  CHECK(dir->area_count() == 3);
+  CHECK(dir->person_count() == 2);
+  CHECK(dir->holder("330702102201", "flood_chief", Seat::A)->id == "p1");
+  CHECK(dir->holder("330702102201", "village_head", Seat::B)->name == "李某一");
+}
+
+TEST_CASE("a CSV row that contradicts an earlier one is refused at its line") {
+  const std::string csv =
+      "area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile\n"
+      "330702,婺城区,county,,leader_on_duty,A,p1,钱某一,100002,\n"
+      "330702,婺城区,county,,emergency_bureau_head,A,p1,钱某二,100002,\n"
+      "330702,婺城区,county,,water_bureau_head,C,p3,孙某一,100003,\n"
+      "330702,婺城区,county\n";
+  LoadErrors errors;
+  CHECK_FALSE(Directory::load_string(csv, "export.csv", errors));
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0].text() == "export.csv:3: person 'p1' differs from the one on line 2");
+  CHECK(errors[1].text() == "export.csv:4: seat 'C' must be A or B");
+  CHECK(errors[2].text().starts_with("export.csv:5: expected 10 cells"));
+}

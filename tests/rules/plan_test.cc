@@ -85,3 +85,21 @@ TEST_CASE("a YAML syntax error is reported at its line") {
   CHECK(errors[0].file == "bad.yaml");
   CHECK(errors[0].line >= 2);
 }
+
+TEST_CASE("a fallback plan runs only when no other plan matches") {
+  LoadErrors errors;
+  auto rain = load_plan(kHeavyRain, "heavy-rain.yaml", kChannels, errors);
+  auto any = load_plan(replaced(replaced(kHeavyRain, "plan: heavy-rain", "plan: default\nfallback: true"),
+                                "{ hazards: [rainstorm], levels: [orange, red] }", "{ levels: [orange, red] }"),
+                       "default.yaml", kChannels, errors);
+  REQUIRE(rain);
+  REQUIRE(any);
+  std::vector<Plan> plans{*any, *rain};
+  auto for_rain = plans_for(plans, warning("rainstorm", Level::red));
+  REQUIRE(for_rain.size() == 1);
+  CHECK(for_rain[0]->name == "heavy-rain");
+  auto for_fire = plans_for(plans, warning("forest_fire", Level::red));
+  REQUIRE(for_fire.size() == 1);
+  CHECK(for_fire[0]->name == "default");
+  CHECK(plans_for(plans, warning("forest_fire", Level::blue)).empty());
+}

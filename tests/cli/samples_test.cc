@@ -1,0 +1,100 @@
+// The shipped sample plans against a generated 金华 directory, through the same verbs a duty
+// office runs: they must pass `plan check`; a deliberately broken copy must fail at its line.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/directory_generator.h"
+#include "cli/plan_commands.h"
+#include "text_edit.h"
+
+using namespace jiaoying;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kSource = JIAOYING_SOURCE_DIR;
+
+// Runs `fn` with std::cout captured; returns what it printed.
+template <class Fn>
+std::string captured(Fn fn, int& status) {
+  std::ostringstream out;
+  auto* old = std::cout.rdbuf(out.rdbuf());
+  status = fn();
+  std::cout.rdbuf(old);
+  return out.str();
+}
+
+struct Samples {
+  fs::path work;
+  OfflineOptions options;
+
+  Samples() {
+    char tmpl[] = "/tmp/jiaoying-samples-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl));
+    work = tmpl;
+    GeneratorOptions g;
+    g.divisions_csv = (kSource / "packaging/data/jinhua-divisions.csv").string();
+    g.county = "330702";
+    g.villages_per_township = 2;
+    g.csv = true;
+    std::ofstream dir(work / "directory.csv");
+    std::string error;
+    REQUIRE_MESSAGE(generate_directory(g, dir, error) > 0, error);
+    dir.close();
+    fs::copy(kSource / "packaging/plans", work / "plans");
+    std::ofstream(work / "jiaoyingd.yaml")
+        << "plans: plans\ndirectory: directory.csv\ntemplates: " << (kSource / "templates").string()
+        << "\ncallback_secret: samples-test-secret-0123\n"
+           "channels:\n  zzd: { base_url: \"http://127.0.0.1:1\", api_key: k, secret_key: s, tenant_id: \"1\" }\n";
+    options.config_path = (work / "jiaoyingd.yaml").string();
+  }
+  ~Samples() { fs::remove_all(work); }
+};
+
+}  // namespace
+
+TEST_CASE("the sample plans pass plan check against a generated directory of 婺城区") {
+  Samples s;
+  int status = -1;
+  std::string out = captured([&] { return run_plan_check(s.options); }, status);
+  CHECK_MESSAGE(status == 0, out);
+  CHECK(out.find("5 plan(s) OK") != std::string::npos);
+  out = captured([&] { return run_directory_check(s.options); }, status);
+  CHECK_MESSAGE(status == 0, out);
+}
+
+TEST_CASE("a deliberately broken plan fails plan check with the right file and line") {
+  Samples s;
+  fs::path plan = s.work / "plans/forest-fire.yaml";
+  std::string text;
+  {
+    std::ifstream in(plan);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ofstream(plan) << replaced(text, "roles: [village_head, forest_ranger]", "roles: [village_head, forest_rangr]");
+  int status = -1;
+  std::string out = captured([&] { return run_plan_check(s.options); }, status);
+  CHECK(status == 1);
+  CHECK(out.find(plan.string() + ":8: error: role 'forest_rangr' is held by nobody in the directory") !=
+        std::string::npos);
+}
+
+TEST_CASE("plan test on a red rainstorm for one county lists county, township and village recipients") {
+  Samples s;
+  std::ofstream(s.work / "warning.json")
+      << R"({"identifier":"t1","sender":"wucheng-met","sent":"2026-06-15T02:00:00+08:00","source":"meteorology",
+             "hazard":"rainstorm","level":"red","areas":["330702"],"headline":"暴雨红色预警"})";
+  int status = -1;
+  std::string out = captured([&] { return run_plan_test(s.options, (s.work / "warning.json").string(), ""); }, status);
+  CHECK(status == 0);
+  CHECK(out.find("plan heavy-rain") != std::string::npos);
+  CHECK(out.find("  county (3):") != std::string::npos);
+  CHECK(out.find("  township (") != std::string::npos);
+  CHECK(out.find("  village (") != std::string::npos);
+  CHECK(out.find("02:03:00  +3m     step 2: zzd to both seats") != std::string::npos);
+  CHECK(out.find("default-red-orange") == std::string::npos);  // a fallback: not used when a plan matches
+}
