@@ -76,8 +76,15 @@ ladder: [{ after: 0m, channels: [zzd] }, { after: 3m, channels: [zzd] }]
   Engine engine(db, clock, {"http://127.0.0.1:1", "bench-secret-0123456789"},
                 std::make_shared<const Directory>(generate(people)), {*plan},
                 std::make_shared<const TemplateRenderer>(*templates), {"zzd"});
-  Warning w{"bench-1", "bench@test", clock.now(), "meteorology", "rainstorm", Level::red, {"330702"},
-            "暴雨红色预警", "基准测试"};
+  Warning w;
+  w.identifier = "bench-1";
+  w.sender = "bench@test";
+  w.sent = clock.now();
+  w.source = "meteorology";
+  w.hazard = "rainstorm";
+  w.level = Level::red;
+  w.areas = {"330702"};
+  w.headline = "暴雨红色预警";
 
   auto t0 = std::chrono::steady_clock::now();
   auto out = engine.ingest(w, "{}", "bench");

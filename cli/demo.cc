@@ -125,6 +125,7 @@ int run_demo(const DemoOptions& options) {
       "templates: {}\n"
       "callback_secret: demo-only-callback-secret-0123456789\n"
       "engine: {{ tick: 100ms, retry_backoff: 2s }}\n"
+      "feeds:\n  - {{ name: wucheng-met, type: push, token: demo-push-token-0123456789 }}\n"
       "channels:\n"
       "  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: \"{}\", secret_key: \"{}\", tenant_id: \"{}\" }}\n",
       daemon_port, socket.string(), (work / "jiaoying.db").string(), data, data, templates, sim_port,
@@ -165,7 +166,9 @@ int run_demo(const DemoOptions& options) {
   json::value warning = json::parse(read_file(fs::path(data) / "warning-red-rainstorm.json"));
   warning.as_object()["sent"] = format_china_time(std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()));
   HttpResponse posted = http.perform({"POST", fmt::format("http://127.0.0.1:{}/api/v1/warnings", daemon_port),
-                                      {{"Content-Type", "application/json"}}, json::serialize(warning),
+                                      {{"Content-Type", "application/json"},
+                                       {"Authorization", "Bearer demo-push-token-0123456789"}},
+                                      json::serialize(warning),
                                       std::chrono::seconds(10), ""});
   if (posted.status != 201) {
     std::cout << "posting the warning failed: HTTP " << posted.status << " " << posted.body << posted.error << '\n';

@@ -26,7 +26,7 @@ std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
   const auto base = std::filesystem::absolute(path).parent_path();
   yr.only_keys(*root,
                {"listen", "public_url", "admin_socket", "database", "plans", "directory", "templates",
-                "callback_secret", "body_limit", "engine", "channels"},
+                "callback_secret", "body_limit", "engine", "feeds", "channels"},
                "the config");
   auto set = [&](const char* key, std::string& field, bool is_path) {
     if (auto v = yr.scalar(*root, key, false)) field = is_path ? resolve(base, *v) : *v;
@@ -74,6 +74,36 @@ std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
         }
       }
       if (c.tick.count() < 10) yr.error(engine["tick"], "tick must be at least 10ms");
+    }
+  }
+
+  if (YAML::Node feeds = (*root)["feeds"]; feeds.IsDefined()) {
+    if (!feeds.IsSequence()) yr.error(feeds, "feeds must be a list");
+    for (const auto& f : feeds.IsSequence() ? feeds : YAML::Node()) {
+      if (!yr.only_keys(f, {"name", "type", "token", "dir", "interval"}, "a feed")) continue;
+      FeedConfig feed;
+      feed.line = YamlReader::line_of(f);
+      auto name = yr.scalar(f, "name");
+      auto type = yr.scalar(f, "type");
+      if (!name || !type) continue;
+      feed.name = *name;
+      for (const auto& other : c.feeds)
+        if (other.name == feed.name) yr.error(f, "feed '" + feed.name + "' is defined twice");
+      if (*type == "push") {
+        feed.type = FeedConfig::Type::push;
+        auto token = yr.scalar(f, "token");
+        if (token && token->size() < 16) yr.error(f["token"], "a push token must be at least 16 characters");
+        feed.token = token.value_or("");
+      } else if (*type == "spool") {
+        feed.type = FeedConfig::Type::spool;
+        feed.dir = resolve(base, yr.scalar(f, "dir").value_or(""));
+        if (auto d = yr.duration(f, "interval", false)) feed.interval = *d;
+        if (feed.interval.count() < 100) yr.error(f, "a spool interval must be at least 100ms");
+      } else {
+        yr.error(f["type"], "feed type '" + *type + "' must be push or spool");
+        continue;
+      }
+      c.feeds.push_back(std::move(feed));
     }
   }
 

@@ -4,12 +4,24 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "channels/zzd/zzd_channel.h"
 #include "rules/load_error.h"
 #include "rules/time.h"
 
 namespace jiaoying {
+
+// A source of warnings. push: POST /api/v1/warnings with `Authorization: Bearer <token>`;
+// spool: files dropped into <dir>/inbox, looked at every `interval`.
+struct FeedConfig {
+  std::string name;
+  enum class Type { push, spool } type = Type::push;
+  std::string token;      // push
+  std::string dir;        // spool
+  Millis interval{5000};  // spool
+  int line = 0;
+};
 
 struct Config {
   std::string file;  // where it was read from
@@ -30,6 +42,9 @@ struct Config {
   Millis retry_backoff{10'000};
   int max_attempts = 5;
   int senders = 8;  // concurrent provider requests
+
+  // Where warnings come from. Without a push feed, nothing may post warnings over TCP.
+  std::vector<FeedConfig> feeds;
 
   // Channels; an absent section means the channel is not configured.
   std::optional<ZzdSettings> zzd;

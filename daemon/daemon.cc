@@ -17,6 +17,7 @@
 #include "daemon/engine.h"
 #include "daemon/http_api.h"
 #include "daemon/schema.h"
+#include "daemon/spool_feed.h"
 
 namespace jiaoying {
 
@@ -29,18 +30,18 @@ bool report(const LoadErrors& errors) {
   return errors.empty();
 }
 
-// Re-arms itself every `period`: runs due steps, then lets the dispatcher claim messages.
-void schedule_tick(asio::steady_timer& timer, Millis period, Engine& engine, Dispatcher& dispatcher) {
+// Runs `work` every `period` on the io thread until the timer is cancelled; an exception is
+// logged and the next round goes ahead (a failed tick is retried, never fatal).
+void every(asio::steady_timer& timer, Millis period, std::function<void()> work) {
   timer.expires_after(period);
-  timer.async_wait([&timer, period, &engine, &dispatcher](boost::system::error_code ec) {
+  timer.async_wait([&timer, period, work = std::move(work)](boost::system::error_code ec) mutable {
     if (ec) return;
     try {
-      engine.tick();
+      work();
     } catch (const std::exception& e) {
-      spdlog::error("tick failed (will retry): {}", e.what());
+      spdlog::error("periodic work failed (will retry): {}", e.what());
     }
-    dispatcher.pump();
-    schedule_tick(timer, period, engine, dispatcher);
+    every(timer, period, std::move(work));
   });
 }
 
@@ -111,8 +112,28 @@ int run_daemon(const DaemonOptions& options) {
     unsigned short port = public_server.listen_tcp(config->listen);
     admin_server.listen_unix(config->admin_socket);
 
+    std::map<std::string, std::string> push_tokens;
+    std::vector<std::unique_ptr<SpoolFeed>> spools;
+    std::vector<std::unique_ptr<asio::steady_timer>> spool_timers;
+    for (const FeedConfig& feed : config->feeds) {
+      if (feed.type == FeedConfig::Type::push) {
+        push_tokens[feed.name] = feed.token;
+        continue;
+      }
+      spools.push_back(std::make_unique<SpoolFeed>(feed.name, feed.dir, config->body_limit, engine,
+                                                   [&dispatcher] { dispatcher.pump(); }));
+      spool_timers.push_back(std::make_unique<asio::steady_timer>(io));
+      every(*spool_timers.back(), feed.interval, [spool = spools.back().get()] { spool->scan(); });
+      spdlog::info("spool feed {} watching {}/inbox every {}", feed.name, feed.dir, format_duration(feed.interval));
+    }
+    api.set_push_tokens(push_tokens);
+    if (push_tokens.empty()) spdlog::warn("no push feed configured: POST /api/v1/warnings over TCP is refused");
+
     asio::steady_timer ticker(io);
-    schedule_tick(ticker, config->tick, engine, dispatcher);
+    every(ticker, config->tick, [&] {
+      engine.tick();
+      dispatcher.pump();
+    });
     asio::signal_set hangup(io, SIGHUP);
     std::function<void()> on_hangup = [&] {
       hangup.async_wait([&](boost::system::error_code ec, int) {
@@ -133,6 +154,7 @@ int run_daemon(const DaemonOptions& options) {
       admin_server.stop();
       ticker.cancel();
       hangup.cancel();
+      for (auto& t : spool_timers) t->cancel();
       dispatcher.drain([&io] { io.stop(); });
     });
 

@@ -7,6 +7,8 @@
 #include <charconv>
 
 #include "channels/form.h"
+#include "channels/zzd/signature.h"
+#include "daemon/ingest.h"
 #include "daemon/admin_views.h"
 
 namespace jiaoying {
@@ -45,26 +47,24 @@ HttpApi::HttpApi(Engine& engine, Db& db, const Clock& clock, std::function<void(
     : engine_(engine), db_(db), clock_(clock), changed_(std::move(changed)), reload_(std::move(reload)) {}
 
 ServerResponse HttpApi::post_warning(const ServerRequest& req, const std::string& actor) {
-  std::string type = req.header("content-type");
-  if (!type.starts_with("application/json")) {
-    engine_.record_refusal("ingest_refused", actor, "Content-Type '" + type + "' is not application/json");
-    return error_response(415, "Content-Type must be application/json");
+  WarningFormat format = detect_format(req.header("content-type"), "");
+  if (format == WarningFormat::unknown) {
+    engine_.record_refusal("ingest_refused", actor,
+                           "Content-Type '" + req.header("content-type") + "' is not a warning format");
+    return error_response(415, "Content-Type must be application/json (or application/cap+xml, text/xml)");
   }
-  WarningParse parsed = parse_warning_json(req.body);
-  if (!parsed.warning) {
-    engine_.record_refusal("ingest_refused", actor, parsed.error.text());
-    return error_response(400, parsed.error.text(), parsed.error.field);
-  }
-  IngestOutcome out = engine_.ingest(*parsed.warning, req.body, actor);
-  switch (out.kind) {
-    case IngestOutcome::Kind::refused:
-      engine_.record_refusal("ingest_refused", actor, out.error.text());
-      return error_response(400, out.error.text(), out.error.field);
-    case IngestOutcome::Kind::duplicate:
-      return json_response(200, {{"id", out.warning_id}, {"duplicate", true}});
-    case IngestOutcome::Kind::created:
+  IngestResult r = ingest_bytes(engine_, req.body, format, actor);
+  switch (r.kind) {
+    case IngestResult::Kind::unsupported:
+      return error_response(415, r.reason);
+    case IngestResult::Kind::refused:
+      return error_response(400, r.reason, r.field);
+    case IngestResult::Kind::duplicate:
+      return json_response(200, {{"id", r.outcome.warning_id}, {"duplicate", true}});
+    case IngestResult::Kind::created:
       break;
   }
+  const IngestOutcome& out = r.outcome;
   changed_();
   json::array plans, unfilled;
   for (const auto& p : out.plans) plans.emplace_back(p);
@@ -76,6 +76,16 @@ ServerResponse HttpApi::post_warning(const ServerRequest& req, const std::string
                              {"callouts", out.callouts},
                              {"plans", std::move(plans)},
                              {"unfilled", std::move(unfilled)}});
+}
+
+// Push feeds authenticate with `Authorization: Bearer <token>`; the token names the source.
+std::optional<std::string> HttpApi::push_source(const ServerRequest& req) const {
+  std::string auth = req.header("authorization");
+  if (!auth.starts_with("Bearer ")) return std::nullopt;
+  std::string token = auth.substr(7);
+  for (const auto& [name, expected] : push_tokens_)
+    if (zzd::equal_constant_time(expected, token)) return name;
+  return std::nullopt;
 }
 
 ServerResponse HttpApi::ack_link(const ServerRequest& req) {
@@ -104,7 +114,15 @@ ServerResponse HttpApi::ack_link(const ServerRequest& req) {
 
 ServerResponse HttpApi::handle_public(const ServerRequest& req) {
   try {
-    if (req.path == "/api/v1/warnings" && req.method == "POST") return post_warning(req, "feed@" + req.peer);
+    if (req.path == "/api/v1/warnings" && req.method == "POST") {
+      auto source = push_source(req);
+      if (!source) {
+        engine_.record_refusal("ingest_refused", "push@" + req.peer, "missing or unknown bearer token");
+        spdlog::warn("refused a warning from {}: missing or unknown bearer token", req.peer);
+        return error_response(401, "a push feed's bearer token is required (Authorization: Bearer …)");
+      }
+      return post_warning(req, "feed:" + *source);
+    }
     if (req.path == "/api/v1/ack" && req.method == "GET") return ack_link(req);
     if (req.path == "/healthz" && req.method == "GET") return json_response(200, {{"ok", true}});
     return error_response(404, "no such endpoint: " + req.method + " " + req.path);

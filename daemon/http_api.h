@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 
 #include "channels/http_server.h"
 #include "daemon/engine.h"
@@ -17,18 +19,23 @@ class HttpApi {
   using Reload = std::function<std::pair<bool, std::string>()>;
   HttpApi(Engine& engine, Db& db, const Clock& clock, std::function<void()> changed, Reload reload = {});
 
+  // The bearer token of each push feed, by feed name. No token, no push ingest.
+  void set_push_tokens(std::map<std::string, std::string> tokens) { push_tokens_ = std::move(tokens); }
+
   ServerResponse handle_public(const ServerRequest& request);
   ServerResponse handle_admin(const ServerRequest& request);
 
  private:
   ServerResponse post_warning(const ServerRequest& request, const std::string& actor);
   ServerResponse ack_link(const ServerRequest& request);
+  std::optional<std::string> push_source(const ServerRequest& request) const;
 
   Engine& engine_;
   Db& db_;
   const Clock& clock_;
   std::function<void()> changed_;
   Reload reload_;
+  std::map<std::string, std::string> push_tokens_;
 };
 
 }  // namespace jiaoying

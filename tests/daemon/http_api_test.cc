@@ -13,11 +13,13 @@ namespace {
 const char* kBody = R"({"identifier":"w-9","sender":"wucheng-met@jinhua.zj","sent":"2026-06-15T02:00:00+08:00",
   "source":"meteorology","hazard":"rainstorm","level":"red","areas":["330702102"],"headline":"暴雨红色预警"})";
 
-ServerRequest post(std::string body, std::string type = "application/json") {
+ServerRequest post(std::string body, std::string type = "application/json",
+                   std::string token = "test-push-token-0123456789") {
   ServerRequest r;
   r.method = "POST";
   r.path = r.target = "/api/v1/warnings";
   r.headers["content-type"] = std::move(type);
+  if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
   r.body = std::move(body);
   r.peer = "127.0.0.1:5000";
   return r;
@@ -35,6 +37,7 @@ ServerRequest get(const std::string& target) {
 }
 
 struct ApiFixture : EngineFixture {
+  ApiFixture() { api.set_push_tokens({{"wucheng-met", "test-push-token-0123456789"}}); }
   int changed = 0;
   HttpApi api{*engine, *db, clock, [this] { ++changed; }};
 };
@@ -67,6 +70,16 @@ TEST_CASE("bad bodies are refused naming the field, and nothing is stored") {
   CHECK(f.count("SELECT COUNT(*) FROM warnings") == 0);
   CHECK(f.count("SELECT COUNT(*) FROM callouts") == 0);
   CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'ingest_refused'") == 4);
+}
+
+TEST_CASE("a push without a known bearer token is refused 401 and stored nowhere") {
+  ApiFixture f;
+  CHECK(f.api.handle_public(post(kBody, "application/json", "")).status == 401);
+  CHECK(f.api.handle_public(post(kBody, "application/json", "test-push-token-012345678X")).status == 401);
+  CHECK(f.count("SELECT COUNT(*) FROM warnings") == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'ingest_refused' AND actor LIKE 'push@%'") == 2);
+  CHECK(f.api.handle_public(post(kBody)).status == 201);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'warning_received' AND actor = 'feed:wucheng-met'") == 1);
 }
 
 TEST_CASE("an ack link with a forged token is refused 401 and changes no callout") {

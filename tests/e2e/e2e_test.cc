@@ -47,11 +47,13 @@ struct System {
         "listen: 127.0.0.1:{}\nadmin_socket: {}\ndatabase: {}\nplans: {}\ndirectory: {}\ntemplates: {}\n"
         "callback_secret: e2e-callback-secret-0123456789\nbody_limit: 65536\n"
         "engine: {{ tick: 50ms, retry_backoff: 1s }}\n"
+        "feeds:\n  - {{ name: wucheng-met, type: push, token: e2e-push-token-0123456789 }}\n"
+        "  - {{ name: water, type: spool, dir: {}, interval: 100ms }}\n"
         "channels:\n  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: e2e-api-key, "
         "secret_key: e2e-secret-key, tenant_id: \"196729\" }}\n",
         daemon_port, (work / "sock").string(), (work / "db.sqlite").string(),
         plans.string(), (kSource / "packaging/demo/directory.yaml").string(),
-        (kSource / "templates").string(), sim_port);
+        (kSource / "templates").string(), (work / "spool").string(), sim_port);
     admin = std::make_unique<AdminClient>((work / "sock").string());
     sim = ChildProcess({(kBin / "jiaoying-sim").string(), "--listen", fmt::format("127.0.0.1:{}", sim_port),
                         "--scenario", (kSource / "tests/e2e/data/scenario.yaml").string(), "--log",
@@ -72,7 +74,13 @@ struct System {
                            "--time-scale", "60"},
                           (work / "jiaoyingd.log").string());
     std::string error;
-    REQUIRE(wait_for([&] { return admin->get("/api/v1/health", error).has_value(); }));
+    bool up = wait_for([&] { return admin->get("/api/v1/health", error).has_value() || !daemon.running(); }) &&
+              daemon.running();
+    if (!up) {
+      std::ifstream log(work / "jiaoyingd.log");
+      std::string text(std::istreambuf_iterator<char>(log), {});
+      FAIL("jiaoyingd did not start: " << error << "\n" << text);
+    }
   }
 
   template <class Pred>
@@ -89,9 +97,11 @@ struct System {
     return http.perform({"GET", url, {}, "", std::chrono::seconds(5), ""});
   }
 
-  HttpResponse post_warning(const std::string& body, const std::string& type = "application/json") {
+  HttpResponse post_warning(const std::string& body, const std::string& type = "application/json",
+                            const std::string& token = "e2e-push-token-0123456789") {
     return http.perform({"POST", fmt::format("http://127.0.0.1:{}/api/v1/warnings", daemon_port),
-                         {{"Content-Type", type}}, body, std::chrono::seconds(10), ""});
+                         {{"Content-Type", type}, {"Authorization", "Bearer " + token}}, body,
+                         std::chrono::seconds(10), ""});
   }
 
   json::value detail(int64_t id) {
@@ -177,6 +187,8 @@ TEST_CASE("hostile input over the wire is refused and changes nothing") {
   CHECK(refused.status == 400);
   CHECK(refused.body.find("areas[1]") != std::string::npos);
   CHECK(sys.post_warning(std::string(70'000, '{')).status == 413);
+  CHECK(sys.post_warning(warning_body("e2e-6"), "application/json", "not-the-token").status == 401);
+  CHECK(sys.post_warning(warning_body("e2e-7"), "application/json", "").status == 401);
   auto forged = sys.get(fmt::format("http://127.0.0.1:{}/api/v1/ack?c=1&t=forgedforgedforgedforg", sys.daemon_port));
   CHECK(forged.status == 401);
   std::string error;
@@ -229,4 +241,27 @@ TEST_CASE("a reload with a broken plan is refused with file:line and the running
   auto ok = sys.admin->post("/api/v1/reload", "{}", error);
   REQUIRE_MESSAGE(ok, error);
   CHECK(std::string(ok->at("message").as_string()).starts_with("reloaded: 56 people"));
+}
+
+TEST_CASE("a warning dropped into a spool folder is called out; a bad one lands in failed/ with the reason") {
+  System sys;
+  const fs::path inbox = sys.work / "spool/inbox";
+  REQUIRE(sys.wait_for([&] { return fs::exists(inbox); }));
+  std::ofstream(inbox / ".writing.json") << "{";  // a file still being written is left alone
+  std::string bad = warning_body("e2e-8");
+  bad.replace(bad.find("\"red\""), 5, "\"scarlet\"");
+  std::ofstream(inbox / "bad.json") << bad;
+  std::ofstream(inbox / "good.json") << warning_body("e2e-9");
+  REQUIRE(sys.wait_for([&] { return fs::exists(sys.work / "spool/done/good.json"); }));
+  REQUIRE(sys.wait_for([&] { return fs::exists(sys.work / "spool/failed/bad.json.error"); }));
+  std::ifstream why(sys.work / "spool/failed/bad.json.error");
+  std::string reason;
+  std::getline(why, reason);
+  CHECK(reason == "level: 'scarlet' must be one of blue, yellow, orange, red");
+  CHECK(fs::exists(inbox / ".writing.json"));
+  std::string error;
+  auto list = sys.admin->get("/api/v1/warnings", error);
+  REQUIRE(list);
+  REQUIRE(list->at("warnings").as_array().size() == 1);
+  CHECK(list->at("warnings").as_array()[0].at("total").as_int64() == 19);
 }

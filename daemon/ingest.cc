@@ -1,0 +1,60 @@
+#include "daemon/ingest.h"
+
+namespace jiaoying {
+
+WarningFormat detect_format(std::string_view content_type, std::string_view body) {
+  if (content_type.starts_with("application/json")) return WarningFormat::json;
+  if (content_type.starts_with("application/xml") || content_type.starts_with("text/xml") ||
+      content_type.starts_with("application/cap+xml"))
+    return WarningFormat::cap;
+  if (!content_type.empty()) return WarningFormat::unknown;
+  if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
+  size_t i = body.find_first_not_of(" \t\r\n");
+  if (i == std::string_view::npos) return WarningFormat::unknown;
+  if (body[i] == '{') return WarningFormat::json;
+  if (body[i] == '<') return WarningFormat::cap;
+  return WarningFormat::unknown;
+}
+
+IngestResult ingest_bytes(Engine& engine, std::string_view body, WarningFormat format, const std::string& source) {
+  IngestResult result;
+  WarningParse parsed;
+  switch (format) {
+    case WarningFormat::json:
+      parsed = parse_warning_json(body);
+      break;
+    case WarningFormat::cap:
+      result.kind = IngestResult::Kind::unsupported;
+      result.reason = "CAP XML is not accepted yet; send the JSON format (docs/warning-json.md)";
+      engine.record_refusal("ingest_refused", source, result.reason);
+      return result;
+    case WarningFormat::unknown:
+      result.kind = IngestResult::Kind::unsupported;
+      result.reason = "not a warning in a known format (JSON object or CAP 1.2 XML)";
+      engine.record_refusal("ingest_refused", source, result.reason);
+      return result;
+  }
+  if (!parsed.warning) {
+    result.field = parsed.error.field;
+    result.reason = parsed.error.text();
+    engine.record_refusal("ingest_refused", source, result.reason);
+    return result;
+  }
+  result.outcome = engine.ingest(*parsed.warning, body, source);
+  switch (result.outcome.kind) {
+    case IngestOutcome::Kind::created:
+      result.kind = IngestResult::Kind::created;
+      break;
+    case IngestOutcome::Kind::duplicate:
+      result.kind = IngestResult::Kind::duplicate;
+      break;
+    case IngestOutcome::Kind::refused:
+      result.field = result.outcome.error.field;
+      result.reason = result.outcome.error.text();
+      engine.record_refusal("ingest_refused", source, result.reason);
+      break;
+  }
+  return result;
+}
+
+}  // namespace jiaoying

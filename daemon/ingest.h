@@ -1,0 +1,29 @@
+// One way in for a warning's bytes, whichever feed brought them (push, spool, poll, CLI):
+// recognise the format, parse, validate, hand to the engine, and say what happened in a form
+// each feed can answer with (an HTTP status, a done/ or failed/ folder). Refusals are audit
+// events naming the source. Runs on the engine's thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "daemon/engine.h"
+
+namespace jiaoying {
+
+enum class WarningFormat { json, cap, unknown };
+
+// From the Content-Type when there is one, else from the first byte that is not a BOM or space.
+WarningFormat detect_format(std::string_view content_type, std::string_view body);
+
+struct IngestResult {
+  enum class Kind { created, duplicate, refused, unsupported } kind = Kind::refused;
+  IngestOutcome outcome;  // when created or duplicate
+  std::string field;      // when refused: the field at fault, if known
+  std::string reason;     // when refused or unsupported: what is wrong, for the sender
+};
+
+// `source` names the feed ("wucheng-met", "spool:water", "cli"); it becomes the events' actor.
+IngestResult ingest_bytes(Engine& engine, std::string_view body, WarningFormat format, const std::string& source);
+
+}  // namespace jiaoying
