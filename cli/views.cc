@@ -71,6 +71,7 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
   out += fmt::format("from {} ({}), sent {}, received {}\n", str(w, "sender"), str(w, "identifier"),
                      str(w, "sent"), str(w, "received_at"));
   out += fmt::format("plans: {}\n", plans.empty() ? "none matched — nobody was called" : plans);
+  for (const auto& flag : w.at("flags").as_array()) out += "! " + std::string(flag.as_string()) + "\n";
   out += render_counts(detail.at("counts")) + "\n\n";
   Table t({"#", "TIER", "AREA", "ROLE", "SEAT", "PERSON", "MOBILE", "STATE", "NOTICES", "VIA", "ANSWERED IN",
            "RAISED"});

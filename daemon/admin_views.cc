@@ -78,6 +78,12 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
   p.bind(1, warning_id);
   while (p.step()) plans.emplace_back(p.text(0));
   warning["plans"] = std::move(plans);
+  json::array flags;
+  Stmt f = db.prepare("SELECT detail FROM events WHERE warning_id = ? AND kind IN ('sent_suspicious', "
+                      "'no_plan_matched', 'post_unfilled') ORDER BY id LIMIT 50");
+  f.bind(1, warning_id);
+  while (f.step()) flags.emplace_back(f.text(0));
+  warning["flags"] = std::move(flags);
 
   Stmt c = db.prepare(
       "SELECT id, area_code, area_name, tier, role, seat, person_name, mobile, state, "

@@ -150,7 +150,17 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
   event(warning_id, std::nullopt, std::nullopt, "warning_received", actor,
         fmt::format("{} {}{} for {} area(s): {}", w.sender, find_hazard(w.hazard)->zh, level_zh(w.level),
                     w.areas.size(), w.headline));
+  // A clock gone wrong at the sender, a replayed file or a test message: called out all the
+  // same (a warning is never dropped on a guess), but flagged for the duty officer.
+  if (Millis skew = w.sent - from_epoch_ms(now); skew > settings_.sent_skew || -skew > settings_.sent_skew) {
+    std::string flag = fmt::format("sent {} is {} {} the time it arrived", format_china_time(w.sent),
+                                   format_duration(skew.count() > 0 ? skew : -skew),
+                                   skew.count() > 0 ? "after" : "before");
+    event(warning_id, std::nullopt, std::nullopt, "sent_suspicious", "engine", flag);
+    out.flags.push_back(flag);
+  }
   if (matched.empty()) {
+    out.flags.push_back("no plan matches: nobody is called");
     event(warning_id, std::nullopt, std::nullopt, "no_plan_matched", "engine",
           fmt::format("no plan answers {} {}: nobody is called", w.hazard, level_name(w.level)));
   }

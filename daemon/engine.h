@@ -31,6 +31,7 @@ struct EngineSettings {
   Millis retry_backoff{10'000};          // first back-off of a temporary send failure; doubles
   int max_attempts = 5;                  // then the message fails and the ladder moves on
   int tick_batch = 500;                  // callouts advanced per transaction
+  Millis sent_skew{60 * 60 * 1000};      // a `sent` further than this from now is flagged
 };
 
 struct IngestOutcome {
@@ -39,6 +40,7 @@ struct IngestOutcome {
   int callouts = 0;
   std::vector<std::string> plans;
   std::vector<UnfilledPost> unfilled;
+  std::vector<std::string> flags;  // accepted, but the duty officer should look (e.g. an odd `sent`)
   FieldError error;  // when refused
 };
 

@@ -66,8 +66,9 @@ ServerResponse HttpApi::post_warning(const ServerRequest& req, const std::string
   }
   const IngestOutcome& out = r.outcome;
   changed_();
-  json::array plans, unfilled;
+  json::array plans, unfilled, flags;
   for (const auto& p : out.plans) plans.emplace_back(p);
+  for (const auto& f : out.flags) flags.emplace_back(f);
   for (const auto& u : out.unfilled)
     unfilled.push_back(json::object{{"area", u.area}, {"role", u.role}, {"why", u.why}});
   spdlog::info("warning {} accepted from {}: {} callouts, plans [{}]", out.warning_id, actor,
@@ -75,7 +76,8 @@ ServerResponse HttpApi::post_warning(const ServerRequest& req, const std::string
   return json_response(201, {{"id", out.warning_id},
                              {"callouts", out.callouts},
                              {"plans", std::move(plans)},
-                             {"unfilled", std::move(unfilled)}});
+                             {"unfilled", std::move(unfilled)},
+                             {"flags", std::move(flags)}});
 }
 
 // Push feeds authenticate with `Authorization: Bearer <token>`; the token names the source.

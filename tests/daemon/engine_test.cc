@@ -185,3 +185,14 @@ TEST_CASE("an ack link is valid only for its own callout") {
   CHECK_FALSE(f.engine->verify_ack_token(id, token.substr(1)));
   CHECK_FALSE(f.engine->verify_ack_token(id, ""));
 }
+
+TEST_CASE("a warning sent long before it arrived is called out all the same, and flagged") {
+  EngineFixture f;
+  Warning w = f.warning();
+  w.sent = f.clock.now() - 3 * 60 * kMinute;
+  auto out = f.ingest(w);
+  CHECK(out.callouts == 3);
+  REQUIRE(out.flags.size() == 1);
+  CHECK(out.flags[0] == "sent 2026-06-14T23:00:00+08:00 is 3h before the time it arrived");
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'sent_suspicious'") == 1);
+}
