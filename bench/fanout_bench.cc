@@ -24,7 +24,7 @@ class InstantChannel final : public Channel {
 
 // One county, townships of 20 villages, two people per village and per township.
 Directory generate(int people) {
-  std::vector<Area> areas{{"330702", "婺城区", Tier::county, "", false}};
+  std::vector<Area> areas{{"330702", "婺城区", Tier::county, "", false, std::nullopt}};
   std::vector<Person> persons;
   std::vector<Post> posts;
   int township = 0, village = 0;
@@ -36,12 +36,12 @@ Directory generate(int people) {
   };
   while (static_cast<int>(persons.size()) < people) {
     std::string t = fmt::format("330702{:03}", ++township);
-    areas.push_back({t, fmt::format("乡镇{}", township), Tier::township, "330702", true});
+    areas.push_back({t, fmt::format("乡镇{}", township), Tier::township, "330702", true, std::nullopt});
     add_person(t, "township_head");
     add_person(t, "party_secretary");
     for (int v = 0; v < 20 && static_cast<int>(persons.size()) < people; ++v) {
       std::string code = fmt::format("{}{:03}", t, 200 + v);
-      areas.push_back({code, fmt::format("村{}", ++village), Tier::village, t, true});
+      areas.push_back({code, fmt::format("村{}", ++village), Tier::village, t, true, std::nullopt});
       add_person(code, "village_head");
       add_person(code, "flood_chief");
     }

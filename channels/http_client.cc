@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
 #include <memory>
 #include <mutex>
 
@@ -10,6 +11,21 @@ namespace {
 
 size_t append_body(char* data, size_t size, size_t count, void* out) {
   static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+// One header line at a time ("ETag: \"abc\"\r\n"); the status line and the blank line have no ':'.
+size_t append_header(char* data, size_t size, size_t count, void* out) {
+  std::string_view line(data, size * count);
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string name(line.substr(0, colon));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    static_cast<std::vector<Header>*>(out)->emplace_back(std::move(name), std::string(value));
+  }
   return size * count;
 }
 
@@ -52,6 +68,8 @@ HttpResponse CurlHttpClient::perform(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, append_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
   if (request.method != "GET" || !request.body.empty()) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,8 +26,14 @@ struct HttpResponse {
   int status = 0;        // 0 when no response arrived
   std::string body;
   std::string error;     // transport failure (refused, timeout, …); empty when status != 0
+  std::vector<Header> headers = {};  // names lower-cased, in the order received
 
   bool transport_failed() const { return status == 0; }
+  std::string header(std::string_view lower_name) const {
+    for (const auto& [name, value] : headers)
+      if (name == lower_name) return value;
+    return {};
+  }
 };
 
 class HttpClient {

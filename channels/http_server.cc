@@ -122,6 +122,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       response.result(static_cast<http::status>(out.status));
       response.set(http::field::server, "jiaoying");
       response.set(http::field::content_type, out.content_type);
+      for (const auto& [name, value] : out.headers) response.set(name, value);
       response.keep_alive(keep_alive);
       response.body() = out.body;
       response.prepare_payload();

@@ -11,6 +11,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace jiaoying {
 
@@ -30,9 +32,13 @@ struct ServerRequest {
 };
 
 struct ServerResponse {
-  int status = 200;
-  std::string content_type = "application/json; charset=utf-8";
+  ServerResponse(int status_ = 200, std::string content_type_ = "application/json; charset=utf-8",
+                 std::string body_ = {})
+      : status(status_), content_type(std::move(content_type_)), body(std::move(body_)) {}
+  int status;
+  std::string content_type;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra ones (ETag, …)
 };
 
 using RequestHandler = std::function<ServerResponse(const ServerRequest&)>;

@@ -11,6 +11,7 @@
 #include "cli/demo.h"
 #include "cli/directory_generator.h"
 #include "cli/plan_commands.h"
+#include "cli/warning_check.h"
 #include "cli/views.h"
 
 namespace {
@@ -59,6 +60,14 @@ int main(int argc, char** argv) {
   auto* directory_check = directory->add_subcommand("check", "report empty posts, missing B seats and contacts");
   directory_check->add_option("FILE", offline.directory_file, "directory file (default: the config's)");
 
+  std::vector<std::string> warning_files;
+  std::string output = "text";
+  auto* warning = app.add_subcommand("warning", "check warning files offline: CAP 1.2 (China profile) or JSON");
+  warning->require_subcommand(1);
+  auto* warning_check = warning->add_subcommand("check", "read each file as jiaoyingd would; print it normalised or its first fault");
+  warning_check->add_option("FILE", warning_files, "CAP or JSON warning files")->required();
+  warning_check->add_option("-o,--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+
   auto* reload = app.add_subcommand("reload", "make jiaoyingd re-read its directory, plans and templates "
                                                "(kept as they are if any file is bad)");
 
@@ -87,6 +96,7 @@ int main(int argc, char** argv) {
   std::string error;
 
   if (*demo) return jiaoying::run_demo(demo_options);
+  if (*warning_check) return jiaoying::run_warning_check(warning_files, output == "json");
   if (*plan_check) return jiaoying::run_plan_check(offline);
   if (*plan_test) return jiaoying::run_plan_test(offline, warning_file, at);
   if (*directory_check) return jiaoying::run_directory_check(offline);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "channels/template_renderer.h"
+#include "cli/warning_check.h"
 #include "daemon/config.h"
 #include "rules/plan_check.h"
 #include "rules/recipients.h"
@@ -99,7 +100,7 @@ int run_plan_test(const OfflineOptions& options, const std::string& warning_file
     std::cerr << warning_file << ": cannot open\n";
     return 1;
   }
-  WarningParse parsed = parse_warning_json(body);
+  WarningParse parsed = parse_warning_bytes(body);  // CAP or JSON
   if (!parsed.warning) {
     std::cerr << warning_file << ": error: " << parsed.error.text() << '\n';
     return 1;

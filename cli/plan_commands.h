@@ -15,7 +15,7 @@ struct OfflineOptions {
 
 int run_plan_check(const OfflineOptions& options);
 int run_directory_check(const OfflineOptions& options);
-// `at` is the arrival time to assume ("2026-06-15T02:00:00+08:00"); empty = the warning's sent.
+// The warning file may be CAP 1.2 or JSON. `at` is the arrival time to assume ("2026-06-15T02:00:00+08:00"); empty = the warning's sent.
 int run_plan_test(const OfflineOptions& options, const std::string& warning_file, const std::string& at);
 
 }  // namespace jiaoying

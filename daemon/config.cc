@@ -80,7 +80,7 @@ std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
   if (YAML::Node feeds = (*root)["feeds"]; feeds.IsDefined()) {
     if (!feeds.IsSequence()) yr.error(feeds, "feeds must be a list");
     for (const auto& f : feeds.IsSequence() ? feeds : YAML::Node()) {
-      if (!yr.only_keys(f, {"name", "type", "token", "dir", "interval"}, "a feed")) continue;
+      if (!yr.only_keys(f, {"name", "type", "token", "dir", "url", "interval"}, "a feed")) continue;
       FeedConfig feed;
       feed.line = YamlReader::line_of(f);
       auto name = yr.scalar(f, "name");
@@ -99,8 +99,16 @@ std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
         feed.dir = resolve(base, yr.scalar(f, "dir").value_or(""));
         if (auto d = yr.duration(f, "interval", false)) feed.interval = *d;
         if (feed.interval.count() < 100) yr.error(f, "a spool interval must be at least 100ms");
+      } else if (*type == "poll") {
+        feed.type = FeedConfig::Type::poll;
+        feed.url = yr.scalar(f, "url").value_or("");
+        if (!feed.url.starts_with("http://") && !feed.url.starts_with("https://"))
+          yr.error(f, "a poll feed needs a url starting with http:// or https://");
+        feed.interval = Millis(60'000);
+        if (auto d = yr.duration(f, "interval", false)) feed.interval = *d;
+        if (feed.interval.count() < 100) yr.error(f, "a poll interval must be at least 100ms");
       } else {
-        yr.error(f["type"], "feed type '" + *type + "' must be push or spool");
+        yr.error(f["type"], "feed type '" + *type + "' must be push, spool or poll");
         continue;
       }
       c.feeds.push_back(std::move(feed));

@@ -13,13 +13,15 @@
 namespace jiaoying {
 
 // A source of warnings. push: POST /api/v1/warnings with `Authorization: Bearer <token>`;
-// spool: files dropped into <dir>/inbox, looked at every `interval`.
+// spool: files dropped into <dir>/inbox, looked at every `interval`; poll: an Atom/RSS index
+// of CAP entries, or one CAP alert, fetched from `url` every `interval`.
 struct FeedConfig {
   std::string name;
-  enum class Type { push, spool } type = Type::push;
+  enum class Type { push, spool, poll } type = Type::push;
   std::string token;      // push
   std::string dir;        // spool
-  Millis interval{5000};  // spool
+  std::string url;        // poll
+  Millis interval{5000};  // spool, poll
   int line = 0;
 };
 

@@ -17,6 +17,7 @@
 #include "daemon/engine.h"
 #include "daemon/http_api.h"
 #include "daemon/schema.h"
+#include "daemon/poll_feed.h"
 #include "daemon/spool_feed.h"
 
 namespace jiaoying {
@@ -113,11 +114,19 @@ int run_daemon(const DaemonOptions& options) {
     admin_server.listen_unix(config->admin_socket);
 
     std::map<std::string, std::string> push_tokens;
+    std::vector<std::unique_ptr<PollFeed>> polls;
     std::vector<std::unique_ptr<SpoolFeed>> spools;
     std::vector<std::unique_ptr<asio::steady_timer>> spool_timers;
     for (const FeedConfig& feed : config->feeds) {
       if (feed.type == FeedConfig::Type::push) {
         push_tokens[feed.name] = feed.token;
+        continue;
+      }
+      if (feed.type == FeedConfig::Type::poll) {
+        polls.push_back(std::make_unique<PollFeed>(io, feed.name, feed.url, feed.interval, engine, db, http,
+                                                   [&dispatcher] { dispatcher.pump(); }));
+        polls.back()->start();
+        spdlog::info("poll feed {} reading {} every {}", feed.name, feed.url, format_duration(feed.interval));
         continue;
       }
       spools.push_back(std::make_unique<SpoolFeed>(feed.name, feed.dir, config->body_limit, engine,
@@ -155,6 +164,7 @@ int run_daemon(const DaemonOptions& options) {
       ticker.cancel();
       hangup.cancel();
       for (auto& t : spool_timers) t->cancel();
+      for (auto& p : polls) p->stop();
       dispatcher.drain([&io] { io.stop(); });
     });
 

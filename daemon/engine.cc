@@ -5,75 +5,14 @@
 #include <boost/json.hpp>
 
 #include "channels/zzd/signature.h"
+#include "daemon/engine_internal.h"
 #include "rules/ladder.h"
 
 namespace jiaoying {
 
 namespace json = boost::json;
 
-// Prepared once, reused on every tick (the hot path of a large fan-out).
-struct Engine::Statements {
-  Stmt insert_event;
-  Stmt find_warning;
-  Stmt due_callouts;
-  Stmt callout_for_step;
-  Stmt insert_message;
-  Stmt supersede_queued;
-  Stmt advance_callout;
-  Stmt exhaust_callout;
-  Stmt claimable;
-  Stmt mark_sending;
-  Stmt message_for_completion;
-  Stmt mark_sent;
-  Stmt callout_sent;
-  Stmt mark_retry;
-  Stmt mark_failed;
 
-  explicit Statements(Db& db)
-      : insert_event(db.prepare(
-            "INSERT INTO events(at, warning_id, callout_id, message_id, kind, actor, detail) "
-            "VALUES (?,?,?,?,?,?,?)")),
-        find_warning(db.prepare("SELECT id FROM warnings WHERE sender = ? AND identifier = ?")),
-        due_callouts(db.prepare(
-            "SELECT id, warning_id, snapshot_id, started_at, next_step, next_due_at, kind FROM callouts "
-            "WHERE state IN ('pending','calling') AND next_due_at <= ? ORDER BY next_due_at LIMIT ?")),
-        callout_for_step(db.prepare(
-            "SELECT warning_id, person_name, zzd_account, mobile, area_name, role, seat, area_code, tier, "
-            "person_id, kind FROM callouts WHERE id = ?")),
-        insert_message(db.prepare(
-            "INSERT INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
-            "title, body, queued_at, updated_at, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")),
-        supersede_queued(db.prepare(
-            "UPDATE messages SET state = 'cancelled', error = ?, updated_at = ? "
-            "WHERE callout_id = ? AND channel = ? AND state = 'queued'")),
-        advance_callout(db.prepare(
-            "UPDATE callouts SET state = 'calling', next_step = ?, next_due_at = ?, notified = notified + 1 "
-            "WHERE id = ?")),
-        exhaust_callout(db.prepare(
-            "UPDATE callouts SET state = 'exhausted', next_due_at = NULL WHERE id = ?")),
-        claimable(db.prepare(
-            "SELECT m.id, m.channel, m.idem_key, m.title, m.body, c.id, c.person_name, c.zzd_account, "
-            "c.mobile FROM messages m JOIN callouts c ON c.id = m.callout_id "
-            "WHERE m.state = 'queued' AND m.not_before <= ? ORDER BY m.priority DESC, m.id LIMIT ?")),
-        mark_sending(db.prepare(
-            "UPDATE messages SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")),
-        message_for_completion(db.prepare(
-            "SELECT m.callout_id, c.warning_id, m.attempts, m.state, m.channel FROM messages m "
-            "JOIN callouts c ON c.id = m.callout_id WHERE m.id = ?")),
-        mark_sent(db.prepare(
-            "UPDATE messages SET state = 'sent', provider_ref = ?, sent_at = ?, updated_at = ? WHERE id = ?")),
-        callout_sent(db.prepare(
-            "UPDATE callouts SET first_sent_at = COALESCE(first_sent_at, ?), last_sent_at = ? WHERE id = ?")),
-        mark_retry(db.prepare(
-            "UPDATE messages SET state = 'queued', not_before = ?, error = ?, updated_at = ? WHERE id = ?")),
-        mark_failed(db.prepare(
-            "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")) {}
-};
-
-struct Engine::WarningRow {
-  Warning warning;
-  std::string areas_zh;
-};
 
 Engine::Engine(Db& db, const Clock& clock, EngineSettings settings,
                std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
@@ -111,102 +50,6 @@ void Engine::record_refusal(std::string_view kind, std::string_view actor, std::
 }
 
 // ---------------------------------------------------------------------------------------------
-// Ingest
-
-IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string_view actor) {
-  IngestOutcome out;
-  Stmt& find = st_->find_warning;
-  find.reset();
-  find.bind(1, w.sender).bind(2, w.identifier);
-  if (find.step()) {
-    out.kind = IngestOutcome::Kind::duplicate;
-    out.warning_id = find.int64(0);
-    return out;
-  }
-  for (size_t i = 0; i < w.areas.size(); ++i) {
-    if (!directory_->area(w.areas[i])) {
-      out.error = {"areas[" + std::to_string(i) + "]", w.areas[i] + " is not an area of the directory"};
-      return out;
-    }
-  }
-
-  std::vector<const Plan*> matched = plans_for(plans_, w);
-  Resolution resolution = resolve_recipients(w, matched, *directory_);
-
-  const int64_t now = to_epoch_ms(clock_.now());
-  Transaction tx(db_);
-  json::array areas;
-  for (const auto& a : w.areas) areas.emplace_back(a);
-  db_.prepare(
-         "INSERT INTO warnings(sender, identifier, sent, source, hazard, level, areas, headline, "
-         "description, raw, state, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
-      .bind(1, w.sender).bind(2, w.identifier).bind(3, to_epoch_ms(w.sent)).bind(4, w.source)
-      .bind(5, w.hazard).bind(6, level_name(w.level)).bind(7, json::serialize(areas))
-      .bind(8, w.headline).bind(9, w.description).bind(10, raw)
-      .bind(11, resolution.recipients.empty() ? "closed" : "active").bind(12, now)
-      .run();
-  const int64_t warning_id = db_.last_insert_id();
-  out.warning_id = warning_id;
-  event(warning_id, std::nullopt, std::nullopt, "warning_received", actor,
-        fmt::format("{} {}{} for {} area(s): {}", w.sender, find_hazard(w.hazard)->zh, level_zh(w.level),
-                    w.areas.size(), w.headline));
-  // A clock gone wrong at the sender, a replayed file or a test message: called out all the
-  // same (a warning is never dropped on a guess), but flagged for the duty officer.
-  if (Millis skew = w.sent - from_epoch_ms(now); skew > settings_.sent_skew || -skew > settings_.sent_skew) {
-    std::string flag = fmt::format("sent {} is {} {} the time it arrived", format_china_time(w.sent),
-                                   format_duration(skew.count() > 0 ? skew : -skew),
-                                   skew.count() > 0 ? "after" : "before");
-    event(warning_id, std::nullopt, std::nullopt, "sent_suspicious", "engine", flag);
-    out.flags.push_back(flag);
-  }
-  if (matched.empty()) {
-    out.flags.push_back("no plan matches: nobody is called");
-    event(warning_id, std::nullopt, std::nullopt, "no_plan_matched", "engine",
-          fmt::format("no plan answers {} {}: nobody is called", w.hazard, level_name(w.level)));
-  }
-
-  std::map<const Plan*, int64_t> snapshot_ids;
-  for (const Plan* p : matched) {
-    db_.prepare("INSERT INTO plan_snapshots(warning_id, plan_name, file, yaml) VALUES (?,?,?,?)")
-        .bind(1, warning_id).bind(2, p->name).bind(3, p->file).bind(4, p->yaml)
-        .run();
-    snapshot_ids[p] = db_.last_insert_id();
-    out.plans.push_back(p->name);
-    event(warning_id, std::nullopt, std::nullopt, "plan_matched", "engine",
-          fmt::format("{} ({})", p->name, p->title));
-  }
-  for (const UnfilledPost& u : resolution.unfilled) {
-    const Area* a = directory_->area(u.area);
-    event(warning_id, std::nullopt, std::nullopt, "post_unfilled", "engine",
-          fmt::format("{} {} {}: {}", u.area, a ? a->name : "", u.role, u.why));
-  }
-  out.unfilled = resolution.unfilled;
-
-  Stmt insert = db_.prepare(
-      "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, "
-      "area_code, area_name, role, seat, tier, state, next_step, next_due_at, started_at) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?)");
-  for (const Recipient& r : resolution.recipients) {
-    const Person* person = directory_->person(r.person);
-    const Area* area = directory_->area(r.area);
-    insert.reset();
-    insert.bind(1, warning_id).bind(2, snapshot_ids[r.plan]).bind(3, person->id).bind(4, person->name)
-        .bind(5, person->zzd_account).bind(6, person->mobile).bind(7, r.area).bind(8, area->name)
-        .bind(9, r.role).bind(10, seat_name(r.seat)).bind(11, tier_name(r.tier))
-        .bind(12, now + r.plan->ladder.front().after.count()).bind(13, now)
-        .run();
-    event(warning_id, db_.last_insert_id(), std::nullopt, "callout_created", "engine",
-          fmt::format("{} {} {} seat {} ({})", area->name, r.role, person->name, seat_name(r.seat),
-                      r.plan->name));
-    ++out.callouts;
-  }
-  tx.commit();
-  out.kind = IngestOutcome::Kind::created;
-  tick();  // step 0 goes out now, not at the next timer
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The ladder
 
 const Plan& Engine::snapshot_plan(int64_t snapshot_id) {
@@ -230,7 +73,7 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
   auto it = warning_cache_.find(warning_id);
   if (it != warning_cache_.end()) return *it->second;
   Stmt s = db_.prepare(
-      "SELECT sender, identifier, sent, source, hazard, level, areas, headline, description "
+      "SELECT sender, identifier, sent, source, hazard, level, areas, headline, description, status "
       "FROM warnings WHERE id = ?");
   s.bind(1, warning_id);
   if (!s.step()) throw SqliteError(fmt::format("warning {} is missing", warning_id));
@@ -244,12 +87,14 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
   w.level = parse_level(s.text(5)).value_or(Level::blue);
   w.headline = s.text(7);
   w.description = s.text(8);
+  row->drill = s.text(9) == "exercise";
   const json::value areas = json::parse(s.text(6));
   for (const auto& a : areas.as_array()) {
     w.areas.emplace_back(a.as_string());
     const Area* area = directory_->area(w.areas.back());
     row->areas_zh += (row->areas_zh.empty() ? "" : "、") + (area ? area->name : w.areas.back());
   }
+  if (row->areas_zh.empty()) row->areas_zh = "按预警图形划定的范围";
   return *warning_cache_.emplace(warning_id, std::move(row)).first->second;
 }
 
@@ -264,7 +109,8 @@ bool reachable(std::string_view channel, std::string_view zzd_account, std::stri
 }  // namespace
 
 void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
-                            int attempt, const std::string& notice) {
+                            const std::string& key_part, int attempt, const std::string& notice,
+                            const std::string& tag) {
   Stmt& c = st_->callout_for_step;
   c.reset();
   c.bind(1, callout_id);
@@ -288,6 +134,8 @@ void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& 
       {"attempt", std::to_string(attempt)},
       {"repeat", attempt > 1 ? "yes" : ""},
       {"notice", notice},
+      {"tag", tag},
+      {"drill", row.drill ? "【演练】" : ""},
   };
   const int64_t now = to_epoch_ms(clock_.now());
   // Red before orange before yellow; a first notice before a repeat.
@@ -296,10 +144,12 @@ void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& 
     std::string title = templates_->render(channel + ".title", values);
     std::string body = templates_->render(channel + ".body", values);
     if (title.empty()) title = w.headline;
-    std::string key = fmt::format("w{}-c{}-s{}-{}", warning_id, callout_id, step_index, channel);
-    st_->supersede_queued.reset();
-    st_->supersede_queued.bind(1, fmt::format("superseded by step {}", step_index + 1)).bind(2, now)
-        .bind(3, callout_id).bind(4, channel).run();
+    std::string key = fmt::format("w{}-c{}-{}-{}", warning_id, callout_id, key_part, channel);
+    if (step_index >= 0) {
+      st_->supersede_queued.reset();
+      st_->supersede_queued.bind(1, fmt::format("superseded by step {}", step_index + 1)).bind(2, now)
+          .bind(3, callout_id).bind(4, channel).run();
+    }
     bool ok = reachable(channel, zzd_account, mobile);
     Stmt& m = st_->insert_message;
     m.reset();
@@ -330,7 +180,7 @@ void Engine::run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan,
   const std::string waited = format_duration(step.after);
 
   if (!step.channels.empty() && step.seat != SeatChoice::B)
-    queue_messages(callout_id, step.channels, step_index, step_index + 1, "");
+    queue_messages(callout_id, step.channels, step_index, fmt::format("s{}", step_index), step_index + 1, "", "");
 
   if (!step.channels.empty() && step.seat != SeatChoice::A) {
     const Person* deputy = seat == "A" ? directory_->holder(area_code, role, Seat::B) : nullptr;
@@ -340,8 +190,8 @@ void Engine::run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan,
     } else {
       int64_t id = secondary_callout(warning_id, snapshot_id, plan, callout_id, "deputy", *deputy,
                                      area_code, role, Seat::B);
-      queue_messages(id, step.channels, step_index, 1,
-                     fmt::format("A岗{}已{}未确认收到，请您（B岗）立即确认并履职。", person_name, waited));
+      queue_messages(id, step.channels, step_index, fmt::format("s{}", step_index), 1,
+                     fmt::format("A岗{}已{}未确认收到，请您（B岗）立即确认并履职。", person_name, waited), "【B岗】");
     }
   }
 
@@ -361,9 +211,10 @@ void Engine::run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan,
       if (!boss || boss->id == person_id) continue;
       int64_t id = secondary_callout(warning_id, snapshot_id, plan, callout_id, "superior", *boss,
                                      parent->code, superior_role, superior_seat);
-      queue_messages(id, channels, step_index, 1,
+      queue_messages(id, channels, step_index, fmt::format("s{}", step_index), 1,
                      fmt::format("督办：您的下级 {} {}（{}）已{}未确认收到本预警，请立即督促。", area_name, role,
-                                 person_name, waited));
+                                 person_name, waited),
+                     "【督办】");
       ++raised;
     }
     if (raised == 0)
@@ -402,8 +253,8 @@ void Engine::tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Pl
       int64_t id = secondary_callout(warning_id, snapshot_id, plan, std::nullopt, "duty_officer", *officer,
                                      area->code, "duty_officer", seat);
       event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
-      queue_messages(id, plan.ladder.front().channels, step_index, 1,
-                     fmt::format("值班提醒：{}。请查看叫应情况（jiaoying show）并人工处置。", why));
+      queue_messages(id, plan.ladder.front().channels, step_index, fmt::format("s{}", step_index), 1,
+                     fmt::format("值班提醒：{}。请查看叫应情况（jiaoying show）并人工处置。", why), "【值班】");
       return;
     }
   }
@@ -442,7 +293,7 @@ int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const
 }
 
 int Engine::tick() {
-  int moved = 0;
+  int moved = expire_warnings();
   for (;;) {
     const TimePoint now = clock_.now();
     struct Due {

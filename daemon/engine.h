@@ -70,6 +70,10 @@ class Engine {
 
   // Stores the warning, snapshots the plans it matches and creates one callout per person.
   // The same sender + identifier again is a duplicate (nothing changes). Unknown areas refuse.
+  // An Update takes over the callouts of the warning it references (answered people are told
+  // what changed, new areas start their ladder, dropped areas stop); a Cancel ends them (people
+  // already reached get a 解除 notice). Exercise warnings are called out marked 【演练】; Test,
+  // System and Draft ones, and Ack and Error messages, are stored and call nobody.
   IngestOutcome ingest(const Warning& warning, std::string_view raw, std::string_view actor);
 
   // Runs every step that is due: queues messages, advances ladders, marks exhaustion.
@@ -114,10 +118,26 @@ class Engine {
  private:
   struct Statements;
   struct WarningRow;
+  friend struct Statements;
   const Plan& snapshot_plan(int64_t snapshot_id);
   const WarningRow& warning_row(int64_t warning_id);
+  // Queues one message per channel for a callout. `key_part` makes the idempotency key
+  // ("s2" for step 2, "u17" for the update that is warning 17, "x" for the cancel notice);
+  // `tag` leads the title (【督办】, 【更新】, 【解除】); `notice` leads the body.
   void queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
-                      int attempt, const std::string& notice);
+                      const std::string& key_part, int attempt, const std::string& notice,
+                      const std::string& tag);
+  // Ingest and the lifecycle (engine_ingest.cc).
+  int64_t store_warning(const Warning& w, std::string_view raw, std::string_view actor, std::string_view state,
+                        std::optional<int64_t> supersedes, IngestOutcome& out);
+  void start_callouts(int64_t warning_id, const Warning& w, IngestOutcome& out);
+  void update_warning(int64_t old_id, const Warning& w, std::string_view raw, std::string_view actor,
+                      IngestOutcome& out);
+  void end_warning(int64_t warning_id, std::string_view state, std::string_view why, bool tell_reached,
+                   std::string_view actor);
+  void end_callout(int64_t callout_id, int64_t warning_id, std::string_view why, bool tell_reached);
+  std::optional<int64_t> find_active(const Reference& ref);
+  int expire_warnings();
   void run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index);
   void tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
                          const std::string& why);

@@ -1,5 +1,7 @@
 #include "daemon/ingest.h"
 
+#include "rules/cap.h"
+
 namespace jiaoying {
 
 WarningFormat detect_format(std::string_view content_type, std::string_view body) {
@@ -24,10 +26,8 @@ IngestResult ingest_bytes(Engine& engine, std::string_view body, WarningFormat f
       parsed = parse_warning_json(body);
       break;
     case WarningFormat::cap:
-      result.kind = IngestResult::Kind::unsupported;
-      result.reason = "CAP XML is not accepted yet; send the JSON format (docs/warning-json.md)";
-      engine.record_refusal("ingest_refused", source, result.reason);
-      return result;
+      parsed = parse_cap(body);
+      break;
     case WarningFormat::unknown:
       result.kind = IngestResult::Kind::unsupported;
       result.reason = "not a warning in a known format (JSON object or CAP 1.2 XML)";

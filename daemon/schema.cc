@@ -22,10 +22,15 @@ CREATE TABLE warnings (
   headline    TEXT NOT NULL,
   description TEXT NOT NULL,
   raw         TEXT NOT NULL,           -- the body as received
-  state       TEXT NOT NULL,           -- active | closed
+  status      TEXT NOT NULL DEFAULT 'actual',  -- CAP status: actual | exercise | test | system | draft
+  msg_type    TEXT NOT NULL DEFAULT 'alert',   -- CAP msgType: alert | update | cancel | ack | error
+  expires_at  INTEGER,
+  supersedes  INTEGER REFERENCES warnings(id), -- the warning an update replaced
+  state       TEXT NOT NULL,           -- active | closed | superseded | cancelled | expired
   received_at INTEGER NOT NULL,
   UNIQUE (sender, identifier)
 );
+CREATE INDEX warnings_expiring ON warnings(expires_at) WHERE state = 'active';
 CREATE TABLE plan_snapshots (
   id         INTEGER PRIMARY KEY,
   warning_id INTEGER NOT NULL REFERENCES warnings(id),
@@ -98,6 +103,14 @@ CREATE TABLE events (
   detail     TEXT NOT NULL
 );
 CREATE INDEX events_warning ON events(warning_id, id);
+-- Entries of polled feeds already taken in, so no entry is ingested twice, even after a restart.
+CREATE TABLE feed_entries (
+  feed       TEXT NOT NULL,
+  link       TEXT NOT NULL,
+  taken_at   INTEGER NOT NULL,
+  outcome    TEXT NOT NULL,
+  PRIMARY KEY (feed, link)
+);
 )sql",
 };
 

@@ -1,5 +1,6 @@
 #include "rules/directory.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -63,7 +64,7 @@ class DirectoryBuilder {
   void error(int line, std::string message) { errors_.push_back({file_, line, std::move(message)}); }
 
   void add_area(int line, const std::string& code, const std::string& name, const std::string& tier,
-                const std::string& parent, bool synthetic) {
+                const std::string& parent, bool synthetic, const std::string& lat = "", const std::string& lon = "") {
     auto t = parse_tier(tier);
     if (!t) return error(line, "tier '" + tier + "' must be one of city, county, township, village");
     if (!is_division_code(code) || code.size() != code_length(*t))
@@ -77,8 +78,17 @@ class DirectoryBuilder {
         error(line, "area " + code + " differs from its definition on line " + std::to_string(it->second));
       return;
     }
+    std::optional<GeoPoint> point;
+    if (!lat.empty() || !lon.empty()) {
+      char* end_lat = nullptr;
+      char* end_lon = nullptr;
+      double la = std::strtod(lat.c_str(), &end_lat), lo = std::strtod(lon.c_str(), &end_lon);
+      if (lat.empty() || lon.empty() || *end_lat || *end_lon || !(la >= -90 && la <= 90) || !(lo >= -180 && lo <= 180))
+        return error(line, "area " + code + ": lat and lon must both be degrees (lat -90..90, lon -180..180)");
+      point = GeoPoint{la, lo};
+    }
     area_index_[code] = areas_.size();
-    areas_.push_back(Area{code, name, *t, parent, synthetic});
+    areas_.push_back(Area{code, name, *t, parent, synthetic, point});
   }
 
   void add_person(int line, const std::string& id, const std::string& name, const std::string& zzd,
@@ -156,15 +166,17 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
     yr.error(root, "'areas' must be a list of areas");
   } else {
     for (const auto& a : areas_node) {
-      if (!yr.only_keys(a, {"code", "name", "tier", "parent", "synthetic"}, "an area")) continue;
+      if (!yr.only_keys(a, {"code", "name", "tier", "parent", "synthetic", "lat", "lon"}, "an area")) continue;
       auto code = yr.scalar(a, "code");
       auto name = yr.scalar(a, "name");
       auto tier = yr.scalar(a, "tier");
       auto parent = yr.scalar(a, "parent", false);
       auto synthetic = yr.scalar(a, "synthetic", false);
+      auto lat = yr.scalar(a, "lat", false);
+      auto lon = yr.scalar(a, "lon", false);
       if (!code || !name || !tier) continue;
       b.add_area(YamlReader::line_of(a), *code, *name, *tier, parent.value_or(""),
-                 synthetic && (*synthetic == "true" || *synthetic == "yes"));
+                 synthetic && (*synthetic == "true" || *synthetic == "yes"), lat.value_or(""), lon.value_or(""));
     }
   }
   YAML::Node people_node = root["people"];
@@ -198,7 +210,7 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
 }
 
 // One row per person and post, as an address-book export or a spreadsheet has it:
-//   area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile
+//   area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile[,lat,lon]
 // A row with the person columns empty only defines its area (e.g. the city at the top).
 std::optional<Directory> build_csv(const std::string& file, std::istream& in, LoadErrors& errors) {
   DirectoryBuilder b(file, errors);
@@ -226,7 +238,9 @@ std::optional<Directory> build_csv(const std::string& file, std::istream& in, Lo
       while (!c.empty() && c.back() == ' ') c.pop_back();
       while (!c.empty() && c.front() == ' ') c.erase(0, 1);
     }
-    if (cells == kColumns) continue;  // the header
+    std::vector<std::string> with_point = kColumns;
+    with_point.insert(with_point.end(), {"lat", "lon"});
+    if (cells == kColumns || cells == with_point) continue;  // the header
     if (number == 1 && cells.size() == kColumns.size() && cells[0] == "area_code") {
       b.error(number, "the header must be: area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile");
       continue;
@@ -235,12 +249,13 @@ std::optional<Directory> build_csv(const std::string& file, std::istream& in, Lo
       b.error(number, "a quoted cell is not closed");
       continue;
     }
-    if (cells.size() != kColumns.size()) {
+    if (cells.size() == kColumns.size()) cells.resize(with_point.size());  // no lat,lon
+    if (cells.size() != with_point.size()) {
       b.error(number, "expected 10 cells (area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile), got " +
                           std::to_string(cells.size()));
       continue;
     }
-    b.add_area(number, cells[0], cells[1], cells[2], cells[3], false);
+    b.add_area(number, cells[0], cells[1], cells[2], cells[3], false, cells[10], cells[11]);
     if (cells[6].empty() && cells[4].empty()) continue;
     if (cells[6].empty() || cells[4].empty()) {
       b.error(number, "a row with a person needs role and person_id");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "rules/load_error.h"
+#include "rules/warning.h"
 
 namespace jiaoying {
 
@@ -28,6 +29,7 @@ struct Area {
   Tier tier = Tier::village;
   std::string parent;  // empty at the top of the loaded tree
   bool synthetic = false;  // generated for demos and tests, not an official code
+  std::optional<GeoPoint> point;  // where it is, for warnings drawn as polygons or circles
 };
 
 struct Person {

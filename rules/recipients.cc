@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "rules/geometry.h"
+
 namespace jiaoying {
 
 std::vector<const Area*> areas_in_scope(const Warning& warning, const Directory& directory) {
@@ -11,13 +13,17 @@ std::vector<const Area*> areas_in_scope(const Warning& warning, const Directory&
   auto add = [&](const Area* a) {
     if (a && seen.insert(a->code).second) out.push_back(a);
   };
-  for (const auto& code : warning.areas) {
-    const Area* area = directory.area(code);
-    if (!area) continue;
-    for (const Area* up : directory.ancestors(code)) add(up);
+  auto add_with_chain = [&](const Area* area) {
+    for (const Area* up : directory.ancestors(area->code)) add(up);
     add(area);
-    for (const Area* down : directory.descendants(code)) add(down);
-  }
+    for (const Area* down : directory.descendants(area->code)) add(down);
+  };
+  for (const auto& code : warning.areas)
+    if (const Area* area = directory.area(code)) add_with_chain(area);
+  // A warning drawn as a shape covers every area whose coordinates fall inside it.
+  if (!warning.polygons.empty() || !warning.circles.empty())
+    for (const Area* area : directory.all_areas())
+      if (area->point && covers_any(warning, *area->point)) add_with_chain(area);
   // Tier by tier, then by code: the order people are called in is the same on every run.
   std::sort(out.begin(), out.end(), [](const Area* a, const Area* b) {
     if (a->tier != b->tier) return static_cast<int>(a->tier) < static_cast<int>(b->tier);

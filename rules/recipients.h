@@ -33,7 +33,8 @@ struct Resolution {
   std::vector<UnfilledPost> unfilled;
 };
 
-// The areas a warning covers: each warned area, the chain above it and everything below it.
+// The areas a warning covers: each warned area and each area whose coordinates lie in one of
+// its polygons or circles, with the chain above it and everything below it.
 std::vector<const Area*> areas_in_scope(const Warning& warning, const Directory& directory);
 
 // Plans combine by union: each person is taken from the first plan (in the order given) whose

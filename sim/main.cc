@@ -13,18 +13,20 @@
 #include "channels/http_client.h"
 #include "channels/http_server.h"
 #include "sim/event_log.h"
+#include "sim/feed_files.h"
 #include "sim/scenario.h"
 #include "sim/tap_scheduler.h"
 #include "sim/zzd_platform.h"
 
 int main(int argc, char** argv) {
   using namespace jiaoying;
-  std::string listen, scenario_path, log_path;
+  std::string listen, scenario_path, log_path, feed_dir;
   double time_scale = 1.0;
   CLI::App app{"jiaoying-sim: a simulated Zhezhengding open platform and the people using it"};
   app.add_option("--listen", listen, "host:port to serve on (port 0 picks one)")->required();
   app.add_option("--scenario", scenario_path, "scenario YAML: credentials and people")->required();
   app.add_option("--log", log_path, "JSON-lines record of accepted requests and taps")->required();
+  app.add_option("--feed-dir", feed_dir, "also serve this folder's files under /feed/ (a warning feed)");
   app.add_option("--time-scale", time_scale, "divide scenario delays by this (the daemon's scale)")
       ->check([](const std::string& v) {
         return std::strtod(v.c_str(), nullptr) > 0 ? "" : "must be a number above 0";
@@ -52,7 +54,12 @@ int main(int argc, char** argv) {
   sim::EventLog log(log_file);
   sim::TimerTapScheduler taps(io, http, log, std::cerr, time_scale);
   sim::ZzdPlatform platform(std::move(*scenario), log, taps, std::cerr);
-  HttpServer server(io, [&platform](const ServerRequest& r) { return platform.handle(r); });
+  sim::FeedFiles feeds(feed_dir, log);
+  HttpServer server(io, [&](const ServerRequest& r) {
+    if (!feed_dir.empty())
+      if (auto answer = feeds.handle(r)) return *answer;
+    return platform.handle(r);
+  });
   unsigned short port = 0;
   try {
     port = server.listen_tcp(listen);

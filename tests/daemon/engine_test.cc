@@ -196,3 +196,97 @@ TEST_CASE("a warning sent long before it arrived is called out all the same, and
   CHECK(out.flags[0] == "sent 2026-06-14T23:00:00+08:00 is 3h before the time it arrived");
   CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'sent_suspicious'") == 1);
 }
+
+TEST_CASE("an update carries the callout on: the answered are told, new areas start, nobody restarts") {
+  EngineFixture f;
+  auto first = f.ingest(f.warning({"330702102"}, "w-1"));
+  f.send_all();
+  f.engine->ack(f.callout_of("anding-head"), "zzd", "test");
+  f.channel.sent.clear();
+  Warning update = f.warning({"330702102", "330702100"}, "w-2");
+  update.msg_type = MsgType::update;
+  update.references = {{update.sender, "w-1", update.sent}};
+  update.headline = "暴雨红色预警（范围扩大）";
+  auto out = f.ingest(update);
+  REQUIRE(out.kind == IngestOutcome::Kind::created);
+  f.send_all();
+  CHECK(f.count("SELECT state = 'superseded' FROM warnings WHERE id = " + std::to_string(first.warning_id)) == 1);
+  // 罗店镇 and its village are new: their ladder starts; the answered township head is told.
+  CHECK(sorted(f.channel.accounts()) == Accounts{"100002", "100005", "100006"});
+  auto told = std::find_if(f.channel.sent.begin(), f.channel.sent.end(),
+                           [](const OutboundMessage& m) { return m.zzd_account == "100002"; });
+  CHECK(told->title.find("【更新】") == std::string::npos);  // the fixture's title template has no tag
+  CHECK(told->text.find("预警已更新") != std::string::npos);
+  // The county leader and the village head were still being called: carried on, not restarted.
+  CHECK(f.count("SELECT COUNT(*) FROM messages m JOIN callouts c ON c.id = m.callout_id "
+                "WHERE c.person_id = 'county-leader'") == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE warning_id = " + std::to_string(out.warning_id)) == 5);
+}
+
+TEST_CASE("an update that drops an area stops its callouts and tells those already reached") {
+  EngineFixture f;
+  f.ingest(f.warning({"330702102", "330702100"}, "w-1"));
+  f.send_all();
+  f.channel.sent.clear();
+  Warning update = f.warning({"330702102"}, "w-2");
+  update.msg_type = MsgType::update;
+  update.references = {{update.sender, "w-1", update.sent}};
+  f.ingest(update);
+  f.send_all();
+  CHECK(f.state_of("luodian-head") == "cancelled");
+  CHECK(f.state_of("houxi-head") == "cancelled");
+  CHECK(f.state_of("anding-head") == "calling");
+  CHECK(sorted(f.channel.accounts()) == Accounts{"100005", "100006"});  // their 解除 notices
+  f.advance(3 * kMinute);
+  auto accounts = f.channel.accounts();
+  CHECK(std::count(accounts.begin(), accounts.end(), "100005") == 1);
+}
+
+TEST_CASE("a cancel ends every callout: queued messages stop, the reached get a 解除 notice") {
+  EngineFixture f;
+  auto first = f.ingest(f.warning({"330702102"}, "w-1"));
+  f.send_all();
+  f.clock.advance(3 * kMinute);
+  f.engine->tick();  // step 2 queued, not sent
+  Warning cancel = f.warning({}, "w-3");
+  cancel.msg_type = MsgType::cancel;
+  cancel.has_info = false;
+  cancel.hazard.clear();
+  cancel.references = {{cancel.sender, "w-1", cancel.sent}};
+  f.channel.sent.clear();
+  auto out = f.ingest(cancel);
+  REQUIRE(out.kind == IngestOutcome::Kind::created);
+  f.send_all();
+  CHECK(f.count("SELECT state = 'cancelled' FROM warnings WHERE id = " + std::to_string(first.warning_id)) == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE state = 'cancelled'") == 3);
+  CHECK(f.channel.sent.size() == 3);
+  for (const auto& m : f.channel.sent) CHECK(m.text.find("解除") != std::string::npos);
+  f.advance(20 * kMinute);
+  CHECK(f.channel.sent.size() == 3);
+}
+
+TEST_CASE("an expired warning stops calling") {
+  EngineFixture f;
+  Warning w = f.warning();
+  w.expires = f.clock.now() + 5 * kMinute;
+  f.ingest(w);
+  f.send_all();
+  f.advance(5 * kMinute);
+  CHECK(f.count("SELECT COUNT(*) FROM warnings WHERE state = 'expired'") == 1);
+  CHECK(f.state_of("county-leader") == "cancelled");
+  f.channel.sent.clear();
+  f.advance(10 * kMinute);
+  CHECK(f.channel.sent.empty());
+}
+
+TEST_CASE("a drill is called out marked as one; a test message calls nobody") {
+  EngineFixture f;
+  Warning drill = f.warning({"330702102"}, "w-drill");
+  drill.status = WarningStatus::exercise;
+  CHECK(f.ingest(drill).callouts == 3);
+  Warning test = f.warning({"330702102"}, "w-test");
+  test.status = WarningStatus::test;
+  auto out = f.ingest(test);
+  CHECK(out.callouts == 0);
+  CHECK(out.flags == std::vector<std::string>{"status test: stored, nobody is called"});
+}

@@ -9,11 +9,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "channels/http_client.h"
 #include "cli/admin_client.h"
 #include "cli/process.h"
+#include "rules/time.h"
 
 using namespace jiaoying;
 namespace fs = std::filesystem;
@@ -38,6 +40,7 @@ struct System {
     REQUIRE(::mkdtemp(tmpl));
     work = tmpl;
     fs::path plans = kSource / "tests/e2e/data/plans";
+    fs::create_directories(work / "feed");
     if (own_plans) {
       fs::copy(plans, work / "plans");
       plans = work / "plans";
@@ -49,15 +52,16 @@ struct System {
         "engine: {{ tick: 50ms, retry_backoff: 1s }}\n"
         "feeds:\n  - {{ name: wucheng-met, type: push, token: e2e-push-token-0123456789 }}\n"
         "  - {{ name: water, type: spool, dir: {}, interval: 100ms }}\n"
+        "  - {{ name: province, type: poll, url: \"http://127.0.0.1:{}/feed/index.atom\", interval: 200ms }}\n"
         "channels:\n  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: e2e-api-key, "
         "secret_key: e2e-secret-key, tenant_id: \"196729\" }}\n",
         daemon_port, (work / "sock").string(), (work / "db.sqlite").string(),
         plans.string(), (kSource / "packaging/demo/directory.yaml").string(),
-        (kSource / "templates").string(), (work / "spool").string(), sim_port);
+        (kSource / "templates").string(), (work / "spool").string(), sim_port, sim_port);
     admin = std::make_unique<AdminClient>((work / "sock").string());
     sim = ChildProcess({(kBin / "jiaoying-sim").string(), "--listen", fmt::format("127.0.0.1:{}", sim_port),
                         "--scenario", (kSource / "tests/e2e/data/scenario.yaml").string(), "--log",
-                        (work / "sim.jsonl").string(), "--time-scale", "60"},
+                        (work / "sim.jsonl").string(), "--time-scale", "60", "--feed-dir", (work / "feed").string()},
                        (work / "sim.log").string());
     start_daemon();
     REQUIRE(wait_for([&] { return get(fmt::format("http://127.0.0.1:{}/sim/health", sim_port)).status == 200; }));
@@ -131,7 +135,81 @@ std::string warning_body(const std::string& identifier) {
                      identifier);
 }
 
+// A CAP 1.2 alert of the China profile; msg_type Alert, Update or Cancel.
+std::string cap_alert(const std::string& identifier, const std::string& msg_type, const std::string& references,
+                      const std::vector<std::string>& areas) {
+  using namespace std::chrono;
+  auto now = time_point_cast<Millis>(system_clock::now());
+  std::string info;
+  if (msg_type != "Cancel") {
+    std::string area_xml;
+    for (const auto& code : areas)
+      area_xml += fmt::format("<area><areaDesc>{}</areaDesc><geocode><valueName>行政区划代码</valueName><value>{}"
+                              "</value></geocode></area>",
+                              code, code);
+    info = fmt::format(
+        "<info><language>zh-CN</language><category>Met</category><event>暴雨</event><urgency>Immediate</urgency>"
+        "<severity>Extreme</severity><certainty>Likely</certainty><eventCode><valueName>国家预警信息发布中心预警类型"
+        "</valueName><value>11B03</value></eventCode><expires>{}</expires><senderName>婺城区气象台</senderName>"
+        "<headline>婺城区气象台发布暴雨红色预警信号</headline><description>山区可能引发山洪。</description>{}</info>",
+        format_china_time(now + hours(6)), area_xml);
+  }
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">"
+      "<identifier>{}</identifier><sender>wucheng-met@jinhua.zj</sender><sent>{}</sent><status>Actual</status>"
+      "<msgType>{}</msgType><scope>Public</scope>{}{}</alert>",
+      identifier, format_china_time(now), msg_type,
+      references.empty() ? "" : "<references>" + references + "</references>", info);
+}
+
 }  // namespace
+
+TEST_CASE("CAP over push: an alert, an update that widens it and a cancel, end to end") {
+  System sys;
+  auto alert = sys.post_warning(cap_alert("cap-1", "Alert", "", {"330702102"}), "application/cap+xml");
+  REQUIRE_MESSAGE(alert.status == 201, alert.body);
+  CHECK(json::parse(alert.body).at("callouts").as_int64() == 11);  // county 3, 安地镇 2, its villages 6
+  REQUIRE(sys.wait_for([&] { return sys.notices().size() == 11; }));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // most answer after 30 s of plan time
+
+  auto detail = sys.detail(json::parse(alert.body).at("id").as_int64());
+  std::string ref = fmt::format("wucheng-met@jinhua.zj,cap-1,{}", std::string(detail.at("warning").at("sent").as_string()));
+  auto update = sys.post_warning(cap_alert("cap-2", "Update", ref, {"330702102", "330702204"}), "application/cap+xml");
+  REQUIRE_MESSAGE(update.status == 201, update.body);
+  CHECK(json::parse(update.body).at("callouts").as_int64() == 8);  // only 箬阳乡 and its villages are new
+  const int64_t update_id = json::parse(update.body).at("id").as_int64();
+  REQUIRE(sys.wait_for([&] { return sys.notices().size() == 19; }));
+
+  auto update_detail = sys.detail(update_id);
+  std::string ref2 = fmt::format("wucheng-met@jinhua.zj,cap-2,{}", std::string(update_detail.at("warning").at("sent").as_string()));
+  auto cancel = sys.post_warning(cap_alert("cap-3", "Cancel", ref2, {}), "application/cap+xml");
+  REQUIRE_MESSAGE(cancel.status == 201, cancel.body);
+  REQUIRE(sys.wait_for([&] { return sys.detail(update_id).at("warning").at("state") == "cancelled"; }));
+  CHECK(sys.detail(json::parse(alert.body).at("id").as_int64()).at("warning").at("state") == "superseded");
+
+  // The simulator saw 【更新】 notices for those who had answered before the update, and a
+  // 【解除】 notice for everyone reached.
+  int updates = 0, ends = 0;
+  std::set<std::string> ended;
+  REQUIRE(sys.wait_for([&] {
+    updates = 0, ends = 0;
+    ended.clear();
+    std::ifstream in(sys.work / "sim.jsonl");
+    for (std::string line; std::getline(in, line);) {
+      auto v = json::parse(line);
+      if (v.at("endpoint") != "/message/workNotification") continue;
+      std::string title(v.at("title").as_string());
+      updates += title.find("【更新】") != std::string::npos;
+      if (title.find("【解除】") != std::string::npos) {
+        ++ends;
+        ended.insert(std::string(v.at("receivers").as_array()[0].as_string()));
+      }
+    }
+    return ended.size() == 19;
+  }));
+  CHECK(updates >= 1);
+  CHECK(ends == 19);
+}
 
 TEST_CASE("a red rainstorm warning is called out end to end: answers, re-notices and exhaustion follow the scenario") {
   System sys;
@@ -180,7 +258,8 @@ TEST_CASE("a red rainstorm warning is called out end to end: answers, re-notices
 TEST_CASE("hostile input over the wire is refused and changes nothing") {
   System sys;
   CHECK(sys.post_warning("{\"identifier\": 42").status == 400);
-  CHECK(sys.post_warning(warning_body("e2e-2"), "text/xml").status == 415);
+  CHECK(sys.post_warning(warning_body("e2e-2"), "text/plain").status == 415);
+  CHECK(sys.post_warning(warning_body("e2e-2"), "text/xml").status == 400);  // JSON is not CAP
   std::string unknown_area = warning_body("e2e-3");
   unknown_area.replace(unknown_area.find("330702204"), 9, "330702999");
   auto refused = sys.post_warning(unknown_area);
@@ -264,4 +343,42 @@ TEST_CASE("a warning dropped into a spool folder is called out; a bad one lands 
   REQUIRE(list);
   REQUIRE(list->at("warnings").as_array().size() == 1);
   CHECK(list->at("warnings").as_array()[0].at("total").as_int64() == 19);
+}
+
+TEST_CASE("a polled Atom feed of CAP entries is called out, and no entry is taken twice") {
+  System sys;
+  auto write_index = [&](const std::vector<std::string>& entries) {
+    std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+                      "<title>浙江省预警信息</title><id>urn:test:feed</id><updated>2026-06-15T02:00:00+08:00</updated>";
+    for (const auto& e : entries)
+      xml += fmt::format("<entry><id>urn:test:{0}</id><title>{0}</title><updated>2026-06-15T02:00:00+08:00</updated>"
+                         "<link rel=\"alternate\" href=\"{0}.xml\"/></entry>",
+                         e);
+    std::ofstream(sys.work / "feed/index.atom.tmp") << xml << "</feed>\n";
+    fs::rename(sys.work / "feed/index.atom.tmp", sys.work / "feed/index.atom");
+  };
+  std::ofstream(sys.work / "feed/poll-1.xml") << cap_alert("poll-1", "Alert", "", {"330702102"});
+  write_index({"poll-1"});
+  std::string error;
+  auto count = [&] {
+    auto list = sys.admin->get("/api/v1/warnings", error);
+    return list ? list->at("warnings").as_array().size() : size_t{0};
+  };
+  REQUIRE(sys.wait_for([&] { return count() == 1; }));
+  std::ofstream(sys.work / "feed/poll-2.xml") << cap_alert("poll-2", "Alert", "", {"330702204"});
+  write_index({"poll-2", "poll-1"});
+  REQUIRE(sys.wait_for([&] { return count() == 2; }));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // a few more rounds
+  std::map<std::string, int> gets, not_modified;
+  std::ifstream in(sys.work / "sim.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto v = json::parse(line);
+    if (v.at("provider") != "feed") continue;
+    std::string path(v.at("endpoint").as_string());
+    ++gets[path];
+    if (v.at("status").as_int64() == 304) ++not_modified[path];
+  }
+  CHECK(gets["/feed/poll-1.xml"] == 1);
+  CHECK(gets["/feed/poll-2.xml"] == 1);
+  CHECK(not_modified["/feed/index.atom"] >= 1);  // the ETag spares the index, too
 }

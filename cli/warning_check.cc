@@ -1,0 +1,166 @@
+#include "cli/warning_check.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "rules/cap.h"
+
+namespace jiaoying {
+namespace {
+
+// Reads at most `limit` + 1 bytes, so an oversized file is reported, not slurped.
+bool read_file(const std::string& path, size_t limit, std::string& out, std::string& error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    error = "is a directory, not a warning file";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot be read: " + std::string(std::strerror(errno));
+    return false;
+  }
+  out.resize(limit + 1);
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  out.resize(static_cast<size_t>(in.gcount()));
+  if (in.bad()) {
+    error = "cannot be read: " + std::string(std::strerror(errno));
+    return false;
+  }
+  if (out.size() > limit) {
+    error = fmt::format("is larger than {} bytes; no warning is that large", limit);
+    return false;
+  }
+  return true;
+}
+
+std::string capitalised(std::string_view name) {
+  std::string s(name);
+  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+std::string status_line(WarningStatus status) {
+  switch (status) {
+    case WarningStatus::actual: return "Actual (实际) — a real warning";
+    case WarningStatus::exercise: return "Exercise (演练) — a drill, not a real warning";
+    case WarningStatus::system: return "System — between systems, not a warning";
+    case WarningStatus::test: return "Test (测试) — a test, not a real warning";
+    case WarningStatus::draft: return "Draft — not to be acted on";
+  }
+  return "unknown";
+}
+
+void row(std::string& out, std::string_view label, std::string_view value) {
+  out += fmt::format("  {:<11} {}\n", label, value);
+}
+
+}  // namespace
+
+WarningParse parse_warning_bytes(std::string_view bytes) {
+  std::string_view rest = bytes;
+  if (rest.starts_with("\xEF\xBB\xBF")) rest.remove_prefix(3);
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == '\r' ||
+                           rest.front() == '\n'))
+    rest.remove_prefix(1);
+  if (rest.starts_with('<')) return parse_cap(bytes);
+  WarningParse result;
+  if (rest.starts_with('{')) {
+    if (rest.size() != bytes.size() && bytes.starts_with("\xEF\xBB\xBF")) {
+      result.error = {"", "starts with a UTF-8 byte-order mark; the JSON format has none"};
+      return result;
+    }
+    return parse_warning_json(bytes);
+  }
+  if (bytes.empty()) {
+    result.error = {"", "is empty"};
+  } else if (bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) {
+    result.error = {"", "is UTF-16: send UTF-8"};
+  } else {
+    result.error = {"", "is neither CAP (starts with '<') nor JSON (starts with '{')"};
+  }
+  return result;
+}
+
+std::string describe_warning(const Warning& w) {
+  std::string out;
+  row(out, "identifier", w.identifier);
+  row(out, "sender", w.sender);
+  row(out, "sent", format_china_time(w.sent));
+  row(out, "status", status_line(w.status));
+  row(out, "msgType", capitalised(msg_type_name(w.msg_type)));
+  if (w.has_info) {
+    const HazardInfo* h = find_hazard(w.hazard);
+    row(out, "hazard", fmt::format("{} {}", h ? h->zh : "", w.hazard));
+    row(out, "level", fmt::format("{} {}", level_zh(w.level), level_name(w.level)));
+    std::string event = w.event;
+    if (!w.event_code.empty()) event += (event.empty() ? "" : " ") + ("(" + w.event_code + ")");
+    if (!event.empty()) row(out, "event", event);
+    row(out, "source", w.source);
+    std::string areas;
+    for (const auto& a : w.areas) areas += (areas.empty() ? "" : " ") + a;
+    row(out, "areas", areas.empty() ? "—" : areas);
+    if (!w.polygons.empty() || !w.circles.empty())
+      row(out, "geometry",
+          fmt::format("{} polygon(s), {} circle(s)", w.polygons.size(), w.circles.size()));
+  } else {
+    row(out, "hazard",
+        "— (no event: " +
+            std::string(w.msg_type == MsgType::cancel ? "it ends the warnings it references"
+                                                      : "nothing to call out") +
+            ")");
+  }
+  for (size_t i = 0; i < w.references.size(); ++i) {
+    const auto& r = w.references[i];
+    row(out, i == 0 ? "references" : "",
+        r.sender + "," + r.identifier + "," + format_china_time(r.sent));
+  }
+  if (w.effective) row(out, "effective", format_china_time(*w.effective));
+  if (w.onset) row(out, "onset", format_china_time(*w.onset));
+  if (w.expires) row(out, "expires", format_china_time(*w.expires));
+  if (!w.headline.empty()) row(out, "headline", w.headline);
+  std::string languages = w.language;
+  for (const auto& t : w.other_infos)
+    languages += (languages.empty() ? "" : ", ") + (t.language.empty() ? "(unstated)" : t.language);
+  if (!languages.empty()) row(out, "languages", languages);
+  if (!w.signature_xml.empty()) row(out, "signature", "present, kept verbatim, NOT verified");
+  return out;
+}
+
+int run_warning_check(const std::vector<std::string>& files, bool json, std::ostream& out,
+                      std::ostream& err) {
+  int status = 0;
+  for (const auto& file : files) {
+    std::string bytes, error;
+    if (!read_file(file, kMaxCapBytes, bytes, error)) {
+      err << file << ": error: " << error << '\n';
+      status = 1;
+      continue;
+    }
+    WarningParse parsed = parse_warning_bytes(bytes);
+    if (!parsed.warning) {
+      err << file << ": error: " << parsed.error.text() << '\n';
+      status = 1;
+      continue;
+    }
+    if (json) {
+      out << warning_to_json(*parsed.warning) << '\n';
+    } else {
+      out << file << ": ok (" << (parsed.warning->format == "cap" ? "CAP 1.2" : "JSON") << ")\n"
+          << describe_warning(*parsed.warning);
+    }
+  }
+  return status;
+}
+
+int run_warning_check(const std::vector<std::string>& files, bool json) {
+  return run_warning_check(files, json, std::cout, std::cerr);
+}
+
+}  // namespace jiaoying

@@ -1,0 +1,27 @@
+// `jiaoying warning check FILE...`: reads each file as the daemon would read a warning — CAP 1.2
+// (China profile) or the JSON ingest format, told apart by content — and prints it normalised,
+// or names the first fault. Offline: no daemon, no network. Called from main's thread only.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/warning.h"
+
+namespace jiaoying {
+
+// CAP when the first byte after any UTF-8 BOM and whitespace is '<', JSON when it is '{'.
+WarningParse parse_warning_bytes(std::string_view bytes);
+
+// One block per file on stdout (JSON: one line per file), `FILE: error: …` on stderr.
+// 0 when every file reads as a warning, 1 otherwise.
+int run_warning_check(const std::vector<std::string>& files, bool json);
+int run_warning_check(const std::vector<std::string>& files, bool json, std::ostream& out,
+                      std::ostream& err);
+
+// The readable summary `warning check` prints for one warning (without the file line).
+std::string describe_warning(const Warning& w);
+
+}  // namespace jiaoying

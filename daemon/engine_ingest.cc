@@ -1,0 +1,284 @@
+// Engine: ingest and the warning lifecycle — new warnings, updates, cancels, expiry, drills.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <set>
+
+#include "daemon/engine.h"
+#include "daemon/engine_internal.h"
+
+namespace jiaoying {
+
+namespace json = boost::json;
+
+namespace {
+
+bool called_out(WarningStatus status) {
+  return status == WarningStatus::actual || status == WarningStatus::exercise;
+}
+
+std::string describe(const Warning& w) {
+  if (!w.has_info) return fmt::format("{} {} without an event", w.sender, msg_type_name(w.msg_type));
+  const HazardInfo* h = find_hazard(w.hazard);
+  return fmt::format("{} {}{} {} for {} area(s): {}", w.sender, h ? h->zh : w.hazard, level_zh(w.level),
+                     msg_type_name(w.msg_type), w.areas.size(), w.headline);
+}
+
+}  // namespace
+
+IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string_view actor) {
+  IngestOutcome out;
+  Stmt& find = st_->find_warning;
+  find.reset();
+  find.bind(1, w.sender).bind(2, w.identifier);
+  if (find.step()) {
+    out.kind = IngestOutcome::Kind::duplicate;
+    out.warning_id = find.int64(0);
+    find.reset();
+    return out;
+  }
+  find.reset();
+  for (size_t i = 0; i < w.areas.size(); ++i) {
+    if (!directory_->area(w.areas[i])) {
+      out.error = {"areas[" + std::to_string(i) + "]", w.areas[i] + " is not an area of the directory"};
+      return out;
+    }
+  }
+
+  Transaction tx(db_);
+  out.kind = IngestOutcome::Kind::created;
+  const bool acts = called_out(w.status) && w.has_info &&
+                    (w.msg_type == MsgType::alert || w.msg_type == MsgType::update);
+  if (w.msg_type == MsgType::update || w.msg_type == MsgType::cancel) {
+    std::optional<int64_t> target;
+    for (const Reference& ref : w.references)
+      if (auto id = find_active(ref)) target = id;  // the newest reference still running
+    if (w.msg_type == MsgType::cancel) {
+      int64_t id = store_warning(w, raw, actor, "closed", target, out);
+      if (target) {
+        end_warning(*target, "cancelled", fmt::format("cancelled by {} ({})", w.identifier, w.sender), true, actor);
+      } else {
+        out.flags.push_back("cancels no running warning");
+        event(id, std::nullopt, std::nullopt, "cancel_unmatched", "engine",
+              "none of the referenced warnings is running; nothing to stop");
+      }
+      tx.commit();
+      return out;
+    }
+    if (target && acts) {
+      update_warning(*target, w, raw, actor, out);
+      tx.commit();
+      tick();
+      return out;
+    }
+    if (!target) out.flags.push_back("updates no running warning: called out as new");
+  }
+  if (!acts) {
+    int64_t id = store_warning(w, raw, actor, "closed", std::nullopt, out);
+    std::string why = !called_out(w.status)
+                          ? fmt::format("status {}: stored, nobody is called", status_name(w.status))
+                          : fmt::format("{} message: stored, nobody is called", msg_type_name(w.msg_type));
+    out.flags.push_back(why);
+    event(id, std::nullopt, std::nullopt, "not_called", "engine", why);
+    tx.commit();
+    return out;
+  }
+  int64_t id = store_warning(w, raw, actor, "active", std::nullopt, out);
+  start_callouts(id, w, out);
+  close_warning_if_done(id);
+  tx.commit();
+  tick();  // step 1 goes out now, not at the next timer
+  return out;
+}
+
+std::optional<int64_t> Engine::find_active(const Reference& ref) {
+  Stmt s = db_.prepare("SELECT id FROM warnings WHERE sender = ? AND identifier = ? AND state = 'active'");
+  s.bind(1, ref.sender).bind(2, ref.identifier);
+  if (!s.step()) return std::nullopt;
+  return s.int64(0);
+}
+
+int64_t Engine::store_warning(const Warning& w, std::string_view raw, std::string_view actor, std::string_view state,
+                              std::optional<int64_t> supersedes, IngestOutcome& out) {
+  const int64_t now = to_epoch_ms(clock_.now());
+  json::array areas;
+  for (const auto& a : w.areas) areas.emplace_back(a);
+  std::optional<int64_t> expires;
+  if (w.expires) expires = to_epoch_ms(*w.expires);
+  db_.prepare(
+         "INSERT INTO warnings(sender, identifier, sent, source, hazard, level, areas, headline, description, raw, "
+         "status, msg_type, expires_at, supersedes, state, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+      .bind(1, w.sender).bind(2, w.identifier).bind(3, to_epoch_ms(w.sent)).bind(4, w.source)
+      .bind(5, w.hazard).bind(6, w.has_info ? level_name(w.level) : "").bind(7, json::serialize(areas))
+      .bind(8, w.headline).bind(9, w.description).bind(10, raw).bind(11, status_name(w.status))
+      .bind(12, msg_type_name(w.msg_type)).bind(13, expires).bind(14, supersedes).bind(15, state).bind(16, now)
+      .run();
+  const int64_t id = db_.last_insert_id();
+  out.warning_id = id;
+  event(id, std::nullopt, std::nullopt, "warning_received", actor, describe(w));
+  // A clock gone wrong at the sender, a replayed file or a test message: called out all the
+  // same (a warning is never dropped on a guess), but flagged for the duty officer.
+  if (Millis skew = w.sent - from_epoch_ms(now); skew > settings_.sent_skew || -skew > settings_.sent_skew) {
+    std::string flag = fmt::format("sent {} is {} {} the time it arrived", format_china_time(w.sent),
+                                   format_duration(skew.count() > 0 ? skew : -skew),
+                                   skew.count() > 0 ? "after" : "before");
+    event(id, std::nullopt, std::nullopt, "sent_suspicious", "engine", flag);
+    out.flags.push_back(flag);
+  }
+  return id;
+}
+
+// Snapshots the matching plans and creates a primary callout for every recipient who has none
+// under this warning yet (after an update, those carried over keep theirs).
+void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome& out) {
+  const int64_t now = to_epoch_ms(clock_.now());
+  std::vector<const Plan*> matched = plans_for(plans_, w);
+  if (matched.empty()) {
+    out.flags.push_back("no plan matches: nobody is called");
+    event(warning_id, std::nullopt, std::nullopt, "no_plan_matched", "engine",
+          fmt::format("no plan answers {} {}: nobody is called", w.hazard, level_name(w.level)));
+  }
+  Resolution resolution = resolve_recipients(w, matched, *directory_);
+  std::map<const Plan*, int64_t> snapshot_ids;
+  for (const Plan* p : matched) {
+    db_.prepare("INSERT INTO plan_snapshots(warning_id, plan_name, file, yaml) VALUES (?,?,?,?)")
+        .bind(1, warning_id).bind(2, p->name).bind(3, p->file).bind(4, p->yaml)
+        .run();
+    snapshot_ids[p] = db_.last_insert_id();
+    out.plans.push_back(p->name);
+    event(warning_id, std::nullopt, std::nullopt, "plan_matched", "engine", fmt::format("{} ({})", p->name, p->title));
+  }
+  for (const UnfilledPost& u : resolution.unfilled) {
+    const Area* a = directory_->area(u.area);
+    event(warning_id, std::nullopt, std::nullopt, "post_unfilled", "engine",
+          fmt::format("{} {} {}: {}", u.area, a ? a->name : "", u.role, u.why));
+  }
+  out.unfilled = resolution.unfilled;
+  std::set<std::string> already;
+  Stmt existing = db_.prepare("SELECT person_id FROM callouts WHERE warning_id = ? AND kind = 'primary'");
+  existing.bind(1, warning_id);
+  while (existing.step()) already.insert(existing.text(0));
+
+  Stmt insert = db_.prepare(
+      "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, "
+      "area_code, area_name, role, seat, tier, state, next_step, next_due_at, started_at) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?)");
+  for (const Recipient& r : resolution.recipients) {
+    if (already.count(r.person)) continue;
+    const Person* person = directory_->person(r.person);
+    const Area* area = directory_->area(r.area);
+    insert.reset();
+    insert.bind(1, warning_id).bind(2, snapshot_ids[r.plan]).bind(3, person->id).bind(4, person->name)
+        .bind(5, person->zzd_account).bind(6, person->mobile).bind(7, r.area).bind(8, area->name)
+        .bind(9, r.role).bind(10, seat_name(r.seat)).bind(11, tier_name(r.tier))
+        .bind(12, now + r.plan->ladder.front().after.count()).bind(13, now)
+        .run();
+    event(warning_id, db_.last_insert_id(), std::nullopt, "callout_created", "engine",
+          fmt::format("{} {} {} seat {} ({})", area->name, r.role, person->name, seat_name(r.seat), r.plan->name));
+    ++out.callouts;
+  }
+}
+
+// An Update supersedes the warning it references. The running callouts move to the new
+// warning and go on where they were (nobody is called from step 1 again); people who
+// already answered are told what changed; people no longer covered stop, with a 解除 notice if
+// they were reached; newly covered areas start their ladder.
+void Engine::update_warning(int64_t old_id, const Warning& w, std::string_view raw, std::string_view actor,
+                            IngestOutcome& out) {
+  const int64_t id = store_warning(w, raw, actor, "active", old_id, out);
+  db_.prepare("UPDATE warnings SET state = 'superseded' WHERE id = ?").bind(1, old_id).run();
+  event(old_id, std::nullopt, std::nullopt, "superseded", actor, fmt::format("by warning {} ({})", id, w.identifier));
+  event(id, std::nullopt, std::nullopt, "supersedes", actor, fmt::format("warning {}: its callouts carry on here", old_id));
+  db_.prepare("UPDATE callouts SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
+  warning_cache_.erase(old_id);
+
+  std::set<std::string> covered;
+  Resolution now_covered = resolve_recipients(w, plans_for(plans_, w), *directory_);
+  for (const Recipient& r : now_covered.recipients) covered.insert(r.person);
+  struct Row {
+    int64_t id;
+    std::string person, state;
+    int64_t snapshot;
+  };
+  std::vector<Row> rows;
+  Stmt s = db_.prepare("SELECT id, person_id, state, snapshot_id FROM callouts WHERE warning_id = ? AND kind = 'primary'");
+  s.bind(1, id);
+  while (s.step()) rows.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3)});
+  const HazardInfo* h = find_hazard(w.hazard);
+  const std::string change = fmt::format("预警已更新为{}{}预警：{}", h ? h->zh : w.hazard, level_zh(w.level), w.headline);
+  for (const Row& r : rows) {
+    const bool open = r.state == "pending" || r.state == "calling";
+    if (!covered.count(r.person)) {
+      if (open || r.state == "answered") end_callout(r.id, id, "no longer in the warned area (update)", true);
+    } else if (r.state == "answered" || r.state == "covered") {
+      queue_messages(r.id, snapshot_plan(r.snapshot).ladder.front().channels, -1, fmt::format("u{}", id), 1,
+                     change + "。此前您已确认，请按更新后的预警继续履职。", "【更新】");
+      event(id, r.id, std::nullopt, "told_of_update", "engine", change);
+    }
+  }
+  start_callouts(id, w, out);
+  close_warning_if_done(id);
+}
+
+// Ends one callout: open → cancelled with its queued messages and raised callouts; a person
+// already reached gets a 解除 notice.
+void Engine::end_callout(int64_t callout_id, int64_t warning_id, std::string_view why, bool tell_reached) {
+  const int64_t now = to_epoch_ms(clock_.now());
+  Stmt s = db_.prepare("SELECT state, first_sent_at, snapshot_id FROM callouts WHERE id = ?");
+  s.bind(1, callout_id);
+  if (!s.step()) return;
+  const std::string state = s.text(0);
+  const bool reached = !s.is_null(1);
+  const int64_t snapshot = s.int64(2);
+  if (state == "pending" || state == "calling") {
+    db_.prepare("UPDATE callouts SET state = 'cancelled', next_due_at = NULL WHERE id = ?").bind(1, callout_id).run();
+    db_.prepare("UPDATE messages SET state = 'cancelled', error = ?, updated_at = ? WHERE callout_id = ? AND state = 'queued'")
+        .bind(1, why).bind(2, now).bind(3, callout_id).run();
+    event(warning_id, callout_id, std::nullopt, "cancelled", "engine", why);
+  }
+  if (reached && tell_reached) {
+    const WarningRow& row = warning_row(warning_id);
+    queue_messages(callout_id, snapshot_plan(snapshot).ladder.front().channels, -1, "x", 1,
+                   fmt::format("解除：{}（{}）。", row.warning.headline, why), "【解除】");
+    event(warning_id, callout_id, std::nullopt, "told_of_end", "engine", std::string(why));
+  }
+  // Escalations raised for this callout end with it.
+  std::vector<int64_t> raised;
+  Stmt r = db_.prepare("SELECT id FROM callouts WHERE escalated_from = ? AND state IN ('pending','calling')");
+  r.bind(1, callout_id);
+  while (r.step()) raised.push_back(r.int64(0));
+  for (int64_t id : raised) end_callout(id, warning_id, why, false);
+}
+
+// Cancel or expiry: every callout of the warning ends.
+void Engine::end_warning(int64_t warning_id, std::string_view state, std::string_view why, bool tell_reached,
+                         std::string_view actor) {
+  db_.prepare("UPDATE warnings SET state = ? WHERE id = ?").bind(1, state).bind(2, warning_id).run();
+  event(warning_id, std::nullopt, std::nullopt, std::string("warning_") + std::string(state), actor, why);
+  std::vector<int64_t> ids;
+  Stmt s = db_.prepare("SELECT id FROM callouts WHERE warning_id = ? AND kind = 'primary'");
+  s.bind(1, warning_id);
+  while (s.step()) ids.push_back(s.int64(0));
+  for (int64_t id : ids) end_callout(id, warning_id, why, tell_reached);
+  // Raised callouts without a source (the duty officer's) end too.
+  std::vector<int64_t> rest;
+  Stmt o = db_.prepare("SELECT id FROM callouts WHERE warning_id = ? AND state IN ('pending','calling')");
+  o.bind(1, warning_id);
+  while (o.step()) rest.push_back(o.int64(0));
+  for (int64_t id : rest) end_callout(id, warning_id, why, false);
+}
+
+int Engine::expire_warnings() {
+  const int64_t now = to_epoch_ms(clock_.now());
+  std::vector<int64_t> ids;
+  Stmt s = db_.prepare("SELECT id FROM warnings WHERE state = 'active' AND expires_at <= ?");
+  s.bind(1, now);
+  while (s.step()) ids.push_back(s.int64(0));
+  if (ids.empty()) return 0;
+  Transaction tx(db_);
+  for (int64_t id : ids) end_warning(id, "expired", "the warning expired", false, "engine");
+  tx.commit();
+  return static_cast<int>(ids.size());
+}
+
+}  // namespace jiaoying

@@ -1,0 +1,81 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/warning_check.h"
+
+using namespace jiaoying;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kCap = fs::path(JIAOYING_SOURCE_DIR) / "tests/data/cap";
+
+struct Run {
+  int status;
+  std::string out, err;
+};
+
+Run check(const std::vector<std::string>& files, bool json = false) {
+  std::ostringstream out, err;
+  int status = run_warning_check(files, json, out, err);
+  return {status, out.str(), err.str()};
+}
+
+}  // namespace
+
+TEST_CASE("warning check prints a CAP warning normalised and exits 0") {
+  const std::string file = (kCap / "valid/rainstorm-red-11B03-geocodes.xml").string();
+  Run r = check({file});
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out.starts_with(file + ": ok (CAP 1.2)\n"));
+  CHECK(r.out.find("  hazard      暴雨 rainstorm\n") != std::string::npos);
+  CHECK(r.out.find("  level       红色 red\n") != std::string::npos);
+  CHECK(r.out.find("  areas       330702102 330702204\n") != std::string::npos);
+  CHECK(r.out.find("  expires     2026-06-15T08:00:00+08:00\n") != std::string::npos);
+}
+
+TEST_CASE("warning check says loudly that an exercise is a drill") {
+  Run r = check({(kCap / "valid/exercise-drill.xml").string()});
+  CHECK(r.out.find("Exercise (演练) — a drill, not a real warning") != std::string::npos);
+}
+
+TEST_CASE("warning check -o json prints one JSON warning per line") {
+  Run r = check({(kCap / "valid/cancel-without-info.xml").string(), (kCap / "valid/utf8-bom.xml").string()}, true);
+  CHECK(r.status == 0);
+  std::istringstream lines(r.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    CHECK(parse_warning_json(line).warning);
+  }
+  CHECK(n == 2);
+}
+
+TEST_CASE("warning check names the file and the fault, goes on, and exits 1") {
+  const std::string bad = (kCap / "invalid/sent-utc-written-z.xml").string();
+  const std::string good = (kCap / "valid/one-line.xml").string();
+  Run r = check({bad, good, "/nonexistent/warning.xml"});
+  CHECK(r.status == 1);
+  CHECK(r.err.starts_with(bad + ": error: line 5: alert/sent: '2026-06-14T18:00:00Z' is not a CAP time"));
+  CHECK(r.err.find("/nonexistent/warning.xml: error: cannot be read") != std::string::npos);
+  CHECK(r.out.find(good + ": ok") != std::string::npos);
+}
+
+TEST_CASE("warning check tells CAP from JSON by the first byte") {
+  CHECK(parse_warning_bytes("  \n{\"identifier\": 1}").error.field == "identifier");
+  CHECK(parse_warning_bytes("\xEF\xBB\xBF{}").error.message.find("byte-order mark") != std::string::npos);
+  CHECK(parse_warning_bytes("hello").error.message == "is neither CAP (starts with '<') nor JSON (starts with '{')");
+  CHECK(parse_warning_bytes("").error.message == "is empty");
+  CHECK(parse_warning_bytes("<x/>").error.message.find("not a CAP <alert>") != std::string::npos);
+}
+
+TEST_CASE("warning check refuses a directory rather than reading it") {
+  Run r = check({kCap.string()});
+  CHECK(r.status == 1);
+  CHECK(r.err.find("is a directory") != std::string::npos);
+}
