@@ -61,18 +61,24 @@ void row(std::string& out, std::string_view label, std::string_view value) {
   out += fmt::format("  {:<11} {}\n", label, value);
 }
 
-}  // namespace
-
-WarningParse parse_warning_bytes(std::string_view bytes) {
+// The first byte that says what the file is: after any UTF-8 BOM and whitespace.
+char first_sign(std::string_view bytes) {
   std::string_view rest = bytes;
   if (rest.starts_with("\xEF\xBB\xBF")) rest.remove_prefix(3);
   while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == '\r' ||
                            rest.front() == '\n'))
     rest.remove_prefix(1);
-  if (rest.starts_with('<')) return parse_cap(bytes);
+  return rest.empty() ? '\0' : rest.front();
+}
+
+}  // namespace
+
+WarningParse parse_warning_bytes(std::string_view bytes) {
+  const char sign = first_sign(bytes);
+  if (sign == '<') return parse_cap(bytes);
   WarningParse result;
-  if (rest.starts_with('{')) {
-    if (rest.size() != bytes.size() && bytes.starts_with("\xEF\xBB\xBF")) {
+  if (sign == '{') {
+    if (bytes.starts_with("\xEF\xBB\xBF")) {
       result.error = {"", "starts with a UTF-8 byte-order mark; the JSON format has none"};
       return result;
     }
@@ -152,7 +158,7 @@ int run_warning_check(const std::vector<std::string>& files, bool json, std::ost
     if (json) {
       out << warning_to_json(*parsed.warning) << '\n';
     } else {
-      out << file << ": ok (" << (parsed.warning->format == "cap" ? "CAP 1.2" : "JSON") << ")\n"
+      out << file << ": ok (" << (first_sign(bytes) == '<' ? "CAP 1.2" : "JSON") << ")\n"
           << describe_warning(*parsed.warning);
     }
   }
