@@ -9,11 +9,9 @@
 #include <vector>
 
 #include "rules/warning.h"
+#include "rules/warning_reader.h"
 
 namespace jiaoying {
-
-// CAP when the first byte after any UTF-8 BOM and whitespace is '<', JSON when it is '{'.
-WarningParse parse_warning_bytes(std::string_view bytes);
 
 // One block per file on stdout (JSON: one line per file), `FILE: error: …` on stderr.
 // 0 when every file reads as a warning, 1 otherwise.

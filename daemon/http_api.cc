@@ -47,8 +47,8 @@ HttpApi::HttpApi(Engine& engine, Db& db, const Clock& clock, std::function<void(
     : engine_(engine), db_(db), clock_(clock), changed_(std::move(changed)), reload_(std::move(reload)) {}
 
 ServerResponse HttpApi::post_warning(const ServerRequest& req, const std::string& actor) {
-  WarningFormat format = detect_format(req.header("content-type"), "");
-  if (format == WarningFormat::unknown) {
+  WarningFormat format = format_of(req.header("content-type"));
+  if (format == WarningFormat::unknown || format == WarningFormat::sniff) {
     engine_.record_refusal("ingest_refused", actor,
                            "Content-Type '" + req.header("content-type") + "' is not a warning format");
     return error_response(415, "Content-Type must be application/json (or application/cap+xml, text/xml)");

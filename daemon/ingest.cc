@@ -1,20 +1,16 @@
 #include "daemon/ingest.h"
 
 #include "rules/cap.h"
+#include "rules/warning_reader.h"
 
 namespace jiaoying {
 
-WarningFormat detect_format(std::string_view content_type, std::string_view body) {
+WarningFormat format_of(std::string_view content_type) {
+  if (content_type.empty()) return WarningFormat::sniff;
   if (content_type.starts_with("application/json")) return WarningFormat::json;
   if (content_type.starts_with("application/xml") || content_type.starts_with("text/xml") ||
       content_type.starts_with("application/cap+xml"))
     return WarningFormat::cap;
-  if (!content_type.empty()) return WarningFormat::unknown;
-  if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
-  size_t i = body.find_first_not_of(" \t\r\n");
-  if (i == std::string_view::npos) return WarningFormat::unknown;
-  if (body[i] == '{') return WarningFormat::json;
-  if (body[i] == '<') return WarningFormat::cap;
   return WarningFormat::unknown;
 }
 
@@ -28,9 +24,12 @@ IngestResult ingest_bytes(Engine& engine, std::string_view body, WarningFormat f
     case WarningFormat::cap:
       parsed = parse_cap(body);
       break;
+    case WarningFormat::sniff:
+      parsed = parse_warning_bytes(body);
+      break;
     case WarningFormat::unknown:
       result.kind = IngestResult::Kind::unsupported;
-      result.reason = "not a warning in a known format (JSON object or CAP 1.2 XML)";
+      result.reason = "not a warning format (JSON or CAP 1.2 XML)";
       engine.record_refusal("ingest_refused", source, result.reason);
       return result;
   }

@@ -11,10 +11,11 @@
 
 namespace jiaoying {
 
-enum class WarningFormat { json, cap, unknown };
+// json and cap: as the sender's Content-Type says; sniff: no Content-Type (a file), tell by
+// content (rules/warning_reader); unknown: a Content-Type that is no warning format.
+enum class WarningFormat { json, cap, sniff, unknown };
 
-// From the Content-Type when there is one, else from the first byte that is not a BOM or space.
-WarningFormat detect_format(std::string_view content_type, std::string_view body);
+WarningFormat format_of(std::string_view content_type);
 
 struct IngestResult {
   enum class Kind { created, duplicate, refused, unsupported } kind = Kind::refused;

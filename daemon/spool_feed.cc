@@ -76,7 +76,7 @@ int SpoolFeed::scan() {
     body << in.rdbuf();
     IngestResult r;
     try {
-      r = ingest_bytes(engine_, body.str(), detect_format("", body.str()), source);
+      r = ingest_bytes(engine_, body.str(), WarningFormat::sniff, source);
     } catch (const std::exception& e) {
       // A store failure: leave the file in inbox/ to be tried again at the next scan.
       spdlog::error("spool {}: {} could not be stored ({}); will retry", name_, file, e.what());
