@@ -5,11 +5,13 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/admin_client.h"
 #include "cli/demo.h"
 #include "cli/directory_generator.h"
+#include "cli/process.h"
 #include "cli/plan_commands.h"
 #include "cli/warning_check.h"
 #include "cli/views.h"
@@ -72,7 +74,10 @@ int main(int argc, char** argv) {
                                                "(kept as they are if any file is bad)");
 
   jiaoying::GeneratorOptions generator;
+  // The build tree's copy, else the installed one beside the binary's share/ folder.
   generator.divisions_csv = JIAOYING_DIVISIONS_CSV;
+  if (!std::filesystem::exists(generator.divisions_csv))
+    generator.divisions_csv = jiaoying::executable_dir() + "/../share/jiaoying/jinhua-divisions.csv";
   auto* directory_generate = directory->add_subcommand(
       "generate", "write a directory of 金华 (real divisions, synthetic villages, fictitious people)");
   directory_generate->add_option("--county", generator.county, "only this county (e.g. 330702)");

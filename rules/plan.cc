@@ -23,7 +23,10 @@ bool plan_matches(const Plan& plan, const Warning& warning) {
                    std::find(plan.hazards.begin(), plan.hazards.end(), warning.hazard) != plan.hazards.end();
   bool level_ok = plan.levels.empty() ||
                   std::find(plan.levels.begin(), plan.levels.end(), warning.level) != plan.levels.end();
-  return hazard_ok && level_ok;
+  bool source_ok = plan.sources.empty() ||
+                   std::find(plan.sources.begin(), plan.sources.end(), warning.source) != plan.sources.end();
+  bool status_ok = std::find(plan.statuses.begin(), plan.statuses.end(), warning.status) != plan.statuses.end();
+  return hazard_ok && level_ok && source_ok && status_ok;
 }
 
 std::vector<const Plan*> plans_for(const std::vector<Plan>& plans, const Warning& warning) {
@@ -42,7 +45,18 @@ void read_match(YamlReader& yr, const YAML::Node& root, Plan& plan) {
     return;
   }
   if (match.IsMap() && match.size() == 0) return;
-  if (!yr.only_keys(match, {"hazards", "levels"}, "match")) return;
+  if (!yr.only_keys(match, {"hazards", "levels", "sources", "status"}, "match")) return;
+  if (auto sources = yr.scalars(match, "sources", false)) plan.sources = *sources;
+  if (auto statuses = yr.scalars(match, "status", false); statuses && !statuses->empty()) {
+    plan.statuses.clear();
+    for (const auto& name : *statuses) {
+      auto status = parse_status(name);
+      if (status == WarningStatus::actual || status == WarningStatus::exercise)
+        plan.statuses.push_back(*status);
+      else
+        yr.error(match["status"], "status '" + name + "' must be actual or exercise (test, system and draft messages call nobody)");
+    }
+  }
   if (auto hazards = yr.scalars(match, "hazards", false)) {
     for (const auto& h : *hazards) {
       if (!find_hazard(h))

@@ -54,6 +54,10 @@ struct Plan {
   std::string file;   // where it came from
   std::vector<std::string> hazards;  // empty = any hazard
   std::vector<Level> levels;         // empty = any level
+  std::vector<std::string> sources;  // empty = any source (meteorology, water, …)
+  // Actual warnings and drills (Exercise) by default; a plan may leave drills out, or answer
+  // only drills. Test, System and Draft messages never call anyone.
+  std::vector<WarningStatus> statuses{WarningStatus::actual, WarningStatus::exercise};
   std::vector<RecipientRule> recipients;
   std::vector<LadderStep> ladder;
   Millis deadline{30 * 60 * 1000};  // unanswered past this → exhausted, the duty officer is told

@@ -103,3 +103,33 @@ TEST_CASE("a fallback plan runs only when no other plan matches") {
   CHECK(for_fire[0]->name == "default");
   CHECK(plans_for(plans, warning("forest_fire", Level::blue)).empty());
 }
+
+TEST_CASE("a plan may match on sources and leave drills out") {
+  LoadErrors errors;
+  auto plan = load_plan(replaced(kHeavyRain, "levels: [orange, red] }",
+                                 "levels: [orange, red], sources: [meteorology], status: [actual] }"),
+                        "p.yaml", kChannels, errors);
+  REQUIRE_MESSAGE(plan, (errors.empty() ? "" : errors[0].text()));
+  Warning w = warning("rainstorm", Level::red);
+  w.source = "meteorology";
+  CHECK(plan_matches(*plan, w));
+  w.status = WarningStatus::exercise;
+  CHECK_FALSE(plan_matches(*plan, w));
+  w.status = WarningStatus::actual;
+  w.source = "water";
+  CHECK_FALSE(plan_matches(*plan, w));
+}
+
+TEST_CASE("by default a plan answers real warnings and drills") {
+  LoadErrors errors;
+  auto plan = load_plan(kHeavyRain, "p.yaml", kChannels, errors);
+  REQUIRE(plan);
+  Warning w = warning("rainstorm", Level::red);
+  w.status = WarningStatus::exercise;
+  CHECK(plan_matches(*plan, w));
+  auto bad = load_plan(replaced(kHeavyRain, "levels: [orange, red] }", "levels: [orange, red], status: [test] }"),
+                       "p.yaml", kChannels, errors);
+  CHECK_FALSE(bad);
+  CHECK(errors.back().text() ==
+        "p.yaml:3: status 'test' must be actual or exercise (test, system and draft messages call nobody)");
+}
