@@ -118,7 +118,6 @@ class Engine {
  private:
   struct Statements;
   struct WarningRow;
-  friend struct Statements;
   const Plan& snapshot_plan(int64_t snapshot_id);
   const WarningRow& warning_row(int64_t warning_id);
   // Queues one message per channel for a callout. `key_part` makes the idempotency key
