@@ -1,5 +1,6 @@
 #include "rules/directory.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -126,7 +127,28 @@ class DirectoryBuilder {
     posts_.push_back(Post{area, role, s, person, line});
   }
 
+  void add_neighbours(int line, const std::string& code, const std::vector<std::string>& neighbours) {
+    for (const auto& n : neighbours) neighbour_links_.push_back({line, code, n});
+  }
+
   std::optional<Directory> finish() {
+    // Neighbours are counties and the relation goes both ways.
+    for (const auto& [line, code, other] : neighbour_links_) {
+      auto a = area_index_.find(code), b = area_index_.find(other);
+      if (a == area_index_.end()) continue;  // the area itself was refused already
+      if (areas_[a->second].tier != Tier::county) {
+        error(line, "area " + code + ": only counties have neighbours");
+        continue;
+      }
+      if (b == area_index_.end() || areas_[b->second].tier != Tier::county || other == code) {
+        error(line, "area " + code + ": neighbour " + other + " is not another county of the directory");
+        continue;
+      }
+      for (auto [from, to] : {std::pair{a->second, other}, std::pair{b->second, code}}) {
+        auto& list = areas_[from].neighbours;
+        if (std::find(list.begin(), list.end(), to) == list.end()) list.push_back(to);
+      }
+    }
     // Parents must exist (unless the area is the top of the tree) and sit a tier or more above.
     for (const Area& a : areas_) {
       if (a.parent.empty()) continue;
@@ -156,6 +178,11 @@ class DirectoryBuilder {
   std::vector<Post> posts_;
   std::map<std::string, size_t> area_index_, person_index_;
   std::map<std::string, int> area_lines_, person_lines_, account_lines_, post_lines_;
+  struct NeighbourLink {
+    int line;
+    std::string code, other;
+  };
+  std::vector<NeighbourLink> neighbour_links_;
 };
 
 std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadErrors& errors) {
@@ -166,7 +193,8 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
     yr.error(root, "'areas' must be a list of areas");
   } else {
     for (const auto& a : areas_node) {
-      if (!yr.only_keys(a, {"code", "name", "tier", "parent", "synthetic", "lat", "lon"}, "an area")) continue;
+      if (!yr.only_keys(a, {"code", "name", "tier", "parent", "synthetic", "lat", "lon", "neighbours"}, "an area"))
+        continue;
       auto code = yr.scalar(a, "code");
       auto name = yr.scalar(a, "name");
       auto tier = yr.scalar(a, "tier");
@@ -177,6 +205,8 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
       if (!code || !name || !tier) continue;
       b.add_area(YamlReader::line_of(a), *code, *name, *tier, parent.value_or(""),
                  synthetic && (*synthetic == "true" || *synthetic == "yes"), lat.value_or(""), lon.value_or(""));
+      if (auto neighbours = yr.scalars(a, "neighbours", false); neighbours && !neighbours->empty())
+        b.add_neighbours(YamlReader::line_of(a), *code, *neighbours);
     }
   }
   YAML::Node people_node = root["people"];
@@ -332,6 +362,14 @@ std::vector<const Area*> Directory::ancestors(std::string_view code) const {
     if (out.size() > 8) break;  // a tree is at most four tiers deep; never loop on bad data
   }
   return out;
+}
+
+const Area* Directory::county_of(std::string_view code) const {
+  const Area* a = area(code);
+  if (a && a->tier == Tier::county) return a;
+  for (const Area* up : ancestors(code))
+    if (up->tier == Tier::county) return up;
+  return nullptr;
 }
 
 std::vector<const Area*> Directory::descendants(std::string_view code) const {

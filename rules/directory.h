@@ -30,6 +30,7 @@ struct Area {
   std::string parent;  // empty at the top of the loaded tree
   bool synthetic = false;  // generated for demos and tests, not an official code
   std::optional<GeoPoint> point;  // where it is, for warnings drawn as polygons or circles
+  std::vector<std::string> neighbours = {};  // counties only: the counties next to it (symmetric)
 };
 
 struct Person {
@@ -64,6 +65,8 @@ class Directory {
   const Person* person(std::string_view id) const;
   // Up the tree from `code` (nearest first), not including it.
   std::vector<const Area*> ancestors(std::string_view code) const;
+  // The county `code` lies in (itself if a county), or nullptr above county level.
+  const Area* county_of(std::string_view code) const;
   // Everything below `code`, depth first, not including it.
   std::vector<const Area*> descendants(std::string_view code) const;
   // The holder of a seat on a post, or nullptr.

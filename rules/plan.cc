@@ -83,10 +83,18 @@ void read_recipients(YamlReader& yr, const YAML::Node& root, Plan& plan) {
     return;
   }
   for (const auto& r : list) {
-    if (!yr.only_keys(r, {"tier", "roles"}, "a recipient rule")) continue;
+    if (!yr.only_keys(r, {"tier", "roles", "scope"}, "a recipient rule")) continue;
     auto tier = yr.scalar(r, "tier");
     auto roles = yr.scalars(r, "roles");
+    auto scope = yr.scalar(r, "scope", false);
     if (!tier || !roles) continue;
+    auto scope_value = RecipientRule::Scope::warned;
+    if (scope && *scope == "neighbours") {
+      scope_value = RecipientRule::Scope::neighbours;
+    } else if (scope && *scope != "warned") {
+      yr.error(r["scope"], "scope '" + *scope + "' must be warned or neighbours");
+      continue;
+    }
     auto t = parse_tier(*tier);
     if (!t) {
       yr.error(r["tier"], "tier '" + *tier + "' must be one of city, county, township, village");
@@ -96,7 +104,7 @@ void read_recipients(YamlReader& yr, const YAML::Node& root, Plan& plan) {
       yr.error(r["roles"], "'roles' must name at least one role");
       continue;
     }
-    plan.recipients.push_back(RecipientRule{*t, *roles, YamlReader::line_of(r)});
+    plan.recipients.push_back(RecipientRule{*t, *roles, scope_value, YamlReader::line_of(r)});
   }
 }
 

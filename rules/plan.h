@@ -20,6 +20,10 @@ namespace jiaoying {
 struct RecipientRule {
   Tier tier = Tier::village;
   std::vector<std::string> roles;
+  // warned: the warned areas, the chain above them and all below (the default);
+  // neighbours: the counties next to the warned areas' counties, and all below them
+  // (区域联动: regional linkage tells the neighbours).
+  enum class Scope { warned, neighbours } scope = Scope::warned;
   int line = 0;
 };
 

@@ -54,6 +54,13 @@ std::vector<Finding> check_plans(const std::vector<Plan>& plans, const Directory
           out.push_back({Finding::Severity::error, plan.file, rule.line,
                          fmt::format("role '{}' is held by nobody in the directory: this rule reaches nobody", role)});
       }
+      if (rule.scope == RecipientRule::Scope::neighbours) {
+        bool any = false;
+        for (const Area* c : areas_of(directory, Tier::county)) any = any || !c->neighbours.empty();
+        if (!any)
+          out.push_back({Finding::Severity::warning, plan.file, rule.line,
+                         "scope: neighbours, but no county of the directory lists neighbours: this rule reaches nobody"});
+      }
       if (areas_of(directory, rule.tier).empty())
         out.push_back({Finding::Severity::warning, plan.file, rule.line,
                        fmt::format("the directory has no {} areas", tier_name(rule.tier))});

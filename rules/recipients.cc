@@ -32,17 +32,41 @@ std::vector<const Area*> areas_in_scope(const Warning& warning, const Directory&
   return out;
 }
 
+namespace {
+
+// The counties next to the warned areas' counties (not warned themselves), and all below them.
+std::vector<const Area*> neighbour_scope(const std::vector<const Area*>& warned_scope, const Directory& directory) {
+  std::set<std::string_view> warned_counties, seen;
+  for (const Area* a : warned_scope)
+    if (const Area* county = directory.county_of(a->code)) warned_counties.insert(county->code);
+  std::vector<const Area*> out;
+  for (std::string_view code : warned_counties)
+    for (const std::string& n : directory.area(code)->neighbours) {
+      if (warned_counties.count(n) || !seen.insert(n).second) continue;
+      out.push_back(directory.area(n));
+      for (const Area* down : directory.descendants(n)) out.push_back(down);
+    }
+  std::sort(out.begin(), out.end(), [](const Area* a, const Area* b) {
+    if (a->tier != b->tier) return static_cast<int>(a->tier) < static_cast<int>(b->tier);
+    return a->code < b->code;
+  });
+  return out;
+}
+
+}  // namespace
+
 Resolution resolve_recipients(const Warning& warning, const std::vector<const Plan*>& plans,
                               const Directory& directory) {
   Resolution result;
   std::vector<const Area*> scope = areas_in_scope(warning, directory);
+  std::vector<const Area*> neighbours = neighbour_scope(scope, directory);
   std::set<std::string> called;                  // person ids already taken
   std::set<std::pair<std::string, std::string>> posts_done;  // (area, role) already resolved
   for (int tier = 0; tier <= static_cast<int>(Tier::village); ++tier) {
     for (const Plan* plan : plans) {
       for (const RecipientRule& rule : plan->recipients) {
         if (static_cast<int>(rule.tier) != tier) continue;
-        for (const Area* area : scope) {
+        for (const Area* area : rule.scope == RecipientRule::Scope::neighbours ? neighbours : scope) {
           if (area->tier != rule.tier) continue;
           for (const std::string& role : rule.roles) {
             if (!posts_done.insert({area->code, role}).second) continue;

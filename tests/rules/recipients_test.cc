@@ -91,3 +91,48 @@ TEST_CASE("a county warning reaches every township and village under it") {
   CHECK(people(r) == std::vector<std::string>{"county-leader", "luodian-head", "anding-head",
                                               "houxi-head", "yantou-head"});
 }
+
+TEST_CASE("a neighbours rule tells the leaders of the next county, not of the warned one") {
+  const char* dir_text = R"(areas:
+  - { code: "330702", name: 婺城区, tier: county, neighbours: ["330703"] }
+  - { code: "330703", name: 金东区, tier: county }
+  - { code: "330723", name: 武义县, tier: county }
+  - { code: "330702102", name: 安地镇, tier: township, parent: "330702" }
+people:
+  - { id: a, name: 赵某一, zzd: "1", posts: [{ area: "330702", role: leader_on_duty }] }
+  - { id: b, name: 钱某一, zzd: "2", posts: [{ area: "330703", role: leader_on_duty }] }
+  - { id: c, name: 孙某一, zzd: "3", posts: [{ area: "330723", role: leader_on_duty }] }
+  - { id: d, name: 李某一, zzd: "4", posts: [{ area: "330702102", role: township_head }] }
+)";
+  LoadErrors errors;
+  auto dir = Directory::load_string(dir_text, "dir.yaml", errors);
+  REQUIRE_MESSAGE(dir, (errors.empty() ? "" : errors[0].text()));
+  CHECK(dir->area("330703")->neighbours == std::vector<std::string>{"330702"});  // both ways
+  auto plan = load_plan(R"(plan: p
+match: {}
+recipients:
+  - { tier: county, roles: [leader_on_duty] }
+  - { tier: township, roles: [township_head] }
+  - { tier: county, roles: [leader_on_duty], scope: neighbours }
+ladder: [{ after: 0m, channels: [zzd] }]
+)",
+                        "p.yaml", {"zzd"}, errors);
+  REQUIRE(plan);
+  Warning w;
+  w.areas = {"330702102"};
+  auto r = resolve_recipients(w, {&*plan}, *dir);
+  std::vector<std::string> called;
+  for (const auto& x : r.recipients) called.push_back(x.person);
+  CHECK(called == std::vector<std::string>{"a", "b", "d"});  // 武义县 is not a neighbour here
+}
+
+TEST_CASE("a neighbour must be another county of the directory") {
+  LoadErrors errors;
+  CHECK_FALSE(Directory::load_string(R"(areas:
+  - { code: "330702", name: 婺城区, tier: county, neighbours: ["330799"] }
+people: []
+)",
+                                     "dir.yaml", errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].text() == "dir.yaml:2: area 330702: neighbour 330799 is not another county of the directory");
+}
