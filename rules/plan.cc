@@ -206,8 +206,8 @@ std::optional<Plan> load_plan(const std::string& text, const std::string& file,
   if (auto ack = yr.scalar(*root, "ack", false)) {
     if (*ack == "confirm")
       plan.ack = AckMode::confirm;
-    else if (*ack == "read")
-      plan.ack = AckMode::read;
+    else if (*ack == "read")  // refused, not ignored: a plan must not believe reads count when they cannot
+      yr.error((*root)["ack"], "ack: read needs read receipts, which no channel gives yet; use ack: confirm");
     else
       yr.error((*root)["ack"], "ack '" + *ack + "' must be confirm or read");
   }
