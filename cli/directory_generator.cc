@@ -1,5 +1,7 @@
 #include "cli/directory_generator.h"
 
+#include "rules/csv.h"
+
 #include <fmt/format.h>
 
 #include <fstream>
@@ -43,15 +45,7 @@ bool read_divisions(const std::string& path, std::vector<Division>& out, std::st
     ++number;
     if (number == 1 || line.empty()) continue;  // header
     std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (char c : line) {
-      if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) cells.push_back(std::move(cell)), cell.clear();
-      else if (c != '\r') cell += c;
-    }
-    cells.push_back(cell);
-    if (cells.size() != 4) {
+    if (!split_csv_line(line, cells) || cells.size() != 4) {
       error = fmt::format("{}:{}: expected code,name,tier,parent", path, number);
       return false;
     }

@@ -98,16 +98,6 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
   return *warning_cache_.emplace(warning_id, std::move(row)).first->second;
 }
 
-namespace {
-
-bool reachable(std::string_view channel, std::string_view zzd_account, std::string_view mobile) {
-  if (channel == "zzd") return !zzd_account.empty();
-  if (channel == "sms" || channel == "ivr") return !mobile.empty();
-  return true;
-}
-
-}  // namespace
-
 void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
                             const std::string& key_part, int attempt, const std::string& notice,
                             const std::string& tag) {
@@ -150,7 +140,7 @@ void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& 
       st_->supersede_queued.bind(1, fmt::format("superseded by step {}", step_index + 1)).bind(2, now)
           .bind(3, callout_id).bind(4, channel).run();
     }
-    bool ok = reachable(channel, zzd_account, mobile);
+    bool ok = reachable_on(channel, zzd_account, mobile);
     Stmt& m = st_->insert_message;
     m.reset();
     m.bind(1, callout_id).bind(2, step_index).bind(3, channel).bind(4, key).bind(5, priority)

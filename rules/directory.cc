@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "rules/csv.h"
 #include "rules/warning.h"
 #include "rules/yaml_reader.h"
 
@@ -31,6 +32,12 @@ std::string_view tier_name(Tier tier) {
 }
 
 std::string_view seat_name(Seat seat) { return seat == Seat::A ? "A" : "B"; }
+
+bool reachable_on(std::string_view channel, std::string_view zzd_account, std::string_view mobile) {
+  if (channel == "zzd") return !zzd_account.empty();
+  if (channel == "sms" || channel == "ivr") return !mobile.empty();
+  return true;  // broadcast, webhook: not addressed to a person's contact
+}
 
 namespace {
 
@@ -250,24 +257,10 @@ std::optional<Directory> build_csv(const std::string& file, std::istream& in, Lo
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
     if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a spreadsheet's BOM
-    if (line.empty() || line.front() == '#') continue;
+    if (line.empty() || line == "\r" || line.front() == '#') continue;
     std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-      char c = line[i];
-      if (c == '"' && quoted && i + 1 < line.size() && line[i + 1] == '"') cell += '"', ++i;
-      else if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) cells.push_back(std::move(cell)), cell.clear();
-      else cell += c;
-    }
-    cells.push_back(std::move(cell));
-    for (auto& c : cells) {  // spreadsheets pad cells with spaces
-      while (!c.empty() && c.back() == ' ') c.pop_back();
-      while (!c.empty() && c.front() == ' ') c.erase(0, 1);
-    }
+    const bool closed = split_csv_line(line, cells);
     std::vector<std::string> with_point = kColumns;
     with_point.insert(with_point.end(), {"lat", "lon"});
     if (cells == kColumns || cells == with_point) continue;  // the header
@@ -275,7 +268,7 @@ std::optional<Directory> build_csv(const std::string& file, std::istream& in, Lo
       b.error(number, "the header must be: area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile");
       continue;
     }
-    if (quoted) {
+    if (!closed) {
       b.error(number, "a quoted cell is not closed");
       continue;
     }

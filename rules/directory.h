@@ -41,6 +41,10 @@ struct Person {
   int line = 0;             // where it was declared, for messages
 };
 
+// Whether a person with these contacts can be reached on `channel` (zzd needs an account; sms
+// and ivr a mobile). The one rule both the engine and `directory check` apply.
+bool reachable_on(std::string_view channel, std::string_view zzd_account, std::string_view mobile);
+
 struct Post {
   std::string area;  // division code
   std::string role;  // township_head, flood_chief, …

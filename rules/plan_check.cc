@@ -25,12 +25,6 @@ std::set<std::string> channels_of(const Plan& plan) {
   return out;
 }
 
-bool reachable_on(const Person& p, const std::string& channel) {
-  if (channel == "zzd") return !p.zzd_account.empty();
-  if (channel == "sms" || channel == "ivr") return !p.mobile.empty();
-  return true;
-}
-
 // Areas of a tier in the directory.
 std::vector<const Area*> areas_of(const Directory& directory, Tier tier) {
   std::vector<const Area*> out;
@@ -122,7 +116,7 @@ std::vector<Finding> check_directory(const Directory& directory, const std::stri
           for (const Person* p : {a, b}) {
             if (!p) continue;
             for (const std::string& channel : channels)
-              if (!reachable_on(*p, channel))
+              if (!reachable_on(channel, p->zzd_account, p->mobile))
                 out.push_back({Finding::Severity::error, file, line_of(*p),
                                fmt::format("{} ({}, {} {}) has no contact for channel {} (plan {})", p->name, p->id,
                                            area->name, role, channel, plan.name)});

@@ -81,3 +81,12 @@ TEST_CASE("a CSV row that contradicts an earlier one is refused at its line") {
   CHECK(errors[1].text() == "export.csv:4: seat 'C' must be A or B");
   CHECK(errors[2].text().starts_with("export.csv:5: expected 10 cells"));
 }
+
+TEST_CASE("a CSV cell whose quote is never closed is refused at its line") {
+  LoadErrors errors;
+  CHECK_FALSE(Directory::load_string("area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile\n"
+                                     "330702,\"婺城区,county,,,,,,,\n",
+                                     "export.csv", errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].text() == "export.csv:2: a quoted cell is not closed");
+}
