@@ -607,6 +607,10 @@ bool CapReader::signatures(const std::vector<pugi::xml_node>& nodes, std::string
   return true;
 }
 
+// Said of a file that passed every CAP 1.2 rule and fails only the China profile's: a valid
+// alert from another country's agency, say, which names no hazard or division code of ours.
+constexpr std::string_view kOutsideProfile = " — valid CAP 1.2, but outside the China profile";
+
 // The warning from its info blocks: the preferred language's block is the warning, the
 // others are kept as texts.
 bool CapReader::compose(std::vector<InfoBlock>& infos, pugi::xml_node root, Warning& w) {
@@ -672,7 +676,7 @@ bool CapReader::compose(std::vector<InfoBlock>& infos, pugi::xml_node root, Warn
         for (pugi::xml_node g : a.children())
           if (g.type() == pugi::node_element && local_name(g) == "geocode" && at == info.node)
             at = g;
-    return fail(at, info.path + "/" + mapped.error.field, mapped.error.message);
+    return fail(at, info.path + "/" + mapped.error.field, mapped.error.message + std::string(kOutsideProfile));
   }
   ChinaMapping& m = *mapped.mapping;
   w.hazard = m.hazard;
@@ -686,7 +690,7 @@ bool CapReader::compose(std::vector<InfoBlock>& infos, pugi::xml_node root, Warn
   if (w.areas.empty() && w.polygons.empty() && w.circles.empty())
     return fail(info.node, info.path + "/area",
                 "no area to call out: no <geocode> holds a division code (6, 9 or 12 digits), "
-                "and there is no <polygon> or <circle>");
+                "and there is no <polygon> or <circle>" + std::string(kOutsideProfile));
   return true;
 }
 

@@ -295,6 +295,19 @@ std::string_view hazard_from_text(std::string_view text) {
   return {};
 }
 
+// Geocode schemes other countries' agencies fill with digits: a US county's SAME/FIPS code
+// ("006037") has the shape of a division code, so these are skipped by name, not by shape.
+bool is_foreign_geocode_scheme(std::string_view name) {
+  const std::string n = lower_ascii(trim(name));
+  static constexpr std::string_view kNames[] = {"same", "fips6", "ugc", "nwsugc", "emma_id",
+                                                "warncellid", "postcode", "zip"};
+  static constexpr std::string_view kPrefixes[] = {"profile:cap-cp:location", "layer:ec-msc-smc",
+                                                   "nuts", "iso3166", "iso 3166"};
+  return std::any_of(std::begin(kNames), std::end(kNames), [&](auto k) { return n == k; }) ||
+         std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
+                     [&](auto p) { return n.starts_with(p); });
+}
+
 ChinaMappingResult refuse(std::string field, std::string message) {
   ChinaMappingResult r;
   r.error = {std::move(field), std::move(message)};
@@ -413,9 +426,10 @@ ChinaMappingResult map_china_profile(const CapInfoFacts& info) {
       return std::isdigit(static_cast<unsigned char>(c));
     });
     if (!digits) continue;  // another scheme ("CN-ZJ"): nothing to call out by
+    if (is_foreign_geocode_scheme(g.name)) continue;  // digits, but not ours (SAME, FIPS6, …)
     if (!is_division_code(value))
       return refuse("geocode", std::string(trim(g.name)) + " '" + std::string(value) +
-                                   "' is not a division code of 6, 9 or 12 digits");
+                                   "' is not a division code (6, 9 or 12 digits, beginning with a province's 11–82)");
     std::string code = normalise_division_code(value);
     if (seen.insert(code).second) m.areas.push_back(std::move(code));
   }

@@ -1,5 +1,7 @@
 #include "rules/warning.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <cctype>
 #include <cmath>
@@ -110,7 +112,13 @@ bool is_division_code(std::string_view code) {
   if (code.size() != 6 && code.size() != 9 && code.size() != 12) return false;
   for (char c : code)
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  return true;
+  // GB/T 2260's provinces: 11–15 north, 21–23 north-east, 31–37 east, 41–46 centre-south,
+  // 50–54 south-west, 61–65 north-west, 71 Taiwan, 81 Hong Kong, 82 Macao.
+  const int province = (code[0] - '0') * 10 + (code[1] - '0');
+  static constexpr std::pair<int, int> kProvinces[] = {{11, 15}, {21, 23}, {31, 37}, {41, 46},
+                                                       {50, 54}, {61, 65}, {71, 71}, {81, 82}};
+  return std::any_of(std::begin(kProvinces), std::end(kProvinces),
+                     [&](auto r) { return province >= r.first && province <= r.second; });
 }
 
 bool is_cap_token(std::string_view s) {
@@ -404,7 +412,7 @@ bool read_areas(const json::object& o, Warning& w, FieldError& err) {
   for (size_t i = 0; i < arr.size(); ++i) {
     std::string field = "areas[" + std::to_string(i) + "]";
     if (!arr[i].is_string() || !is_division_code(arr[i].as_string())) {
-      err = {field, "must be a division code of 6, 9 or 12 digits"};
+      err = {field, "must be a division code: 6, 9 or 12 digits beginning with a province's 11–82"};
       return false;
     }
     std::string code(arr[i].as_string());

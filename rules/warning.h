@@ -130,7 +130,7 @@ WarningParse parse_warning_json(std::string_view body);
 // their default are left out, so a warning of the original format writes as it always did.
 std::string warning_to_json(const Warning& w);
 
-// True for 6, 9 or 12 digits.
+// True for 6, 9 or 12 digits that begin with a province's code (GB/T 2260: 11–82).
 bool is_division_code(std::string_view code);
 
 // True when CAP allows the text as an identifier or sender: no spaces, commas, '<', '&' or

@@ -375,3 +375,59 @@ TEST_CASE("more than 16 info blocks are refused before any is read") {
   auto r = parse_cap(kBase.substr(0, from) + infos + "</alert>\n");
   CHECK(r.error.text().find("alert: has more than 16 <info> blocks") != std::string::npos);
 }
+
+// Alerts published by national agencies (tests/data/cap/realworld/README.md says where each
+// came from). None is Chinese, so none can be called out; what matters is that each is
+// classified for what it is: a valid CAP 1.2 alert the China profile cannot use (every CAP rule
+// passed — the profile is applied last), or not CAP 1.2 at all.
+TEST_CASE("real-world alerts from national agencies are classified, with the reason") {
+  struct RealWorldCase {
+    const char* file;
+    const char* fragment;
+  };
+  const RealWorldCase cases[] = {
+      {"eccc-wind-warning-update-en-fr-signed.xml",
+       "line 21: alert/info[1]/event: cannot tell the hazard"},
+      {"ntwc-tsunami-cancellation.xml", "line 14: alert/info[1]/event: cannot tell the hazard"},
+      {"nws-severe-thunderstorm.xml", "line 11: alert/info[1]/event: cannot tell the hazard"},
+      {"usgs-caltech-earthquake-update.xml", "alert/info[1]/event: cannot tell the hazard"},
+      {"dhs-homeland-security-advisory.xml", "alert/info[1]/event: cannot tell the hazard"},
+      {"lapd-amber-alert-en-es.xml", "alert/info[1]/event: cannot tell the hazard"},
+      {"nws-blizzard-warning-cap-1.1.xml", "line 15: alert: is CAP 1.1"},
+  };
+  std::set<std::string> covered;
+  for (const auto& c : cases) {
+    CAPTURE(c.file);
+    covered.insert(c.file);
+    auto r = parse_cap(read_corpus(std::string("realworld/") + c.file));
+    CHECK_FALSE(r.warning);
+    CHECK_MESSAGE(r.error.text().find(c.fragment) != std::string::npos, r.error.text());
+    const bool is_cap_1_2 = std::string(c.fragment).find("CAP 1.1") == std::string::npos;
+    CHECK((r.error.text().find("valid CAP 1.2, but outside the China profile") != std::string::npos) ==
+          is_cap_1_2);
+  }
+  CHECK(covered == files_in("realworld"));
+}
+
+TEST_CASE("a real agency's alert becomes callable once it carries the China profile's codes") {
+  // The ECCC alert as it would read had a Chinese agency sent it: a national event code and a
+  // division code. Everything else — two languages, CAP-CP codes and layers, empty elements,
+  // long polygons, the enveloped X.509 signature — is the agency's own.
+  std::string eccc = read_corpus("realworld/eccc-wind-warning-update-en-fr-signed.xml");
+  eccc = with(eccc, "<language>en-CA</language>", "<language>zh-CN</language>");
+  eccc = with(eccc, "<valueName>SAME</valueName>\n            <value>HWW</value>",
+              "<valueName>国家预警信息类型</valueName>\n            <value>11B0602</value>");
+  eccc = with(eccc, "<valueName>profile:CAP-CP:Location:0.3</valueName>\n                <value>4818005</value>",
+              "<valueName>行政区划代码</valueName>\n                <value>330702</value>");
+  auto r = parse_cap(eccc);
+  INFO(r.error.text());
+  REQUIRE(r.warning);
+  CHECK(r.warning->hazard == "gale");
+  CHECK(r.warning->level == Level::yellow);
+  CHECK(r.warning->msg_type == MsgType::update);
+  CHECK(r.warning->references.size() == 1);
+  CHECK(r.warning->areas == std::vector<std::string>{"330702"});
+  CHECK(r.warning->polygons.size() == 2);
+  CHECK(r.warning->other_infos.size() == 1);
+  CHECK(r.warning->signature_xml.find("<X509Certificate>") != std::string::npos);
+}

@@ -201,7 +201,19 @@ TEST_CASE("geocodes give division codes, deduplicated, padding removed, other sc
                 {"SAME", "CN-ZJ"}, {"code", "330702102001"}};
   CHECK(must_map(f).areas == std::vector<std::string>{"330702102", "330702", "330702102001"});
   f.geocodes = {{"行政区划代码", "33070210"}};
-  CHECK(refusal(f) == "geocode: 行政区划代码 '33070210' is not a division code of 6, 9 or 12 digits");
+  CHECK(refusal(f) == "geocode: 行政区划代码 '33070210' is not a division code (6, 9 or 12 digits, beginning with a province's 11–82)");
+}
+
+TEST_CASE("other countries' digit geocodes are skipped by scheme; six digits outside any province are refused") {
+  CapInfoFacts f = with_code("11B03", "暴雨", "Extreme");
+  // A US county (SAME/FIPS), a Canadian forecast region and census subdivision, a MeteoAlarm
+  // region: all digits, some of six, none a division code.
+  f.geocodes = {{"SAME", "006037"},        {"FIPS6", "027031"},
+                {"layer:EC-MSC-SMC:1.0:CLC", "077210"}, {"profile:CAP-CP:Location:0.3", "4818005"},
+                {"EMMA_ID", "123456"},     {"行政区划代码", "330702"}};
+  CHECK(must_map(f).areas == std::vector<std::string>{"330702"});
+  f.geocodes = {{"code", "077210"}};
+  CHECK(refusal(f).find("'077210' is not a division code") != std::string::npos);
 }
 
 TEST_CASE("an event the profile cannot name is refused saying where it looked") {
