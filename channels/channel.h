@@ -19,6 +19,7 @@ struct OutboundMessage {
   std::string title;        // short: the card title, the SMS lead
   std::string text;         // the body (markdown for ZZD)
   std::string ack_url;      // opening it confirms (the card's 收到 button)
+  std::string report_url;   // the report-back form (回报), when the person's area owes one
 };
 
 enum class SendOutcome {

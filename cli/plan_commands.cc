@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "channels/template_renderer.h"
@@ -159,6 +160,22 @@ int run_plan_test(const OfflineOptions& options, const std::string& warning_file
         what += fmt::format("{}tell the {}", what.empty() ? "" : ", ", s.notify == Notify::superior ? "post above" : "duty officer");
       std::cout << fmt::format("    {}  +{:<6} step {}: {} ({} people)\n", format_china_clock(start + s.after),
                                format_duration(s.after), i + 1, what, mine.size());
+    }
+    if (plan->report_back) {
+      std::set<std::string> owing;
+      for (const Recipient* rec : mine)
+        if (rec->tier == plan->report_back->tier) {
+          const Area* a = loaded->directory->area(rec->area);
+          owing.insert(a ? a->name : rec->area);
+        }
+      std::string names;
+      for (const auto& n : owing) names += (names.empty() ? "" : "、") + n;
+      std::cout << fmt::format(
+          "    {}  +{:<6} report-back due from each {} ({}: {}): who commands, villages affected, people "
+          "moved; missing → chased, {} told\n",
+          format_china_clock(start + plan->report_back->within), format_duration(plan->report_back->within),
+          tier_name(plan->report_back->tier), owing.size(), names.empty() ? "none called" : names,
+          plan->report_back->notify == Notify::superior ? "the post above" : "the duty officer");
     }
     std::cout << fmt::format("    {}  +{:<6} deadline: whoever has still not answered is exhausted; the duty officer is told\n",
                              format_china_clock(start + plan->deadline), format_duration(plan->deadline));

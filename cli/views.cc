@@ -94,7 +94,25 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
            raised},
           colour);
   }
-  return out + t.render(colour);
+  out += t.render(colour);
+  const json::value* reports = detail.as_object().if_contains("reports");
+  if (reports && reports->is_array() && !reports->as_array().empty()) {
+    out += "\nreport-back (回报: who commands, villages affected, people moved)\n";
+    Table r({"AREA", "STATE", "DUE", "FILED", "BY", "COMMANDER", "VILLAGES", "MOVED", "NOTE"});
+    for (const auto& rep : reports->as_array()) {
+      std::string state = str(rep, "state");
+      if (rep.at("late").as_bool()) state += " (late)";
+      std::string filed = str(rep, "filed_at");
+      r.add({str(rep, "area_name"), state, clock_of(str(rep, "due_at")), filed.empty() ? "" : clock_of(filed),
+             str(rep, "filed_by"), str(rep, "commander"), str(rep, "villages"), str(rep, "people_moved"),
+             str(rep, "note")},
+            str(rep, "state") == "filed" ? (rep.at("late").as_bool() ? "33" : "32")
+            : str(rep, "state") == "overdue" ? "31"
+                                               : "");
+    }
+    out += r.render(colour);
+  }
+  return out;
 }
 
 std::string render_event(const json::value& e) {

@@ -131,9 +131,29 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
                                     {"kind", kind},
                                     {"escalated_from", c.is_null(18) ? json::value(nullptr) : json::value(c.int64(18))}});
   }
+  json::array reports;
+  Stmt r = db.prepare(
+      "SELECT area_code, area_name, tier, state, due_at, filed_at, filed_by, filed_late, commander, villages, "
+      "people_moved, note FROM reports WHERE warning_id = ? ORDER BY area_code");
+  r.bind(1, warning_id);
+  while (r.step())
+    reports.push_back(json::object{
+        {"area_code", r.text(0)},
+        {"area_name", r.text(1)},
+        {"tier", r.text(2)},
+        {"state", r.text(3)},
+        {"due_at", opt_time(r, 4)},
+        {"filed_at", opt_time(r, 5)},
+        {"filed_by", r.is_null(6) ? json::value(nullptr) : json::value(r.text(6))},
+        {"late", r.int64(7) != 0},
+        {"commander", r.is_null(8) ? json::value(nullptr) : json::value(r.text(8))},
+        {"villages", r.is_null(9) ? json::value(nullptr) : json::value(r.int64(9))},
+        {"people_moved", r.is_null(10) ? json::value(nullptr) : json::value(r.int64(10))},
+        {"note", r.is_null(11) ? json::value(nullptr) : json::value(r.text(11))}});
   return json::serialize(json::object{{"warning", std::move(warning)},
                                       {"counts", std::move(counts)},
-                                      {"callouts", std::move(callouts)}});
+                                      {"callouts", std::move(callouts)},
+                                      {"reports", std::move(reports)}});
 }
 
 std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit) {

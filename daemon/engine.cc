@@ -126,7 +126,16 @@ void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& 
       {"notice", notice},
       {"tag", tag},
       {"drill", row.drill ? "【演练】" : ""},
+      {"report_due", ""},
   };
+  // A post of an area that owes the report-back is asked for it on every card.
+  if (c.text(10) == "primary" || c.text(10) == "deputy") {
+    Stmt& r = st_->report_owed;
+    r.reset();
+    r.bind(1, warning_id).bind(2, c.text(7));
+    if (r.step()) values["report_due"] = format_china_clock(from_epoch_ms(r.int64(0))).substr(0, 5);
+    r.reset();
+  }
   const int64_t now = to_epoch_ms(clock_.now());
   // Red before orange before yellow; a first notice before a repeat.
   const int priority = static_cast<int>(w.level) * 10 + (step_index == 0 ? 1 : 0);
@@ -186,28 +195,10 @@ void Engine::run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan,
   }
 
   if (step.notify == Notify::superior) {
-    const Area* area = directory_->area(area_code);
-    const Area* parent = area ? directory_->area(area->parent) : nullptr;
-    std::vector<std::string> roles;
-    if (parent)
-      for (const RecipientRule& rule : plan.recipients)
-        if (rule.tier == parent->tier) roles.insert(roles.end(), rule.roles.begin(), rule.roles.end());
     const auto& channels = step.channels.empty() ? plan.ladder.front().channels : step.channels;
-    int raised = 0;
-    for (const std::string& superior_role : roles) {
-      Seat superior_seat = Seat::A;
-      const Person* boss = directory_->holder(parent->code, superior_role, Seat::A);
-      if (!boss) boss = directory_->holder(parent->code, superior_role, superior_seat = Seat::B);
-      if (!boss || boss->id == person_id) continue;
-      int64_t id = secondary_callout(warning_id, snapshot_id, plan, callout_id, "superior", *boss,
-                                     parent->code, superior_role, superior_seat);
-      queue_messages(id, channels, step_index, fmt::format("s{}", step_index), 1,
-                     fmt::format("督办：您的下级 {} {}（{}）已{}未确认收到本预警，请立即督促。", area_name, role,
-                                 person_name, waited),
-                     "【督办】");
-      ++raised;
-    }
-    if (raised == 0)
+    if (notify_superiors(callout_id, snapshot_id, plan, step_index, channels,
+                         fmt::format("督办：您的下级 {} {}（{}）已{}未确认收到本预警，请立即督促。", area_name,
+                                     role, person_name, waited)) == 0)
       event(warning_id, callout_id, std::nullopt, "post_unfilled", "engine",
             fmt::format("{} {}: no superior post to notify at step {}", area_name, role, step_index + 1));
   }
@@ -215,6 +206,33 @@ void Engine::run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan,
   if (step.notify == Notify::duty_officer)
     tell_duty_officer(callout_id, snapshot_id, plan, step_index,
                       fmt::format("{} {}（{}）已{}未确认收到", area_name, role, person_name, waited));
+}
+
+int Engine::notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
+                             const std::vector<std::string>& channels, const std::string& notice) {
+  Stmt s = db_.prepare("SELECT warning_id, person_id, area_code FROM callouts WHERE id = ?");
+  s.bind(1, callout_id);
+  if (!s.step()) return 0;
+  const int64_t warning_id = s.int64(0);
+  const std::string person_id = s.text(1), area_code = s.text(2);
+  const Area* area = directory_->area(area_code);
+  const Area* parent = area ? directory_->area(area->parent) : nullptr;
+  if (!parent) return 0;
+  std::vector<std::string> roles;
+  for (const RecipientRule& rule : plan.recipients)
+    if (rule.tier == parent->tier) roles.insert(roles.end(), rule.roles.begin(), rule.roles.end());
+  int raised = 0;
+  for (const std::string& superior_role : roles) {
+    Seat superior_seat = Seat::A;
+    const Person* boss = directory_->holder(parent->code, superior_role, Seat::A);
+    if (!boss) boss = directory_->holder(parent->code, superior_role, superior_seat = Seat::B);
+    if (!boss || boss->id == person_id) continue;
+    int64_t id = secondary_callout(warning_id, snapshot_id, plan, callout_id, "superior", *boss, parent->code,
+                                   superior_role, superior_seat);
+    queue_messages(id, channels, step_index, fmt::format("s{}", step_index), 1, notice, "【督办】");
+    ++raised;
+  }
+  return raised;
 }
 
 // The duty officer hears about a warning once (one callout per officer per warning, one card);
@@ -283,7 +301,7 @@ int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const
 }
 
 int Engine::tick() {
-  int moved = expire_warnings();
+  int moved = expire_warnings() + tick_reports();
   for (;;) {
     const TimePoint now = clock_.now();
     struct Due {
@@ -357,6 +375,9 @@ void Engine::close_warning_if_done(int64_t warning_id) {
   open.bind(1, warning_id);
   open.step();
   if (open.int64(0) > 0) return;
+  Stmt reports = db_.prepare("SELECT COUNT(*) FROM reports WHERE warning_id = ? AND state = 'due'");
+  reports.bind(1, warning_id);
+  if (reports.step() && reports.int64(0) > 0) return;  // still waiting for a report-back
   Stmt upd = db_.prepare("UPDATE warnings SET state = 'closed' WHERE id = ? AND state = 'active'");
   upd.bind(1, warning_id).run();
   if (db_.changes() == 0) return;
@@ -388,6 +409,7 @@ std::vector<SendJob> Engine::claim_messages(size_t limit) {
       job.message.person_name = q.text(6);
       job.message.zzd_account = q.text(7);
       job.message.mobile = q.text(8);
+      if (!q.is_null(9)) job.message.report_url = report_url(q.int64(5));
       jobs.push_back(std::move(job));
     }
     q.reset();
@@ -475,8 +497,12 @@ int Engine::recover() {
 // ---------------------------------------------------------------------------------------------
 // Answers
 
-std::string Engine::ack_token(int64_t callout_id) const {
-  std::string mac = zzd::hmac_sha256_base64(settings_.callback_secret, fmt::format("ack:{}", callout_id));
+std::string Engine::ack_token(int64_t callout_id) const { return link_token("ack", callout_id); }
+
+// A link's token is an HMAC of its purpose and the callout: an ack token opens no report form.
+std::string Engine::link_token(std::string_view purpose, int64_t callout_id) const {
+  std::string mac =
+      zzd::hmac_sha256_base64(settings_.callback_secret, fmt::format("{}:{}", purpose, callout_id));
   for (char& c : mac) {
     if (c == '+') c = '-';
     if (c == '/') c = '_';
@@ -490,6 +516,15 @@ std::string Engine::ack_url(int64_t callout_id) const {
 
 bool Engine::verify_ack_token(int64_t callout_id, std::string_view token) const {
   return zzd::equal_constant_time(ack_token(callout_id), token);
+}
+
+std::string Engine::report_url(int64_t callout_id) const {
+  return fmt::format("{}/api/v1/report?c={}&t={}", settings_.public_url, callout_id,
+                     link_token("report", callout_id));
+}
+
+bool Engine::verify_report_token(int64_t callout_id, std::string_view token) const {
+  return zzd::equal_constant_time(link_token("report", callout_id), token);
 }
 
 // A post is answered when either seat answers: the other seat's callout and the escalations

@@ -52,6 +52,26 @@ struct AckOutcome {
   std::string headline;
 };
 
+// A township's report-back (回报), as filed on the form behind the card's 回报 button.
+struct ReportFiling {
+  std::string commander;     // who is in command (谁在指挥)
+  int64_t villages = 0;      // villages affected (影响几个村)
+  int64_t people_moved = 0;  // people being moved (转移群众人数); 0 = nobody
+  std::string note;
+};
+
+struct ReportOutcome {
+  // open: owed, not yet filed (the form may be filed); filed / amended: in (as of this call);
+  // ended: the warning ended first; not_owed: this person's area owes no report.
+  enum class Kind { open, filed, amended, ended, not_owed, unknown } kind = Kind::unknown;
+  bool late = false;  // filed after the deadline (the reminder and escalation already went)
+  int64_t warning_id = 0;
+  std::string person_name;
+  std::string area_name;
+  std::string headline;
+  std::string due;  // the deadline, China time
+};
+
 // One message claimed for sending: the sender thread calls the channel, then reports back.
 struct SendJob {
   int64_t message_id = 0;
@@ -100,6 +120,13 @@ class Engine {
   // An answer from any channel, or by hand. Cancels what is still queued for the callout.
   AckOutcome ack(int64_t callout_id, std::string_view via, std::string_view actor);
 
+  // Files (or amends) the report-back its area owes; counts as the caller's answer too.
+  ReportOutcome file_report(int64_t callout_id, const ReportFiling& filing, std::string_view actor);
+  // What the report form shows the person before they file (kind filed = already in).
+  ReportOutcome report_status(int64_t callout_id);
+  std::string report_url(int64_t callout_id) const;
+  bool verify_report_token(int64_t callout_id, std::string_view token) const;
+
   // The unguessable link a person opens to confirm (the card's 收到 button).
   std::string ack_url(int64_t callout_id) const;
   bool verify_ack_token(int64_t callout_id, std::string_view token) const;
@@ -138,6 +165,14 @@ class Engine {
   std::optional<int64_t> find_active(const Reference& ref);
   int expire_warnings();
   void run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index);
+  // The posts one tier up (the plan's roles there) are told about callout_id's post; returns
+  // how many were raised.
+  int notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
+                       const std::vector<std::string>& channels, const std::string& notice);
+  // The report-back duty (engine_reports.cc).
+  void start_reports(int64_t warning_id);
+  void cancel_reports(int64_t warning_id, std::string_view why, bool only_abandoned_areas);
+  int tick_reports();
   void tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
                          const std::string& why);
   int64_t secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
@@ -150,6 +185,7 @@ class Engine {
   void close_warning_if_done(int64_t warning_id);
   void record_completion(const Completion& completion, int64_t now);
   std::string ack_token(int64_t callout_id) const;
+  std::string link_token(std::string_view purpose, int64_t callout_id) const;
 
   Db& db_;
   const Clock& clock_;

@@ -85,6 +85,7 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
   }
   int64_t id = store_warning(w, raw, actor, "active", std::nullopt, out);
   start_callouts(id, w, out);
+  start_reports(id);
   close_warning_if_done(id);
   tx.commit();
   tick();  // step 1 goes out now, not at the next timer
@@ -190,6 +191,7 @@ void Engine::update_warning(int64_t old_id, const Warning& w, std::string_view r
   event(old_id, std::nullopt, std::nullopt, "superseded", actor, fmt::format("by warning {} ({})", id, w.identifier));
   event(id, std::nullopt, std::nullopt, "supersedes", actor, fmt::format("warning {}: its callouts carry on here", old_id));
   db_.prepare("UPDATE callouts SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
+  db_.prepare("UPDATE reports SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
   warning_cache_.erase(old_id);
 
   std::set<std::string> covered;
@@ -217,6 +219,8 @@ void Engine::update_warning(int64_t old_id, const Warning& w, std::string_view r
     }
   }
   start_callouts(id, w, out);
+  cancel_reports(id, "no longer in the warned area (update)", true);
+  start_reports(id);
   close_warning_if_done(id);
 }
 
@@ -266,6 +270,7 @@ void Engine::end_warning(int64_t warning_id, std::string_view state, std::string
   o.bind(1, warning_id);
   while (o.step()) rest.push_back(o.int64(0));
   for (int64_t id : rest) end_callout(id, warning_id, why, false);
+  cancel_reports(warning_id, why, false);
 }
 
 int Engine::expire_warnings() {

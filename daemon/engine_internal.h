@@ -23,6 +23,7 @@ struct Engine::Statements {
   Stmt callout_sent;
   Stmt mark_retry;
   Stmt mark_failed;
+  Stmt report_owed;
 
   explicit Statements(Db& db)
       : insert_event(db.prepare(
@@ -48,8 +49,11 @@ struct Engine::Statements {
             "UPDATE callouts SET state = 'exhausted', next_due_at = NULL WHERE id = ?")),
         claimable(db.prepare(
             "SELECT m.id, m.channel, m.idem_key, m.title, m.body, c.id, c.person_name, c.zzd_account, "
-            "c.mobile FROM messages m JOIN callouts c ON c.id = m.callout_id "
+            "c.mobile, r.id FROM messages m JOIN callouts c ON c.id = m.callout_id "
+            "LEFT JOIN reports r ON r.warning_id = c.warning_id AND r.area_code = c.area_code "
+            "  AND r.state IN ('due','overdue') AND c.kind IN ('primary','deputy') "
             "WHERE m.state = 'queued' AND m.not_before <= ? ORDER BY m.priority DESC, m.id LIMIT ?")),
+
         mark_sending(db.prepare(
             "UPDATE messages SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")),
         message_for_completion(db.prepare(
@@ -62,7 +66,9 @@ struct Engine::Statements {
         mark_retry(db.prepare(
             "UPDATE messages SET state = 'queued', not_before = ?, error = ?, updated_at = ? WHERE id = ?")),
         mark_failed(db.prepare(
-            "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")) {}
+            "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")),
+        report_owed(db.prepare(
+            "SELECT due_at FROM reports WHERE warning_id = ? AND area_code = ? AND state IN ('due','overdue')")) {}
 };
 
 struct Engine::WarningRow {

@@ -27,18 +27,62 @@ ServerResponse error_response(int status, std::string_view message, std::string_
   return json_response(status, std::move(o));
 }
 
-ServerResponse html_page(int status, std::string_view title, std::string_view text) {
-  return {status, "text/html; charset=utf-8",
-          fmt::format("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\">"
-                      "<meta name=\"viewport\" content=\"width=device-width\"><title>{0}</title>"
-                      "<h1>{0}</h1><p>{1}</p></html>",
-                      title, text)};
-}
-
 bool parse_int64(std::string_view s, int64_t& out) {
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size();
+}
+
+// Headlines and names come from outside (a warning's sender, the directory): never markup.
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string html_document(std::string_view title, std::string_view body_html) {
+  return fmt::format("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\">"
+                     "<meta name=\"viewport\" content=\"width=device-width\"><title>{0}</title>"
+                     "<h1>{0}</h1>{1}</html>",
+                     html_escape(title), body_html);
+}
+
+ServerResponse html_page(int status, std::string_view title, std::string_view text) {
+  return {status, "text/html; charset=utf-8", html_document(title, "<p>" + html_escape(text) + "</p>")};
+}
+
+// The report-back form (回报): three questions, answerable on a phone in under a minute.
+std::string report_form(const ReportOutcome& r, int64_t callout_id, std::string_view token,
+                        std::string_view error) {
+  return html_document(
+      "回报 · " + r.area_name,
+      fmt::format(
+          "<p>{headline}</p><p>回报时限：{due}{late}</p>{error}"
+          "<form method=\"post\" action=\"/api/v1/report\">"
+          "<input type=\"hidden\" name=\"c\" value=\"{c}\"><input type=\"hidden\" name=\"t\" value=\"{t}\">"
+          "<p><label>谁在指挥（姓名、职务）<br><input name=\"commander\" required maxlength=\"100\"></label></p>"
+          "<p><label>影响几个村<br><input name=\"villages\" type=\"number\" min=\"0\" required></label></p>"
+          "<p><label>转移群众人数（未转移填 0）<br><input name=\"moved\" type=\"number\" min=\"0\" required></label></p>"
+          "<p><label>补充说明<br><textarea name=\"note\" maxlength=\"500\"></textarea></label></p>"
+          "<p><button type=\"submit\">提交回报</button></p></form>",
+          fmt::arg("headline", html_escape(r.headline)), fmt::arg("due", html_escape(r.due)),
+          fmt::arg("late", r.late ? "（已超时，请立即回报）" : ""),
+          fmt::arg("error", error.empty() ? "" : "<p><strong>" + html_escape(error) + "</strong></p>"),
+          fmt::arg("c", callout_id), fmt::arg("t", html_escape(token))));
+}
+
+bool parse_count(std::string_view s, int64_t& out) {
+  return parse_int64(s, out) && out >= 0 && out <= 10'000'000;
 }
 
 }  // namespace
@@ -114,6 +158,61 @@ ServerResponse HttpApi::ack_link(const ServerRequest& req) {
   return html_page(404, "未找到", "没有这条叫应记录。");
 }
 
+// GET shows the form; POST (form-encoded: c, t, commander, villages, moved, note) files it.
+// The link's token is the report purpose's HMAC: an ack link's token does not open it.
+ServerResponse HttpApi::report_link(const ServerRequest& req) {
+  const bool post = req.method == "POST";
+  FormParams params;
+  int64_t callout_id = 0;
+  if (post && !req.header("content-type").starts_with("application/x-www-form-urlencoded"))
+    return html_page(415, "无法提交", "请用回报表单提交（application/x-www-form-urlencoded）。");
+  // The form posts c and t as hidden fields; a client posting to the link itself keeps them in
+  // the query. Either way they are checked the same.
+  FormParams query;
+  const bool decoded = form_decode(req.query, query) && (!post || form_decode(req.body, params));
+  params.insert(params.end(), query.begin(), query.end());
+  if (!decoded || !parse_int64(form_get(params, "c"), callout_id) ||
+      !engine_.verify_report_token(callout_id, form_get(params, "t"))) {
+    engine_.record_refusal("callback_refused", "link@" + req.peer, "report link with a bad or missing token");
+    spdlog::warn("refused a report link from {}: bad token", req.peer);
+    return html_page(401, "链接无效", "此回报链接无效或已被篡改。Invalid report link.");
+  }
+  const std::string token = form_get(params, "t");
+  ReportOutcome status = engine_.report_status(callout_id);
+  switch (status.kind) {
+    case ReportOutcome::Kind::unknown: return html_page(404, "未找到", "没有这条叫应记录。");
+    case ReportOutcome::Kind::not_owed: return html_page(404, "无需回报", "您所在的区域无需回报本预警。");
+    case ReportOutcome::Kind::ended: return html_page(200, "预警已结束", "该预警已结束，无需回报。");
+    default: break;
+  }
+  if (!post) {
+    if (status.kind == ReportOutcome::Kind::filed)
+      return {200, "text/html; charset=utf-8",
+              report_form(status, callout_id, token, "本区域已回报；再次提交将更正回报内容。")};
+    return {200, "text/html; charset=utf-8", report_form(status, callout_id, token, "")};
+  }
+  ReportFiling filing;
+  filing.commander = form_get(params, "commander");
+  filing.note = form_get(params, "note");
+  std::string why;
+  if (filing.commander.empty() || filing.commander.size() > 300)
+    why = "请填写谁在指挥（姓名、职务）。";
+  else if (!parse_count(form_get(params, "villages"), filing.villages))
+    why = "影响村数须为 0 或正整数。";
+  else if (!parse_count(form_get(params, "moved"), filing.people_moved))
+    why = "转移群众人数须为 0 或正整数。";
+  else if (filing.note.size() > 1500)
+    why = "补充说明过长。";
+  if (!why.empty()) return {400, "text/html; charset=utf-8", report_form(status, callout_id, token, why)};
+  ReportOutcome out = engine_.file_report(callout_id, filing, "link@" + req.peer);
+  changed_();
+  if (out.kind == ReportOutcome::Kind::amended)
+    return html_page(200, "已更正回报", fmt::format("{}：回报内容已更正。", out.area_name));
+  if (out.kind != ReportOutcome::Kind::filed) return html_page(409, "无法回报", "该预警已结束，无需回报。");
+  return html_page(200, "已回报", fmt::format("{}：回报已收到{}。谢谢。", out.area_name,
+                                              out.late ? "（已超时）" : ""));
+}
+
 ServerResponse HttpApi::handle_public(const ServerRequest& req) {
   try {
     if (req.path == "/api/v1/warnings" && req.method == "POST") {
@@ -126,6 +225,7 @@ ServerResponse HttpApi::handle_public(const ServerRequest& req) {
       return post_warning(req, "feed:" + *source);
     }
     if (req.path == "/api/v1/ack" && req.method == "GET") return ack_link(req);
+    if (req.path == "/api/v1/report" && (req.method == "GET" || req.method == "POST")) return report_link(req);
     if (req.path == "/healthz" && req.method == "GET") return json_response(200, {{"ok", true}});
     return error_response(404, "no such endpoint: " + req.method + " " + req.path);
   } catch (const std::exception& e) {

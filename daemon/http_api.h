@@ -28,6 +28,7 @@ class HttpApi {
  private:
   ServerResponse post_warning(const ServerRequest& request, const std::string& actor);
   ServerResponse ack_link(const ServerRequest& request);
+  ServerResponse report_link(const ServerRequest& request);
   std::optional<std::string> push_source(const ServerRequest& request) const;
 
   Engine& engine_;

@@ -112,6 +112,30 @@ CREATE TABLE feed_entries (
   PRIMARY KEY (feed, link)
 );
 )sql",
+    // 2: the report-back duty (回报): one row per area that owes the plan's report.
+    R"sql(
+CREATE TABLE reports (
+  id            INTEGER PRIMARY KEY,
+  warning_id    INTEGER NOT NULL REFERENCES warnings(id),
+  snapshot_id   INTEGER NOT NULL REFERENCES plan_snapshots(id),
+  area_code     TEXT NOT NULL,
+  area_name     TEXT NOT NULL,
+  tier          TEXT NOT NULL,
+  state         TEXT NOT NULL,          -- due | overdue | filed | cancelled
+  created_at    INTEGER NOT NULL,
+  due_at        INTEGER NOT NULL,
+  filed_at      INTEGER,
+  filed_by      TEXT,                   -- the person who filed it
+  filed_callout INTEGER REFERENCES callouts(id),
+  filed_late    INTEGER NOT NULL DEFAULT 0,
+  commander     TEXT,                   -- who is in command (谁在指挥)
+  villages      INTEGER,                -- villages affected (影响村数)
+  people_moved  INTEGER,                -- people moved (转移人数); 0 = nobody
+  note          TEXT,
+  UNIQUE (warning_id, area_code)
+);
+CREATE INDEX reports_due ON reports(due_at) WHERE state = 'due';
+)sql",
 };
 
 }  // namespace

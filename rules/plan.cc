@@ -173,6 +173,51 @@ void read_ladder(YamlReader& yr, const YAML::Node& root, const std::set<std::str
     yr.error(plan.ladder.front().line, "the first step must call the recipients on a channel");
 }
 
+void read_report_back(YamlReader& yr, const YAML::Node& root, Plan& plan) {
+  YAML::Node r = root["report_back"];
+  if (!r.IsDefined()) return;
+  if (!r.IsMap()) {
+    yr.error(r, "'report_back' must be a map: { tier: township, within: 15m, notify: duty_officer }");
+    return;
+  }
+  if (!yr.only_keys(r, {"tier", "within", "notify"}, "report_back")) return;
+  ReportDuty duty;
+  duty.line = YamlReader::line_of(r);
+  if (auto tier = yr.scalar(r, "tier", false)) {
+    auto t = parse_tier(*tier);
+    if (!t) {
+      yr.error(r["tier"], "tier '" + *tier + "' must be one of city, county, township, village");
+      return;
+    }
+    duty.tier = *t;
+  }
+  if (r["within"].IsDefined()) {
+    auto within = yr.duration(r, "within");
+    if (!within) return;
+    if (within->count() <= 0) {
+      yr.error(r["within"], "'within' must be longer than 0m");
+      return;
+    }
+    duty.within = *within;
+  }
+  if (auto notify = yr.scalar(r, "notify", false)) {
+    if (*notify == "superior") duty.notify = Notify::superior;
+    else if (*notify == "duty_officer") duty.notify = Notify::duty_officer;
+    else {
+      yr.error(r["notify"], "notify '" + *notify + "' must be superior or duty_officer");
+      return;
+    }
+  }
+  const bool called = std::any_of(plan.recipients.begin(), plan.recipients.end(),
+                                  [&](const RecipientRule& rule) { return rule.tier == duty.tier; });
+  if (!plan.recipients.empty() && !called) {
+    yr.error(r, std::string("report_back names tier ") + std::string(tier_name(duty.tier)) +
+                    ", but no recipient rule calls that tier: nobody would owe the report");
+    return;
+  }
+  plan.report_back = duty;
+}
+
 }  // namespace
 
 std::optional<Plan> load_plan(const std::string& text, const std::string& file,
@@ -184,12 +229,13 @@ std::optional<Plan> load_plan(const std::string& text, const std::string& file,
   Plan plan;
   plan.file = file;
   plan.yaml = text;
-  yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack", "fallback"}, "a plan");
+  yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack", "fallback", "report_back"}, "a plan");
   if (auto name = yr.scalar(*root, "plan")) plan.name = *name;
   plan.title = yr.scalar(*root, "title", false).value_or(plan.name);
   read_match(yr, *root, plan);
   read_recipients(yr, *root, plan);
   read_ladder(yr, *root, channels, plan);
+  read_report_back(yr, *root, plan);
   if ((*root)["deadline"].IsDefined()) {
     if (auto d = yr.duration(*root, "deadline")) plan.deadline = *d;
   }

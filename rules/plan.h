@@ -52,6 +52,17 @@ std::string_view notify_name(Notify notify);
 // What counts as an answer.
 enum class AckMode { confirm, read };
 
+// The report-back duty (回报): within `within` of the warning's start, each area of this tier
+// among the called ones reports who is in command, how many villages are affected and whether
+// people are being moved. Missing at the deadline: the area's posts are reminded (【催报】) and
+// `notify` (the duty officer, or the posts above) is told.
+struct ReportDuty {
+  Tier tier = Tier::township;
+  Millis within{15 * 60 * 1000};
+  Notify notify = Notify::duty_officer;
+  int line = 0;
+};
+
 struct Plan {
   std::string name;   // the plan's id, unique across files
   std::string title;  // 强降雨叫应方案
@@ -66,6 +77,7 @@ struct Plan {
   std::vector<LadderStep> ladder;
   Millis deadline{30 * 60 * 1000};  // unanswered past this → exhausted, the duty officer is told
   AckMode ack = AckMode::confirm;
+  std::optional<ReportDuty> report_back;
   bool fallback = false;  // used only when no other plan matches (the default red/orange plan)
   std::string yaml;  // the source text, kept as the snapshot
 };

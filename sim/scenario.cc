@@ -2,11 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace jiaoying::sim {
 
@@ -163,7 +165,7 @@ class ScenarioReader {
         error(line_of(person), "a person is a mapping with account and answer_after or answer");
         continue;
       }
-      only_keys(person, {"account", "answer_after", "answer"}, "a person");
+      only_keys(person, {"account", "answer_after", "answer", "report"}, "a person");
       auto account = scalar(person, "account", "a person");
       YAML::Node after = person["answer_after"];
       YAML::Node never = person["answer"];
@@ -191,7 +193,41 @@ class ScenarioReader {
         continue;
       }
       if (delay) scenario.people[*account] = *delay;
+      if (YAML::Node r = person["report"])
+        if (auto behaviour = report(r)) scenario.reports[*account] = *behaviour;
     }
+  }
+
+  // report: { after: 4m, commander: 褚某一 镇长, villages: 3, moved: 120 }
+  std::optional<ReportBehaviour> report(const YAML::Node& node) {
+    if (!node.IsMap()) {
+      error(line_of(node), "'report' is a mapping with after, commander, villages and moved");
+      return std::nullopt;
+    }
+    only_keys(node, {"after", "commander", "villages", "moved"}, "a report");
+    ReportBehaviour out;
+    auto after = scalar(node, "after", "a report");
+    auto commander = scalar(node, "commander", "a report");
+    auto villages = scalar(node, "villages", "a report");
+    auto moved = scalar(node, "moved", "a report");
+    if (!after || !commander || !villages || !moved) return std::nullopt;
+    auto delay = parse_duration(*after);
+    if (!delay) {
+      error(line_of(node["after"]), "'after' must be a duration like 4m or 1m30s");
+      return std::nullopt;
+    }
+    out.after = *delay;
+    out.commander = *commander;
+    for (auto [text, field, name] : {std::tuple{&*villages, &out.villages, "villages"},
+                                     std::tuple{&*moved, &out.moved, "moved"}}) {
+      if (text->empty() || text->size() > 9 ||
+          !std::all_of(text->begin(), text->end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+        error(line_of(node[name]), "'" + std::string(name) + "' must be a whole number");
+        return std::nullopt;
+      }
+      *field = std::stoll(*text);
+    }
+    return out;
   }
 
   std::string file_;

@@ -19,11 +19,20 @@ using Millis = std::chrono::milliseconds;
 // nullopt means "never answers".
 using AnswerDelay = std::optional<Millis>;
 
+// How a township official files the report-back (回报) once a card carries its button.
+struct ReportBehaviour {
+  Millis after{0};  // after the first card with a 回报 button
+  std::string commander;
+  int64_t villages = 0;
+  int64_t moved = 0;
+};
+
 struct Scenario {
   zzd::Credentials credentials;  // the one api_key / secret_key pair the platform accepts
   std::string tenant_id;         // requests for any other tenant are refused
   std::map<std::string, AnswerDelay> people;  // by Zhezhengding account id
   AnswerDelay default_delay;                  // for accounts not in `people`; never unless written
+  std::map<std::string, ReportBehaviour> reports;  // who files the report-back; others never do
 
   // How long after the first notification `account` taps 收到, or nullopt for never.
   AnswerDelay answer_delay(std::string_view account) const;

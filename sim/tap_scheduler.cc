@@ -51,14 +51,18 @@ void TimerTapScheduler::abandon() {
 
 void TimerTapScheduler::perform(const Tap& tap) {
   HttpRequest request;
-  request.method = "GET";
+  request.method = tap.form.empty() ? "GET" : "POST";
   request.url = tap.url;
   request.headers = {{"User-Agent", "jiaoying-sim (Zhezhengding messenger)"}};
+  if (!tap.form.empty()) {
+    request.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+    request.body = tap.form;
+  }
   request.timeout = kTapTimeout;
   HttpResponse response = http_.perform(request);
 
   boost::json::object entry{{"provider", "zzd"},
-                            {"endpoint", "tap"},
+                            {"endpoint", tap.form.empty() ? "tap" : "report"},
                             {"receivers", boost::json::array{boost::json::string(tap.account)}},
                             {"url", tap.url},
                             {"status", response.status}};

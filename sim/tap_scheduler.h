@@ -23,6 +23,7 @@ struct Tap {
   std::string account;                 // who taps
   std::string url;                     // the button's action_url
   std::chrono::milliseconds delay{0};  // scenario time after the notification
+  std::string form;                    // non-empty: POSTed as a form (filing the 回报 report)
 };
 
 class TapScheduler {

@@ -41,6 +41,7 @@ struct Message {
   std::string type;
   std::string title;
   std::string button_url;  // action_card only: the button people tap
+  std::string report_url;  // action_card only: the 回报 button, when the card has one
 };
 
 // Checks `msg` as the platform does; on failure returns false and says why in `why`.
@@ -95,11 +96,12 @@ bool parse_message(const std::string& text, Message& out, std::string& why) {
         why = "each msg.action_card.btn_json_list button needs a title and an action_url";
         return false;
       }
-      if (out.button_url.empty()) out.button_url = std::string(url->as_string());
-      if (title->as_string() == kReceivedButtonTitle) {
-        out.button_url = std::string(url->as_string());
-        break;
+      if (title->as_string() == kReportButtonTitle) {
+        out.report_url = std::string(url->as_string());
+        continue;
       }
+      if (out.button_url.empty() || title->as_string() == kReceivedButtonTitle)
+        out.button_url = std::string(url->as_string());
     }
     return true;
   }
@@ -233,6 +235,7 @@ ServerResponse ZzdPlatform::work_notification(const ServerRequest& request,
                      {"msg_id", msg_id},
                      {"duplicate", duplicate}};
   if (!message.button_url.empty()) entry["action_url"] = message.button_url;
+  if (!message.report_url.empty()) entry["report_url"] = message.report_url;
   log_.write(entry);
   if (duplicate) {
     diagnostics_ << "jiaoying-sim: duplicate bizMsgId " << biz_msg_id << "\n" << std::flush;
@@ -247,7 +250,20 @@ ServerResponse ZzdPlatform::work_notification(const ServerRequest& request,
       AnswerDelay delay = scenario_.answer_delay(account);
       if (!delay) continue;
       if (!buttons_seen_.emplace(account, message.button_url).second) continue;
-      taps_.schedule(Tap{account, message.button_url, *delay});
+      taps_.schedule(Tap{account, message.button_url, *delay, ""});
+    }
+  }
+  // The 回报 report is filed once per area link, counting from the first card that asked.
+  if (!message.report_url.empty()) {
+    for (const auto& account : receivers) {
+      auto it = scenario_.reports.find(account);
+      if (it == scenario_.reports.end()) continue;
+      if (!buttons_seen_.emplace(account, message.report_url).second) continue;
+      const ReportBehaviour& r = it->second;
+      FormParams form{{"commander", r.commander},
+                      {"villages", std::to_string(r.villages)},
+                      {"moved", std::to_string(r.moved)}};
+      taps_.schedule(Tap{account, message.report_url, r.after, form_encode(form)});
     }
   }
   return json_response(200, zzd::success_envelope(request_id, msg_id));

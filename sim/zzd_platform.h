@@ -24,6 +24,7 @@ inline constexpr size_t kMaxMsgBytes = 2048;
 
 // The button a person taps on an action card: the one titled this, else the first.
 inline constexpr std::string_view kReceivedButtonTitle = "收到";
+inline constexpr std::string_view kReportButtonTitle = "回报";
 
 class ZzdPlatform {
  public:

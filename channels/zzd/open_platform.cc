@@ -99,11 +99,18 @@ std::string error_envelope(std::string_view request_id, std::string_view code,
 
 std::string action_card_msg(std::string_view title, std::string_view markdown,
                             std::string_view button_title, std::string_view button_url) {
-  json::object button{{"title", json::string(button_title)}, {"action_url", json::string(button_url)}};
+  return action_card_msg(title, markdown, {{std::string(button_title), std::string(button_url)}});
+}
+
+std::string action_card_msg(std::string_view title, std::string_view markdown,
+                            const std::vector<CardButton>& buttons) {
+  json::array list;
+  for (const CardButton& b : buttons)
+    list.push_back(json::object{{"title", json::string(b.title)}, {"action_url", json::string(b.url)}});
   json::object card{{"title", json::string(title)},
                     {"markdown", json::string(markdown)},
                     {"btn_orientation", "1"},
-                    {"btn_json_list", json::array{button}}};
+                    {"btn_json_list", std::move(list)}};
   json::object msg{{"msgtype", "action_card"}, {"action_card", card}};
   return json::serialize(msg);
 }

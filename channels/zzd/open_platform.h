@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "channels/form.h"
 #include "channels/http_client.h"
@@ -61,7 +62,14 @@ std::string success_envelope(std::string_view request_id, std::string_view data)
 std::string error_envelope(std::string_view request_id, std::string_view code,
                            std::string_view message);
 
-// An action card (msgtype action_card) with one button, as the `msg` parameter.
+// An action card (msgtype action_card) as the `msg` parameter: buttons stacked vertically
+// (btn_orientation 1), each opening its URL in the messenger.
+struct CardButton {
+  std::string title;
+  std::string url;
+};
+std::string action_card_msg(std::string_view title, std::string_view markdown,
+                            const std::vector<CardButton>& buttons);
 std::string action_card_msg(std::string_view title, std::string_view markdown,
                             std::string_view button_title, std::string_view button_url);
 

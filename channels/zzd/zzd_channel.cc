@@ -28,11 +28,13 @@ std::string ZzdChannel::make_nonce(std::chrono::system_clock::time_point now) {
 }
 
 FormParams ZzdChannel::work_notification_params(const OutboundMessage& message) const {
+  std::vector<zzd::CardButton> buttons{{"收到", message.ack_url}};
+  if (!message.report_url.empty()) buttons.push_back({"回报", message.report_url});
   return {
       {"receiverIds", message.zzd_account},
       {"tenantId", settings_.tenant_id},
       {"bizMsgId", message.idem_key},
-      {"msg", zzd::action_card_msg(message.title, message.text, "收到", message.ack_url)},
+      {"msg", zzd::action_card_msg(message.title, message.text, buttons)},
   };
 }
 

@@ -36,6 +36,10 @@ A_BEHAVIOUR = {
     ("330702204203", "flood_chief"): "20s",
 }
 B_NEVER = {("330702102202", "flood_chief"), ("330702", "water_bureau_head")}
+# Who files the township's report-back (回报) behind the card's 回报 button, and when: 安地镇 in
+# time; 箬阳乡 after the 15-minute deadline (chased, the duty officer told, then filed late).
+REPORTS = {("330702102", "township_head"): ("8m", "镇长", 3, 120),
+           ("330702204", "party_secretary"): ("18m", "党委书记", 2, 0)}
 
 
 def main():
@@ -68,6 +72,10 @@ def main():
             else:
                 after = "1m"  # duty officers and posts outside the warned area
             what = f"answer_after: {after}" if after else "answer: never"
+            if seat == "A" and (area, role) in REPORTS:
+                when, title, villages, moved = REPORTS[(area, role)]
+                what += (f", report: {{ after: {when}, commander: {name} {title}, "
+                         f"villages: {villages}, moved: {moved} }}")
             scenario.append(f'  - {{ account: "{account}", {what} }}   # {name} {area} {role} {seat}')
 
     with open(os.path.join(OUT, "directory.yaml"), "w", encoding="utf-8") as f:

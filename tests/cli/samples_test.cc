@@ -97,4 +97,5 @@ TEST_CASE("plan test on a red rainstorm for one county lists county, township an
   CHECK(out.find("  village (") != std::string::npos);
   CHECK(out.find("02:03:00  +3m     step 2: zzd to both seats") != std::string::npos);
   CHECK(out.find("default-red-orange") == std::string::npos);  // a fallback: not used when a plan matches
+  CHECK(out.find("02:15:00  +15m    report-back due from each township (") != std::string::npos);
 }

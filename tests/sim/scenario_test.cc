@@ -76,7 +76,7 @@ TEST_CASE("a bad default is reported at its line") {
 
 TEST_CASE("an unknown key is refused with the keys that are allowed") {
   CHECK(errors_of(with_people("  - { account: '1', answer_afer: 45s }\n")) ==
-        "s.yaml:3: unknown key 'answer_afer' in a person (expected account, answer_after, answer)\n"
+        "s.yaml:3: unknown key 'answer_afer' in a person (expected account, answer_after, answer, report)\n"
         "s.yaml:3: a person needs answer_after (a duration) or answer: never");
 }
 
@@ -135,4 +135,20 @@ TEST_CASE("durations combine units from largest to smallest") {
   CHECK_FALSE(parse_duration("-5s"));
   CHECK_FALSE(parse_duration("5 s"));
   CHECK_FALSE(parse_duration("1d"));
+}
+
+TEST_CASE("a person's report-back is read, and a count that is not a number is refused at its line") {
+  std::vector<ScenarioError> errors;
+  auto scenario = load_scenario_string(
+      with_people("  - { account: '1', answer_after: 1m, report: { after: 5m, commander: 钱某一, villages: 2, moved: 0 } }\n"),
+      "s.yaml", errors);
+  REQUIRE(scenario);
+  const jiaoying::sim::ReportBehaviour& r = scenario->reports.at("1");
+  CHECK(r.after == std::chrono::minutes(5));
+  CHECK(r.commander == "钱某一");
+  CHECK(r.villages == 2);
+  CHECK(r.moved == 0);
+  CHECK(errors_of(with_people(
+            "  - { account: '1', answer_after: 1m, report: { after: 5m, commander: x, villages: some, moved: 0 } }\n")) ==
+        "s.yaml:3: 'villages' must be a whole number");
 }

@@ -19,7 +19,7 @@ constexpr const char* kScenario = R"(
 zzd: { api_key: demo-api-key, secret_key: demo-secret-key, tenant_id: "196729" }
 people:
   - { account: "100001", answer_after: 45s }
-  - { account: "100002", answer_after: 4m }
+  - { account: "100002", answer_after: 4m, report: { after: 6m, commander: 钱某一 镇长, villages: 3, moved: 120 } }
   - { account: "100003", answer: never }
 default: never
 )";
@@ -317,4 +317,28 @@ TEST_CASE("the health endpoint answers ok and anything unknown is 404") {
   CHECK(missing.status == 404);
   CHECK(envelope_of(missing).code == "NotFound");
   CHECK(f.log_text.str().empty());
+}
+
+TEST_CASE("a card with a 回报 button makes a reporting person file the form once, after their delay") {
+  Fixture f;
+  const std::string report_url = "http://127.0.0.1:9/api/v1/report?c=7&t=r3p0rt";
+  std::string msg = zzd::action_card_msg("暴雨红色预警", "请确认收到并回报",
+                                         {{"收到", kUrl}, {"回报", report_url}});
+  f.platform.handle(signed_post(notification("w1-c7-s0-zzd", "100001,100002", msg)));
+  f.platform.handle(signed_post(notification("w1-c7-s1-zzd", "100002", msg)));  // a repeat
+  // 100001 taps 收到 only; 100002 taps 收到 and files the report once.
+  REQUIRE(f.taps.taps.size() == 3);
+  const sim::Tap& report = f.taps.taps[2];
+  CHECK(report.account == "100002");
+  CHECK(report.url == report_url);
+  CHECK(report.delay == std::chrono::minutes(6));
+  FormParams form;
+  REQUIRE(form_decode(report.form, form));
+  CHECK(form_get(form, "commander") == "钱某一 镇长");
+  CHECK(form_get(form, "villages") == "3");
+  CHECK(form_get(form, "moved") == "120");
+  CHECK(f.taps.taps[0].form.empty());
+  CHECK(f.taps.taps[0].url == kUrl);  // the 收到 button, not the 回报 one
+  const auto lines = f.log_lines();
+  CHECK(std::string(lines[0].at("report_url").as_string()) == report_url);
 }
