@@ -322,6 +322,49 @@ TEST_CASE("a reload with a broken plan is refused with file:line and the running
   CHECK(std::string(ok->at("message").as_string()).starts_with("reloaded: 56 people"));
 }
 
+TEST_CASE("the township report-back: filed behind the card's 回报 button, or chased and escalated when missing") {
+  System sys(true);
+  {
+    std::ofstream(sys.work / "plans/e2e-rain.yaml", std::ios::app) << "report_back: { tier: township, within: 12m }\n";
+    std::string error;
+    REQUIRE_MESSAGE(sys.admin->post("/api/v1/reload", "{}", error), error);
+  }
+  auto posted = sys.post_warning(warning_body("e2e-report"));
+  REQUIRE_MESSAGE(posted.status == 201, posted.body);
+  int64_t id = json::parse(posted.body).at("id").as_int64();
+  REQUIRE_MESSAGE(sys.wait_for([&] { return sys.detail(id).at("warning").at("state") == "closed"; },
+                               std::chrono::seconds(120)),
+                  "the warning did not close");
+  std::map<std::string, json::object> reports;
+  const json::value detail = sys.detail(id);
+  for (const auto& r : detail.at("reports").as_array())
+    reports[std::string(r.at("area_name").as_string())] = r.as_object();
+  REQUIRE(reports.size() == 2);
+  // 安地镇's township head filed it through the simulated messenger, in time.
+  CHECK(reports["安地镇"].at("state") == "filed");
+  CHECK(reports["安地镇"].at("commander") == "褚某一 镇长");
+  CHECK(reports["安地镇"].at("villages").as_int64() == 3);
+  CHECK(reports["安地镇"].at("people_moved").as_int64() == 120);
+  CHECK_FALSE(reports["安地镇"].at("late").as_bool());
+  // Nobody in 箬阳乡 reports: chased on its posts' cards, and the duty officer told.
+  CHECK(reports["箬阳乡"].at("state") == "overdue");
+  int chased = 0, with_button = 0;
+  std::ifstream in(sys.work / "sim.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto v = json::parse(line);
+    if (v.at("endpoint") == "report") CHECK(v.at("status").as_int64() == 200);
+    if (v.at("endpoint") != "/message/workNotification") continue;
+    if (std::string(v.at("title").as_string()).find("【催报】") != std::string::npos) ++chased;
+    if (v.as_object().contains("report_url")) ++with_button;
+  }
+  CHECK(chased == 2);  // 箬阳乡's party secretary and township head
+  CHECK(with_button >= 4);
+  bool duty_officer = false;
+  for (const auto& c : detail.at("callouts").as_array())
+    duty_officer = duty_officer || c.at("kind") == "duty_officer";
+  CHECK(duty_officer);
+}
+
 TEST_CASE("a warning dropped into a spool folder is called out; a bad one lands in failed/ with the reason") {
   System sys;
   const fs::path inbox = sys.work / "spool/inbox";
