@@ -63,10 +63,13 @@ const Plan& Engine::snapshot_plan(int64_t snapshot_id) {
   // channel removed from the config later cannot strand a running warning.
   std::set<std::string> any_channel = channels_;
   for (const char* c : {"zzd", "sms", "ivr", "broadcast", "webhook"}) any_channel.insert(c);
-  auto plan = load_plan(s.text(2), s.text(1), any_channel, errors);
-  if (!plan) throw SqliteError(fmt::format("plan snapshot {} no longer parses: {}", snapshot_id,
-                                           errors.empty() ? "" : errors.front().text()));
-  return snapshot_cache_.emplace(snapshot_id, std::move(*plan)).first->second;
+  auto plans = load_plan_file(s.text(2), s.text(1), any_channel, errors);
+  if (!plans) throw SqliteError(fmt::format("plan snapshot {} no longer parses: {}", snapshot_id,
+                                            errors.empty() ? "" : errors.front().text()));
+  const std::string name = s.text(0);
+  for (Plan& plan : *plans)  // a file of level sections holds several plans; the snapshot names one
+    if (plan.name == name) return snapshot_cache_.emplace(snapshot_id, std::move(plan)).first->second;
+  throw SqliteError(fmt::format("plan snapshot {} holds no plan named {}", snapshot_id, name));
 }
 
 const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {

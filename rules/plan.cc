@@ -1,5 +1,7 @@
 #include "rules/plan.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -220,45 +222,132 @@ void read_report_back(YamlReader& yr, const YAML::Node& root, Plan& plan) {
 
 }  // namespace
 
-std::optional<Plan> load_plan(const std::string& text, const std::string& file,
-                              const std::set<std::string>& channels, LoadErrors& errors) {
+namespace {
+
+// Reads one plan from `root` (the whole file, or a level section merged over it).
+void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::string>& channels, Plan& plan) {
+  if (auto name = yr.scalar(root, "plan")) plan.name = *name;
+  plan.title = yr.scalar(root, "title", false).value_or(plan.name);
+  read_match(yr, root, plan);
+  read_recipients(yr, root, plan);
+  read_ladder(yr, root, channels, plan);
+  read_report_back(yr, root, plan);
+  if (root["deadline"].IsDefined()) {
+    if (auto d = yr.duration(root, "deadline")) plan.deadline = *d;
+  }
+  if (!plan.ladder.empty() && plan.deadline <= plan.ladder.back().after)
+    yr.error(root["deadline"].IsDefined() ? root["deadline"] : root,
+             "deadline " + format_duration(plan.deadline) + " must be later than the last step (" +
+                 format_duration(plan.ladder.back().after) + ")");
+  if (auto fallback = yr.scalar(root, "fallback", false)) {
+    if (*fallback == "true" || *fallback == "false")
+      plan.fallback = *fallback == "true";
+    else
+      yr.error(root["fallback"], "fallback must be true or false");
+  }
+  if (auto ack = yr.scalar(root, "ack", false)) {
+    if (*ack == "confirm")
+      plan.ack = AckMode::confirm;
+    else if (*ack == "read")  // refused, not ignored: a plan must not believe reads count when they cannot
+      yr.error(root["ack"], "ack: read needs read receipts, which no channel gives yet; use ack: confirm");
+    else
+      yr.error(root["ack"], "ack '" + *ack + "' must be confirm or read");
+  }
+}
+
+constexpr std::string_view kSectionKeys[] = {"recipients", "ladder", "deadline", "ack", "report_back"};
+
+// `levels:` sections: each level's plan is the top level with the section's keys laid over it.
+// One Plan per section, named "<plan>[<level>]", answering only its level.
+void read_sections(YamlReader& yr, const YAML::Node& root, const std::string& text, const std::string& file,
+                   const std::set<std::string>& channels, std::vector<Plan>& out) {
+  const YAML::Node sections = root["levels"];
+  if (!sections.IsMap() || sections.size() == 0) {
+    yr.error(sections, "'levels' must map levels to sections: { red: { ladder: … }, orange: {} }");
+    return;
+  }
+  if (root["match"].IsMap() && root["match"]["levels"].IsDefined()) {
+    yr.error(root["match"]["levels"], "match.levels and level sections both say which levels this plan "
+                                      "answers; with sections, leave match.levels out");
+    return;
+  }
+  for (auto it = sections.begin(); it != sections.end(); ++it) {
+    const std::string level_name = it->first.Scalar();
+    auto level = parse_level(level_name);
+    if (!level) {
+      yr.error(it->first, "unknown level '" + level_name + "' (blue, yellow, orange, red)");
+      continue;
+    }
+    const YAML::Node section = it->second;
+    if (!section.IsMap() && !section.IsNull()) {
+      yr.error(section, "the " + level_name + " section must be a map of " +
+                            "recipients, ladder, deadline, ack, report_back (or {} for the top level's)");
+      continue;
+    }
+    if (section.IsMap() && !yr.only_keys(section, {"recipients", "ladder", "deadline", "ack", "report_back"},
+                                         "a level section"))
+      continue;
+    YAML::Node merged = YAML::Clone(root);
+    merged.remove("levels");
+    bool complete = true;
+    for (std::string_view key : kSectionKeys) {
+      const std::string k(key);
+      if (section.IsMap() && section[k].IsDefined()) merged[k] = section[k];
+    }
+    for (const char* key : {"recipients", "ladder"})
+      if (!merged[key].IsDefined()) {
+        yr.error(it->first, "the " + level_name + " section has no " + key + ", and the plan has none above it");
+        complete = false;
+      }
+    if (!complete) continue;
+    YAML::Node match = root["match"].IsMap() ? YAML::Clone(root["match"]) : YAML::Node(YAML::NodeType::Map);
+    match["levels"].push_back(level_name);
+    merged["match"] = match;
+    Plan plan;
+    plan.file = file;
+    plan.yaml = text;
+    read_plan(yr, merged, channels, plan);
+    plan.section = *level;
+    plan.name += "[" + level_name + "]";
+    plan.title += fmt::format("（{}）", level_zh(*level));
+    out.push_back(std::move(plan));
+  }
+}
+
+}  // namespace
+
+std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const std::string& file,
+                                                const std::set<std::string>& channels, LoadErrors& errors) {
   size_t before = errors.size();
   YamlReader yr(file, errors);
   auto root = yr.load_string(text);
   if (!root) return std::nullopt;
-  Plan plan;
-  plan.file = file;
-  plan.yaml = text;
-  yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack", "fallback", "report_back"}, "a plan");
-  if (auto name = yr.scalar(*root, "plan")) plan.name = *name;
-  plan.title = yr.scalar(*root, "title", false).value_or(plan.name);
-  read_match(yr, *root, plan);
-  read_recipients(yr, *root, plan);
-  read_ladder(yr, *root, channels, plan);
-  read_report_back(yr, *root, plan);
-  if ((*root)["deadline"].IsDefined()) {
-    if (auto d = yr.duration(*root, "deadline")) plan.deadline = *d;
-  }
-  if (!plan.ladder.empty() && plan.deadline <= plan.ladder.back().after)
-    yr.error((*root)["deadline"].IsDefined() ? (*root)["deadline"] : *root,
-             "deadline " + format_duration(plan.deadline) + " must be later than the last step (" +
-                 format_duration(plan.ladder.back().after) + ")");
-  if (auto fallback = yr.scalar(*root, "fallback", false)) {
-    if (*fallback == "true" || *fallback == "false")
-      plan.fallback = *fallback == "true";
-    else
-      yr.error((*root)["fallback"], "fallback must be true or false");
-  }
-  if (auto ack = yr.scalar(*root, "ack", false)) {
-    if (*ack == "confirm")
-      plan.ack = AckMode::confirm;
-    else if (*ack == "read")  // refused, not ignored: a plan must not believe reads count when they cannot
-      yr.error((*root)["ack"], "ack: read needs read receipts, which no channel gives yet; use ack: confirm");
-    else
-      yr.error((*root)["ack"], "ack '" + *ack + "' must be confirm or read");
+  yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack", "fallback",
+                       "report_back", "levels"},
+               "a plan");
+  std::vector<Plan> plans;
+  if ((*root)["levels"].IsDefined()) {
+    read_sections(yr, *root, text, file, channels, plans);
+  } else {
+    Plan plan;
+    plan.file = file;
+    plan.yaml = text;
+    read_plan(yr, *root, channels, plan);
+    plans.push_back(std::move(plan));
   }
   if (errors.size() != before) return std::nullopt;
-  return plan;
+  return plans;
+}
+
+std::optional<Plan> load_plan(const std::string& text, const std::string& file,
+                              const std::set<std::string>& channels, LoadErrors& errors) {
+  auto plans = load_plan_file(text, file, channels, errors);
+  if (!plans) return std::nullopt;
+  if (plans->size() != 1) {
+    errors.push_back({file, 1, "has level sections: load it with load_plan_file"});
+    return std::nullopt;
+  }
+  return std::move(plans->front());
 }
 
 std::optional<std::vector<Plan>> load_plans(const std::string& dir,
@@ -286,12 +375,14 @@ std::optional<std::vector<Plan>> load_plans(const std::string& dir,
     }
     std::stringstream text;
     text << in.rdbuf();
-    auto plan = load_plan(text.str(), path.string(), channels, errors);
-    if (!plan) continue;
-    for (const auto& other : plans)
-      if (other.name == plan->name)
-        errors.push_back({path.string(), 1, "plan '" + plan->name + "' is also defined in " + other.file});
-    plans.push_back(std::move(*plan));
+    auto loaded = load_plan_file(text.str(), path.string(), channels, errors);
+    if (!loaded) continue;
+    for (Plan& plan : *loaded) {
+      for (const auto& other : plans)
+        if (other.name == plan.name)
+          errors.push_back({path.string(), 1, "plan '" + plan.name + "' is also defined in " + other.file});
+      plans.push_back(std::move(plan));
+    }
   }
   if (plans.empty() && errors.size() == before)
     errors.push_back({dir, 0, "holds no plan (*.yaml)"});

@@ -79,6 +79,8 @@ struct Plan {
   AckMode ack = AckMode::confirm;
   std::optional<ReportDuty> report_back;
   bool fallback = false;  // used only when no other plan matches (the default red/orange plan)
+  // Set for a plan read from one `levels:` section of a file (its name is "<plan>[<level>]").
+  std::optional<Level> section;
   std::string yaml;  // the source text, kept as the snapshot
 };
 
@@ -88,8 +90,15 @@ bool plan_matches(const Plan& plan, const Warning& warning);
 // given (file name order); only when there is none, the matching fallback plans.
 std::vector<const Plan*> plans_for(const std::vector<Plan>& plans, const Warning& warning);
 
-// Loads one plan from YAML text. `channels` lists the channels the daemon has configured; a
-// plan naming another one is refused (it would silently reach nobody).
+// Loads one plan file. `channels` lists the channels the daemon has configured; a plan naming
+// another one is refused (it would silently reach nobody). A file with `levels:` sections (one
+// file from blue to red) gives one Plan per section, named "<plan>[<level>]", each the top level
+// with its section's recipients / ladder / deadline / ack / report_back laid over it and
+// answering only its level; otherwise one Plan.
+std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const std::string& file,
+                                                const std::set<std::string>& channels, LoadErrors& errors);
+
+// A file without level sections, as one Plan.
 std::optional<Plan> load_plan(const std::string& text, const std::string& file,
                               const std::set<std::string>& channels, LoadErrors& errors);
 

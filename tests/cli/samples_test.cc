@@ -62,7 +62,7 @@ TEST_CASE("the sample plans pass plan check against a generated directory of 婺
   int status = -1;
   std::string out = captured([&] { return run_plan_check(s.options); }, status);
   CHECK_MESSAGE(status == 0, out);
-  CHECK(out.find("5 plan(s) OK") != std::string::npos);
+  CHECK(out.find("7 plan(s) OK") != std::string::npos);  // heavy-rain is one file of three level sections
   out = captured([&] { return run_directory_check(s.options); }, status);
   CHECK_MESSAGE(status == 0, out);
 }

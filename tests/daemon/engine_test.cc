@@ -290,3 +290,33 @@ TEST_CASE("a drill is called out marked as one; a test message calls nobody") {
   CHECK(out.callouts == 0);
   CHECK(out.flags == std::vector<std::string>{"status test: stored, nobody is called"});
 }
+
+TEST_CASE("a plan file of level sections: the warning's level picks its section, and the snapshot keeps it across a restart") {
+  EngineFixture f;
+  LoadErrors errors;
+  auto sectioned = load_plan_file(R"(plan: rain
+match: { hazards: [rainstorm] }
+recipients:
+  - { tier: township, roles: [township_head] }
+ladder:
+  - { after: 0m, channels: [zzd] }
+  - { after: 10m, channels: [zzd] }
+levels:
+  red:
+    ladder:
+      - { after: 0m, channels: [zzd] }
+      - { after: 2m, channels: [zzd] }
+  orange: {}
+)",
+                                  "rain.yaml", {"zzd"}, errors);
+  REQUIRE(sectioned);
+  f.plans = *sectioned;
+  f.restart();
+  IngestOutcome out = f.ingest(f.warning());  // red
+  CHECK(out.plans == std::vector<std::string>{"rain[red]"});
+  f.send_all();
+  f.restart();  // the snapshot is re-read from the store: the whole file, the red section picked
+  f.advance(2 * kMinute);
+  CHECK(f.channel.sent.size() == 2);  // the red ladder's 2-minute step ran
+  CHECK(f.count("SELECT COUNT(*) FROM plan_snapshots WHERE plan_name = 'rain[red]'") == 1);
+}

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "rules/plan.h"
 #include "text_edit.h"
 
@@ -132,4 +134,90 @@ TEST_CASE("by default a plan answers real warnings and drills") {
   CHECK_FALSE(bad);
   CHECK(errors.back().text() ==
         "p.yaml:3: status 'test' must be actual or exercise (test, system and draft messages call nobody)");
+}
+
+namespace {
+
+// One file from blue to red: the top level is the common part, each level lays its own over it.
+const char* kSectioned = R"(plan: rain
+title: 强降雨叫应方案
+match: { hazards: [rainstorm] }
+recipients:
+  - { tier: county, roles: [leader_on_duty] }
+  - { tier: township, roles: [township_head] }
+ladder:
+  - { after: 0m, channels: [zzd] }
+  - { after: 10m, channels: [zzd] }
+deadline: 30m
+levels:
+  red:
+    ladder:
+      - { after: 0m, channels: [zzd], seat: both }
+      - { after: 3m, channels: [zzd], notify: superior }
+    deadline: 15m
+    report_back: { tier: township, within: 15m }
+  orange: {}
+  yellow:
+    recipients:
+      - { tier: county, roles: [leader_on_duty] }
+)";
+
+}  // namespace
+
+TEST_CASE("level sections: one plan per level, each the top level with its section laid over it") {
+  LoadErrors errors;
+  auto plans = load_plan_file(kSectioned, "rain.yaml", kChannels, errors);
+  const std::string first = errors.empty() ? std::string() : errors.front().text();
+  INFO(first);
+  REQUIRE(plans);
+  REQUIRE(plans->size() == 3);
+  std::map<std::string, const Plan*> by_name;
+  for (const Plan& p : *plans) by_name[p.name] = &p;
+  REQUIRE(by_name.count("rain[red]"));
+  const Plan& red = *by_name["rain[red]"];
+  CHECK(red.title == "强降雨叫应方案（红色）");
+  CHECK(red.section == Level::red);
+  CHECK(red.levels == std::vector<Level>{Level::red});
+  CHECK(red.ladder.size() == 2);
+  CHECK(red.ladder[1].after == Millis(180'000));
+  CHECK(red.ladder[1].line == 15);  // errors and plan check point into the section
+  CHECK(red.deadline == Millis(15 * 60'000));
+  CHECK(red.report_back);
+  CHECK(red.recipients.size() == 2);  // inherited
+  const Plan& orange = *by_name["rain[orange]"];
+  CHECK(orange.ladder[1].after == Millis(600'000));  // all from the top level
+  CHECK_FALSE(orange.report_back);
+  CHECK(by_name["rain[yellow]"]->recipients.size() == 1);
+
+  CHECK(plans_for(*plans, warning("rainstorm", Level::red)).front()->name == "rain[red]");
+  CHECK(plans_for(*plans, warning("rainstorm", Level::yellow)).front()->name == "rain[yellow]");
+  CHECK(plans_for(*plans, warning("rainstorm", Level::blue)).empty());  // no section, no plan
+  CHECK(plans_for(*plans, warning("forest_fire", Level::red)).empty());
+
+  // A file of sections is not one plan.
+  errors.clear();
+  CHECK_FALSE(load_plan(kSectioned, "rain.yaml", kChannels, errors));
+}
+
+TEST_CASE("level sections are refused at the line that is wrong") {
+  auto first_error = [](const std::string& text) {
+    LoadErrors errors;
+    CHECK_FALSE(load_plan_file(text, "rain.yaml", kChannels, errors));
+    return errors.empty() ? std::string() : errors.front().text();
+  };
+  CHECK(first_error(replaced(kSectioned, "  orange: {}", "  crimson: {}")) ==
+        "rain.yaml:18: unknown level 'crimson' (blue, yellow, orange, red)");
+  CHECK(first_error(replaced(kSectioned, "match: { hazards: [rainstorm] }",
+                             "match: { hazards: [rainstorm], levels: [red] }")) ==
+        "rain.yaml:3: match.levels and level sections both say which levels this plan answers; with "
+        "sections, leave match.levels out");
+  CHECK(first_error(replaced(kSectioned, "    deadline: 15m", "    deadline: 15m\n    colour: red")) ==
+        "rain.yaml:17: unknown key 'colour' in a level section (known: recipients, ladder, deadline, ack, "
+        "report_back)");
+  CHECK(first_error(replaced(kSectioned, "      - { after: 3m, channels: [zzd], notify: superior }",
+                             "      - { after: 3m, channels: [sms], notify: superior }"))
+            .starts_with("rain.yaml:15: channel 'sms' is not configured"));
+  // Without a top-level ladder, a section that gives none has nothing to climb.
+  std::string no_top_ladder = replaced(kSectioned, "ladder:\n  - { after: 0m, channels: [zzd] }\n  - { after: 10m, channels: [zzd] }\n", "");
+  CHECK(first_error(no_top_ladder) == "rain.yaml:15: the orange section has no ladder, and the plan has none above it");
 }
