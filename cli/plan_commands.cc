@@ -86,9 +86,13 @@ int run_directory_check(const OfflineOptions& options) {
   auto loaded = load_all(options, false);
   if (!loaded) return 1;
   const Directory& d = *loaded->directory;
-  std::cout << fmt::format("{}: {} areas, {} people, {} posts; checked against {} plan(s)\n",
+  size_t villages = 0, with_broadcast = 0;
+  for (const Area* a : d.all_areas())
+    if (a->tier == Tier::village) ++villages, with_broadcast += a->broadcast.empty() ? 0 : 1;
+  std::cout << fmt::format("{}: {} areas, {} people, {} posts; checked against {} plan(s)\n"
+                           "{} of {} villages have a broadcast endpoint (应急广播)\n",
                            loaded->config.directory, d.area_count(), d.person_count(), d.post_count(),
-                           loaded->plans.size());
+                           loaded->plans.size(), with_broadcast, villages);
   return report(check_directory(d, loaded->config.directory, loaded->plans), "no problems found");
 }
 

@@ -33,9 +33,11 @@ std::string_view tier_name(Tier tier) {
 
 std::string_view seat_name(Seat seat) { return seat == Seat::A ? "A" : "B"; }
 
-bool reachable_on(std::string_view channel, std::string_view zzd_account, std::string_view mobile) {
+bool reachable_on(std::string_view channel, std::string_view zzd_account, std::string_view mobile,
+                  std::string_view landline) {
   if (channel == "zzd") return !zzd_account.empty();
-  if (channel == "sms" || channel == "ivr") return !mobile.empty();
+  if (channel == "sms") return !mobile.empty();
+  if (channel == "ivr") return !mobile.empty() || !landline.empty();
   return true;  // broadcast, webhook: not addressed to a person's contact
 }
 
@@ -72,7 +74,8 @@ class DirectoryBuilder {
   void error(int line, std::string message) { errors_.push_back({file_, line, std::move(message)}); }
 
   void add_area(int line, const std::string& code, const std::string& name, const std::string& tier,
-                const std::string& parent, bool synthetic, const std::string& lat = "", const std::string& lon = "") {
+                const std::string& parent, bool synthetic, const std::string& lat = "", const std::string& lon = "",
+                const std::vector<std::string>& broadcast = {}) {
     auto t = parse_tier(tier);
     if (!t) return error(line, "tier '" + tier + "' must be one of city, county, township, village");
     if (!is_division_code(code) || code.size() != code_length(*t))
@@ -81,9 +84,12 @@ class DirectoryBuilder {
     if (name.empty()) return error(line, "area " + code + " has no name");
     auto [it, inserted] = area_lines_.emplace(code, line);
     if (!inserted) {
-      const Area& seen = areas_[area_index_[code]];
-      if (seen.name != name || seen.tier != *t || seen.parent != parent)
+      Area& seen = areas_[area_index_[code]];
+      if (seen.name != name || seen.tier != *t || seen.parent != parent ||
+          (!broadcast.empty() && !seen.broadcast.empty() && seen.broadcast != broadcast))
         error(line, "area " + code + " differs from its definition on line " + std::to_string(it->second));
+      else if (seen.broadcast.empty() && !broadcast.empty())
+        add_broadcast(line, seen, broadcast);
       return;
     }
     std::optional<GeoPoint> point;
@@ -97,15 +103,39 @@ class DirectoryBuilder {
     }
     area_index_[code] = areas_.size();
     areas_.push_back(Area{code, name, *t, parent, synthetic, point});
+    if (!broadcast.empty()) add_broadcast(line, areas_.back(), broadcast);
+  }
+
+  // Broadcast endpoints: resource ids of letters, digits, '-' and '_', each covering one area.
+  void add_broadcast(int line, Area& area, const std::vector<std::string>& endpoints) {
+    if (area.tier != Tier::village && area.tier != Tier::township)
+      return error(line, "area " + area.code + ": only villages and townships have broadcast endpoints");
+    for (const std::string& e : endpoints) {
+      const bool shaped = !e.empty() && e.size() <= 64 && std::all_of(e.begin(), e.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+      });
+      if (!shaped) {
+        error(line, "area " + area.code + ": broadcast endpoint '" + e +
+                        "' must be 1 to 64 letters, digits, '-' or '_' (the platform's resource id)");
+        continue;
+      }
+      auto [it, fresh] = endpoint_areas_.emplace(e, area.code);
+      if (!fresh && it->second != area.code) {
+        error(line, "broadcast endpoint " + e + " is already given to area " + it->second);
+        continue;
+      }
+      if (std::find(area.broadcast.begin(), area.broadcast.end(), e) == area.broadcast.end())
+        area.broadcast.push_back(e);
+    }
   }
 
   void add_person(int line, const std::string& id, const std::string& name, const std::string& zzd,
-                  const std::string& mobile) {
+                  const std::string& mobile, const std::string& landline = "") {
     if (id.empty() || name.empty()) return error(line, "a person needs an id and a name");
     auto [it, inserted] = person_lines_.emplace(id, line);
     if (!inserted) {
       const Person& seen = people_[person_index_[id]];
-      if (seen.name != name || seen.zzd_account != zzd || seen.mobile != mobile)
+      if (seen.name != name || seen.zzd_account != zzd || seen.mobile != mobile || seen.landline != landline)
         error(line, "person '" + id + "' differs from the one on line " + std::to_string(it->second));
       return;
     }
@@ -115,9 +145,18 @@ class DirectoryBuilder {
     }
     if (!mobile.empty() && (mobile.size() != 11 || mobile.find_first_not_of("0123456789") != std::string::npos))
       error(line, "mobile '" + mobile + "' must be 11 digits");
-    if (zzd.empty() && mobile.empty()) error(line, "person '" + id + "' has no contact (zzd or mobile)");
+    if (!landline.empty()) {
+      const size_t digits = static_cast<size_t>(std::count_if(landline.begin(), landline.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      }));
+      if (landline.find_first_not_of("0123456789-") != std::string::npos || digits < 7 || digits > 16 ||
+          landline.front() == '-' || landline.back() == '-')
+        error(line, "landline '" + landline + "' must be 7 to 16 digits, optionally with '-' (0579-00000001)");
+    }
+    if (zzd.empty() && mobile.empty() && landline.empty())
+      error(line, "person '" + id + "' has no contact (zzd, mobile or landline)");
     person_index_[id] = people_.size();
-    people_.push_back(Person{id, name, zzd, mobile, line});
+    people_.push_back(Person{id, name, zzd, mobile, line, landline});
   }
 
   void add_post(int line, const std::string& area, const std::string& role, const std::string& seat,
@@ -190,6 +229,7 @@ class DirectoryBuilder {
     std::string code, other;
   };
   std::vector<NeighbourLink> neighbour_links_;
+  std::map<std::string, std::string> endpoint_areas_;  // broadcast endpoint → area code
 };
 
 std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadErrors& errors) {
@@ -200,7 +240,8 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
     yr.error(root, "'areas' must be a list of areas");
   } else {
     for (const auto& a : areas_node) {
-      if (!yr.only_keys(a, {"code", "name", "tier", "parent", "synthetic", "lat", "lon", "neighbours"}, "an area"))
+      if (!yr.only_keys(a, {"code", "name", "tier", "parent", "synthetic", "lat", "lon", "neighbours", "broadcast"},
+                        "an area"))
         continue;
       auto code = yr.scalar(a, "code");
       auto name = yr.scalar(a, "name");
@@ -209,9 +250,11 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
       auto synthetic = yr.scalar(a, "synthetic", false);
       auto lat = yr.scalar(a, "lat", false);
       auto lon = yr.scalar(a, "lon", false);
+      auto broadcast = yr.scalars(a, "broadcast", false);
       if (!code || !name || !tier) continue;
       b.add_area(YamlReader::line_of(a), *code, *name, *tier, parent.value_or(""),
-                 synthetic && (*synthetic == "true" || *synthetic == "yes"), lat.value_or(""), lon.value_or(""));
+                 synthetic && (*synthetic == "true" || *synthetic == "yes"), lat.value_or(""), lon.value_or(""),
+                 broadcast.value_or(std::vector<std::string>{}));
       if (auto neighbours = yr.scalars(a, "neighbours", false); neighbours && !neighbours->empty())
         b.add_neighbours(YamlReader::line_of(a), *code, *neighbours);
     }
@@ -221,13 +264,14 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
     yr.error(root, "'people' must be a list of people");
   } else {
     for (const auto& p : people_node) {
-      if (!yr.only_keys(p, {"id", "name", "zzd", "mobile", "posts"}, "a person")) continue;
+      if (!yr.only_keys(p, {"id", "name", "zzd", "mobile", "landline", "posts"}, "a person")) continue;
       auto id = yr.scalar(p, "id");
       auto name = yr.scalar(p, "name");
       auto zzd = yr.scalar(p, "zzd", false);
       auto mobile = yr.scalar(p, "mobile", false);
+      auto landline = yr.scalar(p, "landline", false);
       if (!id || !name) continue;
-      b.add_person(YamlReader::line_of(p), *id, *name, zzd.value_or(""), mobile.value_or(""));
+      b.add_person(YamlReader::line_of(p), *id, *name, zzd.value_or(""), mobile.value_or(""), landline.value_or(""));
       YAML::Node posts_node = p["posts"];
       if (!posts_node.IsDefined()) continue;
       if (!posts_node.IsSequence()) {
@@ -246,48 +290,86 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
   return b.finish();  // runs the tree checks too, so one pass reports every fault
 }
 
-// One row per person and post, as an address-book export or a spreadsheet has it:
-//   area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile[,lat,lon]
-// A row with the person columns empty only defines its area (e.g. the city at the top).
+// One row per person and post, as an address-book export or a spreadsheet has it. The first
+// row names the columns, in any order: area_code, area_name, tier, parent, role, seat,
+// person_id, name, zzd, mobile, and optionally lat, lon, landline, broadcast (endpoints split
+// by ';'). A row with the person columns empty only defines its area (e.g. the city at the top).
 std::optional<Directory> build_csv(const std::string& file, std::istream& in, LoadErrors& errors) {
   DirectoryBuilder b(file, errors);
-  static const std::vector<std::string> kColumns = {"area_code", "area_name", "tier", "parent", "role",
-                                                    "seat",      "person_id", "name", "zzd",   "mobile"};
+  static const std::vector<std::string> kRequired = {"area_code", "area_name", "tier", "parent", "role",
+                                                     "seat",      "person_id", "name", "zzd",   "mobile"};
+  static const std::vector<std::string> kOptional = {"lat", "lon", "landline", "broadcast"};
+  std::map<std::string, size_t> column;  // name → index, from the header
+  size_t width = 0;
+  bool header_seen = false;
   std::string line;
   int number = 0;
+  auto cell = [&](const std::vector<std::string>& cells, const std::string& name) -> std::string {
+    auto it = column.find(name);
+    return it == column.end() ? std::string() : cells[it->second];
+  };
   while (std::getline(in, line)) {
     ++number;
     if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a spreadsheet's BOM
     if (line.empty() || line == "\r" || line.front() == '#') continue;
     std::vector<std::string> cells;
     const bool closed = split_csv_line(line, cells);
-    std::vector<std::string> with_point = kColumns;
-    with_point.insert(with_point.end(), {"lat", "lon"});
-    if (cells == kColumns || cells == with_point) continue;  // the header
-    if (number == 1 && cells.size() == kColumns.size() && cells[0] == "area_code") {
-      b.error(number, "the header must be: area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile");
-      continue;
-    }
     if (!closed) {
       b.error(number, "a quoted cell is not closed");
       continue;
     }
-    if (cells.size() == kColumns.size()) cells.resize(with_point.size());  // no lat,lon
-    if (cells.size() != with_point.size()) {
-      b.error(number, "expected 10 cells (area_code,area_name,tier,parent,role,seat,person_id,name,zzd,mobile), got " +
-                          std::to_string(cells.size()));
+    if (!header_seen) {  // the header
+      header_seen = true;
+      std::string problems;
+      for (size_t i = 0; i < cells.size(); ++i) {
+        const bool known = std::find(kRequired.begin(), kRequired.end(), cells[i]) != kRequired.end() ||
+                           std::find(kOptional.begin(), kOptional.end(), cells[i]) != kOptional.end();
+        if (!known) problems += (problems.empty() ? "" : "; ") + ("unknown column '" + cells[i] + "'");
+        else if (!column.emplace(cells[i], i).second) problems += (problems.empty() ? "" : "; ") + ("column '" + cells[i] + "' twice");
+      }
+      for (const auto& r : kRequired)
+        if (!column.count(r)) problems += (problems.empty() ? "" : "; ") + ("no column '" + r + "'");
+      if (column.count("lat") != column.count("lon")) problems += (problems.empty() ? "" : "; ") + std::string("lat and lon come together");
+      if (!problems.empty()) {
+        b.error(number, "the header row must name the columns area_code,area_name,tier,parent,role,seat,person_id,"
+                        "name,zzd,mobile (optional: lat,lon,landline,broadcast): " + problems);
+        break;
+      }
+      width = cells.size();
       continue;
     }
-    b.add_area(number, cells[0], cells[1], cells[2], cells[3], false, cells[10], cells[11]);
-    if (cells[6].empty() && cells[4].empty()) continue;
-    if (cells[6].empty() || cells[4].empty()) {
+    if (cells.size() != width) {
+      b.error(number, "expected " + std::to_string(width) + " cells, as the header has, got " + std::to_string(cells.size()));
+      continue;
+    }
+    std::vector<std::string> endpoints;
+    if (std::string list = cell(cells, "broadcast"); !list.empty()) {
+      size_t start = 0;
+      for (;;) {
+        size_t semi = list.find(';', start);
+        std::string e = list.substr(start, semi == std::string::npos ? std::string::npos : semi - start);
+        while (!e.empty() && e.front() == ' ') e.erase(0, 1);
+        while (!e.empty() && e.back() == ' ') e.pop_back();
+        endpoints.push_back(e);
+        if (semi == std::string::npos) break;
+        start = semi + 1;
+      }
+    }
+    b.add_area(number, cell(cells, "area_code"), cell(cells, "area_name"), cell(cells, "tier"), cell(cells, "parent"),
+               false, cell(cells, "lat"), cell(cells, "lon"), endpoints);
+    if (cell(cells, "person_id").empty() && cell(cells, "role").empty()) continue;
+    if (cell(cells, "person_id").empty() || cell(cells, "role").empty()) {
       b.error(number, "a row with a person needs role and person_id");
       continue;
     }
-    b.add_person(number, cells[6], cells[7], cells[8], cells[9]);
-    b.add_post(number, cells[0], cells[4], cells[5].empty() ? "A" : cells[5], cells[6]);
+    b.add_person(number, cell(cells, "person_id"), cell(cells, "name"), cell(cells, "zzd"), cell(cells, "mobile"),
+                 cell(cells, "landline"));
+    const std::string seat = cell(cells, "seat");
+    b.add_post(number, cell(cells, "area_code"), cell(cells, "role"), seat.empty() ? "A" : seat,
+               cell(cells, "person_id"));
   }
   if (number == 0) b.error(0, "is empty");
+  else if (!header_seen) b.error(number, "has no header row naming the columns");
   return b.finish();  // runs the tree checks too, so one pass reports every fault
 }
 

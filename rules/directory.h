@@ -31,6 +31,9 @@ struct Area {
   bool synthetic = false;  // generated for demos and tests, not an official code
   std::optional<GeoPoint> point;  // where it is, for warnings drawn as polygons or circles
   std::vector<std::string> neighbours = {};  // counties only: the counties next to it (symmetric)
+  // Villages and townships: the rural emergency-broadcast endpoints (应急广播 resource ids,
+  // EBRID) whose loudspeakers cover it.
+  std::vector<std::string> broadcast = {};
 };
 
 struct Person {
@@ -39,11 +42,13 @@ struct Person {
   std::string zzd_account;  // Zhezhengding account id; empty if none
   std::string mobile;       // empty if none
   int line = 0;             // where it was declared, for messages
+  std::string landline = {};  // office or home line ("0579-00000001"); empty if none
 };
 
 // Whether a person with these contacts can be reached on `channel` (zzd needs an account; sms
-// and ivr a mobile). The one rule both the engine and `directory check` apply.
-bool reachable_on(std::string_view channel, std::string_view zzd_account, std::string_view mobile);
+// a mobile; ivr a mobile or a landline). The one rule both the engine and `directory check` apply.
+bool reachable_on(std::string_view channel, std::string_view zzd_account, std::string_view mobile,
+                  std::string_view landline = {});
 
 struct Post {
   std::string area;  // division code

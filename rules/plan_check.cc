@@ -116,7 +116,7 @@ std::vector<Finding> check_directory(const Directory& directory, const std::stri
           for (const Person* p : {a, b}) {
             if (!p) continue;
             for (const std::string& channel : channels)
-              if (!reachable_on(channel, p->zzd_account, p->mobile))
+              if (!reachable_on(channel, p->zzd_account, p->mobile, p->landline))
                 out.push_back({Finding::Severity::error, file, line_of(*p),
                                fmt::format("{} ({}, {} {}) has no contact for channel {} (plan {})", p->name, p->id,
                                            area->name, role, channel, plan.name)});

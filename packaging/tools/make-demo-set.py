@@ -52,7 +52,8 @@ def main():
     for code, _, villages in TOWNSHIPS:
         for i, v in enumerate(villages):
             vcode = f"{code}{201 + i:03d}"
-            areas.append(f'  - {{ code: "{vcode}", name: {v}, tier: village, parent: "{code}", synthetic: true }}')
+            areas.append(f'  - {{ code: "{vcode}", name: {v}, tier: village, parent: "{code}", synthetic: true, '
+                         f'broadcast: ["EB{vcode}01"] }}')
             posts += [(vcode, r) for r in VILLAGE_ROLES]
 
     people, scenario = [], []

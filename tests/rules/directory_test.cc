@@ -48,7 +48,7 @@ TEST_CASE("a person with no way to be reached is refused") {
   std::string text = replaced(kTestDirectory, "    zzd: \"100001\"\n", "");
   CHECK_FALSE(Directory::load_string(text, "dir.yaml", errors));
   REQUIRE(errors.size() == 1);
-  CHECK(errors[0].message == "person 'county-leader' has no contact (zzd or mobile)");
+  CHECK(errors[0].message == "person 'county-leader' has no contact (zzd, mobile or landline)");
 }
 
 TEST_CASE("a CSV export with one row per person and post loads like the YAML") {
@@ -89,4 +89,51 @@ TEST_CASE("a CSV cell whose quote is never closed is refused at its line") {
                                      "export.csv", errors));
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].text() == "export.csv:2: a quoted cell is not closed");
+}
+
+TEST_CASE("a CSV may order its columns freely and add landlines and broadcast endpoints") {
+  const std::string csv =
+      "name,person_id,area_code,area_name,tier,parent,role,seat,zzd,mobile,landline,broadcast\n"
+      ",,330702,婺城区,county,,,,,,,\n"
+      "钱某一,p1,330702102,安地镇,township,330702,township_head,A,,,0579-00000001,\n"
+      "李某一,p2,330702102201,岩头村,village,330702102,village_head,A,100004,,,EB-330702102201-01; EB-330702102201-02\n"
+      "张某一,p3,330702102201,岩头村,village,330702102,flood_chief,A,100005,,,\n";
+  LoadErrors errors;
+  auto dir = Directory::load_string(csv, "export.csv", errors);
+  REQUIRE_MESSAGE(dir, (errors.empty() ? "" : errors[0].text()));
+  CHECK(dir->person("p1")->landline == "0579-00000001");
+  CHECK(reachable_on("ivr", "", "", dir->person("p1")->landline));
+  CHECK_FALSE(reachable_on("sms", "", "", dir->person("p1")->landline));
+  CHECK(dir->area("330702102201")->broadcast ==
+        std::vector<std::string>{"EB-330702102201-01", "EB-330702102201-02"});
+}
+
+TEST_CASE("a CSV header that misses or misspells a column is refused naming it") {
+  LoadErrors errors;
+  CHECK_FALSE(Directory::load_string("area_code,area_name,tier,parent,role,seat,person_id,name,zzd,moblie\n"
+                                     "330702,婺城区,county,,,,,,,\n",
+                                     "export.csv", errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].text().starts_with("export.csv:1: the header row must name the columns"));
+  CHECK(errors[0].text().ends_with("unknown column 'moblie'; no column 'mobile'"));
+}
+
+TEST_CASE("broadcast endpoints belong to villages or townships, one area each; landlines are phone numbers") {
+  const std::string yaml = R"(areas:
+  - { code: "330702", name: 婺城区, tier: county, broadcast: ["EB1"] }
+  - { code: "330702102", name: 安地镇, tier: township, parent: "330702", broadcast: ["EB2"] }
+  - { code: "330702102201", name: 岩头村, tier: village, parent: "330702102", broadcast: ["EB2", "bad id!"] }
+people:
+  - { id: p1, name: 钱某一, landline: "0579-82", posts: [{ area: "330702102", role: township_head }] }
+)";
+  LoadErrors errors;
+  CHECK_FALSE(Directory::load_string(yaml, "dir.yaml", errors));
+  std::vector<std::string> texts;
+  for (const auto& e : errors) texts.push_back(e.text());
+  CHECK(texts == std::vector<std::string>{
+                     "dir.yaml:2: area 330702: only villages and townships have broadcast endpoints",
+                     "dir.yaml:4: broadcast endpoint EB2 is already given to area 330702102",
+                     "dir.yaml:4: area 330702102201: broadcast endpoint 'bad id!' must be 1 to 64 letters, digits, "
+                     "'-' or '_' (the platform's resource id)",
+                     "dir.yaml:6: landline '0579-82' must be 7 to 16 digits, optionally with '-' (0579-00000001)"});
 }
