@@ -27,6 +27,8 @@ enum class SendOutcome {
   duplicate,  // the provider already had this idempotency key: it was sent before (counts as sent)
   retry,      // temporary: network, 5xx, rate limit; try again after a back-off
   failed,     // permanent: bad account, refused; the ladder moves on and the duty officer sees it
+  unknown,    // the provider may or may not have acted (a call request that timed out): never
+              // retried — phones are at-most-once — and the duty officer sees it
 };
 std::string_view outcome_name(SendOutcome outcome);
 

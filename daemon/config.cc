@@ -16,6 +16,44 @@ std::string resolve(const std::filesystem::path& base, const std::string& path) 
 
 }  // namespace
 
+namespace {
+
+// channels.ivr: the voice platform (IvrCall) and where its call reports arrive.
+void read_ivr(YamlReader& yr, const YAML::Node& v, Config& c) {
+  if (!yr.only_keys(v, {"base_url", "access_key_id", "access_key_secret", "show_number", "start_code",
+                        "confirm_code", "play_times", "key_timeout", "timeout", "report_token"},
+                    "channels.ivr"))
+    return;
+  IvrSettings s;
+  auto url = yr.scalar(v, "base_url");
+  auto id = yr.scalar(v, "access_key_id");
+  auto secret = yr.scalar(v, "access_key_secret");
+  auto show = yr.scalar(v, "show_number");
+  auto start = yr.scalar(v, "start_code");
+  auto confirm = yr.scalar(v, "confirm_code");
+  auto token = yr.scalar(v, "report_token");
+  if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
+  if (auto t = yr.duration(v, "key_timeout", false)) s.key_timeout = *t;
+  if (auto n = yr.scalar(v, "play_times", false)) {
+    if (*n == "1" || *n == "2" || *n == "3") s.play_times = std::stoi(*n);
+    else yr.error(v["play_times"], "play_times must be 1, 2 or 3");
+  }
+  if (!url || !id || !secret || !show || !start || !confirm || !token) return;
+  s.base_url = *url;
+  while (!s.base_url.empty() && s.base_url.back() == '/') s.base_url.pop_back();
+  if (!s.base_url.starts_with("http://") && !s.base_url.starts_with("https://"))
+    yr.error(v["base_url"], "base_url must start with http:// or https://");
+  if (token->size() < 16) yr.error(v["report_token"], "report_token must be at least 16 characters");
+  s.key = {*id, *secret};
+  s.show_number = *show;
+  s.start_code = *start;
+  s.confirm_code = *confirm;
+  c.ivr = s;
+  c.ivr_report_token = *token;
+}
+
+}  // namespace
+
 std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
   size_t before = errors.size();
   YamlReader yr(path, errors);
@@ -116,7 +154,8 @@ std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
   }
 
   if (YAML::Node channels = (*root)["channels"]; channels.IsDefined()) {
-    if (yr.only_keys(channels, {"zzd"}, "channels")) {
+    if (yr.only_keys(channels, {"zzd", "ivr"}, "channels")) {
+      if (YAML::Node v = channels["ivr"]; v.IsDefined()) read_ivr(yr, v, c);
       if (YAML::Node z = channels["zzd"]; z.IsDefined()) {
         if (yr.only_keys(z, {"base_url", "api_key", "secret_key", "tenant_id", "timeout"}, "channels.zzd")) {
           ZzdSettings s;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "channels/ivr/ivr_channel.h"
 #include "channels/zzd/zzd_channel.h"
 #include "rules/load_error.h"
 #include "rules/time.h"
@@ -50,6 +51,10 @@ struct Config {
 
   // Channels; an absent section means the channel is not configured.
   std::optional<ZzdSettings> zzd;
+  std::optional<IvrSettings> ivr;
+  // The voice platform pushes call reports to <public_url>/api/v1/callbacks/voice/<this>; it
+  // signs nothing, so the unguessable path is what keeps forged reports out (≥ 16 characters).
+  std::string ivr_report_token;
 };
 
 // Reads and validates; on error returns nullopt with `file:line: message` entries.

@@ -11,6 +11,7 @@
 
 #include "channels/http_client.h"
 #include "channels/http_server.h"
+#include "channels/ivr/ivr_channel.h"
 #include "channels/zzd/zzd_channel.h"
 #include "daemon/config.h"
 #include "daemon/dispatcher.h"
@@ -56,6 +57,7 @@ int run_daemon(const DaemonOptions& options) {
 
   std::set<std::string> channel_names;
   if (config->zzd) channel_names.insert("zzd");
+  if (config->ivr) channel_names.insert("ivr");
   auto directory = Directory::load_file(config->directory, errors);
   auto plans = load_plans(config->plans, channel_names, errors);
   auto templates = TemplateRenderer::load(config->templates, errors);
@@ -83,6 +85,11 @@ int run_daemon(const DaemonOptions& options) {
     if (config->zzd) {
       zzd = std::make_unique<ZzdChannel>(*config->zzd, http, [] { return std::chrono::system_clock::now(); });
       channels["zzd"] = zzd.get();
+    }
+    std::unique_ptr<IvrChannel> ivr;
+    if (config->ivr) {
+      ivr = std::make_unique<IvrChannel>(*config->ivr, http, [] { return std::chrono::system_clock::now(); });
+      channels["ivr"] = ivr.get();
     }
 
     asio::io_context io;
@@ -136,6 +143,7 @@ int run_daemon(const DaemonOptions& options) {
       spdlog::info("spool feed {} watching {}/inbox every {}", feed.name, feed.dir, format_duration(feed.interval));
     }
     api.set_push_tokens(push_tokens);
+    api.set_voice_report_token(config->ivr_report_token);
     if (push_tokens.empty()) spdlog::warn("no push feed configured: POST /api/v1/warnings over TCP is refused");
 
     asio::steady_timer ticker(io);

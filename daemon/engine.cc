@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <tuple>
 
+#include "channels/ivr/aliyun_vms.h"
 #include "channels/zzd/signature.h"
 #include "daemon/engine_internal.h"
 #include "rules/ladder.h"
@@ -458,6 +460,12 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
                 ? "the provider already had this message (sent before a restart)"
                 : fmt::format("provider id {}", result.provider_ref));
       return;
+    case SendOutcome::unknown:
+      db_.prepare("UPDATE messages SET state = 'unknown', error = ?, updated_at = ? WHERE id = ?")
+          .bind(1, result.detail).bind(2, now).bind(3, message_id).run();
+      event(warning_id, callout_id, message_id, "message_unknown", channel,
+            fmt::format("{}; not tried again (a phone is rung at most once), the ladder goes on", result.detail));
+      return;
     case SendOutcome::retry:
       if (attempts < settings_.max_attempts) {
         Millis backoff = settings_.retry_backoff * (int64_t{1} << std::min<int64_t>(attempts - 1, 6));
@@ -481,6 +489,18 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
 int Engine::recover() {
   const int64_t now = to_epoch_ms(clock_.now());
   Transaction tx(db_);
+  // A call that was being placed may have rung: it is never placed again (at-most-once).
+  Stmt calls = db_.prepare(
+      "SELECT m.id, m.callout_id, c.warning_id FROM messages m JOIN callouts c ON c.id = m.callout_id "
+      "WHERE m.state = 'sending' AND m.channel = 'ivr'");
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> unknown;
+  while (calls.step()) unknown.emplace_back(calls.int64(0), calls.int64(1), calls.int64(2));
+  for (const auto& [message, callout, warning] : unknown) {
+    db_.prepare("UPDATE messages SET state = 'unknown', error = ?, updated_at = ? WHERE id = ?")
+        .bind(1, "jiaoyingd stopped while the call was being placed").bind(2, now).bind(3, message).run();
+    event(warning, callout, message, "message_unknown", "engine",
+          "jiaoyingd stopped while this call was being placed; it may have rung, so it is not placed again");
+  }
   Stmt q = db_.prepare(
       "SELECT m.id, m.callout_id, c.warning_id, m.channel FROM messages m "
       "JOIN callouts c ON c.id = m.callout_id WHERE m.state = 'sending'");
@@ -528,6 +548,26 @@ std::string Engine::report_url(int64_t callout_id) const {
 
 bool Engine::verify_report_token(int64_t callout_id, std::string_view token) const {
   return zzd::equal_constant_time(link_token("report", callout_id), token);
+}
+
+bool Engine::call_result(const CallResult& r, std::string_view actor) {
+  Stmt q = db_.prepare(
+      "SELECT m.callout_id, c.warning_id, m.channel, c.person_name FROM messages m "
+      "JOIN callouts c ON c.id = m.callout_id WHERE m.id = ?");
+  q.bind(1, r.message_id);
+  if (!q.step() || q.text(2) != "ivr") return false;
+  const int64_t callout_id = q.int64(0), warning_id = q.int64(1);
+  const bool confirmed = r.dtmf.find('1') != std::string::npos;
+  {
+    Transaction tx(db_);
+    event(warning_id, callout_id, r.message_id, "call_result", actor,
+          fmt::format("{}{}{}", vms::call_status_text(r.status_code),
+                      r.dtmf.empty() ? "" : fmt::format(", pressed {}", r.dtmf),
+                      r.duration.empty() || r.duration == "0" ? "" : fmt::format(", {} s", r.duration)));
+    tx.commit();
+  }
+  if (confirmed) ack(callout_id, "ivr", actor);
+  return true;
 }
 
 // A post is answered when either seat answers: the other seat's callout and the escalations

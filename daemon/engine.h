@@ -72,6 +72,15 @@ struct ReportOutcome {
   std::string due;  // the deadline, China time
 };
 
+// How a phone call ended, as the voice platform reported it.
+struct CallResult {
+  int64_t message_id = 0;
+  std::string call_id;
+  std::string status_code;  // the platform's ("200000", "200003", …)
+  std::string dtmf;         // keys pressed
+  std::string duration;     // seconds
+};
+
 // One message claimed for sending: the sender thread calls the channel, then reports back.
 struct SendJob {
   int64_t message_id = 0;
@@ -119,6 +128,10 @@ class Engine {
 
   // An answer from any channel, or by hand. Cancels what is still queued for the callout.
   AckOutcome ack(int64_t callout_id, std::string_view via, std::string_view actor);
+
+  // A call's outcome: recorded as an event; key 1 is the callee's answer. False when the message
+  // is not a call jiaoyingd placed.
+  bool call_result(const CallResult& result, std::string_view actor);
 
   // Files (or amends) the report-back its area owes; counts as the caller's answer too.
   ReportOutcome file_report(int64_t callout_id, const ReportFiling& filing, std::string_view actor);

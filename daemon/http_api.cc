@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "channels/form.h"
+#include "channels/ivr/aliyun_vms.h"
 #include "channels/zzd/signature.h"
 #include "daemon/ingest.h"
 #include "daemon/admin_views.h"
@@ -213,6 +214,35 @@ ServerResponse HttpApi::report_link(const ServerRequest& req) {
                                               out.late ? "（已超时）" : ""));
 }
 
+// The voice platform's VoiceReport push: a JSON array of call outcomes. Answered
+// {"code":0,…} once recorded; a 5xx makes the platform push again later.
+ServerResponse HttpApi::voice_report(const ServerRequest& req) {
+  const std::string prefix = "/api/v1/callbacks/voice/";
+  if (voice_report_token_.empty() ||
+      !zzd::equal_constant_time(voice_report_token_, std::string_view(req.path).substr(prefix.size()))) {
+    engine_.record_refusal("callback_refused", "voice@" + req.peer, "voice report with a wrong path token");
+    spdlog::warn("refused a voice report from {}: wrong token", req.peer);
+    return error_response(401, "unknown callback");
+  }
+  auto reports = vms::parse_voice_report(req.body);
+  if (!reports) {
+    engine_.record_refusal("callback_refused", "voice@" + req.peer, "voice report is not a JSON array of calls");
+    return error_response(400, "the body must be a JSON array of call reports (call_id, status_code, out_id, …)");
+  }
+  int unknown = 0;
+  for (const vms::CallReport& r : *reports) {
+    auto id = vms::message_id_of(r.out_id);
+    CallResult result{id.value_or(0), r.call_id, r.status_code, r.dtmf, r.duration};
+    if (!id || !engine_.call_result(result, "voice@" + req.peer)) {
+      ++unknown;
+      engine_.record_refusal("callback_refused", "voice@" + req.peer,
+                             fmt::format("call {} (out_id '{}') is not a call jiaoyingd placed", r.call_id, r.out_id));
+    }
+  }
+  if (unknown < static_cast<int>(reports->size())) changed_();
+  return {200, "application/json; charset=utf-8", vms::voice_report_ack()};
+}
+
 ServerResponse HttpApi::handle_public(const ServerRequest& req) {
   try {
     if (req.path == "/api/v1/warnings" && req.method == "POST") {
@@ -226,6 +256,7 @@ ServerResponse HttpApi::handle_public(const ServerRequest& req) {
     }
     if (req.path == "/api/v1/ack" && req.method == "GET") return ack_link(req);
     if (req.path == "/api/v1/report" && (req.method == "GET" || req.method == "POST")) return report_link(req);
+    if (req.path.starts_with("/api/v1/callbacks/voice/") && req.method == "POST") return voice_report(req);
     if (req.path == "/healthz" && req.method == "GET") return json_response(200, {{"ok", true}});
     return error_response(404, "no such endpoint: " + req.method + " " + req.path);
   } catch (const std::exception& e) {

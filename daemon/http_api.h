@@ -21,6 +21,8 @@ class HttpApi {
 
   // The bearer token of each push feed, by feed name. No token, no push ingest.
   void set_push_tokens(std::map<std::string, std::string> tokens) { push_tokens_ = std::move(tokens); }
+  // The path token of the voice platform's report callback; empty = no such endpoint.
+  void set_voice_report_token(std::string token) { voice_report_token_ = std::move(token); }
 
   ServerResponse handle_public(const ServerRequest& request);
   ServerResponse handle_admin(const ServerRequest& request);
@@ -29,6 +31,7 @@ class HttpApi {
   ServerResponse post_warning(const ServerRequest& request, const std::string& actor);
   ServerResponse ack_link(const ServerRequest& request);
   ServerResponse report_link(const ServerRequest& request);
+  ServerResponse voice_report(const ServerRequest& request);
   std::optional<std::string> push_source(const ServerRequest& request) const;
 
   Engine& engine_;
@@ -37,6 +40,7 @@ class HttpApi {
   std::function<void()> changed_;
   Reload reload_;
   std::map<std::string, std::string> push_tokens_;
+  std::string voice_report_token_;
 };
 
 }  // namespace jiaoying

@@ -16,17 +16,20 @@
 #include "sim/feed_files.h"
 #include "sim/scenario.h"
 #include "sim/tap_scheduler.h"
+#include "sim/voice_platform.h"
 #include "sim/zzd_platform.h"
 
 int main(int argc, char** argv) {
   using namespace jiaoying;
-  std::string listen, scenario_path, log_path, feed_dir;
+  std::string listen, scenario_path, log_path, feed_dir, voice_report_url;
   double time_scale = 1.0;
   CLI::App app{"jiaoying-sim: a simulated Zhezhengding open platform and the people using it"};
   app.add_option("--listen", listen, "host:port to serve on (port 0 picks one)")->required();
   app.add_option("--scenario", scenario_path, "scenario YAML: credentials and people")->required();
   app.add_option("--log", log_path, "JSON-lines record of accepted requests and taps")->required();
   app.add_option("--feed-dir", feed_dir, "also serve this folder's files under /feed/ (a warning feed)");
+  app.add_option("--voice-report-url", voice_report_url,
+                 "where the voice platform pushes call reports (jiaoyingd's /api/v1/callbacks/voice/<token>)");
   app.add_option("--time-scale", time_scale, "divide scenario delays by this (the daemon's scale)")
       ->check([](const std::string& v) {
         return std::strtod(v.c_str(), nullptr) > 0 ? "" : "must be a number above 0";
@@ -53,11 +56,13 @@ int main(int argc, char** argv) {
   CurlHttpClient http;
   sim::EventLog log(log_file);
   sim::TimerTapScheduler taps(io, http, log, std::cerr, time_scale);
+  sim::VoicePlatform voice(*scenario, voice_report_url, log, taps, std::cerr);
   sim::ZzdPlatform platform(std::move(*scenario), log, taps, std::cerr);
   sim::FeedFiles feeds(feed_dir, log);
   HttpServer server(io, [&](const ServerRequest& r) {
     if (!feed_dir.empty())
       if (auto answer = feeds.handle(r)) return *answer;
+    if (sim::VoicePlatform::serves(r)) return voice.handle(r);
     return platform.handle(r);
   });
   unsigned short port = 0;

@@ -80,10 +80,20 @@ class ScenarioReader {
             "a scenario is a mapping with keys zzd, people and default");
       return std::nullopt;
     }
-    only_keys(root, {"zzd", "people", "default"}, "the scenario");
+    only_keys(root, {"zzd", "voice", "people", "default"}, "the scenario");
 
     Scenario scenario;
     read_platform(root, scenario);
+    if (YAML::Node v = root["voice"]) {
+      if (!v.IsMap()) {
+        error(line_of(v), "'voice' must be a mapping with access_key_id and access_key_secret");
+      } else {
+        only_keys(v, {"access_key_id", "access_key_secret"}, "voice");
+        auto id = scalar(v, "access_key_id", "voice");
+        auto secret = scalar(v, "access_key_secret", "voice");
+        if (id && secret) scenario.voice_key = zzd::Credentials{*id, *secret};
+      }
+    }
     read_people(root, scenario);
     if (YAML::Node d = root["default"]) {
       if (auto delay = answer(d, "default")) scenario.default_delay = *delay;
@@ -165,7 +175,7 @@ class ScenarioReader {
         error(line_of(person), "a person is a mapping with account and answer_after or answer");
         continue;
       }
-      only_keys(person, {"account", "answer_after", "answer", "report"}, "a person");
+      only_keys(person, {"account", "answer_after", "answer", "report", "mobile", "call"}, "a person");
       auto account = scalar(person, "account", "a person");
       YAML::Node after = person["answer_after"];
       YAML::Node never = person["answer"];
@@ -195,7 +205,44 @@ class ScenarioReader {
       if (delay) scenario.people[*account] = *delay;
       if (YAML::Node r = person["report"])
         if (auto behaviour = report(r)) scenario.reports[*account] = *behaviour;
+      if (YAML::Node c = person["call"]) {
+        auto mobile = scalar(person, "mobile", "a person with 'call'");
+        auto behaviour = call(c);
+        if (mobile && behaviour) scenario.phones[*mobile] = *behaviour;
+      }
     }
+  }
+
+  // call: { answer_after: 20s, press: "1" } | { answer_after: 20s } | never | busy
+  std::optional<CallBehaviour> call(const YAML::Node& node) {
+    CallBehaviour out;
+    if (node.IsScalar() && (node.Scalar() == "never" || node.Scalar() == "busy")) {
+      out.kind = node.Scalar() == "busy" ? CallBehaviour::Kind::busy : CallBehaviour::Kind::no_answer;
+      if (out.kind == CallBehaviour::Kind::busy) out.after = Millis(5'000);
+      return out;
+    }
+    if (!node.IsMap()) {
+      error(line_of(node), "'call' is never, busy, or { answer_after: 20s, press: \"1\" }");
+      return std::nullopt;
+    }
+    only_keys(node, {"answer_after", "press"}, "a call");
+    auto after = scalar(node, "answer_after", "a call");
+    if (!after) return std::nullopt;
+    auto delay = parse_duration(*after);
+    if (!delay) {
+      error(line_of(node["answer_after"]), "'answer_after' must be a duration like 20s");
+      return std::nullopt;
+    }
+    out.kind = CallBehaviour::Kind::answers;
+    out.after = *delay;
+    if (YAML::Node press = node["press"]) {
+      if (!press.IsScalar() || press.Scalar().find_first_not_of("0123456789*#") != std::string::npos) {
+        error(line_of(press), "'press' must be phone keys, like \"1\"");
+        return std::nullopt;
+      }
+      out.press = press.Scalar();
+    }
+    return out;
   }
 
   // report: { after: 4m, commander: 褚某一 镇长, villages: 3, moved: 120 }

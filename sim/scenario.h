@@ -27,12 +27,23 @@ struct ReportBehaviour {
   int64_t moved = 0;
 };
 
+// How a person's phone behaves when the voice platform rings it.
+struct CallBehaviour {
+  enum class Kind { answers, no_answer, busy } kind = Kind::no_answer;
+  Millis after{30'000};    // answers: picks up after this; otherwise how long it rang
+  std::string press;       // answers: the keys pressed ("1" confirms); "" = listens, presses nothing
+};
+
 struct Scenario {
   zzd::Credentials credentials;  // the one api_key / secret_key pair the platform accepts
   std::string tenant_id;         // requests for any other tenant are refused
   std::map<std::string, AnswerDelay> people;  // by Zhezhengding account id
   AnswerDelay default_delay;                  // for accounts not in `people`; never unless written
   std::map<std::string, ReportBehaviour> reports;  // who files the report-back; others never do
+  // The voice platform: the one access key it accepts, and each mobile's phone (by number);
+  // a number not listed rings out unanswered.
+  std::optional<zzd::Credentials> voice_key;  // api_key = AccessKeyId, secret_key = AccessKeySecret
+  std::map<std::string, CallBehaviour> phones;
 
   // How long after the first notification `account` taps 收到, or nullopt for never.
   AnswerDelay answer_delay(std::string_view account) const;

@@ -51,18 +51,21 @@ void TimerTapScheduler::abandon() {
 
 void TimerTapScheduler::perform(const Tap& tap) {
   HttpRequest request;
-  request.method = tap.form.empty() ? "GET" : "POST";
+  request.method = tap.form.empty() && tap.json.empty() ? "GET" : "POST";
   request.url = tap.url;
   request.headers = {{"User-Agent", "jiaoying-sim (Zhezhengding messenger)"}};
   if (!tap.form.empty()) {
     request.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
     request.body = tap.form;
+  } else if (!tap.json.empty()) {
+    request.headers = {{"User-Agent", "jiaoying-sim (voice platform)"}, {"Content-Type", "application/json"}};
+    request.body = tap.json;
   }
   request.timeout = kTapTimeout;
   HttpResponse response = http_.perform(request);
 
   boost::json::object entry{{"provider", "zzd"},
-                            {"endpoint", tap.form.empty() ? "tap" : "report"},
+                            {"endpoint", !tap.json.empty() ? "voice_report" : tap.form.empty() ? "tap" : "report"},
                             {"receivers", boost::json::array{boost::json::string(tap.account)}},
                             {"url", tap.url},
                             {"status", response.status}};

@@ -24,6 +24,7 @@ struct Tap {
   std::string url;                     // the button's action_url
   std::chrono::milliseconds delay{0};  // scenario time after the notification
   std::string form;                    // non-empty: POSTed as a form (filing the 回报 report)
+  std::string json;                    // non-empty: POSTed as JSON (the voice platform's report)
 };
 
 class TapScheduler {

@@ -250,7 +250,7 @@ ServerResponse ZzdPlatform::work_notification(const ServerRequest& request,
       AnswerDelay delay = scenario_.answer_delay(account);
       if (!delay) continue;
       if (!buttons_seen_.emplace(account, message.button_url).second) continue;
-      taps_.schedule(Tap{account, message.button_url, *delay, ""});
+      taps_.schedule(Tap{account, message.button_url, *delay, "", ""});
     }
   }
   // The 回报 report is filed once per area link, counting from the first card that asked.
@@ -263,7 +263,7 @@ ServerResponse ZzdPlatform::work_notification(const ServerRequest& request,
       FormParams form{{"commander", r.commander},
                       {"villages", std::to_string(r.villages)},
                       {"moved", std::to_string(r.moved)}};
-      taps_.schedule(Tap{account, message.report_url, r.after, form_encode(form)});
+      taps_.schedule(Tap{account, message.report_url, r.after, form_encode(form), ""});
     }
   }
   return json_response(200, zzd::success_envelope(request_id, msg_id));

@@ -10,6 +10,7 @@ std::string_view outcome_name(SendOutcome outcome) {
     case SendOutcome::duplicate: return "duplicate";
     case SendOutcome::retry: return "retry";
     case SendOutcome::failed: return "failed";
+    case SendOutcome::unknown: return "unknown";
   }
   return "unknown";
 }

@@ -47,7 +47,7 @@ TEST_CASE("a tap requests the button URL after the delay divided by the time sca
   auto started = std::chrono::steady_clock::now();
   {
     sim::TimerTapScheduler taps(io, http, log, diagnostics, 1000.0);
-    taps.schedule(sim::Tap{"100001", "http://127.0.0.1:9/ack/t", std::chrono::seconds(45), ""});
+    taps.schedule(sim::Tap{"100001", "http://127.0.0.1:9/ack/t", std::chrono::seconds(45), "", ""});
     io.run();  // returns once the timer fired and the request was handed to a worker
   }            // joins the workers
   auto elapsed = std::chrono::steady_clock::now() - started;
@@ -76,7 +76,7 @@ TEST_CASE("a tap that gets no answer is logged with status 0 and the error") {
   sim::EventLog log(log_text);
   {
     sim::TimerTapScheduler taps(io, http, log, diagnostics, 1000.0);
-    taps.schedule(sim::Tap{"100001", "http://127.0.0.1:9/ack/t", std::chrono::milliseconds(0), ""});
+    taps.schedule(sim::Tap{"100001", "http://127.0.0.1:9/ack/t", std::chrono::milliseconds(0), "", ""});
     io.run();
   }
   boost::json::object line = only_line(log_text);
@@ -92,7 +92,7 @@ TEST_CASE("taps still waiting when the simulator stops are abandoned") {
   sim::EventLog log(log_text);
   {
     sim::TimerTapScheduler taps(io, http, log, diagnostics, 1.0);
-    taps.schedule(sim::Tap{"100002", "http://127.0.0.1:9/ack/t", std::chrono::minutes(4), ""});
+    taps.schedule(sim::Tap{"100002", "http://127.0.0.1:9/ack/t", std::chrono::minutes(4), "", ""});
     taps.abandon();
     io.run();  // returns at once: the cancelled timer is the only work
   }

@@ -1,0 +1,57 @@
+#include "channels/ivr/ivr_channel.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+namespace jiaoying {
+
+std::string vms_timestamp(std::chrono::system_clock::time_point t) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::time_point_cast<std::chrono::seconds>(t));
+}
+
+IvrChannel::IvrChannel(IvrSettings settings, HttpClient& http,
+                       std::function<std::chrono::system_clock::time_point()> wall_clock)
+    : settings_(std::move(settings)), http_(http), wall_clock_(std::move(wall_clock)), rng_(std::random_device{}()) {}
+
+std::string IvrChannel::make_nonce() {
+  std::lock_guard lock(rng_mutex_);
+  return fmt::format("{:016x}{:016x}", rng_(), rng_());
+}
+
+FormParams IvrChannel::ivr_call_params(const OutboundMessage& message) const {
+  return {
+      {"Action", std::string(vms::kActionIvrCall)},
+      {"CalledNumber", message.mobile},
+      {"CalledShowNumber", settings_.show_number},
+      {"StartCode", settings_.start_code},
+      {"StartTtsParams", boost::json::serialize(boost::json::object{{"text", message.text}})},
+      {"MenuKeyMap.1.Key", "1"},
+      {"MenuKeyMap.1.Code", settings_.confirm_code},
+      {"PlayTimes", std::to_string(settings_.play_times)},
+      {"Timeout", std::to_string(settings_.key_timeout.count())},
+      {"OutId", vms::out_id_of(message.message_id)},
+  };
+}
+
+SendResult IvrChannel::send(const OutboundMessage& message) {
+  if (!can_reach(message)) return {SendOutcome::failed, "", "person has no mobile number to ring"};
+  HttpRequest request = vms::make_signed_request(settings_.base_url, ivr_call_params(message), settings_.key,
+                                                 vms_timestamp(wall_clock_()), make_nonce());
+  request.timeout = settings_.timeout;
+  HttpResponse response = http_.perform(request);
+  // The platform may have placed the call before the answer was lost: never ring twice.
+  if (response.transport_failed())
+    return {SendOutcome::unknown, "", "transport: " + response.error + " (the call may have been placed)"};
+  if (response.status >= 500)
+    return {SendOutcome::unknown, "", fmt::format("HTTP {} (the call may have been placed)", response.status)};
+  auto answer = vms::parse_answer(response.body);
+  if (!answer) return {SendOutcome::unknown, "", fmt::format("HTTP {}: the answer is not the platform's", response.status)};
+  if (answer->code == vms::kOk) return {SendOutcome::sent, answer->call_id, ""};
+  std::string detail = fmt::format("HTTP {} {}: {}", response.status, answer->code, answer->message);
+  // Refused before ringing: a limit may pass, so try again later; anything else is final.
+  return {vms::is_temporary(answer->code) ? SendOutcome::retry : SendOutcome::failed, "", detail};
+}
+
+}  // namespace jiaoying

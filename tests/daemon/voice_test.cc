@@ -1,0 +1,140 @@
+// Phone calls in the engine and on the wire: at most once, even across a crash; key 1 in the
+// voice platform's report is an answer; forged reports are refused.
+#include <doctest/doctest.h>
+
+#include "channels/ivr/aliyun_vms.h"
+#include "daemon/engine_fixture.h"
+#include "daemon/http_api.h"
+
+using namespace jiaoying;
+using namespace jiaoying::testing;
+
+namespace {
+
+const char* kPhonePlan = R"(plan: heavy-rain
+match: { hazards: [rainstorm] }
+recipients:
+  - { tier: township, roles: [township_head] }
+ladder:
+  - { after: 0m, channels: [zzd] }
+  - { after: 3m, channels: [zzd, ivr] }
+deadline: 30m
+)";
+
+struct PhoneFixture : EngineFixture {
+  PhoneFixture() {
+    LoadErrors errors;
+    plans = {*load_plan(kPhonePlan, "plan.yaml", {"zzd", "ivr"}, errors)};
+    templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(
+        {{"zzd.title", "{{headline}}"}, {"zzd.body", "{{notice}}|{{description}}"},
+         {"ivr.title", "{{headline}}"}, {"ivr.body", "{{person_name}}您好，{{headline}}。确认收到请按1。"}},
+        errors));
+    REQUIRE(errors.empty());
+    restart();
+  }
+  int64_t call_message() {
+    return count("SELECT id FROM messages WHERE channel = 'ivr' ORDER BY id LIMIT 1");
+  }
+  std::string message_state(int64_t id) {
+    Stmt s = db->prepare("SELECT state FROM messages WHERE id = ?");
+    s.bind(1, id);
+    REQUIRE(s.step());
+    return s.text(0);
+  }
+};
+
+ServerRequest voice_push(const std::string& token, const std::string& body) {
+  ServerRequest r;
+  r.method = "POST";
+  r.path = r.target = "/api/v1/callbacks/voice/" + token;
+  r.headers["content-type"] = "application/json";
+  r.body = body;
+  r.peer = "127.0.0.1:6000";
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("three minutes unanswered: the phone rings, reading the warning; key 1 answers") {
+  PhoneFixture f;
+  f.ingest(f.warning());
+  f.send_all();
+  f.advance(3 * kMinute);
+  int64_t call = f.call_message();
+  REQUIRE(call > 0);
+  CHECK(f.message_state(call) == "sent");
+  CHECK(f.channel.sent.back().text == "钱某一您好，暴雨红色预警。确认收到请按1。");
+  CHECK(f.engine->call_result({call, "c-1", "300000", "1", "25"}, "voice"));
+  CHECK(f.state_of("anding-head") == "answered");
+  CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE answered_via = 'ivr'") == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'call_result' AND detail = 'key pressed, pressed 1, 25 s'") == 1);
+}
+
+TEST_CASE("a call that rang out, or was heard without a key, is recorded but answers nothing") {
+  PhoneFixture f;
+  f.ingest(f.warning());
+  f.send_all();
+  f.advance(3 * kMinute);
+  int64_t call = f.call_message();
+  CHECK(f.engine->call_result({call, "c-1", "200003", "", "0"}, "voice"));
+  CHECK(f.engine->call_result({call, "c-1", "200000", "", "30"}, "voice"));
+  CHECK(f.state_of("anding-head") == "calling");
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'call_result' AND detail = 'no answer'") == 1);
+  // A report for a message that is not a call is not taken.
+  CHECK_FALSE(f.engine->call_result({call - 1, "c-0", "300000", "1", "5"}, "voice"));
+  CHECK_FALSE(f.engine->call_result({999999, "c-9", "300000", "1", "5"}, "voice"));
+}
+
+TEST_CASE("a call whose outcome is unknown is not placed again, not even after a crash") {
+  PhoneFixture f;
+  f.ingest(f.warning());
+  f.send_all();
+  f.advance(3 * kMinute - Millis(1));
+  f.clock.advance(Millis(1));
+  f.engine->tick();
+  auto jobs = f.engine->claim_messages(10);  // zzd repeat and the call, both now `sending`
+  REQUIRE(jobs.size() == 2);
+  f.restart();  // crash: nothing was reported back
+  CHECK(f.engine->recover() == 1);  // the card is resent (same bizMsgId), the call is not
+  int64_t call = f.call_message();
+  CHECK(f.message_state(call) == "unknown");
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'message_unknown'") == 1);
+  f.send_all();
+  CHECK(f.message_state(call) == "unknown");
+
+  PhoneFixture g;
+  g.ingest(g.warning());
+  g.send_all();
+  g.channel.next_outcome = SendOutcome::unknown;
+  g.advance(3 * kMinute);
+  CHECK(g.message_state(g.call_message()) == "unknown");
+  size_t sent = g.channel.sent.size();
+  g.channel.next_outcome = SendOutcome::sent;
+  g.advance(kMinute);
+  CHECK(g.channel.sent.size() == sent);
+}
+
+TEST_CASE("the voice platform's report callback: path token checked, key 1 answers, bad bodies refused") {
+  PhoneFixture f;
+  HttpApi api{*f.engine, *f.db, f.clock, [] {}};
+  api.set_voice_report_token("voice-token-0123456789");
+  f.ingest(f.warning());
+  f.send_all();
+  f.advance(3 * kMinute);
+  const std::string out_id = vms::out_id_of(f.call_message());
+  const std::string body = R"([{"call_id":"1^2","out_id":")" + out_id +
+                           R"(","status_code":"300000","dtmf":"1","duration":"20","callee":"19900000002"}])";
+  CHECK(api.handle_public(voice_push("wrong-token-0123456789", body)).status == 401);
+  CHECK(f.state_of("anding-head") == "calling");
+  CHECK(api.handle_public(voice_push("voice-token-0123456789", "{not json")).status == 400);
+  auto ok = api.handle_public(voice_push("voice-token-0123456789", body));
+  CHECK(ok.status == 200);
+  CHECK(ok.body == R"({"code":0,"msg":"接收成功"})");
+  CHECK(f.state_of("anding-head") == "answered");
+  // Pushed again (the platform retries on timeouts): still one answer, still 200.
+  CHECK(api.handle_public(voice_push("voice-token-0123456789", body)).status == 200);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'answered'") == 1);
+  // Without a configured token the endpoint does not exist for anyone.
+  HttpApi closed{*f.engine, *f.db, f.clock, [] {}};
+  CHECK(closed.handle_public(voice_push("", body)).status == 401);
+}
