@@ -153,6 +153,14 @@ int run_plan_test(const OfflineOptions& options, const std::string& warning_file
                                  b ? fmt::format(", B seat {}", b->name) : "");
       }
     }
+    if (plan->night) {
+      std::string first;
+      for (const auto& c : plan->night->first) first += (first.empty() ? "" : "+") + c;
+      std::cout << fmt::format("  night rule {:02}:{:02}–{:02}:{:02}: step 1 also rings on {}{}\n",
+                               plan->night->from_minute / 60, plan->night->from_minute % 60,
+                               plan->night->to_minute / 60, plan->night->to_minute % 60, first,
+                               is_night(*plan->night, start) ? " — in force at this time" : " — not at this time");
+    }
     std::cout << "  timeline (each step only for those who have not answered):\n";
     for (size_t i = 0; i < plan->ladder.size(); ++i) {
       const LadderStep& s = plan->ladder[i];

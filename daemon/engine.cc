@@ -183,8 +183,14 @@ void Engine::run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan,
                     area_name = s.text(4), role = s.text(5), seat = s.text(6), tier = s.text(7);
   const std::string waited = format_duration(step.after);
 
-  if (!step.channels.empty() && step.seat != SeatChoice::B)
-    queue_messages(callout_id, step.channels, step_index, fmt::format("s{}", step_index), step_index + 1, "", "");
+  // At night the first step also rings (the plan's night rule): a card alone wakes nobody.
+  std::vector<std::string> channels = step.channels;
+  if (step_index == 0 && plan.night && is_night(*plan.night, clock_.now()))
+    for (const std::string& c : plan.night->first)
+      if (std::find(channels.begin(), channels.end(), c) == channels.end()) channels.push_back(c);
+
+  if (!channels.empty() && step.seat != SeatChoice::B)
+    queue_messages(callout_id, channels, step_index, fmt::format("s{}", step_index), step_index + 1, "", "");
 
   if (!step.channels.empty() && step.seat != SeatChoice::A) {
     const Person* deputy = seat == "A" ? directory_->holder(area_code, role, Seat::B) : nullptr;
@@ -338,6 +344,8 @@ int Engine::tick() {
             .bind(3, d.id).run();
         std::string what;
         for (const auto& c : step.channels) what += (what.empty() ? "" : ",") + c;
+        if (decision.run_step == 0 && plan.night && is_night(*plan.night, now))
+          for (const auto& c : plan.night->first) what += (what.empty() ? "" : ",") + c + " (night rule)";
         if (step.seat != SeatChoice::A) what += step.seat == SeatChoice::B ? " to the B seat" : " to both seats";
         if (step.notify != Notify::none) what += fmt::format("{}notify {}", what.empty() ? "" : "; ", notify_name(step.notify));
         event(d.warning_id, d.id, std::nullopt, decision.run_step == 0 ? "notified" : "renotified",

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,6 +19,13 @@ std::string_view notify_name(Notify notify) {
     case Notify::duty_officer: return "duty_officer";
   }
   return "unknown";
+}
+
+bool is_night(const NightRule& rule, TimePoint at) {
+  const int64_t seconds = to_epoch_ms(at) / 1000 + 8 * 3600;  // China has no daylight saving
+  const int minute = static_cast<int>(((seconds % 86400) + 86400) % 86400 / 60);
+  if (rule.from_minute <= rule.to_minute) return minute >= rule.from_minute && minute < rule.to_minute;
+  return minute >= rule.from_minute || minute < rule.to_minute;  // across midnight
 }
 
 bool plan_matches(const Plan& plan, const Warning& warning) {
@@ -175,6 +183,57 @@ void read_ladder(YamlReader& yr, const YAML::Node& root, const std::set<std::str
     yr.error(plan.ladder.front().line, "the first step must call the recipients on a channel");
 }
 
+// "22:00" → 1320; nullopt unless HH:MM with HH 00–23 and MM 00–59.
+std::optional<int> minute_of_day(const std::string& text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (size_t i : {0, 1, 3, 4})
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+  const int h = (text[0] - '0') * 10 + (text[1] - '0'), m = (text[3] - '0') * 10 + (text[4] - '0');
+  if (h > 23 || m > 59) return std::nullopt;
+  return h * 60 + m;
+}
+
+void read_night(YamlReader& yr, const YAML::Node& root, const std::set<std::string>& channels, Plan& plan) {
+  YAML::Node n = root["night"];
+  if (!n.IsDefined()) return;
+  if (!n.IsMap()) {
+    yr.error(n, "'night' must be a map: { from: \"22:00\", to: \"07:00\", first: [ivr] }");
+    return;
+  }
+  if (!yr.only_keys(n, {"from", "to", "first"}, "night")) return;
+  NightRule rule;
+  rule.line = YamlReader::line_of(n);
+  auto from = yr.scalar(n, "from");
+  auto to = yr.scalar(n, "to");
+  auto first = yr.scalars(n, "first");
+  if (!from || !to || !first) return;
+  auto f = minute_of_day(*from), t = minute_of_day(*to);
+  if (!f) yr.error(n["from"], "from '" + *from + "' must be a time of day, HH:MM");
+  if (!t) yr.error(n["to"], "to '" + *to + "' must be a time of day, HH:MM");
+  if (!f || !t) return;
+  if (*f == *t) {
+    yr.error(n, "from and to are the same time: the night would be empty");
+    return;
+  }
+  if (first->empty()) {
+    yr.error(n["first"], "'first' must name the channels that ring at night (e.g. [ivr])");
+    return;
+  }
+  for (const auto& c : *first) {
+    if (!channels.count(c)) {
+      std::string list;
+      for (const auto& k : channels) list += (list.empty() ? "" : ", ") + k;
+      yr.error(n["first"], "channel '" + c + "' is not configured in the daemon (configured: " +
+                               (list.empty() ? "none" : list) + ")");
+      return;
+    }
+  }
+  rule.from_minute = *f;
+  rule.to_minute = *t;
+  rule.first = *first;
+  plan.night = rule;
+}
+
 void read_report_back(YamlReader& yr, const YAML::Node& root, Plan& plan) {
   YAML::Node r = root["report_back"];
   if (!r.IsDefined()) return;
@@ -232,6 +291,7 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
   read_recipients(yr, root, plan);
   read_ladder(yr, root, channels, plan);
   read_report_back(yr, root, plan);
+  read_night(yr, root, channels, plan);
   if (root["deadline"].IsDefined()) {
     if (auto d = yr.duration(root, "deadline")) plan.deadline = *d;
   }
@@ -255,7 +315,7 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
   }
 }
 
-constexpr std::string_view kSectionKeys[] = {"recipients", "ladder", "deadline", "ack", "report_back"};
+constexpr std::string_view kSectionKeys[] = {"recipients", "ladder", "deadline", "ack", "report_back", "night"};
 
 // `levels:` sections: each level's plan is the top level with the section's keys laid over it.
 // One Plan per section, named "<plan>[<level>]", answering only its level.
@@ -281,10 +341,10 @@ void read_sections(YamlReader& yr, const YAML::Node& root, const std::string& te
     const YAML::Node section = it->second;
     if (!section.IsMap() && !section.IsNull()) {
       yr.error(section, "the " + level_name + " section must be a map of " +
-                            "recipients, ladder, deadline, ack, report_back (or {} for the top level's)");
+                            "recipients, ladder, deadline, ack, report_back, night (or {} for the top level's)");
       continue;
     }
-    if (section.IsMap() && !yr.only_keys(section, {"recipients", "ladder", "deadline", "ack", "report_back"},
+    if (section.IsMap() && !yr.only_keys(section, {"recipients", "ladder", "deadline", "ack", "report_back", "night"},
                                          "a level section"))
       continue;
     YAML::Node merged = YAML::Clone(root);
@@ -323,7 +383,7 @@ std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const s
   auto root = yr.load_string(text);
   if (!root) return std::nullopt;
   yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack", "fallback",
-                       "report_back", "levels"},
+                       "report_back", "night", "levels"},
                "a plan");
   std::vector<Plan> plans;
   if ((*root)["levels"].IsDefined()) {

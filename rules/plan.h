@@ -63,6 +63,18 @@ struct ReportDuty {
   int line = 0;
 };
 
+// The night rule (夜间先电话): a first step that runs between `from` and `to` (China time; the
+// span may cross midnight) also goes out on `first` — a card nobody sees at 02:00 is backed by
+// a ring that wakes them.
+struct NightRule {
+  int from_minute = 22 * 60;  // minutes after midnight
+  int to_minute = 7 * 60;
+  std::vector<std::string> first;
+  int line = 0;
+};
+// Whether `at` falls in the rule's night.
+bool is_night(const NightRule& rule, TimePoint at);
+
 struct Plan {
   std::string name;   // the plan's id, unique across files
   std::string title;  // 强降雨叫应方案
@@ -78,6 +90,7 @@ struct Plan {
   Millis deadline{30 * 60 * 1000};  // unanswered past this → exhausted, the duty officer is told
   AckMode ack = AckMode::confirm;
   std::optional<ReportDuty> report_back;
+  std::optional<NightRule> night;
   bool fallback = false;  // used only when no other plan matches (the default red/orange plan)
   // Set for a plan read from one `levels:` section of a file (its name is "<plan>[<level>]").
   std::optional<Level> section;

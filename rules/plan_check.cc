@@ -22,6 +22,7 @@ bool uses_seat_b(const Plan& plan) {
 std::set<std::string> channels_of(const Plan& plan) {
   std::set<std::string> out;
   for (const auto& step : plan.ladder) out.insert(step.channels.begin(), step.channels.end());
+  if (plan.night) out.insert(plan.night->first.begin(), plan.night->first.end());
   return out;
 }
 

@@ -138,3 +138,31 @@ TEST_CASE("the voice platform's report callback: path token checked, key 1 answe
   HttpApi closed{*f.engine, *f.db, f.clock, [] {}};
   CHECK(closed.handle_public(voice_push("", body)).status == 401);
 }
+
+TEST_CASE("the night rule: a first step between 22:00 and 07:00 also rings; by day it does not") {
+  const char* plan = R"(plan: heavy-rain
+match: { hazards: [rainstorm] }
+recipients:
+  - { tier: township, roles: [township_head] }
+ladder:
+  - { after: 0m, channels: [zzd] }
+  - { after: 3m, channels: [zzd] }
+deadline: 30m
+night: { from: "22:00", to: "07:00", first: [ivr] }
+)";
+  auto run_at = [&](int64_t epoch_ms) {
+    PhoneFixture f;
+    LoadErrors errors;
+    f.plans = {*load_plan(plan, "plan.yaml", {"zzd", "ivr"}, errors)};
+    f.clock.set(from_epoch_ms(epoch_ms));
+    f.restart();
+    Warning w = f.warning();
+    w.sent = f.clock.now();
+    f.ingest(w);
+    f.send_all();
+    return f.count("SELECT COUNT(*) FROM messages WHERE channel = 'ivr' AND step = 0");
+  };
+  CHECK(run_at(1'781'460'000'000) == 1);                  // 02:00 in China: rung at once
+  CHECK(run_at(1'781'460'000'000 + 8 * 3'600'000) == 0);  // 10:00: the card alone
+  CHECK(run_at(1'781'460'000'000 + 20 * 3'600'000) == 1); // 22:00: night again
+}

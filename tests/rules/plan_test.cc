@@ -72,11 +72,11 @@ TEST_CASE("a channel the daemon does not have is refused with file and line") {
 
 TEST_CASE("steps out of order, a deadline before the last step and unknown keys are refused") {
   std::string text = replaced(kHeavyRain, "after: 3m", "after: 0s");
-  text = replaced(text, "deadline: 30m", "deadline: 30m\nnight: true");
+  text = replaced(text, "deadline: 30m", "deadline: 30m\nbroadcast: true");
   LoadErrors errors;
   CHECK_FALSE(load_plan(text, "p.yaml", kChannels, errors));
   REQUIRE(errors.size() == 2);
-  CHECK(errors[0].text().starts_with("p.yaml:11: unknown key 'night' in a plan"));
+  CHECK(errors[0].text().starts_with("p.yaml:11: unknown key 'broadcast' in a plan"));
   CHECK(errors[1].text() == "p.yaml:9: step at 0s must come after the previous step (0s)");
 }
 
@@ -213,11 +213,39 @@ TEST_CASE("level sections are refused at the line that is wrong") {
         "sections, leave match.levels out");
   CHECK(first_error(replaced(kSectioned, "    deadline: 15m", "    deadline: 15m\n    colour: red")) ==
         "rain.yaml:17: unknown key 'colour' in a level section (known: recipients, ladder, deadline, ack, "
-        "report_back)");
+        "report_back, night)");
   CHECK(first_error(replaced(kSectioned, "      - { after: 3m, channels: [zzd], notify: superior }",
                              "      - { after: 3m, channels: [sms], notify: superior }"))
             .starts_with("rain.yaml:15: channel 'sms' is not configured"));
   // Without a top-level ladder, a section that gives none has nothing to climb.
   std::string no_top_ladder = replaced(kSectioned, "ladder:\n  - { after: 0m, channels: [zzd] }\n  - { after: 10m, channels: [zzd] }\n", "");
   CHECK(first_error(no_top_ladder) == "rain.yaml:15: the orange section has no ladder, and the plan has none above it");
+}
+
+TEST_CASE("the night rule is read with its hours and channels, and refused at its line when wrong") {
+  const std::set<std::string> channels{"zzd", "ivr"};
+  const std::string base = std::string(kHeavyRain) + "night: { from: \"22:00\", to: \"07:00\", first: [ivr] }\n";
+  LoadErrors errors;
+  auto plan = load_plan(base, "p.yaml", channels, errors);
+  REQUIRE(plan);
+  REQUIRE(plan->night);
+  CHECK(plan->night->from_minute == 22 * 60);
+  CHECK(plan->night->to_minute == 7 * 60);
+  CHECK(plan->night->first == std::vector<std::string>{"ivr"});
+  const TimePoint two_am = from_epoch_ms(1'781'460'000'000);  // 2026-06-15 02:00 China time
+  CHECK(is_night(*plan->night, two_am));
+  CHECK_FALSE(is_night(*plan->night, two_am + Millis(5 * 3'600'000)));  // 07:00: morning
+  CHECK(is_night(*plan->night, two_am - Millis(4 * 3'600'000)));        // 22:00
+  CHECK_FALSE(is_night(*plan->night, two_am - Millis(4 * 3'600'000 + 60'000)));  // 21:59
+
+  auto first_error = [&](const std::string& text, const std::set<std::string>& with) {
+    LoadErrors e;
+    CHECK_FALSE(load_plan(text, "p.yaml", with, e));
+    return e.empty() ? std::string() : e.front().text();
+  };
+  CHECK(first_error(replaced(base, "\"22:00\"", "\"10pm\""), channels) ==
+        "p.yaml:11: from '10pm' must be a time of day, HH:MM");
+  CHECK(first_error(replaced(base, "\"07:00\"", "\"22:00\""), channels) ==
+        "p.yaml:11: from and to are the same time: the night would be empty");
+  CHECK(first_error(base, {"zzd"}) == "p.yaml:11: channel 'ivr' is not configured in the daemon (configured: zzd)");
 }
