@@ -63,8 +63,15 @@ void show_log_tail(const fs::path& log) {
 }
 
 // Notifications per Zhezhengding account, read back from the simulator's request log.
-std::map<std::string, int> notifications_by_account(const fs::path& log) {
-  std::map<std::string, int> counts;
+// What the simulator accepted: work notifications per account, and phone calls placed.
+struct SimCounts {
+  std::map<std::string, int> cards;  // by Zhezhengding account
+  int calls = 0;
+};
+
+SimCounts notifications_by_account(const fs::path& log) {
+  SimCounts out;
+  auto& counts = out.cards;
   std::ifstream in(log);
   for (std::string line; std::getline(in, line);) {
     boost::system::error_code ec;
@@ -73,15 +80,19 @@ std::map<std::string, int> notifications_by_account(const fs::path& log) {
     const auto& o = v.as_object();
     const json::value* endpoint = o.if_contains("endpoint");
     const json::value* dup = o.if_contains("duplicate");
+    if (endpoint && *endpoint == "IvrCall") ++out.calls;
     if (!endpoint || *endpoint != "/message/workNotification" || (dup && dup->is_bool() && dup->as_bool())) continue;
     if (const json::value* r = o.if_contains("receivers"); r && r->is_array())
       for (const auto& id : r->as_array())
         if (id.is_string()) ++counts[std::string(id.as_string())];
   }
-  return counts;
+  return out;
 }
 
 }  // namespace
+
+// The demo's voice-report path token (loopback only; a real one is random and secret).
+constexpr const char* kVoiceReportToken = "demo-voice-report-token-0123456789";
 
 int run_demo(const DemoOptions& options) {
   const bool colour = ::isatty(STDOUT_FILENO);
@@ -127,10 +138,15 @@ int run_demo(const DemoOptions& options) {
       "engine: {{ tick: 100ms, retry_backoff: 2s }}\n"
       "feeds:\n  - {{ name: wucheng-met, type: push, token: demo-push-token-0123456789 }}\n"
       "channels:\n"
-      "  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: \"{}\", secret_key: \"{}\", tenant_id: \"{}\" }}\n",
+      "  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: \"{}\", secret_key: \"{}\", tenant_id: \"{}\" }}\n"
+      "  ivr: {{ base_url: \"http://127.0.0.1:{}\", access_key_id: \"{}\", access_key_secret: \"{}\",\n"
+      "         show_number: \"057100000000\", start_code: TTS_DEMO_WARNING, confirm_code: TTS_DEMO_THANKS,\n"
+      "         report_token: {} }}\n",
       daemon_port, socket.string(), (work / "jiaoying.db").string(), data, data, templates, sim_port,
       scenario["zzd"]["api_key"].as<std::string>(), scenario["zzd"]["secret_key"].as<std::string>(),
-      scenario["zzd"]["tenant_id"].as<std::string>());
+      scenario["zzd"]["tenant_id"].as<std::string>(), sim_port,
+      scenario["voice"]["access_key_id"].as<std::string>(), scenario["voice"]["access_key_secret"].as<std::string>(),
+      kVoiceReportToken);
 
   const std::string scale = fmt::format("{}", options.time_scale);
   std::cout << "jiaoying demo — a red rainstorm warning for 安地镇 and 箬阳乡 (婺城区, 金华市)\n"
@@ -140,7 +156,9 @@ int run_demo(const DemoOptions& options) {
   std::cout.flush();
 
   ChildProcess sim({sim_bin, "--listen", fmt::format("127.0.0.1:{}", sim_port), "--scenario",
-                    (fs::path(data) / "scenario.yaml").string(), "--log", sim_log.string(), "--time-scale", scale},
+                    (fs::path(data) / "scenario.yaml").string(), "--log", sim_log.string(), "--time-scale", scale,
+                    "--voice-report-url",
+                    fmt::format("http://127.0.0.1:{}/api/v1/callbacks/voice/{}", daemon_port, kVoiceReportToken)},
                    (work / "sim.log").string());
   ChildProcess daemon({daemon_bin, "--config", (work / "jiaoyingd.yaml").string(), "--time-scale", scale},
                       (work / "jiaoyingd.log").string());
@@ -211,15 +229,15 @@ int run_demo(const DemoOptions& options) {
   std::cout << "\n";
   if (auto detail = admin.get(fmt::format("/api/v1/warnings/{}", id), error))
     std::cout << render_warning_detail(*detail, colour);
-  auto per_account = notifications_by_account(sim_log);
+  SimCounts sim_counts = notifications_by_account(sim_log);
   int renotified = 0, total = 0;
-  for (const auto& [account, n] : per_account) {
+  for (const auto& [account, n] : sim_counts.cards) {
     total += n;
     renotified += n > 1;
   }
   std::cout << fmt::format("\nthe simulated Zhezhengding platform accepted {} work notifications for {} people; "
-                           "{} of them were notified more than once\n",
-                           total, per_account.size(), renotified);
+                           "{} of them were notified more than once; the voice platform placed {} phone call(s)\n",
+                           total, sim_counts.cards.size(), renotified, sim_counts.calls);
   int daemon_status = daemon.stop();
   sim.stop();
   std::cout << fmt::format("stopped jiaoyingd (exit {}) and jiaoying-sim\n", daemon_status);

@@ -36,6 +36,11 @@ A_BEHAVIOUR = {
     ("330702204203", "flood_chief"): "20s",
 }
 B_NEVER = {("330702102202", "flood_chief"), ("330702", "water_bureau_head")}
+# How phones answer the 3-minute wake-up call (叫醒): those still silent at 3 minutes pick up and
+# press 1, except 喻斯村's flood chiefs (ring out) and 婺城区's water bureau B seat (busy).
+# Anyone not listed picks up after 20 s and presses 1.
+PHONES = {("330702102202", "flood_chief", "A"): "never", ("330702102202", "flood_chief", "B"): "never",
+          ("330702", "water_bureau_head", "B"): "busy"}
 # Who files the township's report-back (回报) behind the card's 回报 button, and when: 安地镇 in
 # time; 箬阳乡 after the 15-minute deadline (chased, the duty officer told, then filed late).
 REPORTS = {("330702102", "township_head"): ("8m", "镇长", 3, 120),
@@ -73,6 +78,9 @@ def main():
             else:
                 after = "1m"  # duty officers and posts outside the warned area
             what = f"answer_after: {after}" if after else "answer: never"
+            mobile = f"199000{n:05d}"
+            phone = PHONES.get((area, role, seat), '{ answer_after: 20s, press: "1" }')
+            what += f', mobile: "{mobile}", call: {phone}'
             if seat == "A" and (area, role) in REPORTS:
                 when, title, villages, moved = REPORTS[(area, role)]
                 what += (f", report: {{ after: {when}, commander: {name} {title}, "
@@ -90,7 +98,9 @@ def main():
                 "# them); written by packaging/tools/make-demo-set.py. answer_after counts from the first\n"
                 "# notice a person receives for a callout.\n"
                 "zzd:\n  api_key: demo-api-key\n  secret_key: demo-secret-key-not-for-production\n"
-                '  tenant_id: "196729"\npeople:\n' + "\n".join(scenario) + "\ndefault: 1m\n")
+                '  tenant_id: "196729"\n'
+                "voice:\n  access_key_id: demo-voice-key\n  access_key_secret: demo-voice-secret-not-for-production\n"
+                "people:\n" + "\n".join(scenario) + "\ndefault: 1m\n")
     print(f"{n} people, {len(posts)} posts")
 
 

@@ -26,6 +26,8 @@ namespace {
 const fs::path kSource = JIAOYING_SOURCE_DIR;
 const fs::path kBin = JIAOYING_BIN_DIR;
 
+constexpr const char* kVoiceToken = "e2e-voice-report-token-0123456789";
+
 struct System {
   fs::path work;
   unsigned short daemon_port = free_loopback_port();
@@ -54,14 +56,18 @@ struct System {
         "  - {{ name: water, type: spool, dir: {}, interval: 100ms }}\n"
         "  - {{ name: province, type: poll, url: \"http://127.0.0.1:{}/feed/index.atom\", interval: 200ms }}\n"
         "channels:\n  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: e2e-api-key, "
-        "secret_key: e2e-secret-key, tenant_id: \"196729\" }}\n",
+        "secret_key: e2e-secret-key, tenant_id: \"196729\" }}\n"
+        "  ivr: {{ base_url: \"http://127.0.0.1:{}\", access_key_id: e2e-voice-id, access_key_secret: e2e-voice-secret, "
+        "show_number: \"057100000000\", start_code: TTS_E2E, confirm_code: TTS_E2E_OK, report_token: {} }}\n",
         daemon_port, (work / "sock").string(), (work / "db.sqlite").string(),
         plans.string(), (kSource / "packaging/demo/directory.yaml").string(),
-        (kSource / "templates").string(), (work / "spool").string(), sim_port, sim_port);
+        (kSource / "templates").string(), (work / "spool").string(), sim_port, sim_port, sim_port, kVoiceToken);
     admin = std::make_unique<AdminClient>((work / "sock").string());
     sim = ChildProcess({(kBin / "jiaoying-sim").string(), "--listen", fmt::format("127.0.0.1:{}", sim_port),
                         "--scenario", (kSource / "tests/e2e/data/scenario.yaml").string(), "--log",
-                        (work / "sim.jsonl").string(), "--time-scale", "60", "--feed-dir", (work / "feed").string()},
+                        (work / "sim.jsonl").string(), "--time-scale", "60", "--feed-dir", (work / "feed").string(),
+                        "--voice-report-url",
+                        fmt::format("http://127.0.0.1:{}/api/v1/callbacks/voice/{}", daemon_port, kVoiceToken)},
                        (work / "sim.log").string());
     start_daemon();
     REQUIRE(wait_for([&] { return get(fmt::format("http://127.0.0.1:{}/sim/health", sim_port)).status == 200; }));
@@ -363,6 +369,47 @@ TEST_CASE("the township report-back: filed behind the card's 回报 button, or c
   for (const auto& c : detail.at("callouts").as_array())
     duty_officer = duty_officer || c.at("kind") == "duty_officer";
   CHECK(duty_officer);
+}
+
+TEST_CASE("the 3-minute wake-up call: the phone rings through the voice platform and key 1 answers") {
+  System sys(true);
+  {
+    const fs::path plan = sys.work / "plans/e2e-rain.yaml";
+    std::ifstream in(plan);
+    std::string text(std::istreambuf_iterator<char>(in), {});
+    in.close();
+    text.replace(text.find("  - { after: 3m,  channels: [zzd] }"), 35, "  - { after: 3m,  channels: [zzd, ivr] }");
+    std::ofstream(plan) << text;
+    std::string error;
+    REQUIRE_MESSAGE(sys.admin->post("/api/v1/reload", "{}", error), error);
+  }
+  auto posted = sys.post_warning(warning_body("e2e-phone"));
+  REQUIRE_MESSAGE(posted.status == 201, posted.body);
+  int64_t id = json::parse(posted.body).at("id").as_int64();
+  REQUIRE_MESSAGE(sys.wait_for([&] { return sys.detail(id).at("warning").at("state") == "closed"; },
+                               std::chrono::seconds(120)),
+                  "the warning did not close");
+  std::map<std::string, std::string> via;
+  const json::value detail = sys.detail(id);
+  for (const auto& c : detail.at("callouts").as_array())
+    if (c.at("kind") == "primary" && !c.at("answered_via").is_null())
+      via[std::string(c.at("zzd_account").as_string())] = std::string(c.at("answered_via").as_string());
+  // The water bureau head never taps 收到; the phone at 3 minutes wakes them and key 1 confirms.
+  CHECK(via["100005"] == "ivr");
+  // 箬阳乡's party secretary does not pick up: the call is recorded, the ladder goes on.
+  CHECK(via.count("100013") == 0);
+  int calls = 0, reports = 0;
+  std::ifstream in(sys.work / "sim.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto v = json::parse(line);
+    if (v.at("endpoint") == "IvrCall") ++calls;
+    if (v.at("endpoint") == "voice_report") {
+      ++reports;
+      CHECK(v.at("status").as_int64() == 200);
+    }
+  }
+  CHECK(calls >= 3);  // everyone still silent at 3 minutes
+  CHECK(reports == calls);
 }
 
 TEST_CASE("a warning dropped into a spool folder is called out; a bad one lands in failed/ with the reason") {
