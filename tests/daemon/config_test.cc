@@ -62,3 +62,23 @@ TEST_CASE("a config without a callback secret is refused: ack links would be for
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].message.starts_with("callback_secret must be set"));
 }
+
+TEST_CASE("the packaged example config reads, phone channel included; a short report token is refused") {
+  LoadErrors errors;
+  auto c = load_config(std::string(JIAOYING_SOURCE_DIR) + "/packaging/jiaoyingd.yaml", errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  REQUIRE(c->ivr);
+  CHECK(c->ivr->play_times == 3);
+  CHECK(c->ivr->key_timeout == Millis(8'000));
+  CHECK(c->ivr_report_token.size() >= 16);
+
+  std::string text = std::string(kGood) +
+                     "  ivr: { base_url: \"http://127.0.0.1:8642\", access_key_id: i, access_key_secret: s, "
+                     "show_number: \"0571\", start_code: T1, confirm_code: T2, report_token: short, play_times: 5 }\n";
+  auto path = write_config(text);
+  errors.clear();
+  CHECK_FALSE(load_config(path, errors));
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].text() == path + ":9: play_times must be 1, 2 or 3");
+  CHECK(errors[1].text() == path + ":9: report_token must be at least 16 characters");
+}
