@@ -54,7 +54,23 @@ void read_ivr(YamlReader& yr, const YAML::Node& v, Config& c) {
 
 }  // namespace
 
+namespace {
+std::optional<Config> read_config(const std::string& path, LoadErrors& errors);
+}  // namespace
+
+// yaml-cpp throws on some shapes the checks do not foresee: an error at the file, never a crash.
 std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
+  try {
+    return read_config(path, errors);
+  } catch (const YAML::Exception& e) {
+    errors.push_back({path, e.mark.line >= 0 ? e.mark.line + 1 : 0, std::string("cannot be read: ") + e.what()});
+    return std::nullopt;
+  }
+}
+
+namespace {
+
+std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
   size_t before = errors.size();
   YamlReader yr(path, errors);
   auto root = yr.load();
@@ -180,5 +196,7 @@ std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
   if (errors.size() != before) return std::nullopt;
   return c;
 }
+
+}  // namespace
 
 }  // namespace jiaoying

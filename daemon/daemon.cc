@@ -94,7 +94,7 @@ int run_daemon(const DaemonOptions& options) {
 
     asio::io_context io;
     Dispatcher dispatcher(io, engine, channels, config->senders);
-    auto reload = [&]() -> std::pair<bool, std::string> {
+    auto reload_unguarded = [&]() -> std::pair<bool, std::string> {
       LoadErrors errors;
       auto directory = Directory::load_file(config->directory, errors);
       auto plans = load_plans(config->plans, channel_names, errors);
@@ -111,6 +111,16 @@ int run_daemon(const DaemonOptions& options) {
                            std::make_shared<const TemplateRenderer>(std::move(*templates)));
       spdlog::info("{}", text);
       return {true, text};
+    };
+    // SIGHUP runs this on the io thread: nothing it meets may take the daemon down.
+    auto reload = [&]() -> std::pair<bool, std::string> {
+      try {
+        return reload_unguarded();
+      } catch (const std::exception& e) {
+        std::string text = std::string("reload failed; the running directory, plans and templates stay: ") + e.what();
+        spdlog::error("{}", text);
+        return {false, text};
+      }
     };
     HttpApi api(engine, db, clock, [&dispatcher] { dispatcher.pump(); }, reload);
     ServerLimits limits;

@@ -236,7 +236,7 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
   DirectoryBuilder b(yr.file(), errors);
   yr.only_keys(root, {"areas", "people"}, "the directory");
   YAML::Node areas_node = root["areas"];
-  if (!areas_node.IsSequence()) {
+  if (!areas_node.IsDefined() || !areas_node.IsSequence()) {
     yr.error(root, "'areas' must be a list of areas");
   } else {
     for (const auto& a : areas_node) {
@@ -260,7 +260,7 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
     }
   }
   YAML::Node people_node = root["people"];
-  if (!people_node.IsSequence()) {
+  if (!people_node.IsDefined() || !people_node.IsSequence()) {
     yr.error(root, "'people' must be a list of people");
   } else {
     for (const auto& p : people_node) {
@@ -373,6 +373,17 @@ std::optional<Directory> build_csv(const std::string& file, std::istream& in, Lo
   return b.finish();  // runs the tree checks too, so one pass reports every fault
 }
 
+// yaml-cpp throws on some shapes the checks above do not foresee; a file must never take the
+// daemon down, so anything it throws becomes an error at the file.
+std::optional<Directory> build_guarded(YamlReader& yr, const YAML::Node& root, LoadErrors& errors) {
+  try {
+    return build(yr, root, errors);
+  } catch (const YAML::Exception& e) {
+    errors.push_back({yr.file(), e.mark.line >= 0 ? e.mark.line + 1 : 0, std::string("cannot be read: ") + e.what()});
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 std::optional<Directory> Directory::load_file(const std::string& path, LoadErrors& errors) {
@@ -387,7 +398,7 @@ std::optional<Directory> Directory::load_file(const std::string& path, LoadError
   YamlReader yr(path, errors);
   auto root = yr.load();
   if (!root) return std::nullopt;
-  return build(yr, *root, errors);
+  return build_guarded(yr, *root, errors);
 }
 
 std::optional<Directory> Directory::load_string(const std::string& text, const std::string& name,
@@ -399,7 +410,7 @@ std::optional<Directory> Directory::load_string(const std::string& text, const s
   YamlReader yr(name, errors);
   auto root = yr.load_string(text);
   if (!root) return std::nullopt;
-  return build(yr, *root, errors);
+  return build_guarded(yr, *root, errors);
 }
 
 Directory Directory::assemble(std::vector<Area> areas, std::vector<Person> people,

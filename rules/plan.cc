@@ -88,7 +88,7 @@ void read_match(YamlReader& yr, const YAML::Node& root, Plan& plan) {
 
 void read_recipients(YamlReader& yr, const YAML::Node& root, Plan& plan) {
   YAML::Node list = root["recipients"];
-  if (!list.IsSequence() || list.size() == 0) {
+  if (!list.IsDefined() || !list.IsSequence() || list.size() == 0) {
     yr.error(list.IsDefined() ? list : root, "'recipients' must be a non-empty list");
     return;
   }
@@ -121,7 +121,7 @@ void read_recipients(YamlReader& yr, const YAML::Node& root, Plan& plan) {
 void read_ladder(YamlReader& yr, const YAML::Node& root, const std::set<std::string>& channels,
                  Plan& plan) {
   YAML::Node list = root["ladder"];
-  if (!list.IsSequence() || list.size() == 0) {
+  if (!list.IsDefined() || !list.IsSequence() || list.size() == 0) {
     yr.error(list.IsDefined() ? list : root, "'ladder' must be a non-empty list of steps");
     return;
   }
@@ -326,7 +326,7 @@ void read_sections(YamlReader& yr, const YAML::Node& root, const std::string& te
     yr.error(sections, "'levels' must map levels to sections: { red: { ladder: … }, orange: {} }");
     return;
   }
-  if (root["match"].IsMap() && root["match"]["levels"].IsDefined()) {
+  if (root["match"].IsDefined() && root["match"].IsMap() && root["match"]["levels"].IsDefined()) {
     yr.error(root["match"]["levels"], "match.levels and level sections both say which levels this plan "
                                       "answers; with sections, leave match.levels out");
     return;
@@ -360,7 +360,8 @@ void read_sections(YamlReader& yr, const YAML::Node& root, const std::string& te
         complete = false;
       }
     if (!complete) continue;
-    YAML::Node match = root["match"].IsMap() ? YAML::Clone(root["match"]) : YAML::Node(YAML::NodeType::Map);
+    YAML::Node match = root["match"].IsDefined() && root["match"].IsMap() ? YAML::Clone(root["match"])
+                                                                          : YAML::Node(YAML::NodeType::Map);
     match["levels"].push_back(level_name);
     merged["match"] = match;
     Plan plan;
@@ -386,14 +387,18 @@ std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const s
                        "report_back", "night", "levels"},
                "a plan");
   std::vector<Plan> plans;
-  if ((*root)["levels"].IsDefined()) {
-    read_sections(yr, *root, text, file, channels, plans);
-  } else {
-    Plan plan;
-    plan.file = file;
-    plan.yaml = text;
-    read_plan(yr, *root, channels, plan);
-    plans.push_back(std::move(plan));
+  try {
+    if ((*root)["levels"].IsDefined()) {
+      read_sections(yr, *root, text, file, channels, plans);
+    } else {
+      Plan plan;
+      plan.file = file;
+      plan.yaml = text;
+      read_plan(yr, *root, channels, plan);
+      plans.push_back(std::move(plan));
+    }
+  } catch (const YAML::Exception& e) {  // a shape the checks did not foresee: an error, not a crash
+    errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, std::string("cannot be read: ") + e.what()});
   }
   if (errors.size() != before) return std::nullopt;
   return plans;

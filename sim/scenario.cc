@@ -66,7 +66,18 @@ class ScenarioReader {
   ScenarioReader(std::string file, std::vector<ScenarioError>& errors)
       : file_(std::move(file)), errors_(errors) {}
 
+  // yaml-cpp throws on shapes the checks do not foresee: an error at the file, not a crash.
   std::optional<Scenario> read(const std::string& text) {
+    try {
+      return read_unguarded(text);
+    } catch (const YAML::Exception& e) {
+      error(e.mark.line + 1, std::string("cannot be read: ") + e.what());
+      return std::nullopt;
+    }
+  }
+
+ private:
+  std::optional<Scenario> read_unguarded(const std::string& text) {
     YAML::Node root;
     try {
       root = YAML::Load(text);
@@ -102,7 +113,6 @@ class ScenarioReader {
     return scenario;
   }
 
- private:
   static int line_of(const YAML::Node& node) { return node.Mark().line + 1; }
 
   void error(int line, std::string message) {

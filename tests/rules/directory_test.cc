@@ -137,3 +137,15 @@ people:
                      "'-' or '_' (the platform's resource id)",
                      "dir.yaml:6: landline '0579-82' must be 7 to 16 digits, optionally with '-' (0579-00000001)"});
 }
+
+TEST_CASE("a YAML directory without people, or with areas that are not a list, is an error, not a crash") {
+  // Found by tests/fuzz/directory_fuzz: yaml-cpp threw on the missing key and aborted the CLI
+  // (and would have taken a reloading daemon down).
+  LoadErrors errors;
+  CHECK_FALSE(Directory::load_string("areas:\n  - { code: \"330702\", name: 婺城区, tier: county }\n", "d.yaml", errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].text() == "d.yaml:1: 'people' must be a list of people");
+  errors.clear();
+  CHECK_FALSE(Directory::load_string("people: []\n", "d.yaml", errors));
+  CHECK(errors[0].text() == "d.yaml:1: 'areas' must be a list of areas");
+}

@@ -249,3 +249,16 @@ TEST_CASE("the night rule is read with its hours and channels, and refused at it
         "p.yaml:11: from and to are the same time: the night would be empty");
   CHECK(first_error(base, {"zzd"}) == "p.yaml:11: channel 'ivr' is not configured in the daemon (configured: zzd)");
 }
+
+TEST_CASE("a plan with only a name is refused for each missing part, not a crash") {
+  LoadErrors errors;
+  CHECK_FALSE(load_plan_file("plan: x\n", "x.yaml", kChannels, errors));
+  std::vector<std::string> texts;
+  for (const auto& e : errors) texts.push_back(e.text());
+  CHECK(texts == std::vector<std::string>{"x.yaml:1: 'match' is required (use match: {} to answer every warning)",
+                                          "x.yaml:1: 'recipients' must be a non-empty list",
+                                          "x.yaml:1: 'ladder' must be a non-empty list of steps"});
+  errors.clear();
+  CHECK_FALSE(load_plan_file("plan: x\nlevels: { red: {} }\n", "x.yaml", kChannels, errors));
+  CHECK(errors.front().text() == "x.yaml:2: the red section has no recipients, and the plan has none above it");
+}
