@@ -82,16 +82,18 @@ class DirectoryBuilder {
       return error(line, "code '" + code + "' of a " + std::string(tier_name(*t)) + " must be " +
                              std::to_string(code_length(*t)) + " digits");
     if (name.empty()) return error(line, "area " + code + " has no name");
-    auto [it, inserted] = area_lines_.emplace(code, line);
-    if (!inserted) {
-      Area& seen = areas_[area_index_[code]];
+    if (auto seen_at = area_lines_.find(code); seen_at != area_lines_.end()) {
+      auto index = area_index_.find(code);
+      if (index == area_index_.end()) return;  // its first definition was refused, and said so
+      Area& seen = areas_[index->second];
       if (seen.name != name || seen.tier != *t || seen.parent != parent ||
           (!broadcast.empty() && !seen.broadcast.empty() && seen.broadcast != broadcast))
-        error(line, "area " + code + " differs from its definition on line " + std::to_string(it->second));
+        error(line, "area " + code + " differs from its definition on line " + std::to_string(seen_at->second));
       else if (seen.broadcast.empty() && !broadcast.empty())
         add_broadcast(line, seen, broadcast);
       return;
     }
+    area_lines_.emplace(code, line);
     std::optional<GeoPoint> point;
     if (!lat.empty() || !lon.empty()) {
       char* end_lat = nullptr;

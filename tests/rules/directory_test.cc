@@ -149,3 +149,17 @@ TEST_CASE("a YAML directory without people, or with areas that are not a list, i
   CHECK_FALSE(Directory::load_string("people: []\n", "d.yaml", errors));
   CHECK(errors[0].text() == "d.yaml:1: 'areas' must be a list of areas");
 }
+
+TEST_CASE("an area refused for its coordinates and written again is not looked up as if it had loaded") {
+  // Found by tests/fuzz/directory_fuzz: the second definition indexed an area that was never
+  // stored (undefined behaviour under UBSan).
+  LoadErrors errors;
+  CHECK_FALSE(Directory::load_string(R"(areas:
+  - { code: "330702", name: 婺城区, tier: county, lat: 95, lon: 119 }
+  - { code: "330702", name: 婺城区, tier: county }
+people: []
+)",
+                                     "d.yaml", errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].text() == "d.yaml:2: area 330702: lat and lon must both be degrees (lat -90..90, lon -180..180)");
+}
