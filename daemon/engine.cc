@@ -93,6 +93,9 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
   w.headline = s.text(7);
   w.description = s.text(8);
   row->drill = s.text(9) == "exercise";
+  Stmt reports = db_.prepare("SELECT EXISTS (SELECT 1 FROM reports WHERE warning_id = ?)");
+  reports.bind(1, warning_id);
+  row->owes_reports = reports.step() && reports.int64(0) != 0;
   const json::value areas = json::parse(s.text(6));
   for (const auto& a : areas.as_array()) {
     w.areas.emplace_back(a.as_string());
@@ -134,11 +137,15 @@ void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& 
       {"report_due", ""},
   };
   // A post of an area that owes the report-back is asked for it on every card.
-  if (c.text(10) == "primary" || c.text(10) == "deputy") {
+  bool owes_report = false;
+  if (row.owes_reports && (c.text(10) == "primary" || c.text(10) == "deputy")) {
     Stmt& r = st_->report_owed;
     r.reset();
     r.bind(1, warning_id).bind(2, c.text(7));
-    if (r.step()) values["report_due"] = format_china_clock(from_epoch_ms(r.int64(0))).substr(0, 5);
+    if (r.step()) {
+      values["report_due"] = format_china_clock(from_epoch_ms(r.int64(0))).substr(0, 5);
+      owes_report = true;
+    }
     r.reset();
   }
   const int64_t now = to_epoch_ms(clock_.now());
@@ -161,6 +168,7 @@ void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& 
         .bind(6, ok ? "queued" : "failed").bind(7, now).bind(8, title).bind(9, body).bind(10, now)
         .bind(11, now);
     if (ok) m.bind(12, std::nullopt); else m.bind(12, "no contact for this channel");
+    m.bind(13, owes_report ? 1 : 0);
     m.run();
     if (!ok)
       event(warning_id, callout_id, db_.last_insert_id(), "message_failed", "engine",
@@ -422,7 +430,7 @@ std::vector<SendJob> Engine::claim_messages(size_t limit) {
       job.message.person_name = q.text(6);
       job.message.zzd_account = q.text(7);
       job.message.mobile = q.text(8);
-      if (!q.is_null(9)) job.message.report_url = report_url(q.int64(5));
+      if (q.int64(9) != 0) job.message.report_url = report_url(q.int64(5));
       jobs.push_back(std::move(job));
     }
     q.reset();

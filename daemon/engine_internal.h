@@ -38,7 +38,7 @@ struct Engine::Statements {
             "person_id, kind FROM callouts WHERE id = ?")),
         insert_message(db.prepare(
             "INSERT INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
-            "title, body, queued_at, updated_at, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")),
+            "title, body, queued_at, updated_at, error, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")),
         supersede_queued(db.prepare(
             "UPDATE messages SET state = 'cancelled', error = ?, updated_at = ? "
             "WHERE callout_id = ? AND channel = ? AND state = 'queued'")),
@@ -49,9 +49,7 @@ struct Engine::Statements {
             "UPDATE callouts SET state = 'exhausted', next_due_at = NULL WHERE id = ?")),
         claimable(db.prepare(
             "SELECT m.id, m.channel, m.idem_key, m.title, m.body, c.id, c.person_name, c.zzd_account, "
-            "c.mobile, r.id FROM messages m JOIN callouts c ON c.id = m.callout_id "
-            "LEFT JOIN reports r ON r.warning_id = c.warning_id AND r.area_code = c.area_code "
-            "  AND r.state IN ('due','overdue') AND c.kind IN ('primary','deputy') "
+            "c.mobile, m.report FROM messages m JOIN callouts c ON c.id = m.callout_id "
             "WHERE m.state = 'queued' AND m.not_before <= ? ORDER BY m.priority DESC, m.id LIMIT ?")),
 
         mark_sending(db.prepare(
@@ -75,6 +73,7 @@ struct Engine::WarningRow {
   Warning warning;
   std::string areas_zh;
   bool drill = false;  // status exercise: every message says 【演练】
+  bool owes_reports = false;  // some area owes a report-back (cards then look up their area's)
 };
 
 }  // namespace jiaoying

@@ -40,6 +40,7 @@ void Engine::start_reports(int64_t warning_id) {
       event(warning_id, std::nullopt, std::nullopt, "report_due", "engine",
             fmt::format("{} owes the report-back (who commands, villages affected, people moved) by {}", name,
                         format_china_clock(from_epoch_ms(due))));
+      warning_cache_.erase(warning_id);  // its cards now look up the report their area owes
     }
   }
 }

@@ -135,6 +135,9 @@ CREATE TABLE reports (
   UNIQUE (warning_id, area_code)
 );
 CREATE INDEX reports_due ON reports(due_at) WHERE state = 'due';
+-- A message to a post whose area owes the report carries the 回报 link (decided when queued).
+ALTER TABLE messages ADD COLUMN report INTEGER NOT NULL DEFAULT 0;
+-- messages.state may also be 'unknown': a phone call whose outcome is not known, never repeated.
 )sql",
 };
 
