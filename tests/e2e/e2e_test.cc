@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -119,6 +120,31 @@ struct System {
     auto v = admin->get(fmt::format("/api/v1/warnings/{}", id), error);
     REQUIRE_MESSAGE(v, error);
     return *v;
+  }
+
+  // Posts a warning and waits (up to 2 minutes of real time) for it to close; returns its id.
+  int64_t post_and_wait_closed(const std::string& body) {
+    auto posted = post_warning(body);
+    REQUIRE_MESSAGE(posted.status == 201, posted.body);
+    const int64_t id = json::parse(posted.body).at("id").as_int64();
+    REQUIRE_MESSAGE(wait_for([&] { return detail(id).at("warning").at("state") == "closed"; },
+                             std::chrono::seconds(120)),
+                    "the warning did not close");
+    return id;
+  }
+
+  // Rewrites the work folder's plan (System(true) only) and reloads the daemon.
+  void edit_plan_and_reload(const std::function<void(std::string&)>& edit) {
+    const fs::path path = work / "plans/e2e-rain.yaml";
+    std::string text;
+    {
+      std::ifstream in(path);
+      text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    edit(text);
+    std::ofstream(path) << text;
+    std::string error;
+    REQUIRE_MESSAGE(admin->post("/api/v1/reload", "{}", error), error);
   }
 
   // Accepted work notifications per account, from the simulator's log.
@@ -330,17 +356,8 @@ TEST_CASE("a reload with a broken plan is refused with file:line and the running
 
 TEST_CASE("the township report-back: filed behind the card's 回报 button, or chased and escalated when missing") {
   System sys(true);
-  {
-    std::ofstream(sys.work / "plans/e2e-rain.yaml", std::ios::app) << "report_back: { tier: township, within: 12m }\n";
-    std::string error;
-    REQUIRE_MESSAGE(sys.admin->post("/api/v1/reload", "{}", error), error);
-  }
-  auto posted = sys.post_warning(warning_body("e2e-report"));
-  REQUIRE_MESSAGE(posted.status == 201, posted.body);
-  int64_t id = json::parse(posted.body).at("id").as_int64();
-  REQUIRE_MESSAGE(sys.wait_for([&] { return sys.detail(id).at("warning").at("state") == "closed"; },
-                               std::chrono::seconds(120)),
-                  "the warning did not close");
+  sys.edit_plan_and_reload([](std::string& plan) { plan += "report_back: { tier: township, within: 12m }\n"; });
+  const int64_t id = sys.post_and_wait_closed(warning_body("e2e-report"));
   std::map<std::string, json::object> reports;
   const json::value detail = sys.detail(id);
   for (const auto& r : detail.at("reports").as_array())
@@ -373,22 +390,10 @@ TEST_CASE("the township report-back: filed behind the card's 回报 button, or c
 
 TEST_CASE("the 3-minute wake-up call: the phone rings through the voice platform and key 1 answers") {
   System sys(true);
-  {
-    const fs::path plan = sys.work / "plans/e2e-rain.yaml";
-    std::ifstream in(plan);
-    std::string text(std::istreambuf_iterator<char>(in), {});
-    in.close();
-    text.replace(text.find("  - { after: 3m,  channels: [zzd] }"), 35, "  - { after: 3m,  channels: [zzd, ivr] }");
-    std::ofstream(plan) << text;
-    std::string error;
-    REQUIRE_MESSAGE(sys.admin->post("/api/v1/reload", "{}", error), error);
-  }
-  auto posted = sys.post_warning(warning_body("e2e-phone"));
-  REQUIRE_MESSAGE(posted.status == 201, posted.body);
-  int64_t id = json::parse(posted.body).at("id").as_int64();
-  REQUIRE_MESSAGE(sys.wait_for([&] { return sys.detail(id).at("warning").at("state") == "closed"; },
-                               std::chrono::seconds(120)),
-                  "the warning did not close");
+  sys.edit_plan_and_reload([](std::string& plan) {
+    plan.replace(plan.find("  - { after: 3m,  channels: [zzd] }"), 35, "  - { after: 3m,  channels: [zzd, ivr] }");
+  });
+  const int64_t id = sys.post_and_wait_closed(warning_body("e2e-phone"));
   std::map<std::string, std::string> via;
   const json::value detail = sys.detail(id);
   for (const auto& c : detail.at("callouts").as_array())
