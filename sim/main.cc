@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <exception>
@@ -56,7 +57,11 @@ int main(int argc, char** argv) {
   CurlHttpClient http;
   sim::EventLog log(log_file);
   sim::TimerTapScheduler taps(io, http, log, std::cerr, time_scale);
-  sim::VoicePlatform voice(*scenario, voice_report_url, log, taps, std::cerr);
+  const auto started = std::chrono::steady_clock::now();
+  sim::VoicePlatform voice(*scenario, voice_report_url, log, taps, std::cerr, [started, time_scale] {
+    auto real = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+    return std::chrono::milliseconds(static_cast<int64_t>(real.count() * time_scale));
+  });
   sim::ZzdPlatform platform(std::move(*scenario), log, taps, std::cerr);
   sim::FeedFiles feeds(feed_dir, log);
   HttpServer server(io, [&](const ServerRequest& r) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "channels/form.h"
@@ -12,8 +13,13 @@ namespace jiaoying::sim {
 namespace json = boost::json;
 
 VoicePlatform::VoicePlatform(Scenario scenario, std::string report_url, EventLog& log, TapScheduler& taps,
-                             std::ostream& diagnostics)
-    : scenario_(std::move(scenario)), report_url_(std::move(report_url)), log_(log), taps_(taps), diagnostics_(diagnostics) {}
+                             std::ostream& diagnostics, Clock scenario_clock)
+    : scenario_(std::move(scenario)),
+      report_url_(std::move(report_url)),
+      log_(log),
+      taps_(taps),
+      diagnostics_(diagnostics),
+      clock_(std::move(scenario_clock)) {}
 
 bool VoicePlatform::serves(const ServerRequest& request) {
   return request.method == "POST" && request.path == "/";
@@ -49,6 +55,20 @@ ServerResponse VoicePlatform::handle(const ServerRequest& request) {
   if (get("CalledShowNumber").empty() || get("StartCode").empty() || get("MenuKeyMap.1.Key").empty())
     return refuse(200, vms::kInvalidParameters, "CalledShowNumber, StartCode and MenuKeyMap are required", request);
   if (out_id.size() > 15) return refuse(200, vms::kInvalidParameters, "OutId is longer than 15 bytes", request);
+  // The carrier's caps per called number: 1 a minute, 5 an hour, 20 a day (scenario time).
+  {
+    using std::chrono::hours;
+    using std::chrono::minutes;
+    const std::chrono::milliseconds now = clock_();
+    auto& placed = placed_[callee];
+    while (!placed.empty() && now - placed.front() >= hours(24)) placed.pop_front();
+    auto within = [&](std::chrono::milliseconds span) {
+      return std::count_if(placed.begin(), placed.end(), [&](auto t) { return now - t < span; });
+    };
+    if (within(minutes(1)) >= 1 || within(hours(1)) >= 5 || placed.size() >= 20)
+      return refuse(200, vms::kBusinessLimit, "触发号码天级流控Permits:1", request);
+    placed.push_back(now);
+  }
   std::string text;
   {
     boost::system::error_code ec;

@@ -5,7 +5,11 @@
 // response out. Called on the io thread only (not thread-safe).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -21,8 +25,11 @@ class VoicePlatform {
  public:
   // `report_url`: where call reports go (jiaoyingd's /api/v1/callbacks/voice/<token>); empty =
   // calls are placed and logged, but nobody hears how they ended.
+  // `scenario_clock` gives scenario time (real time × the time scale); the per-number caps —
+  // one call a minute, five an hour, twenty a day — are counted in it.
+  using Clock = std::function<std::chrono::milliseconds()>;
   VoicePlatform(Scenario scenario, std::string report_url, EventLog& log, TapScheduler& taps,
-                std::ostream& diagnostics);
+                std::ostream& diagnostics, Clock scenario_clock);
 
   // True for requests this platform serves (POST / with an Action).
   static bool serves(const ServerRequest& request);
@@ -36,7 +43,9 @@ class VoicePlatform {
   EventLog& log_;
   TapScheduler& taps_;
   std::ostream& diagnostics_;
+  Clock clock_;
   uint64_t calls_ = 0;
+  std::map<std::string, std::deque<std::chrono::milliseconds>> placed_;  // per number, last day
 };
 
 }  // namespace jiaoying::sim

@@ -30,7 +30,9 @@ class RecordingTaps final : public sim::TapScheduler {
 };
 
 struct Fixture {
-  Fixture() : log(log_text), voice(load(), "http://daemon/api/v1/callbacks/voice/t0ken", log, taps, diagnostics) {}
+  Fixture()
+      : log(log_text),
+        voice(load(), "http://daemon/api/v1/callbacks/voice/t0ken", log, taps, diagnostics, [this] { return now; }) {}
   static sim::Scenario load() {
     std::vector<sim::ScenarioError> errors;
     auto s = sim::load_scenario_string(kScenario, "s.yaml", errors);
@@ -50,6 +52,7 @@ struct Fixture {
     in.body = out.body;
     return voice.handle(in);
   }
+  std::chrono::milliseconds now{0};  // scenario time
   std::ostringstream log_text, diagnostics;
   sim::EventLog log;
   RecordingTaps taps;
@@ -97,4 +100,22 @@ TEST_CASE("a request signed with another secret, or for a bad number, is refused
   auto bad = f.call("0579-00000001");
   CHECK(vms::parse_answer(bad.body)->code == "isv.MOBILE_NUMBER_ILLEGAL");
   CHECK(f.taps.taps.empty());
+}
+
+TEST_CASE("the carrier's caps: one call a minute and five an hour to one number, refused before ringing") {
+  Fixture f;
+  CHECK(vms::parse_answer(f.call("19900000001").body)->code == "OK");
+  f.now += std::chrono::seconds(30);
+  auto limited = f.call("19900000001");
+  CHECK(vms::parse_answer(limited.body)->code == "isv.BUSINESS_LIMIT_CONTROL");
+  CHECK(vms::parse_answer(f.call("19900000002").body)->code == "OK");  // another number is free
+  for (int i = 0; i < 4; ++i) {
+    f.now += std::chrono::minutes(1);
+    CHECK(vms::parse_answer(f.call("19900000001").body)->code == "OK");
+  }
+  f.now += std::chrono::minutes(1);  // a sixth within the hour
+  CHECK(vms::parse_answer(f.call("19900000001").body)->code == "isv.BUSINESS_LIMIT_CONTROL");
+  f.now += std::chrono::hours(1);
+  CHECK(vms::parse_answer(f.call("19900000001").body)->code == "OK");
+  CHECK(f.taps.taps.size() == 7);  // refused calls never ring, so they report nothing
 }
