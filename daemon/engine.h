@@ -69,7 +69,7 @@ struct ReportOutcome {
   std::string person_name;
   std::string area_name;
   std::string headline;
-  std::string due;  // the deadline, China time
+  std::string due;  // the deadline, China time: "2026-06-15 02:15"
 };
 
 // How a phone call ended, as the voice platform reported it.

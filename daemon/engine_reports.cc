@@ -132,7 +132,8 @@ ReportOutcome Engine::report_status(int64_t callout_id) {
     return out;
   }
   const std::string state = q.text(4);
-  out.due = format_china_time(from_epoch_ms(q.int64(5)));
+  const std::string due = format_china_time(from_epoch_ms(q.int64(5)));  // 2026-06-15T02:15:00+08:00
+  out.due = due.substr(0, 10) + " " + due.substr(11, 5);
   out.kind = state == "filed"       ? ReportOutcome::Kind::filed
              : state == "cancelled" ? ReportOutcome::Kind::ended
                                     : ReportOutcome::Kind::open;

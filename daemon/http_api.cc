@@ -52,8 +52,12 @@ std::string html_escape(std::string_view s) {
 }
 
 std::string html_document(std::string_view title, std::string_view body_html) {
+  // Opened on a phone inside the messenger: large type, full-width fields, nothing to load.
   return fmt::format("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\">"
-                     "<meta name=\"viewport\" content=\"width=device-width\"><title>{0}</title>"
+                     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{0}</title>"
+                     "<style>body{{font:18px/1.5 sans-serif;margin:1em;max-width:40em}}h1{{font-size:1.4em}}"
+                     "input,textarea{{width:100%;font-size:1em;padding:.4em;box-sizing:border-box}}"
+                     "button{{font-size:1.1em;padding:.6em 1.4em}}strong{{color:#b00}}</style>"
                      "<h1>{0}</h1>{1}</html>",
                      html_escape(title), body_html);
 }
