@@ -6,6 +6,9 @@
 // chased. Zhejiang practice: PROTOCOLS.md, "15 minutes".
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <set>
+
 #include "daemon/engine.h"
 #include "daemon/engine_internal.h"
 
@@ -93,9 +96,10 @@ int Engine::tick_reports() {
     std::vector<int64_t> posts;
     Stmt p = db_.prepare(
         "SELECT id FROM callouts WHERE warning_id = ? AND area_code = ? AND kind IN ('primary','deputy') "
-        "AND state NOT IN ('cancelled') ORDER BY id");
+        "AND state NOT IN ('cancelled')");  // no ORDER BY: it would tempt SQLite into a rowid scan
     p.bind(1, r.warning_id).bind(2, r.area_code);
     while (p.step()) posts.push_back(p.int64(0));
+    std::sort(posts.begin(), posts.end());
     const std::string notice = fmt::format(
         "催报：{}已超过{}未回报。请立即点击「回报」报告：谁在指挥、影响几个村、是否转移群众。", r.area_name, within);
     for (int64_t callout_id : posts) queue_messages(callout_id, plan.ladder.front().channels, -1, "r", 1, notice, "【催报】");
@@ -109,7 +113,9 @@ int Engine::tick_reports() {
       continue;
     tell_duty_officer(posts.front(), r.snapshot_id, plan, marker, why);
   }
-  for (const Overdue& r : overdue) close_warning_if_done(r.warning_id);
+  std::set<int64_t> warnings;  // close_warning_if_done counts every callout: once per warning
+  for (const Overdue& r : overdue) warnings.insert(r.warning_id);
+  for (int64_t w : warnings) close_warning_if_done(w);
   tx.commit();
   return static_cast<int>(overdue.size());
 }

@@ -239,3 +239,27 @@ TEST_CASE("pages never echo a warning's text as markup") {
   CHECK(ack.status == 200);
   CHECK(ack.body.find("<script>") == std::string::npos);
 }
+
+TEST_CASE("an Update carries the reports over: a newly warned township starts owing, a dropped one is let off") {
+  ReportFixture f;
+  f.ingest(f.warning({"330702102"}));  // 安地镇
+  f.send_all();
+  f.clock.advance(5 * kMinute);
+  Warning update = f.warning({"330702100"}, "w-2");  // now 罗店镇 only
+  update.msg_type = MsgType::update;
+  update.references = {{update.sender, "w-1", f.clock.now()}};
+  IngestOutcome out = f.ingest(update);
+  REQUIRE(out.kind == IngestOutcome::Kind::created);
+  f.send_all();
+  CHECK(f.report_state("330702102") == "cancelled");
+  CHECK(f.report_state("330702100") == "due");
+  CHECK(f.count("SELECT COUNT(*) FROM reports WHERE warning_id = " + std::to_string(out.warning_id)) == 2);
+  // 罗店镇's clock starts at the update: due 15 minutes later, not 10.
+  f.advance(14 * kMinute);
+  CHECK(f.report_state("330702100") == "due");
+  f.advance(kMinute);
+  CHECK(f.report_state("330702100") == "overdue");
+  const OutboundMessage* luodian = f.last_to("100005");
+  REQUIRE(luodian);
+  CHECK_FALSE(luodian->report_url.empty());
+}
