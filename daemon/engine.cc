@@ -387,6 +387,10 @@ int Engine::tick() {
 }
 
 void Engine::close_warning_if_done(int64_t warning_id) {
+  // Cheap first (callouts_open): most answers leave others still open.
+  Stmt any_open = db_.prepare("SELECT 1 FROM callouts WHERE warning_id = ? AND state IN ('pending','calling') LIMIT 1");
+  any_open.bind(1, warning_id);
+  if (any_open.step()) return;
   Stmt open = db_.prepare(
       "SELECT COUNT(*) FILTER (WHERE state IN ('pending','calling')), "
       "COUNT(*) FILTER (WHERE kind = 'primary' AND state IN ('answered','covered')), "
@@ -589,16 +593,25 @@ bool Engine::call_result(const CallResult& r, std::string_view actor) {
 // A post is answered when either seat answers: the other seat's callout and the escalations
 // raised for the post end as `covered`, and what is queued for them is cancelled.
 void Engine::cover_post(int64_t warning_id, int64_t answered_id, int64_t now) {
-  Stmt post = db_.prepare(
-      "SELECT id FROM callouts WHERE warning_id = ?1 AND id != ?2 AND state IN ('pending','calling') AND ("
-      "  (kind IN ('primary','deputy') AND (area_code, role) = "
-      "     (SELECT area_code, role FROM callouts WHERE id = ?2))"
-      "  OR (kind = 'superior' AND escalated_from IN ("
-      "     SELECT id FROM callouts WHERE warning_id = ?1 AND kind IN ('primary','deputy') AND (area_code, role) = "
-      "       (SELECT area_code, role FROM callouts WHERE id = ?2))))");
-  post.bind(1, warning_id).bind(2, answered_id);
-  std::vector<int64_t> ids;
-  while (post.step()) ids.push_back(post.int64(0));
+  // Two indexed look-ups (the post's seats by callouts_post, what was raised for them by
+  // callouts_escalated) rather than one OR that would scan every callout of the warning.
+  Stmt seats = db_.prepare(
+      "SELECT c.id, c.state FROM callouts c, callouts a WHERE a.id = ?2 AND c.warning_id = ?1 "
+      "AND c.area_code = a.area_code AND c.role = a.role AND c.kind IN ('primary','deputy')");
+  seats.bind(1, warning_id).bind(2, answered_id);
+  std::vector<int64_t> post_ids, ids;
+  while (seats.step()) {
+    post_ids.push_back(seats.int64(0));
+    const std::string state = seats.text(1);
+    if (seats.int64(0) != answered_id && (state == "pending" || state == "calling")) ids.push_back(seats.int64(0));
+  }
+  Stmt raised = db_.prepare(
+      "SELECT id FROM callouts WHERE escalated_from = ? AND kind = 'superior' AND state IN ('pending','calling')");
+  for (int64_t seat : post_ids) {
+    raised.reset();
+    raised.bind(1, seat);
+    while (raised.step()) ids.push_back(raised.int64(0));
+  }
   for (int64_t id : ids) {
     db_.prepare("UPDATE callouts SET state = 'covered', next_due_at = NULL WHERE id = ?").bind(1, id).run();
     db_.prepare("UPDATE messages SET state = 'cancelled', error = 'post answered', updated_at = ? "
