@@ -1,7 +1,8 @@
 // The callout engine: binds rules (plans, directory, ladder), the SQLite store and the clock.
 // Every decision is committed before its effect leaves the process: ingest creates callouts,
 // tick() queues the due steps' messages, claim_messages() hands them to the senders, and
-// complete_message() records what the provider said. Answers stop everything still queued.
+// complete_message() records what the provider said. Answers (a link, key 1 on a call, a filed
+// report-back) stop everything still queued. The report-back duty is in engine_reports.cc.
 // Not thread-safe: one thread (the daemon's io thread) owns the Engine and its Db.
 #pragma once
 

@@ -1,6 +1,7 @@
 // jiaoyingd's HTTP surface, as plain request → response functions (no sockets: testable as
-// they are). The public side (TCP) takes warnings and the ack links; the admin side (the Unix
-// socket, for the CLI) adds the read views. Both run on the io thread with the engine.
+// they are). The public side (TCP) takes warnings, the ack and report-back links people open, and
+// the voice platform's call reports — each behind its own token; the admin side (the Unix socket,
+// for the CLI) adds the read views. Both run on the io thread with the engine.
 #pragma once
 
 #include <functional>
