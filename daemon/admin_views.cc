@@ -25,7 +25,10 @@ std::string warnings_view(Db& db) {
       "SELECT w.id, w.identifier, w.sender, w.hazard, w.level, w.headline, w.state, w.received_at, "
       "COUNT(c.id), COUNT(c.id) FILTER (WHERE c.state IN ('answered','covered')), "
       "COUNT(c.id) FILTER (WHERE c.state = 'exhausted'), "
-      "COUNT(c.id) FILTER (WHERE c.state IN ('pending','calling')) "
+      "COUNT(c.id) FILTER (WHERE c.state IN ('pending','calling')), "
+      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state != 'cancelled'), "
+      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = 'filed'), "
+      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = 'overdue') "
       "FROM warnings w LEFT JOIN callouts c ON c.warning_id = w.id AND c.kind = 'primary' "
       "GROUP BY w.id ORDER BY w.id DESC "
       "LIMIT 200");
@@ -42,7 +45,10 @@ std::string warnings_view(Db& db) {
                                 {"total", s.int64(8)},
                                 {"answered", s.int64(9)},
                                 {"exhausted", s.int64(10)},
-                                {"calling", s.int64(11)}});
+                                {"calling", s.int64(11)},
+                                {"reports", s.int64(12)},
+                                {"reports_filed", s.int64(13)},
+                                {"reports_overdue", s.int64(14)}});
   }
   return json::serialize(json::object{{"warnings", std::move(list)}});
 }

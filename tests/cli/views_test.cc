@@ -1,0 +1,44 @@
+// What the duty officer reads: the warnings list and one warning in detail, from the admin
+// API's JSON (the CLI renders; it computes nothing).
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+
+#include "cli/views.h"
+
+using namespace jiaoying;
+
+TEST_CASE("the warnings list shows report-backs filed of owed, and marks overdue ones") {
+  auto list = boost::json::parse(R"({"warnings":[
+    {"id":2,"identifier":"w2","sender":"wucheng-met","hazard":"rainstorm","level":"red","headline":"暴雨红色预警",
+     "state":"active","received_at":"2026-06-15T02:00:00+08:00","total":19,"answered":17,"exhausted":0,"calling":2,
+     "reports":2,"reports_filed":1,"reports_overdue":1},
+    {"id":1,"identifier":"w1","sender":"wucheng-met","hazard":"thunderstorm_gale","level":"orange","headline":"雷雨大风橙色预警",
+     "state":"closed","received_at":"2026-06-14T20:00:00+08:00","total":5,"answered":5,"exhausted":0,"calling":0,
+     "reports":0,"reports_filed":0,"reports_overdue":0}]})");
+  const std::string out = render_warning_list(list, false);
+  CHECK(out.find("回报") != std::string::npos);
+  CHECK(out.find("1/2 !") != std::string::npos);
+  CHECK(out.find("17/19") != std::string::npos);
+  CHECK(out.find("—") != std::string::npos);  // a warning whose plans ask no report-back
+  CHECK(render_warning_list(list, true).find("\x1b[31m") != std::string::npos);  // the overdue row is red
+}
+
+TEST_CASE("one warning in detail lists each area's report-back with its three answers") {
+  auto detail = boost::json::parse(R"({"warning":{"id":2,"identifier":"w2","sender":"wucheng-met","hazard":"rainstorm",
+     "level":"red","headline":"暴雨红色预警","state":"active","sent":"2026-06-15T02:00:00+08:00",
+     "received_at":"2026-06-15T02:00:01+08:00","plans":["heavy-rain"],"flags":[]},
+    "counts":{"total":0,"answered":0,"calling":0,"exhausted":0,"covered":0,"raised":0},
+    "callouts":[],
+    "reports":[{"area_code":"330702102","area_name":"安地镇","tier":"township","state":"filed",
+       "due_at":"2026-06-15T02:15:00+08:00","filed_at":"2026-06-15T02:08:00+08:00","filed_by":"褚某一","late":false,
+       "commander":"褚某一 镇长","villages":3,"people_moved":120,"note":null},
+      {"area_code":"330702204","area_name":"箬阳乡","tier":"township","state":"overdue",
+       "due_at":"2026-06-15T02:15:00+08:00","filed_at":null,"filed_by":null,"late":false,
+       "commander":null,"villages":null,"people_moved":null,"note":null}]})");
+  const std::string out = render_warning_detail(detail, false);
+  CHECK(out.find("report-back (回报") != std::string::npos);
+  CHECK(out.find("褚某一 镇长") != std::string::npos);
+  CHECK(out.find("02:15:00") != std::string::npos);
+  CHECK(out.find("overdue") != std::string::npos);
+}
