@@ -572,12 +572,14 @@ bool Engine::verify_report_token(int64_t callout_id, std::string_view token) con
 
 bool Engine::call_result(const CallResult& r, std::string_view actor) {
   Stmt q = db_.prepare(
-      "SELECT m.callout_id, c.warning_id, m.channel, c.person_name FROM messages m "
+      "SELECT m.callout_id, c.warning_id, m.channel, c.snapshot_id FROM messages m "
       "JOIN callouts c ON c.id = m.callout_id WHERE m.id = ?");
   q.bind(1, r.message_id);
   if (!q.step() || q.text(2) != "ivr") return false;
   const int64_t callout_id = q.int64(0), warning_id = q.int64(1);
   const bool confirmed = r.dtmf.find('1') != std::string::npos;
+  // With ack: read, a call heard to the end is the phone's read receipt.
+  const bool heard = r.status_code == "200000" && snapshot_plan(q.int64(3)).ack == AckMode::read;
   {
     Transaction tx(db_);
     event(warning_id, callout_id, r.message_id, "call_result", actor,
@@ -587,6 +589,7 @@ bool Engine::call_result(const CallResult& r, std::string_view actor) {
     tx.commit();
   }
   if (confirmed) ack(callout_id, "ivr", actor);
+  else if (heard) ack(callout_id, "ivr-heard", actor);
   return true;
 }
 

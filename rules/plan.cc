@@ -308,9 +308,19 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
   if (auto ack = yr.scalar(root, "ack", false)) {
     if (*ack == "confirm")
       plan.ack = AckMode::confirm;
-    else if (*ack == "read")  // refused, not ignored: a plan must not believe reads count when they cannot
-      yr.error(root["ack"], "ack: read needs read receipts, which no channel gives yet; use ack: confirm");
-    else
+    else if (*ack == "read") {
+      // Only a phone call gives a receipt (heard to the end); a plan must not believe reads
+      // count on cards, which give none.
+      bool rings = plan.night && std::find(plan.night->first.begin(), plan.night->first.end(), "ivr") !=
+                                     plan.night->first.end();
+      for (const LadderStep& step : plan.ladder)
+        rings = rings || std::find(step.channels.begin(), step.channels.end(), "ivr") != step.channels.end();
+      if (rings)
+        plan.ack = AckMode::read;
+      else
+        yr.error(root["ack"], "ack: read needs a channel with read receipts; only ivr gives them (a call heard to "
+                              "the end), and this plan rings nobody; zzd cards are answered by 收到 alone");
+    } else
       yr.error(root["ack"], "ack '" + *ack + "' must be confirm or read");
   }
 }

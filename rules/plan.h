@@ -49,7 +49,9 @@ struct LadderStep {
 
 std::string_view notify_name(Notify notify);
 
-// What counts as an answer.
+// What counts as an answer. confirm: an explicit one (收到, key 1, a filed report-back). read: a
+// read receipt is enough as well — a phone call heard to the end (cards give no receipts; a plan
+// with ack: read must ring someone).
 enum class AckMode { confirm, read };
 
 // The report-back duty (回报): within `within` of the warning's start, each area of this tier

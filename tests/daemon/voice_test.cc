@@ -166,3 +166,18 @@ night: { from: "22:00", to: "07:00", first: [ivr] }
   CHECK(run_at(1'781'460'000'000 + 8 * 3'600'000) == 0);  // 10:00: the card alone
   CHECK(run_at(1'781'460'000'000 + 20 * 3'600'000) == 1); // 22:00: night again
 }
+
+TEST_CASE("ack: read — a call heard to the end is the phone's read receipt and answers; without it, it does not") {
+  PhoneFixture f;
+  LoadErrors errors;
+  f.plans = {*load_plan(std::string(kPhonePlan) + "ack: read\n", "plan.yaml", {"zzd", "ivr"}, errors)};
+  f.restart();
+  f.ingest(f.warning());
+  f.send_all();
+  f.advance(3 * kMinute);
+  CHECK(f.engine->call_result({f.call_message(), "c-1", "200003", "", "0"}, "voice"));  // rang out
+  CHECK(f.state_of("anding-head") == "calling");
+  CHECK(f.engine->call_result({f.call_message(), "c-1", "200000", "", "30"}, "voice"));  // heard it all
+  CHECK(f.state_of("anding-head") == "answered");
+  CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE answered_via = 'ivr-heard'") == 1);
+}

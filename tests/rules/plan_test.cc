@@ -262,3 +262,16 @@ TEST_CASE("a plan with only a name is refused for each missing part, not a crash
   CHECK_FALSE(load_plan_file("plan: x\nlevels: { red: {} }\n", "x.yaml", kChannels, errors));
   CHECK(errors.front().text() == "x.yaml:2: the red section has no recipients, and the plan has none above it");
 }
+
+TEST_CASE("ack: read is taken only when the plan rings someone: cards give no read receipts") {
+  LoadErrors errors;
+  CHECK_FALSE(load_plan(std::string(kHeavyRain) + "ack: read\n", "p.yaml", {"zzd", "ivr"}, errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].text().starts_with("p.yaml:11: ack: read needs a channel with read receipts; only ivr gives them"));
+  errors.clear();
+  auto rings = load_plan(replaced(kHeavyRain, "after: 3m, channels: [zzd]", "after: 3m, channels: [zzd, ivr]") +
+                             "ack: read\n",
+                         "p.yaml", {"zzd", "ivr"}, errors);
+  REQUIRE(rings);
+  CHECK(rings->ack == AckMode::read);
+}
