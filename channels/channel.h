@@ -16,6 +16,7 @@ struct OutboundMessage {
   std::string person_name;
   std::string zzd_account;
   std::string mobile;
+  std::string landline;     // a fixed line, for channels that ring when there is no mobile
   std::string title;        // short: the card title, the SMS lead
   std::string text;         // the body (markdown for ZZD)
   std::string ack_url;      // opening it confirms (the card's 收到 button)

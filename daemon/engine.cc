@@ -161,7 +161,7 @@ void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& 
       st_->supersede_queued.bind(1, fmt::format("superseded by step {}", step_index + 1)).bind(2, now)
           .bind(3, callout_id).bind(4, channel).run();
     }
-    bool ok = reachable_on(channel, zzd_account, mobile);
+    bool ok = reachable_on(channel, zzd_account, mobile, c.text(11));
     Stmt& m = st_->insert_message;
     m.reset();
     m.bind(1, callout_id).bind(2, step_index).bind(3, channel).bind(4, key).bind(5, priority)
@@ -303,13 +303,14 @@ int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const
   // when answered, when the post is answered (covered), or at the plan's deadline.
   db_.prepare(
          "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, area_code, "
-         "area_name, role, seat, tier, kind, escalated_from, state, next_step, next_due_at, started_at) "
-         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'calling',?,?,?)")
+         "area_name, role, seat, tier, kind, escalated_from, state, next_step, next_due_at, started_at, landline) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'calling',?,?,?,?)")
       .bind(1, warning_id).bind(2, snapshot_id).bind(3, person.id).bind(4, person.name)
       .bind(5, person.zzd_account).bind(6, person.mobile).bind(7, area_code)
       .bind(8, area ? area->name : area_code).bind(9, role).bind(10, seat_name(seat))
       .bind(11, area ? tier_name(area->tier) : "").bind(12, kind).bind(13, source)
       .bind(14, static_cast<int64_t>(plan.ladder.size())).bind(15, now + plan.deadline.count()).bind(16, now)
+      .bind(17, person.landline)
       .run();
   int64_t id = db_.last_insert_id();
   const char* label = kind == "deputy" ? "the B seat is called" : kind == "superior" ? "the post above is told"
@@ -435,6 +436,7 @@ std::vector<SendJob> Engine::claim_messages(size_t limit) {
       job.message.zzd_account = q.text(7);
       job.message.mobile = q.text(8);
       if (q.int64(9) != 0) job.message.report_url = report_url(q.int64(5));
+      job.message.landline = q.text(10);
       jobs.push_back(std::move(job));
     }
     q.reset();

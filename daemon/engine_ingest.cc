@@ -162,8 +162,8 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
 
   Stmt insert = db_.prepare(
       "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, "
-      "area_code, area_name, role, seat, tier, state, next_step, next_due_at, started_at) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?)");
+      "area_code, area_name, role, seat, tier, state, next_step, next_due_at, started_at, landline) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?,?)");
   for (const Recipient& r : resolution.recipients) {
     if (already.count(r.person)) continue;
     const Person* person = directory_->person(r.person);
@@ -172,7 +172,7 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
     insert.bind(1, warning_id).bind(2, snapshot_ids[r.plan]).bind(3, person->id).bind(4, person->name)
         .bind(5, person->zzd_account).bind(6, person->mobile).bind(7, r.area).bind(8, area->name)
         .bind(9, r.role).bind(10, seat_name(r.seat)).bind(11, tier_name(r.tier))
-        .bind(12, now + r.plan->ladder.front().after.count()).bind(13, now)
+        .bind(12, now + r.plan->ladder.front().after.count()).bind(13, now).bind(14, person->landline)
         .run();
     event(warning_id, db_.last_insert_id(), std::nullopt, "callout_created", "engine",
           fmt::format("{} {} {} seat {} ({})", area->name, r.role, person->name, seat_name(r.seat), r.plan->name));

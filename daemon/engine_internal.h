@@ -35,7 +35,7 @@ struct Engine::Statements {
             "WHERE state IN ('pending','calling') AND next_due_at <= ? ORDER BY next_due_at LIMIT ?")),
         callout_for_step(db.prepare(
             "SELECT warning_id, person_name, zzd_account, mobile, area_name, role, seat, area_code, tier, "
-            "person_id, kind FROM callouts WHERE id = ?")),
+            "person_id, kind, landline FROM callouts WHERE id = ?")),
         insert_message(db.prepare(
             "INSERT INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
             "title, body, queued_at, updated_at, error, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")),
@@ -49,7 +49,7 @@ struct Engine::Statements {
             "UPDATE callouts SET state = 'exhausted', next_due_at = NULL WHERE id = ?")),
         claimable(db.prepare(
             "SELECT m.id, m.channel, m.idem_key, m.title, m.body, c.id, c.person_name, c.zzd_account, "
-            "c.mobile, m.report FROM messages m JOIN callouts c ON c.id = m.callout_id "
+            "c.mobile, m.report, c.landline FROM messages m JOIN callouts c ON c.id = m.callout_id "
             "WHERE m.state = 'queued' AND m.not_before <= ? ORDER BY m.priority DESC, m.id LIMIT ?")),
 
         mark_sending(db.prepare(

@@ -137,6 +137,8 @@ CREATE TABLE reports (
 CREATE INDEX reports_due ON reports(due_at) WHERE state = 'due';
 -- A message to a post whose area owes the report carries the 回报 link (decided when queued).
 ALTER TABLE messages ADD COLUMN report INTEGER NOT NULL DEFAULT 0;
+-- A person's fixed line, rung when they have no mobile (channels that ring: ivr).
+ALTER TABLE callouts ADD COLUMN landline TEXT NOT NULL DEFAULT '';
 -- messages.state may also be 'unknown': a phone call whose outcome is not known, never repeated.
 -- Answers at scale: "is anything still open?" and "what was raised for this callout?" by index,
 -- not by scanning every callout of the warning (20,000 for a county-wide red warning).

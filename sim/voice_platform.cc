@@ -50,8 +50,12 @@ ServerResponse VoicePlatform::handle(const ServerRequest& request) {
   if (get("Action") != vms::kActionIvrCall)
     return refuse(400, "InvalidAction.NotFound", "Specified api is not found: " + get("Action"), request);
   const std::string callee = get("CalledNumber"), out_id = get("OutId");
-  if (callee.size() != 11 || callee.find_first_not_of("0123456789") != std::string::npos)
-    return refuse(200, vms::kBadNumber, "CalledNumber must be a mainland mobile number", request);
+  // A mainland mobile (11 digits, 1…) or a fixed line with its area code (10–12 digits, 0…).
+  const bool digits = !callee.empty() && callee.find_first_not_of("0123456789") == std::string::npos;
+  const bool mobile = digits && callee.size() == 11 && callee[0] == '1';
+  const bool fixed = digits && callee.size() >= 10 && callee.size() <= 12 && callee[0] == '0';
+  if (!mobile && !fixed)
+    return refuse(200, vms::kBadNumber, "CalledNumber must be a mainland mobile or fixed-line number", request);
   if (get("CalledShowNumber").empty() || get("StartCode").empty() || get("MenuKeyMap.1.Key").empty())
     return refuse(200, vms::kInvalidParameters, "CalledShowNumber, StartCode and MenuKeyMap are required", request);
   if (out_id.size() > 15) return refuse(200, vms::kInvalidParameters, "OutId is longer than 15 bytes", request);

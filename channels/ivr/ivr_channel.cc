@@ -20,10 +20,23 @@ std::string IvrChannel::make_nonce() {
   return fmt::format("{:016x}{:016x}", rng_(), rng_());
 }
 
+namespace {
+
+// The mobile; else the landline as the platform takes it, digits only ("0579-00000001" → "057900000001").
+std::string called_number(const OutboundMessage& message) {
+  if (!message.mobile.empty()) return message.mobile;
+  std::string digits;
+  for (char c : message.landline)
+    if (c >= '0' && c <= '9') digits += c;
+  return digits;
+}
+
+}  // namespace
+
 FormParams IvrChannel::ivr_call_params(const OutboundMessage& message) const {
   return {
       {"Action", std::string(vms::kActionIvrCall)},
-      {"CalledNumber", message.mobile},
+      {"CalledNumber", called_number(message)},
       {"CalledShowNumber", settings_.show_number},
       {"StartCode", settings_.start_code},
       {"StartTtsParams", boost::json::serialize(boost::json::object{{"text", message.text}})},
@@ -36,7 +49,7 @@ FormParams IvrChannel::ivr_call_params(const OutboundMessage& message) const {
 }
 
 SendResult IvrChannel::send(const OutboundMessage& message) {
-  if (!can_reach(message)) return {SendOutcome::failed, "", "person has no mobile number to ring"};
+  if (!can_reach(message)) return {SendOutcome::failed, "", "person has no mobile or landline to ring"};
   HttpRequest request = vms::make_signed_request(settings_.base_url, ivr_call_params(message), settings_.key,
                                                  vms_timestamp(wall_clock_()), make_nonce());
   request.timeout = settings_.timeout;

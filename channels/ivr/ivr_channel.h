@@ -34,7 +34,10 @@ class IvrChannel final : public Channel {
              std::function<std::chrono::system_clock::time_point()> wall_clock);
 
   std::string_view name() const override { return "ivr"; }
-  bool can_reach(const OutboundMessage& message) const override { return !message.mobile.empty(); }
+  // The mobile, else the fixed line.
+  bool can_reach(const OutboundMessage& message) const override {
+    return !message.mobile.empty() || !message.landline.empty();
+  }
   SendResult send(const OutboundMessage& message) override;
 
   // The IvrCall parameters for a message (exposed for tests).

@@ -113,3 +113,15 @@ TEST_CASE("call reports are read from the platform's JSON array; OutId round-tri
   CHECK_FALSE(vms::message_id_of("m"));
   CHECK_FALSE(vms::message_id_of("mzzzzzzzzzzzzzz"));  // beyond 64 bits
 }
+
+TEST_CASE("someone with only a fixed line is rung on it, digits only") {
+  ScriptedHttp http;
+  IvrChannel channel(settings(), http, [] { return std::chrono::system_clock::now(); });
+  OutboundMessage m = call_to("");
+  m.landline = "0579-00000001";
+  CHECK(channel.can_reach(m));
+  CHECK(channel.send(m).outcome == SendOutcome::sent);
+  FormParams sent;
+  REQUIRE(form_decode(http.requests.back().body, sent));
+  CHECK(form_get(sent, "CalledNumber") == "057900000001");
+}

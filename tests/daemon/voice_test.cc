@@ -181,3 +181,19 @@ TEST_CASE("ack: read — a call heard to the end is the phone's read receipt and
   CHECK(f.state_of("anding-head") == "answered");
   CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE answered_via = 'ivr-heard'") == 1);
 }
+
+TEST_CASE("a post holder with only a landline is rung on it; the card still goes by their account") {
+  PhoneFixture f;
+  std::string dir = kTestDirectory;
+  const std::string mobile_line = "    mobile: \"19900000002\"\n";
+  dir.replace(dir.find(mobile_line), mobile_line.size(), "    landline: \"0579-00000001\"\n");
+  LoadErrors errors;
+  f.directory = std::make_shared<const Directory>(*Directory::load_string(dir, "dir.yaml", errors));
+  f.restart();
+  f.ingest(f.warning());
+  f.send_all();
+  f.advance(3 * kMinute);
+  CHECK(f.message_state(f.call_message()) == "sent");
+  CHECK(f.channel.sent.back().landline == "0579-00000001");
+  CHECK(f.channel.sent.back().mobile.empty());
+}

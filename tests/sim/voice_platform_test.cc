@@ -119,3 +119,9 @@ TEST_CASE("the carrier's caps: one call a minute and five an hour to one number,
   CHECK(vms::parse_answer(f.call("19900000001").body)->code == "OK");
   CHECK(f.taps.taps.size() == 7);  // refused calls never ring, so they report nothing
 }
+
+TEST_CASE("a fixed line with its area code is a number the platform rings") {
+  Fixture f;
+  CHECK(vms::parse_answer(f.call("057900000001").body)->code == "OK");
+  CHECK(vms::parse_answer(f.call("1579000").body)->code == "isv.MOBILE_NUMBER_ILLEGAL");
+}
