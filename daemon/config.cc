@@ -63,7 +63,7 @@ std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
   try {
     return read_config(path, errors);
   } catch (const YAML::Exception& e) {
-    errors.push_back({path, e.mark.line >= 0 ? e.mark.line + 1 : 0, std::string("cannot be read: ") + e.what()});
+    errors.push_back(yaml_exception_error(path, e));
     return std::nullopt;
   }
 }

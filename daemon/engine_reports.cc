@@ -72,22 +72,21 @@ void Engine::cancel_reports(int64_t warning_id, std::string_view why, bool only_
 int Engine::tick_reports() {
   const int64_t now = to_epoch_ms(clock_.now());
   struct Overdue {
-    int64_t id, warning_id, snapshot_id, created_at;
-    std::string area_code, area_name, tier;
+    int64_t id, warning_id, snapshot_id;
+    std::string area_code, area_name;
   };
   std::vector<Overdue> overdue;
   Stmt q = db_.prepare(
-      "SELECT id, warning_id, snapshot_id, created_at, area_code, area_name, tier FROM reports "
+      "SELECT id, warning_id, snapshot_id, area_code, area_name FROM reports "
       "WHERE state = 'due' AND due_at <= ? ORDER BY due_at LIMIT 500");
   q.bind(1, now);
-  while (q.step())
-    overdue.push_back({q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.text(4), q.text(5), q.text(6)});
+  while (q.step()) overdue.push_back({q.int64(0), q.int64(1), q.int64(2), q.text(3), q.text(4)});
   if (overdue.empty()) return 0;
   Transaction tx(db_);
   for (const Overdue& r : overdue) {
     const Plan& plan = snapshot_plan(r.snapshot_id);
-    const std::string within = plan.report_back ? format_duration(plan.report_back->within)
-                                                : format_duration(Millis(now - r.created_at));
+    const ReportDuty duty = plan.report_back.value_or(ReportDuty{});  // the plan that made the row has one
+    const std::string within = format_duration(duty.within);
     db_.prepare("UPDATE reports SET state = 'overdue' WHERE id = ?").bind(1, r.id).run();
     event(r.warning_id, std::nullopt, std::nullopt, "report_overdue", "engine",
           fmt::format("{} has not reported back within {}", r.area_name, within));
@@ -105,7 +104,7 @@ int Engine::tick_reports() {
     for (int64_t callout_id : posts) queue_messages(callout_id, plan.ladder.front().channels, -1, "r", 1, notice, "【催报】");
     if (posts.empty()) continue;
     const std::string why = fmt::format("{}超过{}未回报（谁在指挥、影响村数、是否转移群众）", r.area_name, within);
-    const Notify notify = plan.report_back ? plan.report_back->notify : Notify::duty_officer;
+    const Notify notify = duty.notify;
     const int marker = static_cast<int>(plan.ladder.size()) + 1;  // a key part no ladder step uses
     if (notify == Notify::superior &&
         notify_superiors(posts.front(), r.snapshot_id, plan, marker, plan.ladder.front().channels,

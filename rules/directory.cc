@@ -381,7 +381,7 @@ std::optional<Directory> build_guarded(YamlReader& yr, const YAML::Node& root, L
   try {
     return build(yr, root, errors);
   } catch (const YAML::Exception& e) {
-    errors.push_back({yr.file(), e.mark.line >= 0 ? e.mark.line + 1 : 0, std::string("cannot be read: ") + e.what()});
+    errors.push_back(yaml_exception_error(yr.file(), e));
     return std::nullopt;
   }
 }

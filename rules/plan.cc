@@ -407,8 +407,8 @@ std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const s
       read_plan(yr, *root, channels, plan);
       plans.push_back(std::move(plan));
     }
-  } catch (const YAML::Exception& e) {  // a shape the checks did not foresee: an error, not a crash
-    errors.push_back({file, e.mark.line >= 0 ? e.mark.line + 1 : 0, std::string("cannot be read: ") + e.what()});
+  } catch (const YAML::Exception& e) {
+    errors.push_back(yaml_exception_error(file, e));
   }
   if (errors.size() != before) return std::nullopt;
   return plans;

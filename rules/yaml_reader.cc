@@ -5,6 +5,10 @@
 
 namespace jiaoying {
 
+LoadError yaml_exception_error(const std::string& file, const YAML::Exception& e) {
+  return {file, e.mark.line >= 0 ? e.mark.line + 1 : 0, std::string("cannot be read: ") + e.what()};
+}
+
 std::optional<YAML::Node> YamlReader::load() {
   std::ifstream in(file_);
   if (!in) {

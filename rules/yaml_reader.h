@@ -15,6 +15,10 @@
 
 namespace jiaoying {
 
+// What yaml-cpp threw, as an error at `file` (its line when it knows one). Every loader catches
+// YAML::Exception around its reading: a shape its checks did not foresee is an error, never a crash.
+LoadError yaml_exception_error(const std::string& file, const YAML::Exception& e);
+
 class YamlReader {
  public:
   YamlReader(std::string file, LoadErrors& errors) : file_(std::move(file)), errors_(errors) {}
