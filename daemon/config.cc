@@ -1,6 +1,8 @@
 #include "daemon/config.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "channels/http_server.h"
 #include "rules/yaml_reader.h"
@@ -50,6 +52,79 @@ void read_ivr(YamlReader& yr, const YAML::Node& v, Config& c) {
   s.confirm_code = *confirm;
   c.ivr = s;
   c.ivr_report_token = *token;
+}
+
+// A 23-digit resource id (EBRID).
+bool is_ebrid(const std::string& s) {
+  return s.size() == 23 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// An SM2 key file: its PEM text, or an error at the key's line.
+std::optional<std::string> read_sm2_key(YamlReader& yr, const YAML::Node& v, const char* key,
+                                        const std::filesystem::path& base, bool need_private) {
+  auto path = yr.scalar(v, key);
+  if (!path) return std::nullopt;
+  const std::string file = resolve(base, *path);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    yr.error(v[key], std::string(key) + ": cannot read " + file);
+    return std::nullopt;
+  }
+  std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string error;
+  auto k = ebd::Sm2Key::from_pem(pem, error);
+  if (!k) {
+    yr.error(v[key], std::string(key) + ": " + file + " is " + error);
+    return std::nullopt;
+  }
+  if (need_private && !k->has_private()) {
+    yr.error(v[key], std::string(key) + ": " + file + " is a public key; signing needs the private key");
+    return std::nullopt;
+  }
+  return pem;
+}
+
+// channels.broadcast: the county emergency-broadcast platform (GY/T EBD over HTTP).
+void read_broadcast(YamlReader& yr, const YAML::Node& v, const std::filesystem::path& base, Config& c) {
+  if (!yr.only_keys(v, {"url", "ebrid", "platform_ebrid", "sender_name", "key", "cert_sn", "platform_key",
+                        "event_types", "timeout"},
+                    "channels.broadcast"))
+    return;
+  BroadcastSettings s;
+  auto url = yr.scalar(v, "url");
+  auto ebrid = yr.scalar(v, "ebrid");
+  auto platform = yr.scalar(v, "platform_ebrid");
+  auto sender = yr.scalar(v, "sender_name");
+  auto cert = yr.scalar(v, "cert_sn");
+  auto key = read_sm2_key(yr, v, "key", base, true);
+  auto platform_key = read_sm2_key(yr, v, "platform_key", base, false);
+  if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
+  if (YAML::Node types = v["event_types"]; types.IsDefined()) {
+    if (!types.IsMap()) {
+      yr.error(types, "event_types must map hazards to event classes: { rainstorm: \"11B03\" }");
+    } else {
+      for (auto it = types.begin(); it != types.end(); ++it) {
+        const std::string hazard = it->first.as<std::string>(), code = it->second.as<std::string>("");
+        if (!find_hazard(hazard)) yr.error(it->first, "event_types: unknown hazard '" + hazard + "'");
+        else if (code.size() != 5) yr.error(it->second, "event_types: '" + code + "' must be a 5-character class, e.g. 11B03");
+        else s.event_types[hazard] = code;
+      }
+    }
+  }
+  if (!url || !ebrid || !platform || !sender || !cert || !key || !platform_key) return;
+  if (!url->starts_with("http://") && !url->starts_with("https://"))
+    yr.error(v["url"], "url must start with http:// or https://");
+  if (!is_ebrid(*ebrid)) yr.error(v["ebrid"], "ebrid '" + *ebrid + "' must be a 23-digit resource id");
+  if (!is_ebrid(*platform))
+    yr.error(v["platform_ebrid"], "platform_ebrid '" + *platform + "' must be a 23-digit resource id");
+  s.url = *url;
+  s.ebrid = *ebrid;
+  s.dest_ebrid = *platform;
+  s.sender_name = *sender;
+  s.cert_sn = *cert;
+  c.broadcast = s;
+  c.broadcast_key_pem = *key;
+  c.broadcast_platform_key_pem = *platform_key;
 }
 
 }  // namespace
@@ -170,8 +245,10 @@ std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
   }
 
   if (YAML::Node channels = (*root)["channels"]; channels.IsDefined()) {
-    if (yr.only_keys(channels, {"zzd", "ivr"}, "channels")) {
+    if (yr.only_keys(channels, {"zzd", "ivr", "broadcast"}, "channels")) {
       if (YAML::Node v = channels["ivr"]; v.IsDefined()) read_ivr(yr, v, c);
+      if (YAML::Node b = channels["broadcast"]; b.IsDefined())
+        read_broadcast(yr, b, base, c);
       if (YAML::Node z = channels["zzd"]; z.IsDefined()) {
         if (yr.only_keys(z, {"base_url", "api_key", "secret_key", "tenant_id", "timeout"}, "channels.zzd")) {
           ZzdSettings s;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "channels/broadcast/broadcast_channel.h"
 #include "channels/ivr/ivr_channel.h"
 #include "channels/zzd/zzd_channel.h"
 #include "rules/load_error.h"
@@ -55,6 +56,11 @@ struct Config {
   // The voice platform pushes call reports to <public_url>/api/v1/callbacks/voice/<this>; it
   // signs nothing, so the unguessable path is what keeps forged reports out (≥ 16 characters).
   std::string ivr_report_token;
+  // The county emergency-broadcast platform. Its playback reports arrive at
+  // /api/v1/callbacks/broadcast, trusted because they verify with `platform_key`.
+  std::optional<BroadcastSettings> broadcast;
+  std::string broadcast_key_pem;           // ours, SM2 private (PEM text, read from `key`)
+  std::string broadcast_platform_key_pem;  // the platform's, SM2 public
 };
 
 // Reads and validates; on error returns nullopt with `file:line: message` entries.

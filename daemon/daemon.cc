@@ -58,6 +58,7 @@ int run_daemon(const DaemonOptions& options) {
   std::set<std::string> channel_names;
   if (config->zzd) channel_names.insert("zzd");
   if (config->ivr) channel_names.insert("ivr");
+  if (config->broadcast) channel_names.insert("broadcast");
   auto directory = Directory::load_file(config->directory, errors);
   auto plans = load_plans(config->plans, channel_names, errors);
   auto templates = TemplateRenderer::load(config->templates, errors);
@@ -72,8 +73,13 @@ int run_daemon(const DaemonOptions& options) {
     Db db(config->database);
     int version = migrate(db);
     SystemClock clock(options.time_scale);
-    EngineSettings settings{config->public_url, config->callback_secret, config->collapse_after,
-                            config->retry_backoff, config->max_attempts};
+    EngineSettings settings;
+    settings.public_url = config->public_url;
+    settings.callback_secret = config->callback_secret;
+    settings.collapse_after = config->collapse_after;
+    settings.retry_backoff = config->retry_backoff;
+    settings.max_attempts = config->max_attempts;
+    if (config->broadcast) settings.broadcast_ebrid = config->broadcast->ebrid;
     Engine engine(db, clock, settings, std::make_shared<const Directory>(std::move(*directory)),
                   std::move(*plans), std::make_shared<const TemplateRenderer>(std::move(*templates)),
                   channel_names);
@@ -92,8 +98,18 @@ int run_daemon(const DaemonOptions& options) {
       channels["ivr"] = ivr.get();
     }
 
+    std::unique_ptr<BroadcastChannel> broadcast;
+    if (config->broadcast) {
+      std::string error;
+      auto key = ebd::Sm2Key::from_pem(config->broadcast_key_pem, error);
+      auto platform_key = ebd::Sm2Key::from_pem(config->broadcast_platform_key_pem, error);
+      if (!key || !platform_key) throw std::runtime_error("broadcast keys: " + error);  // checked at load
+      broadcast = std::make_unique<BroadcastChannel>(*config->broadcast, std::move(*key), std::move(*platform_key), http,
+                                                     [] { return std::chrono::system_clock::now(); });
+    }
+
     asio::io_context io;
-    Dispatcher dispatcher(io, engine, channels, config->senders);
+    Dispatcher dispatcher(io, engine, channels, config->senders, broadcast.get());
     auto reload_unguarded = [&]() -> std::pair<bool, std::string> {
       LoadErrors errors;
       auto directory = Directory::load_file(config->directory, errors);
@@ -123,6 +139,7 @@ int run_daemon(const DaemonOptions& options) {
       }
     };
     HttpApi api(engine, db, clock, [&dispatcher] { dispatcher.pump(); }, reload);
+    api.set_broadcast(broadcast.get());
     ServerLimits limits;
     limits.body_limit = config->body_limit;
     HttpServer public_server(io, [&api](const ServerRequest& r) { return api.handle_public(r); }, limits);

@@ -7,10 +7,11 @@
 namespace jiaoying {
 
 Dispatcher::Dispatcher(boost::asio::io_context& io, Engine& engine,
-                       std::map<std::string, Channel*> channels, int senders)
+                       std::map<std::string, Channel*> channels, int senders, BroadcastChannel* broadcast)
     : io_(io),
       engine_(engine),
       channels_(std::move(channels)),
+      broadcast_(broadcast),
       senders_(static_cast<size_t>(senders)),
       pool_(static_cast<size_t>(senders)) {}
 
@@ -18,6 +19,8 @@ Dispatcher::~Dispatcher() { pool_.join(); }
 
 void Dispatcher::pump() {
   if (draining_ || in_flight_ >= senders_) return;
+  pump_broadcasts();
+  if (in_flight_ >= senders_) return;
   std::vector<SendJob> jobs;
   try {
     jobs = engine_.claim_messages(senders_ - in_flight_);
@@ -43,6 +46,46 @@ void Dispatcher::pump() {
       boost::asio::post(io_, [this, id = job.message_id, result = std::move(result)] {
         --in_flight_;
         finished(id, result);
+      });
+    });
+  }
+}
+
+// Broadcasts go first: one per warning, and every village's loudspeakers wait on it. Their
+// results are recorded one by one (there are few).
+void Dispatcher::pump_broadcasts() {
+  std::vector<Engine::BroadcastJob> jobs;
+  try {
+    jobs = engine_.claim_broadcasts(senders_ - in_flight_);
+  } catch (const std::exception& e) {
+    spdlog::error("claiming broadcasts failed: {}", e.what());
+    return;
+  }
+  for (Engine::BroadcastJob& job : jobs) {
+    if (!broadcast_) {
+      engine_.complete_broadcast(job.broadcast_id, {SendOutcome::failed, "", "the broadcast channel is not configured"});
+      continue;
+    }
+    ++in_flight_;
+    boost::asio::post(pool_, [this, job = std::move(job)] {
+      SendResult result;
+      try {
+        result = broadcast_->send(job.order);
+      } catch (const std::exception& e) {
+        result = {SendOutcome::retry, "", std::string("sender error: ") + e.what()};
+      }
+      boost::asio::post(io_, [this, id = job.broadcast_id, result = std::move(result)] {
+        --in_flight_;
+        try {
+          engine_.complete_broadcast(id, result);
+        } catch (const std::exception& e) {
+          spdlog::error("recording the result of broadcast {} failed: {}", id, e.what());
+        }
+        if (draining_) {
+          if (in_flight_ == 0 && !flush_posted_ && drained_) std::exchange(drained_, nullptr)();
+        } else {
+          pump();
+        }
       });
     });
   }

@@ -16,8 +16,9 @@ namespace jiaoying {
 
 class Dispatcher {
  public:
+  // `broadcast` may be null (no broadcast channel configured).
   Dispatcher(boost::asio::io_context& io, Engine& engine, std::map<std::string, Channel*> channels,
-             int senders);
+             int senders, BroadcastChannel* broadcast = nullptr);
   ~Dispatcher();
 
   // Claims as many messages as there are free senders and starts them. Cheap when idle.
@@ -28,11 +29,13 @@ class Dispatcher {
 
  private:
   void finished(int64_t message_id, SendResult result);
+  void pump_broadcasts();
   void flush();
 
   boost::asio::io_context& io_;
   Engine& engine_;
   std::map<std::string, Channel*> channels_;
+  BroadcastChannel* broadcast_;
   size_t senders_;
   boost::asio::thread_pool pool_;
   size_t in_flight_ = 0;

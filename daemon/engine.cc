@@ -258,11 +258,25 @@ int Engine::notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan
 // every later silence is an event they see in `jiaoying show`, not another card.
 void Engine::tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
                                const std::string& why) {
-  Stmt s = db_.prepare("SELECT warning_id, area_code, area_name, role, person_name FROM callouts WHERE id = ?");
+  Stmt s = db_.prepare("SELECT warning_id, area_code FROM callouts WHERE id = ?");
   s.bind(1, callout_id);
   if (!s.step()) return;
   const int64_t warning_id = s.int64(0);
   const std::string area_code = s.text(1);
+  // An exhaustion after the duty officer was raised is an event on their callout, not another card.
+  raise_duty_officer(warning_id, callout_id, area_code, snapshot_id, plan, step_index, fmt::format("s{}", step_index),
+                     why, false);
+}
+
+void Engine::tell_duty_officer_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id,
+                                       const Plan& plan, const std::string& key_part, const std::string& why) {
+  raise_duty_officer(warning_id, std::nullopt, area_code, snapshot_id, plan, -1, key_part, why, true);
+}
+
+void Engine::raise_duty_officer(int64_t warning_id, std::optional<int64_t> source, const std::string& area_code,
+                                int64_t snapshot_id, const Plan& plan, int step_index, const std::string& key_part,
+                                const std::string& why, bool message_again) {
+  const std::string notice = fmt::format("值班提醒：{}。请查看叫应情况（jiaoying show）并人工处置。", why);
   std::vector<const Area*> chain{directory_->area(area_code)};
   for (const Area* up : directory_->ancestors(area_code)) chain.push_back(up);
   for (const Area* area : chain) {
@@ -274,19 +288,21 @@ void Engine::tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Pl
           "SELECT id FROM callouts WHERE warning_id = ? AND person_id = ? AND kind = 'duty_officer'");
       existing.bind(1, warning_id).bind(2, officer->id);
       if (existing.step()) {
-        event(warning_id, existing.int64(0), std::nullopt, "duty_officer_told", "engine", why);
+        const int64_t id = existing.int64(0);
+        event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
+        if (message_again) queue_messages(id, plan.ladder.front().channels, step_index, key_part, 1, notice, "【值班】");
         return;
       }
       int64_t id = secondary_callout(warning_id, snapshot_id, plan, std::nullopt, "duty_officer", *officer,
                                      area->code, "duty_officer", seat);
       event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
-      queue_messages(id, plan.ladder.front().channels, step_index, fmt::format("s{}", step_index), 1,
-                     fmt::format("值班提醒：{}。请查看叫应情况（jiaoying show）并人工处置。", why), "【值班】");
+      queue_messages(id, plan.ladder.front().channels, step_index, key_part, 1, notice, "【值班】");
       return;
     }
   }
-  event(warning_id, callout_id, std::nullopt, "post_unfilled", "engine",
-        "no duty_officer post above " + area_code + " to tell: " + why);
+  event(warning_id, source, std::nullopt, "post_unfilled", "engine",
+        "no duty_officer post above " + (area_code.empty() ? std::string("the warned areas") : area_code) +
+            " to tell: " + why);
 }
 
 int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
@@ -321,7 +337,7 @@ int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const
 }
 
 int Engine::tick() {
-  int moved = expire_warnings() + tick_reports();
+  int moved = expire_warnings() + tick_reports() + tick_broadcasts();
   for (;;) {
     const TimePoint now = clock_.now();
     struct Due {
@@ -404,6 +420,10 @@ void Engine::close_warning_if_done(int64_t warning_id) {
   Stmt reports = db_.prepare("SELECT COUNT(*) FROM reports WHERE warning_id = ? AND state = 'due'");
   reports.bind(1, warning_id);
   if (reports.step() && reports.int64(0) > 0) return;  // still waiting for a report-back
+  Stmt loudspeakers = db_.prepare(
+      "SELECT 1 FROM broadcasts WHERE warning_id = ? AND state IN ('queued','sending','sent') LIMIT 1");
+  loudspeakers.bind(1, warning_id);
+  if (loudspeakers.step()) return;  // still waiting for the platform to take it, or for its playback report
   Stmt upd = db_.prepare("UPDATE warnings SET state = 'closed' WHERE id = ? AND state = 'active'");
   upd.bind(1, warning_id).run();
   if (db_.changes() == 0) return;
@@ -533,6 +553,15 @@ int Engine::recover() {
                       q.text(3)));
     ++n;
   }
+  // A broadcast being sent: again, under the same EBMID (the platform de-duplicates on it).
+  Stmt b = db_.prepare("SELECT id, warning_id, ebm_id FROM broadcasts WHERE state = 'sending'");
+  while (b.step()) {
+    event(b.int64(1), std::nullopt, std::nullopt, "broadcast_recovered", "engine",
+          fmt::format("EBM {} was being sent when jiaoyingd stopped; resending with the same EBMID", b.text(2)));
+    ++n;
+  }
+  db_.prepare("UPDATE broadcasts SET state = 'queued', not_before = ?, updated_at = ? WHERE state = 'sending'")
+      .bind(1, now).bind(2, now).run();
   db_.prepare("UPDATE messages SET state = 'queued', not_before = ?, updated_at = ? WHERE state = 'sending'")
       .bind(1, now).bind(2, now).run();
   tx.commit();

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "channels/broadcast/broadcast_channel.h"
 #include "channels/channel.h"
 #include "channels/template_renderer.h"
 #include "daemon/clock.h"
@@ -33,6 +34,7 @@ struct EngineSettings {
   int max_attempts = 5;                  // then the message fails and the ladder moves on
   int tick_batch = 500;                  // callouts advanced per transaction
   Millis sent_skew{60 * 60 * 1000};      // a `sent` further than this from now is flagged
+  std::string broadcast_ebrid;  // our EBRID on the broadcast platform; empty = no broadcast channel
 };
 
 struct IngestOutcome {
@@ -123,6 +125,17 @@ class Engine {
     complete_messages({{message_id, result}});
   }
 
+  // The broadcast rule (engine_broadcast.cc): one EBM per warning, claimed and completed like
+  // messages (the platform de-duplicates on the EBMID, so a crash mid-send just sends it again).
+  struct BroadcastJob {
+    int64_t broadcast_id;
+    BroadcastOrder order;
+  };
+  std::vector<BroadcastJob> claim_broadcasts(size_t limit);
+  void complete_broadcast(int64_t broadcast_id, const SendResult& result);
+  // A playback report from the platform. False when it names an EBMID we never sent.
+  bool broadcast_report(const PlaybackReport& report, std::string_view actor);
+
   // At start: messages left `sending` by a crash are queued again with the same idempotency
   // key (the providers configured so far de-duplicate by it). Returns how many.
   int recover();
@@ -189,6 +202,18 @@ class Engine {
   int tick_reports();
   void tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
                          const std::string& why);
+  // The duty officer nearest above `area_code` is told `why`: raised once per warning; when already
+  // raised, `key_part` (unique to this matter) sends them one more message rather than only an event.
+  void tell_duty_officer_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id,
+                                 const Plan& plan, const std::string& key_part, const std::string& why);
+  void raise_duty_officer(int64_t warning_id, std::optional<int64_t> source, const std::string& area_code,
+                          int64_t snapshot_id, const Plan& plan, int step_index, const std::string& key_part,
+                          const std::string& why, bool message_again);
+  // The broadcast rule (engine_broadcast.cc).
+  void start_broadcast(int64_t warning_id, const Warning& w, const std::vector<const Plan*>& matched,
+                       const std::map<const Plan*, int64_t>& snapshots);
+  void cancel_broadcast(int64_t warning_id, bool tell_platform);
+  int tick_broadcasts();
   int64_t secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
                             std::optional<int64_t> source, std::string_view kind, const Person& person,
                             const std::string& area_code, const std::string& role, Seat seat);

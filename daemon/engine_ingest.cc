@@ -178,6 +178,7 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
           fmt::format("{} {} {} seat {} ({})", area->name, r.role, person->name, seat_name(r.seat), r.plan->name));
     ++out.callouts;
   }
+  start_broadcast(warning_id, w, matched, snapshot_ids);
 }
 
 // An Update supersedes the warning it references. The running callouts move to the new
@@ -271,6 +272,7 @@ void Engine::end_warning(int64_t warning_id, std::string_view state, std::string
   while (o.step()) rest.push_back(o.int64(0));
   for (int64_t id : rest) end_callout(id, warning_id, why, false);
   cancel_reports(warning_id, why, false);
+  cancel_broadcast(warning_id, state == "cancelled");
 }
 
 int Engine::expire_warnings() {

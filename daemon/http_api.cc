@@ -218,6 +218,31 @@ ServerResponse HttpApi::report_link(const ServerRequest& req) {
                                               out.late ? "（已超时）" : ""));
 }
 
+// The broadcast platform's EBMStateResponse: a signed EBDT tar in the multipart field `file`.
+// Every package gets a signed EBDResponse tar back: 1 taken, 2 unreadable, 3 not a report,
+// 4 bad signature, 5 an EBMID we never sent.
+ServerResponse HttpApi::broadcast_report(const ServerRequest& req) {
+  const std::string actor = "broadcast@" + req.peer;
+  if (!broadcast_) return {404, "application/json; charset=utf-8", R"({"error":"no broadcast channel"})"};
+  BroadcastChannel::Received received = broadcast_->receive(req.header("content-type"), req.body);
+  int code = received.code;
+  std::string desc = received.error;
+  if (received.report) {
+    if (engine_.broadcast_report(*received.report, actor)) {
+      desc = "已接收";
+      changed_();
+    } else {
+      code = ebd::kUnknownEbm;
+      desc = "EBMID " + received.report->ebm_id + " 不存在";
+    }
+  } else {
+    engine_.record_refusal("callback_refused", actor, "broadcast report refused: " + received.error);
+    spdlog::warn("refused a broadcast report from {}: {}", req.peer, received.error);
+  }
+  ServerResponse r{200, "application/x-tar", broadcast_->answer(received, code, desc)};
+  return r;
+}
+
 // The voice platform's VoiceReport push: a JSON array of call outcomes. Answered
 // {"code":0,…} once recorded; a 5xx makes the platform push again later.
 ServerResponse HttpApi::voice_report(const ServerRequest& req) {
@@ -261,6 +286,7 @@ ServerResponse HttpApi::handle_public(const ServerRequest& req) {
     if (req.path == "/api/v1/ack" && req.method == "GET") return ack_link(req);
     if (req.path == "/api/v1/report" && (req.method == "GET" || req.method == "POST")) return report_link(req);
     if (req.path.starts_with("/api/v1/callbacks/voice/") && req.method == "POST") return voice_report(req);
+    if (req.path == "/api/v1/callbacks/broadcast" && req.method == "POST") return broadcast_report(req);
     if (req.path == "/healthz" && req.method == "GET") return json_response(200, {{"ok", true}});
     return error_response(404, "no such endpoint: " + req.method + " " + req.path);
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // jiaoyingd's HTTP surface, as plain request → response functions (no sockets: testable as
 // they are). The public side (TCP) takes warnings, the ack and report-back links people open, and
-// the voice platform's call reports — each behind its own token; the admin side (the Unix socket,
+// the voice platform's call reports — each behind its own token — and the broadcast platform's
+// playback reports (SM2-signed); the admin side (the Unix socket,
 // for the CLI) adds the read views. Both run on the io thread with the engine.
 #pragma once
 
@@ -24,6 +25,8 @@ class HttpApi {
   void set_push_tokens(std::map<std::string, std::string> tokens) { push_tokens_ = std::move(tokens); }
   // The path token of the voice platform's report callback; empty = no such endpoint.
   void set_voice_report_token(std::string token) { voice_report_token_ = std::move(token); }
+  // The broadcast channel, which opens the platform's playback reports; null = no such endpoint.
+  void set_broadcast(BroadcastChannel* broadcast) { broadcast_ = broadcast; }
 
   ServerResponse handle_public(const ServerRequest& request);
   ServerResponse handle_admin(const ServerRequest& request);
@@ -33,6 +36,7 @@ class HttpApi {
   ServerResponse ack_link(const ServerRequest& request);
   ServerResponse report_link(const ServerRequest& request);
   ServerResponse voice_report(const ServerRequest& request);
+  ServerResponse broadcast_report(const ServerRequest& request);
   std::optional<std::string> push_source(const ServerRequest& request) const;
 
   Engine& engine_;
@@ -42,6 +46,7 @@ class HttpApi {
   Reload reload_;
   std::map<std::string, std::string> push_tokens_;
   std::string voice_report_token_;
+  BroadcastChannel* broadcast_ = nullptr;
 };
 
 }  // namespace jiaoying

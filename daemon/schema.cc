@@ -145,6 +145,38 @@ ALTER TABLE callouts ADD COLUMN landline TEXT NOT NULL DEFAULT '';
 CREATE INDEX callouts_open ON callouts(warning_id) WHERE state IN ('pending', 'calling');
 CREATE INDEX callouts_escalated ON callouts(escalated_from) WHERE escalated_from IS NOT NULL;
 )sql",
+    // 3: the broadcast rule (应急广播): one EBM per warning to the county platform, and its cancel.
+    R"sql(
+CREATE TABLE broadcasts (
+  id            INTEGER PRIMARY KEY,
+  warning_id    INTEGER NOT NULL REFERENCES warnings(id),
+  snapshot_id   INTEGER NOT NULL REFERENCES plan_snapshots(id),  -- the plan whose rule it is
+  ebm_id        TEXT NOT NULL,          -- the platform de-duplicates on it
+  msg_type      INTEGER NOT NULL,       -- 1 broadcast, 2 cancel (of the same EBMID)
+  state         TEXT NOT NULL,          -- queued | sending | sent | played | partial | failed |
+                                        -- unconfirmed | cancelled
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  not_before    INTEGER NOT NULL,
+  title         TEXT NOT NULL,
+  body          TEXT NOT NULL,          -- what the loudspeakers say (repeat included)
+  areas         TEXT NOT NULL,          -- JSON array of the area codes named in the EBM
+  repeat        INTEGER NOT NULL,
+  within_ms     INTEGER NOT NULL,       -- the playback report is due this long after sending
+  report_due_at INTEGER,
+  queued_at     INTEGER NOT NULL,
+  sent_at       INTEGER,
+  reported_at   INTEGER,
+  brd_state     INTEGER,                -- the last BrdStateCode reported
+  coverage      TEXT,                   -- JSON array of the area codes reported covered
+  coverage_rate TEXT,
+  error         TEXT,
+  updated_at    INTEGER NOT NULL,
+  UNIQUE (ebm_id, msg_type)
+);
+CREATE INDEX broadcasts_warning ON broadcasts(warning_id);
+CREATE INDEX broadcasts_queue ON broadcasts(not_before) WHERE state = 'queued';
+CREATE INDEX broadcasts_due ON broadcasts(report_due_at) WHERE state = 'sent';
+)sql",
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -118,6 +119,19 @@ void read_recipients(YamlReader& yr, const YAML::Node& root, Plan& plan) {
   }
 }
 
+// Why `c` cannot carry a step to people, if it cannot: not configured, or the broadcast channel
+// (it reaches loudspeakers, by the plan's broadcast rule).
+std::optional<std::string> person_channel_problem(const std::string& c, const std::set<std::string>& channels) {
+  if (c == "broadcast")
+    return std::string("broadcast reaches loudspeakers, not people: give the plan a broadcast rule "
+                       "(broadcast: { levels: [red], tier: village }) instead");
+  if (channels.count(c)) return std::nullopt;
+  std::string list;
+  for (const auto& k : channels)
+    if (k != "broadcast") list += (list.empty() ? "" : ", ") + k;
+  return "channel '" + c + "' is not configured in the daemon (configured: " + (list.empty() ? "none" : list) + ")";
+}
+
 void read_ladder(YamlReader& yr, const YAML::Node& root, const std::set<std::string>& channels,
                  Plan& plan) {
   YAML::Node list = root["ladder"];
@@ -152,11 +166,8 @@ void read_ladder(YamlReader& yr, const YAML::Node& root, const std::set<std::str
       }
     }
     for (const auto& c : *names) {
-      if (!channels.count(c)) {
-        std::string list;
-        for (const auto& k : channels) list += (list.empty() ? "" : ", ") + k;
-        yr.error(s["channels"], "channel '" + c + "' is not configured in the daemon (configured: " +
-                                    (list.empty() ? "none" : list) + ")");
+      if (auto problem = person_channel_problem(c, channels)) {
+        yr.error(s["channels"], *problem);
         ok = false;
         continue;
       }
@@ -220,11 +231,8 @@ void read_night(YamlReader& yr, const YAML::Node& root, const std::set<std::stri
     return;
   }
   for (const auto& c : *first) {
-    if (!channels.count(c)) {
-      std::string list;
-      for (const auto& k : channels) list += (list.empty() ? "" : ", ") + k;
-      yr.error(n["first"], "channel '" + c + "' is not configured in the daemon (configured: " +
-                               (list.empty() ? "none" : list) + ")");
+    if (auto problem = person_channel_problem(c, channels)) {
+      yr.error(n["first"], *problem);
       return;
     }
   }
@@ -279,7 +287,67 @@ void read_report_back(YamlReader& yr, const YAML::Node& root, Plan& plan) {
   plan.report_back = duty;
 }
 
+void read_broadcast(YamlReader& yr, const YAML::Node& root, const std::set<std::string>& channels, Plan& plan) {
+  YAML::Node b = root["broadcast"];
+  if (!b.IsDefined()) return;
+  if (!b.IsMap()) {
+    yr.error(b, "'broadcast' must be a map: { levels: [red], tier: village, repeat: 3, within: 10m }");
+    return;
+  }
+  if (!yr.only_keys(b, {"levels", "tier", "repeat", "within"}, "broadcast")) return;
+  if (!channels.count("broadcast")) {
+    yr.error(b, "a broadcast rule needs the broadcast channel, which is not configured in the daemon "
+                "(channels.broadcast in jiaoyingd.yaml)");
+    return;
+  }
+  BroadcastRule rule;
+  rule.line = YamlReader::line_of(b);
+  if (b["levels"].IsDefined()) {
+    auto levels = yr.scalars(b, "levels");
+    if (!levels) return;
+    for (const auto& name : *levels) {
+      auto level = parse_level(name);
+      if (!level) {
+        yr.error(b["levels"], "level '" + name + "' must be one of blue, yellow, orange, red");
+        return;
+      }
+      rule.levels.push_back(*level);
+    }
+  }
+  if (auto tier = yr.scalar(b, "tier", false)) {
+    auto t = parse_tier(*tier);
+    if (!t || (*t != Tier::village && *t != Tier::township)) {
+      yr.error(b["tier"], "tier '" + *tier + "' must be village or township: only they have loudspeakers");
+      return;
+    }
+    rule.tier = *t;
+  }
+  if (auto repeat = yr.scalar(b, "repeat", false)) {
+    int n = 0;
+    auto [end, ec] = std::from_chars(repeat->data(), repeat->data() + repeat->size(), n);
+    if (ec != std::errc() || end != repeat->data() + repeat->size() || n < 1 || n > 10) {
+      yr.error(b["repeat"], "repeat '" + *repeat + "' must be how many times the loudspeakers play it, 1 to 10");
+      return;
+    }
+    rule.repeat = n;
+  }
+  if (b["within"].IsDefined()) {
+    auto within = yr.duration(b, "within");
+    if (!within) return;
+    if (within->count() <= 0) {
+      yr.error(b["within"], "'within' must be longer than 0m");
+      return;
+    }
+    rule.within = *within;
+  }
+  plan.broadcast = rule;
+}
+
 }  // namespace
+
+bool broadcast_applies(const BroadcastRule& rule, Level level) {
+  return rule.levels.empty() || std::find(rule.levels.begin(), rule.levels.end(), level) != rule.levels.end();
+}
 
 namespace {
 
@@ -292,6 +360,7 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
   read_ladder(yr, root, channels, plan);
   read_report_back(yr, root, plan);
   read_night(yr, root, channels, plan);
+  read_broadcast(yr, root, channels, plan);
   if (root["deadline"].IsDefined()) {
     if (auto d = yr.duration(root, "deadline")) plan.deadline = *d;
   }
@@ -325,7 +394,8 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
   }
 }
 
-constexpr std::string_view kSectionKeys[] = {"recipients", "ladder", "deadline", "ack", "report_back", "night"};
+constexpr std::string_view kSectionKeys[] = {"recipients", "ladder", "deadline", "ack", "report_back", "night",
+                                             "broadcast"};
 
 // `levels:` sections: each level's plan is the top level with the section's keys laid over it.
 // One Plan per section, named "<plan>[<level>]", answering only its level.
@@ -351,10 +421,11 @@ void read_sections(YamlReader& yr, const YAML::Node& root, const std::string& te
     const YAML::Node section = it->second;
     if (!section.IsMap() && !section.IsNull()) {
       yr.error(section, "the " + level_name + " section must be a map of " +
-                            "recipients, ladder, deadline, ack, report_back, night (or {} for the top level's)");
+                            "recipients, ladder, deadline, ack, report_back, night, broadcast (or {} for the top level's)");
       continue;
     }
-    if (section.IsMap() && !yr.only_keys(section, {"recipients", "ladder", "deadline", "ack", "report_back", "night"},
+    if (section.IsMap() && !yr.only_keys(section, {"recipients", "ladder", "deadline", "ack", "report_back", "night",
+                                                     "broadcast"},
                                          "a level section"))
       continue;
     YAML::Node merged = YAML::Clone(root);
@@ -394,7 +465,7 @@ std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const s
   auto root = yr.load_string(text);
   if (!root) return std::nullopt;
   yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack", "fallback",
-                       "report_back", "night", "levels"},
+                       "report_back", "night", "broadcast", "levels"},
                "a plan");
   std::vector<Plan> plans;
   try {

@@ -77,6 +77,18 @@ struct NightRule {
 // Whether `at` falls in the rule's night.
 bool is_night(const NightRule& rule, TimePoint at);
 
+// The broadcast rule (应急广播): for a warning of one of `levels` (empty = every level the plan
+// answers), the loudspeakers of every warned area of `tier` play it `repeat` times; the
+// platform's playback report is due `within` — missing or failed, the duty officer is told.
+struct BroadcastRule {
+  std::vector<Level> levels;
+  Tier tier = Tier::village;
+  int repeat = 3;
+  Millis within{10 * 60 * 1000};
+  int line = 0;
+};
+bool broadcast_applies(const BroadcastRule& rule, Level level);
+
 struct Plan {
   std::string name;   // the plan's id, unique across files
   std::string title;  // 强降雨叫应方案
@@ -93,6 +105,7 @@ struct Plan {
   AckMode ack = AckMode::confirm;
   std::optional<ReportDuty> report_back;
   std::optional<NightRule> night;
+  std::optional<BroadcastRule> broadcast;
   bool fallback = false;  // used only when no other plan matches (the default red/orange plan)
   // Set for a plan read from one `levels:` section of a file (its name is "<plan>[<level>]").
   std::optional<Level> section;
@@ -108,7 +121,8 @@ std::vector<const Plan*> plans_for(const std::vector<Plan>& plans, const Warning
 // Loads one plan file. `channels` lists the channels the daemon has configured; a plan naming
 // another one is refused (it would silently reach nobody). A file with `levels:` sections (one
 // file from blue to red) gives one Plan per section, named "<plan>[<level>]", each the top level
-// with its section's recipients / ladder / deadline / ack / report_back laid over it and
+// with its section's recipients / ladder / deadline / ack / report_back / night /
+// broadcast laid over it and
 // answering only its level; otherwise one Plan.
 std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const std::string& file,
                                                 const std::set<std::string>& channels, LoadErrors& errors);

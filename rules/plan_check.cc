@@ -60,7 +60,9 @@ std::vector<Finding> check_plans(const std::vector<Plan>& plans, const Directory
         out.push_back({Finding::Severity::warning, plan.file, rule.line,
                        fmt::format("the directory has no {} areas", tier_name(rule.tier))});
     }
-    for (const std::string& channel : channels_of(plan)) {
+    std::set<std::string> templated = channels_of(plan);
+    if (plan.broadcast) templated.insert("broadcast");
+    for (const std::string& channel : templated) {
       for (const char* part : {".title", ".body"})
         if (!template_names.count(channel + part))
           out.push_back({Finding::Severity::error, plan.file, 1,
@@ -124,6 +126,31 @@ std::vector<Finding> check_directory(const Directory& directory, const std::stri
           }
         }
       }
+    }
+  }
+  // A broadcast rule plays where there are loudspeakers: say, per county, where there are none.
+  std::set<Tier> broadcast_tiers;
+  for (const Plan& plan : plans)
+    if (plan.broadcast) broadcast_tiers.insert(plan.broadcast->tier);
+  for (Tier tier : broadcast_tiers) {
+    std::map<std::string, std::pair<int, std::vector<std::string>>> by_county;  // all, without
+    for (const Area* area : areas_of(directory, tier)) {
+      const Area* county = directory.county_of(area->code);
+      auto& [all, without] = by_county[county ? county->code : area->code];
+      ++all;
+      if (area->broadcast.empty()) without.push_back(area->name);
+    }
+    for (const auto& [county_code, counts] : by_county) {
+      const auto& [all, without] = counts;
+      if (without.empty()) continue;
+      const Area* county = directory.area(county_code);
+      std::string some;
+      for (size_t i = 0; i < without.size() && i < 3; ++i) some += (i ? "、" : "") + without[i];
+      out.push_back({Finding::Severity::warning, file, 0,
+                     fmt::format("{} {}: {} of {} {}s have no broadcast endpoint ({}{}): a broadcast rule cannot "
+                                 "reach their loudspeakers",
+                                 county_code, county ? county->name : "", without.size(), all, tier_name(tier), some,
+                                 without.size() > 3 ? "…" : "")});
     }
   }
   // Every exhaustion goes to a duty officer of an area above; a county without one has nobody.

@@ -88,4 +88,13 @@ Resolution resolve_recipients(const Warning& warning, const std::vector<const Pl
   return result;
 }
 
+BroadcastTargets broadcast_targets(const Warning& warning, const Directory& directory, Tier tier) {
+  BroadcastTargets out;
+  for (const Area* area : areas_in_scope(warning, directory)) {
+    if (area->tier != tier) continue;
+    (area->broadcast.empty() ? out.without_endpoints : out.reachable).push_back(area);
+  }
+  return out;
+}
+
 }  // namespace jiaoying

@@ -37,6 +37,15 @@ struct Resolution {
 // its polygons or circles, with the chain above it and everything below it.
 std::vector<const Area*> areas_in_scope(const Warning& warning, const Directory& directory);
 
+// Where a warning's loudspeakers play (a plan's broadcast rule): the areas of `tier` among
+// areas_in_scope, those with broadcast endpoints and those without (their loudspeakers cannot be
+// reached; the duty officer must see them).
+struct BroadcastTargets {
+  std::vector<const Area*> reachable;
+  std::vector<const Area*> without_endpoints;
+};
+BroadcastTargets broadcast_targets(const Warning& warning, const Directory& directory, Tier tier);
+
 // Plans combine by union: each person is taken from the first plan (in the order given) whose
 // rules reach them, and climbs that plan's ladder. Unknown warned areas are ignored here
 // (ingest refuses them before).

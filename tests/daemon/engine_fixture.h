@@ -61,7 +61,9 @@ struct EngineFixture {
     plans.push_back(*load_plan(plan_yaml, "plan.yaml", {"zzd"}, errors));
     templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(
         {{"zzd.title", "{{#repeat}}【第{{attempt}}次提醒】{{/repeat}}{{headline}}"},
-         {"zzd.body", "{{notice}}|{{description}} — {{area_name}} {{role}}"}},
+         {"zzd.body", "{{notice}}|{{description}} — {{area_name}} {{role}}"},
+         {"broadcast.title", "{{tag}}{{areas_zh}}{{hazard_zh}}{{level_zh}}预警"},
+         {"broadcast.body", "{{#cancel}}预警解除。{{/cancel}}{{^cancel}}请注意：{{headline}}。{{/cancel}}"}},
         errors));
     REQUIRE(errors.empty());
     restart();
@@ -70,10 +72,13 @@ struct EngineFixture {
   // A new Engine on the same database, as after a crash and restart.
   void restart() {
     engine.reset();
-    EngineSettings settings{"http://127.0.0.1:8640", "test-callback-secret-0123456789"};
+    EngineSettings settings;
+    settings.public_url = "http://127.0.0.1:8640";
+    settings.callback_secret = "test-callback-secret-0123456789";
     settings.retry_backoff = Millis(10'000);
     settings.max_attempts = 3;
-    engine = std::make_unique<Engine>(*db, clock, settings, directory, plans, templates, std::set<std::string>{"zzd"});
+    settings.broadcast_ebrid = broadcast_ebrid;
+    engine = std::make_unique<Engine>(*db, clock, settings, directory, plans, templates, channel_names);
   }
 
   Warning warning(std::vector<std::string> areas = {"330702102"}, std::string identifier = "w-1") {
@@ -135,6 +140,8 @@ struct EngineFixture {
   std::vector<Plan> plans;
   std::shared_ptr<const TemplateRenderer> templates;
   FakeChannel channel;
+  std::set<std::string> channel_names{"zzd"};
+  std::string broadcast_ebrid;  // set (with "broadcast" in channel_names) for the broadcast rule
   std::unique_ptr<Engine> engine;
 };
 

@@ -72,12 +72,56 @@ TEST_CASE("a channel the daemon does not have is refused with file and line") {
 
 TEST_CASE("steps out of order, a deadline before the last step and unknown keys are refused") {
   std::string text = replaced(kHeavyRain, "after: 3m", "after: 0s");
-  text = replaced(text, "deadline: 30m", "deadline: 30m\nbroadcast: true");
+  text = replaced(text, "deadline: 30m", "deadline: 30m\nsirens: true");
   LoadErrors errors;
   CHECK_FALSE(load_plan(text, "p.yaml", kChannels, errors));
   REQUIRE(errors.size() == 2);
-  CHECK(errors[0].text().starts_with("p.yaml:11: unknown key 'broadcast' in a plan"));
+  CHECK(errors[0].text().starts_with("p.yaml:11: unknown key 'sirens' in a plan"));
   CHECK(errors[1].text() == "p.yaml:9: step at 0s must come after the previous step (0s)");
+}
+
+TEST_CASE("a broadcast rule names levels, the tier whose loudspeakers play, how often, and when the report is due") {
+  const std::set<std::string> with_broadcast{"zzd", "broadcast"};
+  LoadErrors errors;
+  auto plan = load_plan(replaced(kHeavyRain, "deadline: 30m",
+                                 "deadline: 30m\nbroadcast: { levels: [red, orange], tier: village, repeat: 2, within: 5m }"),
+                        "p.yaml", with_broadcast, errors);
+  REQUIRE_MESSAGE(plan, (errors.empty() ? std::string() : errors[0].text()));
+  REQUIRE(plan->broadcast);
+  CHECK(plan->broadcast->levels == std::vector<Level>{Level::red, Level::orange});
+  CHECK(plan->broadcast->tier == Tier::village);
+  CHECK(plan->broadcast->repeat == 2);
+  CHECK(plan->broadcast->within == Millis(5 * 60 * 1000));
+  CHECK(broadcast_applies(*plan->broadcast, Level::red));
+  CHECK_FALSE(broadcast_applies(*plan->broadcast, Level::yellow));
+
+  auto defaults = load_plan(replaced(kHeavyRain, "deadline: 30m", "deadline: 30m\nbroadcast: {}"), "p.yaml",
+                            with_broadcast, errors);
+  REQUIRE(defaults);
+  CHECK(defaults->broadcast->repeat == 3);
+  CHECK(defaults->broadcast->within == Millis(10 * 60 * 1000));
+  CHECK(broadcast_applies(*defaults->broadcast, Level::blue));
+
+  auto first_error = [&](const std::string& rule, const std::set<std::string>& channels) {
+    LoadErrors e;
+    CHECK_FALSE(load_plan(replaced(kHeavyRain, "deadline: 30m", "deadline: 30m\n" + rule), "p.yaml", channels, e));
+    return e.empty() ? std::string() : e[0].text();
+  };
+  CHECK(first_error("broadcast: { tier: county }", with_broadcast) ==
+        "p.yaml:11: tier 'county' must be village or township: only they have loudspeakers");
+  CHECK(first_error("broadcast: { repeat: 0 }", with_broadcast) ==
+        "p.yaml:11: repeat '0' must be how many times the loudspeakers play it, 1 to 10");
+  CHECK(first_error("broadcast: { levels: [crimson] }", with_broadcast) ==
+        "p.yaml:11: level 'crimson' must be one of blue, yellow, orange, red");
+  CHECK(first_error("broadcast: { levels: [red] }", kChannels) ==
+        "p.yaml:11: a broadcast rule needs the broadcast channel, which is not configured in the daemon "
+        "(channels.broadcast in jiaoyingd.yaml)");
+  // The broadcast reaches loudspeakers, not people: a ladder step cannot use it.
+  LoadErrors e;
+  CHECK_FALSE(load_plan(replaced(kHeavyRain, "3m, channels: [zzd]", "3m, channels: [broadcast]"), "p.yaml",
+                        with_broadcast, e));
+  REQUIRE(!e.empty());
+  CHECK(e[0].text().starts_with("p.yaml:9: broadcast reaches loudspeakers, not people"));
 }
 
 TEST_CASE("a YAML syntax error is reported at its line") {
@@ -213,7 +257,7 @@ TEST_CASE("level sections are refused at the line that is wrong") {
         "sections, leave match.levels out");
   CHECK(first_error(replaced(kSectioned, "    deadline: 15m", "    deadline: 15m\n    colour: red")) ==
         "rain.yaml:17: unknown key 'colour' in a level section (known: recipients, ladder, deadline, ack, "
-        "report_back, night)");
+        "report_back, night, broadcast)");
   CHECK(first_error(replaced(kSectioned, "      - { after: 3m, channels: [zzd], notify: superior }",
                              "      - { after: 3m, channels: [sms], notify: superior }"))
             .starts_with("rain.yaml:15: channel 'sms' is not configured"));

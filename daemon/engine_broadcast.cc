@@ -1,0 +1,347 @@
+// The broadcast rule (应急广播, the last mile): when a warning's plan says so, one EBM goes to the
+// county platform naming every warned village (or township) that has loudspeakers; the
+// platform's playback report says which ones played. Villages without loudspeakers, a refusal,
+// a failed or partial playback, and a report that never comes are each told to the duty
+// officer — nothing about the loudspeakers fails in silence. A cancelled warning sends the
+// platform a cancel (MsgType 2) for the same EBMID. docs/protocols/broadcast.md.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "daemon/engine_internal.h"
+#include "rules/recipients.h"
+
+namespace jiaoying {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string codes_json(const std::vector<std::string>& codes) {
+  json::array a;
+  for (const auto& c : codes) a.emplace_back(c);
+  return json::serialize(a);
+}
+
+std::vector<std::string> codes_of(std::string_view text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& c : v.as_array())
+    if (c.is_string()) out.emplace_back(c.as_string());
+  return out;
+}
+
+// "岩头村、下店村 等 12 个村": names for the duty officer's message, not a wall of them.
+std::string some_names(const Directory& directory, const std::vector<std::string>& codes) {
+  std::string out;
+  for (size_t i = 0; i < codes.size() && i < 5; ++i) {
+    const Area* a = directory.area(codes[i]);
+    out += (i ? "、" : "") + (a ? a->name : codes[i]);
+  }
+  if (codes.size() > 5) out += fmt::format(" 等 {} 处", codes.size());
+  return out;
+}
+
+}  // namespace
+
+void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::vector<const Plan*>& matched,
+                             const std::map<const Plan*, int64_t>& snapshots) {
+  // Several plans: the union of their areas, the most repeats, the shortest wait for the report.
+  const Plan* owner = nullptr;
+  std::set<std::string> reachable, without;
+  int repeat = 0;
+  Millis within = Millis::max();
+  for (const Plan* p : matched) {
+    if (!p->broadcast || !broadcast_applies(*p->broadcast, w.level)) continue;
+    if (!owner) owner = p;
+    BroadcastTargets t = broadcast_targets(w, *directory_, p->broadcast->tier);
+    for (const Area* a : t.reachable) reachable.insert(a->code);
+    for (const Area* a : t.without_endpoints) without.insert(a->code);
+    repeat = std::max(repeat, p->broadcast->repeat);
+    within = std::min(within, p->broadcast->within);
+  }
+  if (!owner) return;
+  const std::vector<std::string> gaps(without.begin(), without.end());
+  if (settings_.broadcast_ebrid.empty()) {
+    event(warning_id, std::nullopt, std::nullopt, "broadcast_failed", "engine",
+          "the plan's broadcast rule applies, but jiaoyingd has no broadcast channel configured");
+    return;
+  }
+  if (reachable.empty()) {
+    const std::string why = fmt::format("应急广播无法播发：预警范围内 {} 处没有广播终端（{}）", gaps.size(),
+                                        some_names(*directory_, gaps));
+    event(warning_id, std::nullopt, std::nullopt, "broadcast_failed", "engine", why);
+    tell_duty_officer_of_area(warning_id, w.areas.empty() ? std::string() : w.areas.front(), snapshots.at(owner),
+                              *owner, "b0", why);
+    return;
+  }
+  const WarningRow& row = warning_row(warning_id);
+  const HazardInfo* h = find_hazard(w.hazard);
+  TemplateValues values{
+      {"headline", w.headline},       {"description", w.description},
+      {"hazard_zh", std::string(h ? h->zh : w.hazard)},
+      {"level_zh", std::string(level_zh(w.level))},
+      {"areas_zh", row.areas_zh},     {"drill", row.drill ? "【演练】" : ""},
+      {"tag", ""},                    {"cancel", ""},
+  };
+  std::string title = templates_->render("broadcast.title", values);
+  if (title.empty()) title = w.headline;
+  const std::string once = templates_->render("broadcast.body", values);
+  std::string body;
+  for (int i = 0; i < repeat; ++i) body += (i ? "\n" : "") + once;  // terminals read it through: N times
+  const std::vector<std::string> areas(reachable.begin(), reachable.end());
+  const int64_t now = to_epoch_ms(clock_.now());
+  db_.prepare(
+         "INSERT INTO broadcasts(warning_id, snapshot_id, ebm_id, msg_type, state, not_before, title, body, areas, "
+         "repeat, within_ms, queued_at, updated_at) VALUES (?,?,'',1,'queued',?,?,?,?,?,?,?,?)")
+      .bind(1, warning_id).bind(2, snapshots.at(owner)).bind(3, now).bind(4, title).bind(5, body)
+      .bind(6, codes_json(areas)).bind(7, repeat).bind(8, within.count()).bind(9, now).bind(10, now).run();
+  const int64_t id = db_.last_insert_id();
+  const std::string ebm_id = make_ebm_id(settings_.broadcast_ebrid, from_epoch_ms(now), id);
+  db_.prepare("UPDATE broadcasts SET ebm_id = ? WHERE id = ?").bind(1, ebm_id).bind(2, id).run();
+  event(warning_id, std::nullopt, std::nullopt, "broadcast_queued", "engine",
+        fmt::format("EBM {}: {} areas, played {} times, report due {} after sending ({})", ebm_id, areas.size(),
+                    repeat, format_duration(within), owner->name));
+  if (!gaps.empty()) {
+    const std::string why = fmt::format("应急广播覆盖不到 {} 处（没有广播终端）：{}。请安排人员入户通知。", gaps.size(),
+                                        some_names(*directory_, gaps));
+    event(warning_id, std::nullopt, std::nullopt, "broadcast_gap", "engine", why);
+    tell_duty_officer_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, "b0", why);
+  }
+}
+
+void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
+  const int64_t now = to_epoch_ms(clock_.now());
+  Stmt s = db_.prepare(
+      "SELECT id, state, ebm_id, snapshot_id, title, areas FROM broadcasts WHERE warning_id = ? AND msg_type = 1");
+  s.bind(1, warning_id);
+  struct Row {
+    int64_t id;
+    std::string state, ebm_id;
+    int64_t snapshot;
+    std::string title, areas;
+  };
+  std::vector<Row> rows;
+  while (s.step()) rows.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3), s.text(4), s.text(5)});
+  for (const Row& r : rows) {
+    if (r.state == "queued") {
+      db_.prepare("UPDATE broadcasts SET state = 'cancelled', error = 'the warning ended first', updated_at = ? "
+                  "WHERE id = ?")
+          .bind(1, now).bind(2, r.id).run();
+      event(warning_id, std::nullopt, std::nullopt, "broadcast_cancelled", "engine",
+            fmt::format("EBM {}: never sent, the warning ended first", r.ebm_id));
+      continue;
+    }
+    if (!tell_platform || r.state == "failed" || r.state == "cancelled") continue;
+    // It reached the platform (or may have): tell it to stop, under the same EBMID.
+    const WarningRow& row = warning_row(warning_id);
+    const Warning& w = row.warning;
+    const HazardInfo* h = find_hazard(w.hazard);
+    TemplateValues values{{"hazard_zh", std::string(h ? h->zh : w.hazard)},
+                          {"level_zh", std::string(level_zh(w.level))},
+                          {"areas_zh", row.areas_zh},
+                          {"drill", row.drill ? "【演练】" : ""},
+                          {"tag", "【解除】"},
+                          {"cancel", "yes"}};
+    db_.prepare(
+           "INSERT OR IGNORE INTO broadcasts(warning_id, snapshot_id, ebm_id, msg_type, state, not_before, title, "
+           "body, areas, repeat, within_ms, queued_at, updated_at) VALUES (?,?,?,2,'queued',?,?,?,?,1,0,?,?)")
+        .bind(1, warning_id).bind(2, r.snapshot).bind(3, r.ebm_id).bind(4, now)
+        .bind(5, templates_->render("broadcast.title", values)).bind(6, templates_->render("broadcast.body", values))
+        .bind(7, r.areas).bind(8, now).bind(9, now).run();
+    if (db_.changes() > 0)
+      event(warning_id, std::nullopt, std::nullopt, "broadcast_cancel_queued", "engine",
+            fmt::format("EBM {}: the platform is told to stop (MsgType 2)", r.ebm_id));
+  }
+}
+
+std::vector<Engine::BroadcastJob> Engine::claim_broadcasts(size_t limit) {
+  std::vector<BroadcastJob> jobs;
+  const int64_t now = to_epoch_ms(clock_.now());
+  Stmt q = db_.prepare(
+      "SELECT b.id, b.msg_type, b.ebm_id, b.title, b.body, b.areas, b.attempts, w.id, b.queued_at FROM broadcasts b "
+      "JOIN warnings w ON w.id = b.warning_id WHERE b.state = 'queued' AND b.not_before <= ? ORDER BY b.id LIMIT ?");
+  q.bind(1, now).bind(2, static_cast<int64_t>(limit));
+  struct Row {
+    int64_t id;
+    int msg_type;
+    std::string ebm_id, title, body, areas;
+    int attempts;
+    int64_t warning_id, queued_at;
+  };
+  std::vector<Row> rows;
+  while (q.step())
+    rows.push_back({q.int64(0), static_cast<int>(q.int64(1)), q.text(2), q.text(3), q.text(4), q.text(5),
+                    static_cast<int>(q.int64(6)), q.int64(7), q.int64(8)});
+  if (rows.empty()) return jobs;
+  Transaction tx(db_);
+  for (const Row& r : rows) {
+    db_.prepare("UPDATE broadcasts SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")
+        .bind(1, now).bind(2, r.id).run();
+    const Warning& w = warning_row(r.warning_id).warning;
+    BroadcastOrder o;
+    o.broadcast_id = r.id;
+    o.attempt = r.attempts + 1;
+    o.msg_type = r.msg_type;
+    o.ebm_id = r.ebm_id;
+    o.hazard = w.hazard;
+    o.level = w.level;
+    o.title = r.title;
+    o.text = r.body;
+    o.area_codes = codes_of(r.areas);
+    o.sent = w.sent;
+    o.start = w.onset.value_or(w.effective.value_or(w.sent));
+    o.end = w.expires.value_or(w.sent + std::chrono::hours(24));
+    jobs.push_back({r.id, std::move(o)});
+  }
+  tx.commit();
+  return jobs;
+}
+
+void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) {
+  Stmt q = db_.prepare("SELECT warning_id, ebm_id, msg_type, attempts, within_ms, snapshot_id, areas, state "
+                       "FROM broadcasts WHERE id = ?");
+  q.bind(1, broadcast_id);
+  if (!q.step() || q.text(7) != "sending") return;
+  const int64_t warning_id = q.int64(0);
+  const std::string ebm_id = q.text(1);
+  const bool cancel = q.int64(2) == 2;
+  const int attempts = static_cast<int>(q.int64(3));
+  const int64_t within = q.int64(4), snapshot_id = q.int64(5);
+  const std::vector<std::string> areas = codes_of(q.text(6));
+  const int64_t now = to_epoch_ms(clock_.now());
+  const std::string what = cancel ? "cancel of EBM " + ebm_id : "EBM " + ebm_id;
+  Transaction tx(db_);
+  switch (result.outcome) {
+    case SendOutcome::sent:
+    case SendOutcome::duplicate:
+      db_.prepare("UPDATE broadcasts SET state = ?, sent_at = ?, report_due_at = ?, error = NULL, updated_at = ? "
+                  "WHERE id = ?")
+          .bind(1, cancel ? "cancelled" : "sent").bind(2, now)
+          .bind(3, cancel ? std::optional<int64_t>() : std::optional<int64_t>(now + within)).bind(4, now)
+          .bind(5, broadcast_id).run();
+      event(warning_id, std::nullopt, std::nullopt, cancel ? "broadcast_cancel_sent" : "broadcast_sent", "engine",
+            fmt::format("{}: the platform took it{}", what, result.detail.empty() ? "" : " (" + result.detail + ")"));
+      break;
+    case SendOutcome::retry:
+      if (attempts < settings_.max_attempts) {
+        const int64_t backoff = settings_.retry_backoff.count() << std::min(attempts - 1, 10);
+        db_.prepare("UPDATE broadcasts SET state = 'queued', not_before = ?, error = ?, updated_at = ? WHERE id = ?")
+            .bind(1, now + backoff).bind(2, result.detail).bind(3, now).bind(4, broadcast_id).run();
+        event(warning_id, std::nullopt, std::nullopt, "broadcast_retry", "engine",
+              fmt::format("{}: {} (attempt {}, again in {})", what, result.detail, attempts,
+                          format_duration(Millis(backoff))));
+        break;
+      }
+      [[fallthrough]];
+    case SendOutcome::failed:
+    case SendOutcome::unknown: {
+      db_.prepare("UPDATE broadcasts SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")
+          .bind(1, result.detail).bind(2, now).bind(3, broadcast_id).run();
+      const std::string why = fmt::format("应急广播{}发送失败（{}）：{}", cancel ? "解除指令" : "", result.detail,
+                                          cancel ? "请联系广播平台停止播放" : "广播没有播出，请人工播发或入户通知");
+      event(warning_id, std::nullopt, std::nullopt, "broadcast_failed", "engine", fmt::format("{}: {}", what, why));
+      tell_duty_officer_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
+                                snapshot_plan(snapshot_id), fmt::format("b{}f", broadcast_id), why);
+      break;
+    }
+  }
+  close_warning_if_done(warning_id);
+  tx.commit();
+}
+
+bool Engine::broadcast_report(const PlaybackReport& report, std::string_view actor) {
+  Stmt q = db_.prepare("SELECT id, warning_id, state, areas, snapshot_id, report_due_at FROM broadcasts "
+                       "WHERE ebm_id = ? AND msg_type = 1");
+  q.bind(1, report.ebm_id);
+  if (!q.step()) {
+    record_refusal("callback_refused", actor, fmt::format("a playback report for EBM {} we never sent", report.ebm_id));
+    return false;
+  }
+  const int64_t id = q.int64(0), warning_id = q.int64(1), snapshot_id = q.int64(4);
+  const std::string state = q.text(2);
+  const std::vector<std::string> areas = codes_of(q.text(3));
+  const int64_t now = to_epoch_ms(clock_.now());
+  const std::string brd = std::string(ebd::brd_state_name(report.state));
+  Transaction tx(db_);
+  db_.prepare("UPDATE broadcasts SET brd_state = ?, reported_at = ?, coverage = ?, coverage_rate = ?, updated_at = ? "
+              "WHERE id = ?")
+      .bind(1, report.state).bind(2, now).bind(3, codes_json(report.covered_areas)).bind(4, report.coverage_rate)
+      .bind(5, now).bind(6, id).run();
+  const bool late = state == "unconfirmed";
+  std::string detail = fmt::format("EBM {}: {}{}{}", report.ebm_id, brd, report.desc.empty() ? "" : " (" + report.desc + ")",
+                                   late ? " — after the report was due" : "");
+  std::string next_state = state;
+  std::string tell;  // what the duty officer must hear, if anything
+  if (report.state == ebd::kPlayed) {
+    std::set<std::string> covered(report.covered_areas.begin(), report.covered_areas.end());
+    std::vector<std::string> missed;
+    // A report naming no areas covers what was asked; one naming some covers those (and below).
+    if (!covered.empty())
+      for (const std::string& a : areas) {
+        bool in = covered.count(a) > 0;
+        for (const Area* up : directory_->ancestors(a)) in = in || covered.count(up->code) > 0;
+        if (!in) missed.push_back(a);
+      }
+    next_state = missed.empty() ? "played" : "partial";
+    detail += fmt::format("; covered {} of {} areas{}", areas.size() - missed.size(), areas.size(),
+                          report.coverage_rate.empty() ? "" : " (rate " + report.coverage_rate + ")");
+    if (!missed.empty())
+      tell = fmt::format("应急广播只播出了一部分：{} 处没有播出（{}）。请安排人员入户通知。", missed.size(),
+                         some_names(*directory_, missed));
+  } else if (report.state == ebd::kPlayFailed) {
+    next_state = "failed";
+    tell = fmt::format("广播平台报告应急广播播发失败（{}）：请人工播发或入户通知。",
+                       report.desc.empty() ? "无说明" : report.desc);
+  } else if (report.state == ebd::kCancelled) {
+    next_state = "cancelled";
+  }
+  // waiting / playing / not handled: progress only; the deadline still stands.
+  if (next_state != state && state != "cancelled")
+    db_.prepare("UPDATE broadcasts SET state = ? WHERE id = ?").bind(1, next_state).bind(2, id).run();
+  event(warning_id, std::nullopt, std::nullopt, "broadcast_report", actor, detail);
+  if (!tell.empty())
+    tell_duty_officer_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
+                              snapshot_plan(snapshot_id), fmt::format("b{}r", id), tell);
+  close_warning_if_done(warning_id);
+  tx.commit();
+  return true;
+}
+
+int Engine::tick_broadcasts() {
+  const int64_t now = to_epoch_ms(clock_.now());
+  Stmt q = db_.prepare("SELECT id, warning_id, ebm_id, areas, snapshot_id, brd_state FROM broadcasts "
+                       "WHERE state = 'sent' AND report_due_at <= ?");
+  q.bind(1, now);
+  struct Row {
+    int64_t id, warning_id;
+    std::string ebm_id, areas;
+    int64_t snapshot_id;
+    std::optional<int64_t> brd_state;
+  };
+  std::vector<Row> rows;
+  while (q.step())
+    rows.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.int64(4),
+                    q.is_null(5) ? std::nullopt : std::optional<int64_t>(q.int64(5))});
+  if (rows.empty()) return 0;
+  Transaction tx(db_);
+  for (const Row& r : rows) {
+    db_.prepare("UPDATE broadcasts SET state = 'unconfirmed', updated_at = ? WHERE id = ?").bind(1, now).bind(2, r.id).run();
+    const std::vector<std::string> areas = codes_of(r.areas);
+    const std::string last = r.brd_state ? std::string(ebd::brd_state_name(static_cast<int>(*r.brd_state))) : "nothing";
+    const std::string why = fmt::format("应急广播未确认播出：广播平台没有报告播放结果（最后报告：{}）。请联系广播平台核实。",
+                                        last == "nothing" ? "无" : last);
+    event(r.warning_id, std::nullopt, std::nullopt, "broadcast_unconfirmed", "engine",
+          fmt::format("EBM {}: no playback report by the deadline (last: {})", r.ebm_id, last));
+    tell_duty_officer_of_area(r.warning_id, areas.empty() ? std::string() : areas.front(), r.snapshot_id,
+                              snapshot_plan(r.snapshot_id), fmt::format("b{}u", r.id), why);
+    close_warning_if_done(r.warning_id);
+  }
+  tx.commit();
+  return static_cast<int>(rows.size());
+}
+
+}  // namespace jiaoying
