@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "channels/broadcast/ebd.h"
 #include "channels/http_client.h"
 #include "cli/admin_client.h"
 #include "cli/process.h"
@@ -62,11 +63,13 @@ void show_log_tail(const fs::path& log) {
   for (size_t i = lines.size() > 15 ? lines.size() - 15 : 0; i < lines.size(); ++i) std::cout << lines[i] << '\n';
 }
 
-// Notifications per Zhezhengding account, read back from the simulator's request log.
-// What the simulator accepted: work notifications per account, and phone calls placed.
+// What the simulator accepted, read back from its request log: work notifications per account,
+// phone calls placed, and EBMs the broadcast platform took (with the areas they named).
 struct SimCounts {
   std::map<std::string, int> cards;  // by Zhezhengding account
   int calls = 0;
+  int broadcasts = 0;
+  size_t broadcast_areas = 0;
 };
 
 SimCounts notifications_by_account(const fs::path& log) {
@@ -81,6 +84,10 @@ SimCounts notifications_by_account(const fs::path& log) {
     const json::value* endpoint = o.if_contains("endpoint");
     const json::value* dup = o.if_contains("duplicate");
     if (endpoint && *endpoint == "IvrCall") ++out.calls;
+    if (endpoint && *endpoint == "EBM") {
+      ++out.broadcasts;
+      if (const json::value* a = o.if_contains("areas"); a && a->is_array()) out.broadcast_areas += a->as_array().size();
+    }
     if (!endpoint || *endpoint != "/message/workNotification" || (dup && dup->is_bool() && dup->as_bool())) continue;
     if (const json::value* r = o.if_contains("receivers"); r && r->is_array())
       for (const auto& id : r->as_array())
@@ -93,6 +100,8 @@ SimCounts notifications_by_account(const fs::path& log) {
 
 // The demo's voice-report path token (loopback only; a real one is random and secret).
 constexpr const char* kVoiceReportToken = "demo-voice-report-token-0123456789";
+// jiaoyingd's resource id on the demo's broadcast platform (made up, 23 digits).
+constexpr const char* kDemoEbrid = "10433070200000001030101";
 
 int run_demo(const DemoOptions& options) {
   const bool colour = ::isatty(STDOUT_FILENO);
@@ -126,6 +135,14 @@ int run_demo(const DemoOptions& options) {
   const fs::path sim_log = work / "sim-requests.jsonl";
 
   YAML::Node scenario = YAML::LoadFile((fs::path(data) / "scenario.yaml").string());
+  // The broadcast platform and jiaoyingd sign with SM2 keys made fresh for this run.
+  const fs::path keys = work / "keys";
+  fs::create_directories(keys);
+  for (const char* who : {"jiaoying", "platform"}) {
+    ebd::Sm2Key key = ebd::Sm2Key::generate();
+    std::ofstream(keys / fmt::format("{}.pem", who)) << key.private_pem();
+    std::ofstream(keys / fmt::format("{}.pub.pem", who)) << key.public_pem();
+  }
   std::ofstream(work / "jiaoyingd.yaml") << fmt::format(
       "# written by jiaoying demo\n"
       "listen: 127.0.0.1:{}\n"
@@ -141,12 +158,16 @@ int run_demo(const DemoOptions& options) {
       "  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: \"{}\", secret_key: \"{}\", tenant_id: \"{}\" }}\n"
       "  ivr: {{ base_url: \"http://127.0.0.1:{}\", access_key_id: \"{}\", access_key_secret: \"{}\",\n"
       "         show_number: \"057100000000\", start_code: TTS_DEMO_WARNING, confirm_code: TTS_DEMO_THANKS,\n"
-      "         report_token: {} }}\n",
+      "         report_token: {} }}\n"
+      "  broadcast: {{ url: \"http://127.0.0.1:{}/ebd\", ebrid: \"{}\", platform_ebrid: \"{}\",\n"
+      "               sender_name: 婺城区防汛防台抗旱指挥部, cert_sn: DEMO-0001,\n"
+      "               key: {}, platform_key: {} }}\n",
       daemon_port, socket.string(), (work / "jiaoying.db").string(), data, data, templates, sim_port,
       scenario["zzd"]["api_key"].as<std::string>(), scenario["zzd"]["secret_key"].as<std::string>(),
       scenario["zzd"]["tenant_id"].as<std::string>(), sim_port,
       scenario["voice"]["access_key_id"].as<std::string>(), scenario["voice"]["access_key_secret"].as<std::string>(),
-      kVoiceReportToken);
+      kVoiceReportToken, sim_port, kDemoEbrid, scenario["broadcast"]["ebrid"].as<std::string>(),
+      (keys / "jiaoying.pem").string(), (keys / "platform.pub.pem").string());
 
   const std::string scale = fmt::format("{}", options.time_scale);
   std::cout << "jiaoying demo — a red rainstorm warning for 安地镇 and 箬阳乡 (婺城区, 金华市)\n"
@@ -158,7 +179,10 @@ int run_demo(const DemoOptions& options) {
   ChildProcess sim({sim_bin, "--listen", fmt::format("127.0.0.1:{}", sim_port), "--scenario",
                     (fs::path(data) / "scenario.yaml").string(), "--log", sim_log.string(), "--time-scale", scale,
                     "--voice-report-url",
-                    fmt::format("http://127.0.0.1:{}/api/v1/callbacks/voice/{}", daemon_port, kVoiceReportToken)},
+                    fmt::format("http://127.0.0.1:{}/api/v1/callbacks/voice/{}", daemon_port, kVoiceReportToken),
+                    "--broadcast-key", (keys / "platform.pem").string(), "--broadcast-sender-key",
+                    (keys / "jiaoying.pub.pem").string(), "--broadcast-report-url",
+                    fmt::format("http://127.0.0.1:{}/api/v1/callbacks/broadcast", daemon_port)},
                    (work / "sim.log").string());
   ChildProcess daemon({daemon_bin, "--config", (work / "jiaoyingd.yaml").string(), "--time-scale", scale},
                       (work / "jiaoyingd.log").string());
@@ -236,8 +260,10 @@ int run_demo(const DemoOptions& options) {
     renotified += n > 1;
   }
   std::cout << fmt::format("\nthe simulated Zhezhengding platform accepted {} work notifications for {} people; "
-                           "{} of them were notified more than once; the voice platform placed {} phone call(s)\n",
-                           total, sim_counts.cards.size(), renotified, sim_counts.calls);
+                           "{} of them were notified more than once; the voice platform placed {} phone call(s); "
+                           "the broadcast platform took {} EBM(s) for {} village loudspeaker area(s)\n",
+                           total, sim_counts.cards.size(), renotified, sim_counts.calls, sim_counts.broadcasts,
+                           sim_counts.broadcast_areas);
   int daemon_status = daemon.stop();
   sim.stop();
   std::cout << fmt::format("stopped jiaoyingd (exit {}) and jiaoying-sim\n", daemon_status);

@@ -116,6 +116,30 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
     }
     out += r.render(colour);
   }
+  const json::value* broadcasts = detail.as_object().if_contains("broadcasts");
+  if (broadcasts && broadcasts->is_array() && !broadcasts->as_array().empty()) {
+    out += "\nemergency broadcast (应急广播: the village loudspeakers)\n";
+    Table t({"EBM", "KIND", "STATE", "AREAS", "SENT", "REPORTED", "NOT PLAYED"});
+    for (const auto& b : broadcasts->as_array()) {
+      const std::string state = str(b, "state");
+      std::string areas;
+      for (const auto& a : b.at("areas").as_array()) areas += (areas.empty() ? "" : "、") + str(a, "name");
+      std::string missing;
+      for (const auto& n : b.at("not_played").as_array())
+        missing += (missing.empty() ? "" : "、") + std::string(n.is_string() ? n.as_string() : "");
+      std::string sent = str(b, "sent_at"), reported = str(b, "reported_at");
+      std::string shown = state;
+      if (state == "sent") shown = "sent, awaiting report until " + clock_of(str(b, "report_due_at"));
+      if (state == "failed" && !str(b, "error").empty()) shown += ": " + str(b, "error");
+      t.add({str(b, "ebm_id"), str(b, "kind") == "cancel" ? "cancel" : fmt::format("play ×{}", str(b, "repeat")),
+             shown, areas, sent.empty() ? "" : clock_of(sent), reported.empty() ? "" : clock_of(reported), missing},
+            state == "played" || state == "cancelled" ? "32"
+            : state == "partial" || state == "unconfirmed" ? "33"
+            : state == "failed" ? "31"
+                                : "");
+    }
+    out += t.render(colour);
+  }
   return out;
 }
 

@@ -156,10 +156,57 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
         {"villages", r.is_null(9) ? json::value(nullptr) : json::value(r.int64(9))},
         {"people_moved", r.is_null(10) ? json::value(nullptr) : json::value(r.int64(10))},
         {"note", r.is_null(11) ? json::value(nullptr) : json::value(r.text(11))}});
+  // The loudspeakers (应急广播): each EBM, what the platform said, which areas did not play.
+  json::array broadcasts;
+  Stmt b = db.prepare(
+      "SELECT ebm_id, msg_type, state, attempts, areas, area_names, coverage, coverage_rate, brd_state, queued_at, "
+      "sent_at, reported_at, report_due_at, error, repeat FROM broadcasts WHERE warning_id = ? ORDER BY id");
+  b.bind(1, warning_id);
+  while (b.step()) {
+    boost::system::error_code ec;
+    json::value areas = json::parse(b.text(4), ec);
+    json::value names = json::parse(b.text(5), ec);
+    json::value covered = b.is_null(6) ? json::value(nullptr) : json::parse(b.text(6), ec);
+    // Not played: named in the EBM but not among the covered areas (nor under one), once reported.
+    json::array missing;
+    if (covered.is_array() && !covered.as_array().empty() && areas.is_array()) {
+      for (const auto& a : areas.as_array()) {
+        bool in = false;
+        for (const auto& c : covered.as_array())
+          in = in || (c.is_string() && a.as_string().starts_with(c.as_string()));
+        if (!in) missing.push_back(a);
+      }
+    }
+    auto name_of = [&](const json::value& code) -> json::value {
+      if (names.is_object())
+        if (const json::value* n = names.as_object().if_contains(code.as_string())) return *n;
+      return code;
+    };
+    json::array area_list, missing_names;
+    if (areas.is_array())
+      for (const auto& a : areas.as_array()) area_list.push_back(json::object{{"code", a}, {"name", name_of(a)}});
+    for (const auto& a : missing) missing_names.push_back(name_of(a));
+    broadcasts.push_back(json::object{
+        {"ebm_id", b.text(0)},
+        {"kind", b.int64(1) == 2 ? "cancel" : "broadcast"},
+        {"state", b.text(2)},
+        {"attempts", b.int64(3)},
+        {"areas", std::move(area_list)},
+        {"not_played", std::move(missing_names)},
+        {"coverage_rate", b.is_null(7) ? json::value(nullptr) : json::value(b.text(7))},
+        {"brd_state", b.is_null(8) ? json::value(nullptr) : json::value(b.int64(8))},
+        {"queued_at", opt_time(b, 9)},
+        {"sent_at", opt_time(b, 10)},
+        {"reported_at", opt_time(b, 11)},
+        {"report_due_at", opt_time(b, 12)},
+        {"error", b.is_null(13) ? json::value(nullptr) : json::value(b.text(13))},
+        {"repeat", b.int64(14)}});
+  }
   return json::serialize(json::object{{"warning", std::move(warning)},
                                       {"counts", std::move(counts)},
                                       {"callouts", std::move(callouts)},
-                                      {"reports", std::move(reports)}});
+                                      {"reports", std::move(reports)},
+                                      {"broadcasts", std::move(broadcasts)}});
 }
 
 std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit) {

@@ -34,7 +34,7 @@ struct EngineSettings {
   int max_attempts = 5;                  // then the message fails and the ladder moves on
   int tick_batch = 500;                  // callouts advanced per transaction
   Millis sent_skew{60 * 60 * 1000};      // a `sent` further than this from now is flagged
-  std::string broadcast_ebrid;  // our EBRID on the broadcast platform; empty = no broadcast channel
+  std::string broadcast_ebrid = {};  // our EBRID on the broadcast platform; empty = no broadcast channel
 };
 
 struct IngestOutcome {

@@ -93,12 +93,15 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
   std::string body;
   for (int i = 0; i < repeat; ++i) body += (i ? "\n" : "") + once;  // terminals read it through: N times
   const std::vector<std::string> areas(reachable.begin(), reachable.end());
+  json::object names;
+  for (const auto& code : areas) names[code] = directory_->area(code)->name;
   const int64_t now = to_epoch_ms(clock_.now());
   db_.prepare(
          "INSERT INTO broadcasts(warning_id, snapshot_id, ebm_id, msg_type, state, not_before, title, body, areas, "
-         "repeat, within_ms, queued_at, updated_at) VALUES (?,?,'',1,'queued',?,?,?,?,?,?,?,?)")
+         "repeat, within_ms, queued_at, updated_at, area_names) VALUES (?,?,'',1,'queued',?,?,?,?,?,?,?,?,?)")
       .bind(1, warning_id).bind(2, snapshots.at(owner)).bind(3, now).bind(4, title).bind(5, body)
-      .bind(6, codes_json(areas)).bind(7, repeat).bind(8, within.count()).bind(9, now).bind(10, now).run();
+      .bind(6, codes_json(areas)).bind(7, repeat).bind(8, within.count()).bind(9, now).bind(10, now)
+      .bind(11, json::serialize(names)).run();
   const int64_t id = db_.last_insert_id();
   const std::string ebm_id = make_ebm_id(settings_.broadcast_ebrid, from_epoch_ms(now), id);
   db_.prepare("UPDATE broadcasts SET ebm_id = ? WHERE id = ?").bind(1, ebm_id).bind(2, id).run();

@@ -160,6 +160,7 @@ CREATE TABLE broadcasts (
   title         TEXT NOT NULL,
   body          TEXT NOT NULL,          -- what the loudspeakers say (repeat included)
   areas         TEXT NOT NULL,          -- JSON array of the area codes named in the EBM
+  area_names    TEXT NOT NULL DEFAULT '{}',  -- JSON object: code → name, for the duty officer's views
   repeat        INTEGER NOT NULL,
   within_ms     INTEGER NOT NULL,       -- the playback report is due this long after sending
   report_due_at INTEGER,

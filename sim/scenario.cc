@@ -91,7 +91,7 @@ class ScenarioReader {
             "a scenario is a mapping with keys zzd, people and default");
       return std::nullopt;
     }
-    only_keys(root, {"zzd", "voice", "people", "default"}, "the scenario");
+    only_keys(root, {"zzd", "voice", "broadcast", "people", "default"}, "the scenario");
 
     Scenario scenario;
     read_platform(root, scenario);
@@ -105,6 +105,7 @@ class ScenarioReader {
         if (id && secret) scenario.voice_key = zzd::Credentials{*id, *secret};
       }
     }
+    if (YAML::Node b = root["broadcast"]) read_broadcast(b, scenario);
     read_people(root, scenario);
     if (YAML::Node d = root["default"]) {
       if (auto delay = answer(d, "default")) scenario.default_delay = *delay;
@@ -114,6 +115,46 @@ class ScenarioReader {
   }
 
   static int line_of(const YAML::Node& node) { return node.Mark().line + 1; }
+
+  // broadcast: { ebrid: "…", outcome: played|failed|never, report_after: 30s, silent: [codes] }
+  void read_broadcast(const YAML::Node& b, Scenario& scenario) {
+    if (!b.IsMap()) {
+      error(line_of(b), "'broadcast' must be a mapping with ebrid, outcome, report_after, silent");
+      return;
+    }
+    only_keys(b, {"ebrid", "outcome", "report_after", "silent"}, "broadcast");
+    BroadcastBehaviour out;
+    auto ebrid = scalar(b, "ebrid", "broadcast");
+    if (!ebrid) return;
+    if (ebrid->size() != 23 || ebrid->find_first_not_of("0123456789") != std::string::npos) {
+      error(line_of(b["ebrid"]), "ebrid '" + *ebrid + "' must be 23 digits");
+      return;
+    }
+    out.ebrid = *ebrid;
+    if (YAML::Node o = b["outcome"]) {
+      const std::string v = o.IsScalar() ? o.Scalar() : "";
+      if (v == "played") out.outcome = BroadcastBehaviour::Outcome::played;
+      else if (v == "failed") out.outcome = BroadcastBehaviour::Outcome::failed;
+      else if (v == "never") out.outcome = BroadcastBehaviour::Outcome::never;
+      else {
+        error(line_of(o), "outcome '" + v + "' must be played, failed or never");
+        return;
+      }
+    }
+    if (YAML::Node a = b["report_after"]) {
+      auto d = answer(a, "report_after");
+      if (!d || !*d) return;
+      out.report_after = **d;
+    }
+    if (YAML::Node silent = b["silent"]) {
+      if (!silent.IsSequence()) {
+        error(line_of(silent), "'silent' must be a list of area codes");
+        return;
+      }
+      for (const auto& code : silent) out.silent.push_back(code.as<std::string>(""));
+    }
+    scenario.broadcast = out;
+  }
 
   void error(int line, std::string message) {
     errors_.push_back(ScenarioError{file_, line < 0 ? 0 : line, std::move(message)});

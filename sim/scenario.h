@@ -34,6 +34,14 @@ struct CallBehaviour {
   std::string press;       // answers: the keys pressed ("1" confirms); "" = listens, presses nothing
 };
 
+// The county emergency-broadcast platform: its resource id, and how its loudspeakers behave.
+struct BroadcastBehaviour {
+  std::string ebrid;                 // DEST/EBRID it answers to (23 digits)
+  enum class Outcome { played, failed, never } outcome = Outcome::played;
+  Millis report_after{30'000};       // the playback report comes this long after the EBM
+  std::vector<std::string> silent;   // areas whose loudspeakers stay silent (not covered)
+};
+
 struct Scenario {
   zzd::Credentials credentials;  // the one api_key / secret_key pair the platform accepts
   std::string tenant_id;         // requests for any other tenant are refused
@@ -44,6 +52,7 @@ struct Scenario {
   // a number not listed rings out unanswered.
   std::optional<zzd::Credentials> voice_key;  // api_key = AccessKeyId, secret_key = AccessKeySecret
   std::map<std::string, CallBehaviour> phones;
+  std::optional<BroadcastBehaviour> broadcast;
 
   // How long after the first notification `account` taps 收到, or nullopt for never.
   AnswerDelay answer_delay(std::string_view account) const;

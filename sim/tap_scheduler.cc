@@ -51,7 +51,7 @@ void TimerTapScheduler::abandon() {
 
 void TimerTapScheduler::perform(const Tap& tap) {
   HttpRequest request;
-  request.method = tap.form.empty() && tap.json.empty() ? "GET" : "POST";
+  request.method = tap.form.empty() && tap.json.empty() && tap.body.empty() ? "GET" : "POST";
   request.url = tap.url;
   request.headers = {{"User-Agent", "jiaoying-sim (Zhezhengding messenger)"}};
   if (!tap.form.empty()) {
@@ -60,12 +60,19 @@ void TimerTapScheduler::perform(const Tap& tap) {
   } else if (!tap.json.empty()) {
     request.headers = {{"User-Agent", "jiaoying-sim (voice platform)"}, {"Content-Type", "application/json"}};
     request.body = tap.json;
+  } else if (!tap.body.empty()) {
+    request.headers = {{"User-Agent", "jiaoying-sim (broadcast platform)"}, {"Content-Type", tap.content_type}};
+    request.body = tap.body;
   }
   request.timeout = kTapTimeout;
   HttpResponse response = http_.perform(request);
 
-  boost::json::object entry{{"provider", "zzd"},
-                            {"endpoint", !tap.json.empty() ? "voice_report" : tap.form.empty() ? "tap" : "report"},
+  const char* endpoint = !tap.body.empty() ? "broadcast_report"
+                         : !tap.json.empty() ? "voice_report"
+                         : tap.form.empty()  ? "tap"
+                                             : "report";
+  boost::json::object entry{{"provider", tap.body.empty() ? "zzd" : "broadcast"},
+                            {"endpoint", endpoint},
                             {"receivers", boost::json::array{boost::json::string(tap.account)}},
                             {"url", tap.url},
                             {"status", response.status}};

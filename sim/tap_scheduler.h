@@ -25,6 +25,8 @@ struct Tap {
   std::chrono::milliseconds delay{0};  // scenario time after the notification
   std::string form;                    // non-empty: POSTed as a form (filing the 回报 report)
   std::string json;                    // non-empty: POSTed as JSON (the voice platform's report)
+  std::string body = {};               // non-empty: POSTed as is, with content_type (the broadcast
+  std::string content_type = {};       // platform's playback report)
 };
 
 class TapScheduler {

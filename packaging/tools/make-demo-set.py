@@ -100,6 +100,9 @@ def main():
                 "zzd:\n  api_key: demo-api-key\n  secret_key: demo-secret-key-not-for-production\n"
                 '  tenant_id: "196729"\n'
                 "voice:\n  access_key_id: demo-voice-key\n  access_key_secret: demo-voice-secret-not-for-production\n"
+                "# The county emergency-broadcast platform: reports playback 1 minute after the EBM;\n"
+                "# 下宅村's loudspeakers stay silent (the duty officer must hear of it).\n"
+                'broadcast: { ebrid: "10433070200000000010101", report_after: 1m, silent: ["330702204203"] }\n'
                 "people:\n" + "\n".join(scenario) + "\ndefault: 1m\n")
     print(f"{n} people, {len(posts)} posts")
 
