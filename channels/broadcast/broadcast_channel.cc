@@ -110,7 +110,10 @@ SendResult BroadcastChannel::send(const BroadcastOrder& order) {
   auto opened = ebd::open(answer, platform_key_, error);
   if (!opened || !opened->doc.response) {
     std::string why = opened ? "no EBDResponse in the answer" : error;
-    return {SendOutcome::retry, "", fmt::format("HTTP {}: {}", response.status, why)};
+    // A 4xx without a platform answer is our fault (wrong url, refused at the door): resending
+    // the same request would not help, and the duty officer should hear now, not after retries.
+    const SendOutcome outcome = response.status >= 400 ? SendOutcome::failed : SendOutcome::retry;
+    return {outcome, "", fmt::format("HTTP {}: {}", response.status, why)};
   }
   if (!opened->signature_ok)
     return {SendOutcome::retry, "", "the platform's answer is not signed by its key: " + opened->error};

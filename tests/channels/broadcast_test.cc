@@ -271,6 +271,12 @@ TEST_CASE("the channel sends a signed EBM and reads the platform's signed answer
     platform.status = 503;
     CHECK(channel.send(order).outcome == SendOutcome::retry);
   }
+  SUBCASE("a 404 is a wrong url: failed at once, not retried") {
+    platform.status = 404;
+    r = channel.send(order);
+    CHECK(r.outcome == SendOutcome::failed);
+    CHECK(r.detail.starts_with("HTTP 404"));
+  }
   SUBCASE("an answer signed by someone else is not believed") {
     platform.forge = true;
     r = channel.send(order);

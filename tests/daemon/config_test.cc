@@ -82,3 +82,46 @@ TEST_CASE("the packaged example config reads, phone channel included; a short re
   CHECK(errors[0].text() == path + ":9: play_times must be 1, 2 or 3");
   CHECK(errors[1].text() == path + ":9: report_token must be at least 16 characters");
 }
+
+TEST_CASE("the broadcast channel reads its SM2 keys at load; a wrong key or id is refused at its line") {
+  const auto dir = std::filesystem::temp_directory_path();
+  ebd::Sm2Key ours = ebd::Sm2Key::generate(), platform = ebd::Sm2Key::generate();
+  std::ofstream(dir / "jiaoying-test-ours.pem") << ours.private_pem();
+  std::ofstream(dir / "jiaoying-test-ours.pub.pem") << ours.public_pem();
+  std::ofstream(dir / "jiaoying-test-platform.pub.pem") << platform.public_pem();
+  const std::string section =
+      "  broadcast:\n"
+      "    url: http://127.0.0.1:8651/ebd\n"
+      "    ebrid: \"10433070200000001030101\"\n"
+      "    platform_ebrid: \"10433070200000000010101\"\n"
+      "    sender_name: 婺城区防汛防台抗旱指挥部\n"
+      "    cert_sn: SN-1\n"
+      "    key: jiaoying-test-ours.pem\n"
+      "    platform_key: jiaoying-test-platform.pub.pem\n"
+      "    event_types: { rainstorm: \"11B99\" }\n";
+  LoadErrors errors;
+  auto c = load_config(write_config(std::string(kGood) + section), errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  REQUIRE(c->broadcast);
+  CHECK(c->broadcast->ebrid == "10433070200000001030101");
+  CHECK(c->broadcast->event_types.at("rainstorm") == "11B99");
+  CHECK(c->broadcast_key_pem == ours.private_pem());
+
+  auto first_error = [&](const std::string& from, const std::string& to) {
+    std::string text = std::string(kGood) + section;
+    text.replace(text.find(from), from.size(), to);
+    LoadErrors e;
+    CHECK_FALSE(load_config(write_config(text), e));
+    return e.empty() ? std::string() : e[0].text();
+  };
+  const std::string file = write_config("");
+  CHECK(first_error("key: jiaoying-test-ours.pem", "key: jiaoying-test-ours.pub.pem") ==
+        file + ":15: key: " + (dir / "jiaoying-test-ours.pub.pem").string() +
+            " is a public key; signing needs the private key");
+  CHECK(first_error("key: jiaoying-test-ours.pem", "key: nowhere.pem").ends_with("key: cannot read " +
+                                                                                 (dir / "nowhere.pem").string()));
+  CHECK(first_error("ebrid: \"10433070200000001030101\"", "ebrid: \"1043\"") ==
+        file + ":11: ebrid '1043' must be a 23-digit resource id");
+  CHECK(first_error("rainstorm: \"11B99\"", "hurricane: \"11B99\"") ==
+        file + ":17: event_types: unknown hazard 'hurricane'");
+}

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "channels/broadcast/ebd.h"
 #include "channels/http_client.h"
 #include "cli/admin_client.h"
 #include "cli/process.h"
@@ -28,6 +29,8 @@ const fs::path kSource = JIAOYING_SOURCE_DIR;
 const fs::path kBin = JIAOYING_BIN_DIR;
 
 constexpr const char* kVoiceToken = "e2e-voice-report-token-0123456789";
+constexpr const char* kOurEbrid = "10433070200000001030101";
+constexpr const char* kCountyEbrid = "10433070200000000010101";
 
 struct System {
   fs::path work;
@@ -49,6 +52,13 @@ struct System {
       plans = work / "plans";
     }
     do sim_port = free_loopback_port(); while (sim_port == daemon_port);
+    // jiaoyingd and the county broadcast platform sign with keys made for this run.
+    fs::create_directories(work / "keys");
+    for (const char* who : {"jiaoying", "platform"}) {
+      ebd::Sm2Key key = ebd::Sm2Key::generate();
+      std::ofstream(work / "keys" / fmt::format("{}.pem", who)) << key.private_pem();
+      std::ofstream(work / "keys" / fmt::format("{}.pub.pem", who)) << key.public_pem();
+    }
     std::ofstream(work / "jiaoyingd.yaml") << fmt::format(
         "listen: 127.0.0.1:{}\nadmin_socket: {}\ndatabase: {}\nplans: {}\ndirectory: {}\ntemplates: {}\n"
         "callback_secret: e2e-callback-secret-0123456789\nbody_limit: 65536\n"
@@ -59,16 +69,22 @@ struct System {
         "channels:\n  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: e2e-api-key, "
         "secret_key: e2e-secret-key, tenant_id: \"196729\" }}\n"
         "  ivr: {{ base_url: \"http://127.0.0.1:{}\", access_key_id: e2e-voice-id, access_key_secret: e2e-voice-secret, "
-        "show_number: \"057100000000\", start_code: TTS_E2E, confirm_code: TTS_E2E_OK, report_token: {} }}\n",
+        "show_number: \"057100000000\", start_code: TTS_E2E, confirm_code: TTS_E2E_OK, report_token: {} }}\n"
+        "  broadcast: {{ url: \"http://127.0.0.1:{}/ebd\", ebrid: \"{}\", platform_ebrid: \"{}\", sender_name: 婺城区防指, "
+        "cert_sn: E2E-1, key: keys/jiaoying.pem, platform_key: keys/platform.pub.pem }}\n",
         daemon_port, (work / "sock").string(), (work / "db.sqlite").string(),
         plans.string(), (kSource / "packaging/demo/directory.yaml").string(),
-        (kSource / "templates").string(), (work / "spool").string(), sim_port, sim_port, sim_port, kVoiceToken);
+        (kSource / "templates").string(), (work / "spool").string(), sim_port, sim_port, sim_port, kVoiceToken,
+        sim_port, kOurEbrid, kCountyEbrid);
     admin = std::make_unique<AdminClient>((work / "sock").string());
     sim = ChildProcess({(kBin / "jiaoying-sim").string(), "--listen", fmt::format("127.0.0.1:{}", sim_port),
                         "--scenario", (kSource / "tests/e2e/data/scenario.yaml").string(), "--log",
                         (work / "sim.jsonl").string(), "--time-scale", "60", "--feed-dir", (work / "feed").string(),
                         "--voice-report-url",
-                        fmt::format("http://127.0.0.1:{}/api/v1/callbacks/voice/{}", daemon_port, kVoiceToken)},
+                        fmt::format("http://127.0.0.1:{}/api/v1/callbacks/voice/{}", daemon_port, kVoiceToken),
+                        "--broadcast-key", (work / "keys/platform.pem").string(), "--broadcast-sender-key",
+                        (work / "keys/jiaoying.pub.pem").string(), "--broadcast-report-url",
+                        fmt::format("http://127.0.0.1:{}/api/v1/callbacks/broadcast", daemon_port)},
                        (work / "sim.log").string());
     start_daemon();
     REQUIRE(wait_for([&] { return get(fmt::format("http://127.0.0.1:{}/sim/health", sim_port)).status == 200; }));
@@ -415,6 +431,59 @@ TEST_CASE("the 3-minute wake-up call: the phone rings through the voice platform
   }
   CHECK(calls >= 3);  // everyone still silent at 3 minutes
   CHECK(reports == calls);
+}
+
+TEST_CASE("the red warning plays on the village loudspeakers: a signed EBM out, a signed playback report back") {
+  System sys(true);
+  sys.edit_plan_and_reload([](std::string& plan) {
+    plan += "broadcast: { levels: [red], tier: village, repeat: 2, within: 10m }\n";
+  });
+  const int64_t id = sys.post_and_wait_closed(warning_body("e2e-broadcast"));
+  const json::value detail = sys.detail(id);
+  const auto& broadcasts = detail.at("broadcasts").as_array();
+  REQUIRE(broadcasts.size() == 1);
+  CHECK(broadcasts[0].at("state") == "played");
+  CHECK(broadcasts[0].at("areas").as_array().size() == 6);  // the villages of 安地镇 and 箬阳乡
+  CHECK(broadcasts[0].at("not_played").as_array().empty());
+  int ebms = 0, reports = 0;
+  std::ifstream in(sys.work / "sim.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto v = json::parse(line);
+    if (v.at("endpoint") == "EBM") {
+      ++ebms;
+      CHECK(v.at("severity").as_int64() == 1);
+      CHECK(v.at("event_type") == "11B03");
+      const std::string text(v.at("text").as_string());
+      CHECK(text.find('\n') != std::string::npos);  // played twice
+    }
+    if (v.at("endpoint") == "broadcast_report") {
+      ++reports;
+      CHECK(v.at("status").as_int64() == 200);
+    }
+  }
+  CHECK(ebms == 1);
+  CHECK(reports == 1);
+
+  // A report signed by anyone but the platform is refused with ResultCode 4, and kept on file.
+  ebd::Document forged;
+  forged.envelope = {std::string(kCountyEbrid) + "0000000000009999", "EBMStateResponse", kCountyEbrid, kOurEbrid,
+                     "2026-06-15 02:10:00", ""};
+  forged.state = ebd::StateReport{"2026-06-15 02:10:00", std::string(broadcasts[0].at("ebm_id").as_string()),
+                                  ebd::kPlayFailed, "forged", "", {}};
+  auto form = ebd::multipart_file("file", "EBDT.tar",
+                                  ebd::pack(ebd::seal(forged, ebd::Sm2Key::generate(), "X", "t")));
+  HttpResponse r = sys.http.perform({"POST", fmt::format("http://127.0.0.1:{}/api/v1/callbacks/broadcast", sys.daemon_port),
+                                     {{"Content-Type", form.content_type}}, form.body, std::chrono::seconds(5), ""});
+  REQUIRE(r.status == 200);
+  std::string error;
+  std::ifstream pub_in(sys.work / "keys/jiaoying.pub.pem");
+  auto pub = ebd::Sm2Key::from_pem(std::string(std::istreambuf_iterator<char>(pub_in), {}), error);
+  REQUIRE(pub);
+  auto answer = ebd::open(r.body, *pub, error);
+  REQUIRE_MESSAGE(answer, error);
+  CHECK(answer->signature_ok);
+  CHECK(answer->doc.response->code == ebd::kSignatureFailed);
+  CHECK(sys.detail(id).at("broadcasts").as_array()[0].at("state") == "played");  // unchanged
 }
 
 TEST_CASE("a warning dropped into a spool folder is called out; a bad one lands in failed/ with the reason") {
