@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the CAP and JSON warning readers and the directory loaders with libFuzzer (clang, ASan + UBSan) for a bounded
+# Fuzzes the CAP and JSON warning readers, the directory loaders and the broadcast wire with libFuzzer (clang, ASan + UBSan) for a bounded
 # time each. Builds in build-fuzz only the fuzz targets and jiaoying_rules, so it never touches
 # the normal build. Installs clang and libFuzzer's runtime if missing (Debian 12).
 #   FUZZ_SECONDS  seconds per target (default 30)    FUZZ_BUILD_DIR  (default build-fuzz)
@@ -35,17 +35,19 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DJIAOYING_FUZZ=ON >/dev/null
-ninja -C "$build" -j"${FUZZ_JOBS:-1}" cap_fuzz json_fuzz directory_fuzz
+ninja -C "$build" -j"${FUZZ_JOBS:-1}" cap_fuzz json_fuzz directory_fuzz ebd_fuzz
 
 work=$(mktemp -d)
 [ "${FUZZ_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/cap" "$work/json" "$work/directory" "$build/findings"
+mkdir -p "$work/cap" "$work/json" "$work/directory" "$work/ebd" "$build/findings"
 find tests/data/cap -name '*.xml' -exec cp {} "$work/cap/" \;
 cp tests/fuzz/json-seeds/*.json "$work/json/"
 # Directory seeds: the first byte picks the loader (odd: CSV, even: YAML).
 for f in tests/fuzz/directory-seeds/*; do
   case "$f" in *.csv) printf '\001' ;; *) printf '\000' ;; esac | cat - "$f" >"$work/directory/$(basename "$f")"
 done
+
+cp tests/fuzz/ebd-seeds/* "$work/ebd/"
 
 status=0
 run() {
@@ -64,4 +66,5 @@ run() {
 run cap_fuzz "$work/cap" -dict=tests/fuzz/cap.dict
 run json_fuzz "$work/json"
 run directory_fuzz "$work/directory"
+run ebd_fuzz "$work/ebd"
 exit $status
