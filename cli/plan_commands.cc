@@ -175,6 +175,24 @@ int run_plan_test(const OfflineOptions& options, const std::string& warning_file
       std::cout << fmt::format("    {}  +{:<6} step {}: {} ({} people)\n", format_china_clock(start + s.after),
                                format_duration(s.after), i + 1, what, mine.size());
     }
+    if (plan->broadcast && broadcast_applies(*plan->broadcast, w.level)) {
+      BroadcastTargets t = broadcast_targets(w, *loaded->directory, plan->broadcast->tier);
+      auto names_of = [](const std::vector<const Area*>& areas) {
+        std::string out;
+        for (size_t i = 0; i < areas.size() && i < 8; ++i) out += (i ? "、" : "") + areas[i]->name;
+        if (areas.size() > 8) out += "…";
+        return out.empty() ? std::string("none") : out;
+      };
+      std::cout << fmt::format("    {}  +{:<6} broadcast: one EBM to the county platform, played {} times in {} {}(s) "
+                               "({}); playback report due within {}\n",
+                               format_china_clock(start), "0m", plan->broadcast->repeat, t.reachable.size(),
+                               tier_name(plan->broadcast->tier), names_of(t.reachable),
+                               format_duration(plan->broadcast->within));
+      if (!t.without_endpoints.empty())
+        std::cout << fmt::format("                    no loudspeakers in {} {}(s) ({}): the duty officer is told at once\n",
+                                 t.without_endpoints.size(), tier_name(plan->broadcast->tier),
+                                 names_of(t.without_endpoints));
+    }
     if (plan->report_back) {
       std::set<std::string> owing;
       for (const Recipient* rec : mine)

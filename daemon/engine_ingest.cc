@@ -193,6 +193,9 @@ void Engine::update_warning(int64_t old_id, const Warning& w, std::string_view r
   event(id, std::nullopt, std::nullopt, "supersedes", actor, fmt::format("warning {}: its callouts carry on here", old_id));
   db_.prepare("UPDATE callouts SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
   db_.prepare("UPDATE reports SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
+  // The loudspeakers already told stay on file with the warning that carries on (a new EBM
+  // follows below if the updated warning still calls for one).
+  db_.prepare("UPDATE broadcasts SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
   warning_cache_.erase(old_id);
 
   std::set<std::string> covered;
