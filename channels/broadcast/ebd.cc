@@ -195,6 +195,10 @@ std::optional<Document> parse(std::string_view xml, std::string& error) {
           !need(content, "AreaCode", "EBD/EBM/MsgContent", codes, error))
         return std::nullopt;
       m.area_codes = split_codes(codes);
+      if (m.area_codes.empty()) {  // text, but not one division code in it: nowhere to play
+        error = "EBD/EBM/MsgContent/AreaCode: names no division code";
+        return std::nullopt;
+      }
     } else {
       m.text = text_of(content, "MsgDesc");
       m.area_codes = split_codes(text_of(content, "AreaCode"));

@@ -117,6 +117,12 @@ TEST_CASE("bad EBD documents are refused naming the element") {
                          "</EBMStateResponse></EBD>",
                          error));
   CHECK(error == "EBD/EBMStateResponse/BrdStateCode: 'x3' is not a number");
+  // Found by ebd_fuzz: an AreaCode with text but no code in it read as "play nowhere".
+  CHECK_FALSE(ebd::parse("<EBD><EBDID>1</EBDID><EBDType>EBM</EBDType><SRC><EBRID>9</EBRID></SRC><EBM><EBMID>5</EBMID>"
+                         "<MsgBasicInfo><MsgType>1</MsgType><Severity>1</Severity></MsgBasicInfo><MsgContent>"
+                         "<MsgDesc>x</MsgDesc><AreaCode>，，</AreaCode></MsgContent></EBM></EBD>",
+                         error));
+  CHECK(error == "EBD/EBM/MsgContent/AreaCode: names no division code");
   CHECK_FALSE(ebd::parse("<CAP/>", error));
   CHECK(error == "the root element is not EBD");
   CHECK_FALSE(ebd::parse("<EBD>", error));
