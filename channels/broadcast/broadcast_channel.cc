@@ -146,7 +146,7 @@ BroadcastChannel::Received BroadcastChannel::receive(std::string_view content_ty
     out.error = opened->error;
   } else if (!opened->doc.state) {
     out.code = ebd::kUnsupported;
-    out.error = "EBDType " + opened->doc.envelope.type + " is not taken here";
+    out.error = "not an EBMStateResponse: only playback reports are taken here";
   } else {
     const ebd::StateReport& s = *opened->doc.state;
     out.report = PlaybackReport{out.related_ebd_id, s.ebm_id, s.state, s.desc, s.coverage_rate, s.covered_areas};

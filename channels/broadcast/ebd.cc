@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <stdexcept>
@@ -47,12 +48,19 @@ bool need(pugi::xml_node node, const char* name, const std::string& path, std::s
   return true;
 }
 
+// A peer's value, quoted in an error only when it is short printable ASCII: errors end up in
+// audit events and JSON views, which must stay valid UTF-8 whatever a peer sends.
+std::string quoted(std::string_view text) {
+  const bool plain = text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  return plain ? "'" + std::string(text) + "'" : std::string("(unprintable)");
+}
+
 bool need_int(pugi::xml_node node, const char* name, const std::string& path, int& out, std::string& error) {
   std::string text;
   if (!need(node, name, path, text, error)) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   if (ec != std::errc() || end != text.data() + text.size()) {
-    error = path + "/" + name + ": '" + text + "' is not a number";
+    error = path + "/" + name + ": " + quoted(text) + " is not a number";
     return false;
   }
   return true;
@@ -449,13 +457,13 @@ std::optional<Package> unpack(std::string_view tar, std::string& error) {
     bool wanted = name.rfind("EBDB_", 0) == 0 || name.rfind("EBDS_EBDB_", 0) == 0;
     if (!wanted) continue;  // audio and other attachments: not ours to read
     if (size < 0 || size > kMaxMemberBytes) {
-      error = fmt::format("{}: {} bytes is too large", name, size);
+      error = fmt::format("{}: {} bytes is too large", quoted(name), size);
       return std::nullopt;
     }
     std::string data(static_cast<size_t>(size), '\0');
     la_ssize_t n = archive_read_data(a.get(), data.data(), data.size());
     if (n < 0 || static_cast<size_t>(n) != data.size()) {
-      error = name + ": truncated";
+      error = quoted(name) + ": truncated";
       return std::nullopt;
     }
     members[name] = std::move(data);
@@ -481,7 +489,7 @@ std::optional<Package> unpack(std::string_view tar, std::string& error) {
   }
   auto sig = members.find("EBDS_EBDB_" + p.ebd_id + ".xml");
   if (sig == members.end()) {
-    error = "the tar holds no signature EBDS_EBDB_" + p.ebd_id + ".xml";
+    error = "the tar holds no signature for EBDID " + quoted(p.ebd_id);
     return std::nullopt;
   }
   p.ebds = std::move(sig->second);
@@ -493,11 +501,11 @@ std::optional<Opened> open(std::string_view tar, const Sm2Key& signer, std::stri
   if (!package) return std::nullopt;
   auto doc = parse(package->ebdb, error);
   if (!doc) {
-    error = "EBDB_" + package->ebd_id + ".xml: " + error;
+    error = "EBDB of " + quoted(package->ebd_id) + ": " + error;
     return std::nullopt;
   }
   if (doc->envelope.ebd_id != package->ebd_id) {
-    error = "EBDB_" + package->ebd_id + ".xml carries EBDID " + doc->envelope.ebd_id;
+    error = "the EBDB file of " + quoted(package->ebd_id) + " carries EBDID " + quoted(doc->envelope.ebd_id);
     return std::nullopt;
   }
   Opened out{std::move(*doc), false, {}};
@@ -506,7 +514,7 @@ std::optional<Opened> open(std::string_view tar, const Sm2Key& signer, std::stri
   if (!sig)
     out.error = sig_error;
   else if (sig->ebd_id != package->ebd_id)
-    out.error = "the signature is for EBDID " + sig->ebd_id;
+    out.error = "the signature is for EBDID " + quoted(sig->ebd_id);
   else if (!signer.verify(package->ebdb, sig->value))
     out.error = "the SM2 signature does not verify";
   else

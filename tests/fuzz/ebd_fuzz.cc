@@ -15,6 +15,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const ebd::Sm2Key key = ebd::Sm2Key::generate();
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
   std::string error;
+  // Errors reach audit events and JSON views: whatever a peer sends, they stay printable ASCII
+  // or the project's own UTF-8 text, never the peer's raw bytes.
+  struct Check {
+    std::string& error;
+    ~Check() {
+      for (size_t i = 0; i < error.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(error[i]);
+        if (c < 0x20 && c != '\n') std::abort();
+      }
+    }
+  } check{error};
   switch (data[0] % 4) {
     case 0:
       if (auto file = ebd::multipart_field("multipart/form-data; boundary=b", input, "file", error))
