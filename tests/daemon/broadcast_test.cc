@@ -15,7 +15,9 @@ const std::string kEbrid = "10433070200000001030101";
 
 // 岩头村 has loudspeakers; 后溪村 has none.
 struct BroadcastFixture : EngineFixture {
-  explicit BroadcastFixture(const std::string& rule = "broadcast: { levels: [red], tier: village, repeat: 2, within: 10m }") {
+  explicit BroadcastFixture(const std::string& rule = "broadcast: { levels: [red], tier: village, repeat: 2, within: 10m }",
+                            const std::string& db_path = ":memory:")
+      : EngineFixture(db_path) {
     LoadErrors errors;
     directory = std::make_shared<const Directory>(*Directory::load_string(
         replaced(kTestDirectory, R"(parent: "330702102", synthetic: true })",
@@ -200,10 +202,7 @@ TEST_CASE("a crash while sending: the broadcast goes again under the same EBMID"
   auto path = std::filesystem::temp_directory_path() / "jiaoying-broadcast-recover.db";
   std::filesystem::remove(path);
   {
-    BroadcastFixture f;
-    f.db = std::make_unique<Db>(path.string());
-    migrate(*f.db);
-    f.restart();
+    BroadcastFixture f("broadcast: { levels: [red], tier: village, repeat: 2, within: 10m }", path.string());
     f.ingest(f.warning({"330702102"}));
     auto jobs = f.engine->claim_broadcasts(10);  // then the process dies
     REQUIRE(jobs.size() == 1);
@@ -247,4 +246,34 @@ TEST_CASE("a warning cancelled before its broadcast went out sends nothing") {
   f.ingest(cancel);
   CHECK(f.engine->claim_broadcasts(10).empty());
   CHECK(f.broadcast_state() == "cancelled");
+}
+
+TEST_CASE("an Update keeps the first broadcast on file with the warning that carries on, and plays the new text") {
+  BroadcastFixture f;
+  auto first = f.ingest(f.warning({"330702102"}, "w-1"));
+  f.send_broadcasts();
+  f.engine->broadcast_report(f.report(ebd::kPlayed), "test");
+  Warning update = f.warning({"330702102"}, "w-2");
+  update.msg_type = MsgType::update;
+  update.references = {{update.sender, "w-1", update.sent}};
+  update.headline = "暴雨红色预警（雨势加强）";
+  auto out = f.ingest(update);
+  auto jobs = f.send_broadcasts();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].order.text.find("雨势加强") != std::string::npos);
+  CHECK(f.count("SELECT COUNT(*) FROM broadcasts WHERE warning_id = " + std::to_string(out.warning_id)) == 2);
+  CHECK(f.count("SELECT COUNT(*) FROM broadcasts WHERE warning_id = " + std::to_string(first.warning_id)) == 0);
+}
+
+TEST_CASE("an Update down to a level the rule does not cover plays nothing new") {
+  BroadcastFixture f;
+  f.ingest(f.warning({"330702102"}, "w-1"));
+  f.send_broadcasts();
+  Warning update = f.warning({"330702102"}, "w-2");
+  update.msg_type = MsgType::update;
+  update.references = {{update.sender, "w-1", update.sent}};
+  update.level = Level::orange;
+  f.ingest(update);
+  CHECK(f.engine->claim_broadcasts(10).empty());
+  CHECK(f.count("SELECT COUNT(*) FROM broadcasts") == 1);
 }
