@@ -50,18 +50,23 @@ std::string render_counts(const json::value& c) {
 std::string render_warning_list(const json::value& list, bool colour) {
   const auto& warnings = list.as_object().at("warnings").as_array();
   if (warnings.empty()) return "no warnings yet\n";
-  Table t({"ID", "RECEIVED", "WARNING", "AREA OF", "STATE", "ANSWERED", "CALLING", "EXHAUSTED", "回报", "HEADLINE"});
+  Table t({"ID", "RECEIVED", "WARNING", "AREA OF", "STATE", "ANSWERED", "CALLING", "EXHAUSTED", "回报", "广播",
+           "HEADLINE"});
   for (const auto& w : warnings) {
     int64_t exhausted = num(w, "exhausted");
     // Report-backs filed of those owed; "!" when some are past their deadline unfiled.
     std::string reports = num(w, "reports") == 0 ? "—"
                                                  : fmt::format("{}/{}{}", num(w, "reports_filed"), num(w, "reports"),
                                                                num(w, "reports_overdue") > 0 ? " !" : "");
+    // The loudspeakers: the latest EBM's state; "!" when some village did not (or may not) play.
+    const std::string broadcast = str(w, "broadcast");
+    const bool broadcast_bad = broadcast == "partial" || broadcast == "failed" || broadcast == "unconfirmed";
     t.add({std::to_string(num(w, "id")), str(w, "received_at").substr(0, 19),
            level_label(str(w, "hazard"), str(w, "level")), str(w, "sender"), str(w, "state"),
            fmt::format("{}/{}", num(w, "answered"), num(w, "total")), std::to_string(num(w, "calling")),
-           std::to_string(exhausted), reports, str(w, "headline")},
-          exhausted > 0 || num(w, "reports_overdue") > 0 ? "31" : "");
+           std::to_string(exhausted), reports, broadcast.empty() ? "—" : broadcast + (broadcast_bad ? " !" : ""),
+           str(w, "headline")},
+          exhausted > 0 || num(w, "reports_overdue") > 0 || broadcast_bad ? "31" : "");
   }
   return t.render(colour);
 }

@@ -28,7 +28,8 @@ std::string warnings_view(Db& db) {
       "COUNT(c.id) FILTER (WHERE c.state IN ('pending','calling')), "
       "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state != 'cancelled'), "
       "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = 'filed'), "
-      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = 'overdue') "
+      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = 'overdue'), "
+      "(SELECT b.state FROM broadcasts b WHERE b.warning_id = w.id AND b.msg_type = 1 ORDER BY b.id DESC LIMIT 1) "
       "FROM warnings w LEFT JOIN callouts c ON c.warning_id = w.id AND c.kind = 'primary' "
       "GROUP BY w.id ORDER BY w.id DESC "
       "LIMIT 200");
@@ -48,7 +49,8 @@ std::string warnings_view(Db& db) {
                                 {"calling", s.int64(11)},
                                 {"reports", s.int64(12)},
                                 {"reports_filed", s.int64(13)},
-                                {"reports_overdue", s.int64(14)}});
+                                {"reports_overdue", s.int64(14)},
+                                {"broadcast", s.is_null(15) ? json::value(nullptr) : json::value(s.text(15))}});
   }
   return json::serialize(json::object{{"warnings", std::move(list)}});
 }

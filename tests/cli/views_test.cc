@@ -12,14 +12,15 @@ TEST_CASE("the warnings list shows report-backs filed of owed, and marks overdue
   auto list = boost::json::parse(R"({"warnings":[
     {"id":2,"identifier":"w2","sender":"wucheng-met","hazard":"rainstorm","level":"red","headline":"暴雨红色预警",
      "state":"active","received_at":"2026-06-15T02:00:00+08:00","total":19,"answered":17,"exhausted":0,"calling":2,
-     "reports":2,"reports_filed":1,"reports_overdue":1},
+     "reports":2,"reports_filed":1,"reports_overdue":1,"broadcast":"partial"},
     {"id":1,"identifier":"w1","sender":"wucheng-met","hazard":"thunderstorm_gale","level":"orange","headline":"雷雨大风橙色预警",
      "state":"closed","received_at":"2026-06-14T20:00:00+08:00","total":5,"answered":5,"exhausted":0,"calling":0,
-     "reports":0,"reports_filed":0,"reports_overdue":0}]})");
+     "reports":0,"reports_filed":0,"reports_overdue":0,"broadcast":null}]})");
   const std::string out = render_warning_list(list, false);
   CHECK(out.find("回报") != std::string::npos);
   CHECK(out.find("1/2 !") != std::string::npos);
   CHECK(out.find("17/19") != std::string::npos);
+  CHECK(out.find("partial !") != std::string::npos);  // a village's loudspeakers did not play
   CHECK(out.find("—") != std::string::npos);  // a warning whose plans ask no report-back
   CHECK(render_warning_list(list, true).find("\x1b[31m") != std::string::npos);  // the overdue row is red
 }
@@ -41,4 +42,23 @@ TEST_CASE("one warning in detail lists each area's report-back with its three an
   CHECK(out.find("褚某一 镇长") != std::string::npos);
   CHECK(out.find("02:15:00") != std::string::npos);
   CHECK(out.find("overdue") != std::string::npos);
+}
+
+TEST_CASE("one warning in detail lists each EBM, its state and the villages that did not play") {
+  auto detail = boost::json::parse(R"({"warning":{"id":2,"identifier":"w2","sender":"wucheng-met","hazard":"rainstorm",
+     "level":"red","headline":"暴雨红色预警","state":"active","sent":"2026-06-15T02:00:00+08:00",
+     "received_at":"2026-06-15T02:00:01+08:00","plans":["heavy-rain"],"flags":[]},
+    "counts":{"total":0,"answered":0,"calling":0,"exhausted":0,"covered":0,"raised":0},
+    "callouts":[],"reports":[],
+    "broadcasts":[{"ebm_id":"10433070200000001030101202606150001","kind":"broadcast","state":"partial","attempts":1,
+       "areas":[{"code":"330702204202","name":"坑口村"},{"code":"330702204203","name":"下宅村"}],
+       "not_played":["下宅村"],"coverage_rate":"0.50","brd_state":3,"queued_at":"2026-06-15T02:00:01+08:00",
+       "sent_at":"2026-06-15T02:00:02+08:00","reported_at":"2026-06-15T02:01:02+08:00",
+       "report_due_at":"2026-06-15T02:10:02+08:00","error":null,"repeat":3}]})");
+  const std::string out = render_warning_detail(detail, false);
+  CHECK(out.find("emergency broadcast (应急广播") != std::string::npos);
+  CHECK(out.find("play ×3") != std::string::npos);
+  CHECK(out.find("坑口村、下宅村") != std::string::npos);
+  CHECK(out.find("02:01:02") != std::string::npos);
+  CHECK(render_warning_detail(detail, true).find("\x1b[33m") != std::string::npos);  // partial: yellow
 }
