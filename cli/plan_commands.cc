@@ -37,6 +37,7 @@ std::optional<Loaded> load_all(const OfflineOptions& options, bool need_plans) {
   std::set<std::string> channels;
   if (config->zzd) channels.insert("zzd");
   if (config->ivr) channels.insert("ivr");
+  if (config->sms) channels.insert("sms");
   if (config->broadcast) channels.insert("broadcast");
   std::string plans_dir = options.plans_dir.empty() ? config->plans : options.plans_dir;
   std::string directory = options.directory_file.empty() ? config->directory : options.directory_file;

@@ -54,6 +54,33 @@ void read_ivr(YamlReader& yr, const YAML::Node& v, Config& c) {
   c.ivr_report_token = *token;
 }
 
+// channels.sms: the SMS platform (SendSms) and where its receipts and replies arrive.
+void read_sms(YamlReader& yr, const YAML::Node& v, Config& c) {
+  if (!yr.only_keys(v, {"base_url", "access_key_id", "access_key_secret", "sign_name", "template_code",
+                        "callback_token", "timeout"},
+                    "channels.sms"))
+    return;
+  SmsSettings s;
+  auto url = yr.scalar(v, "base_url");
+  auto id = yr.scalar(v, "access_key_id");
+  auto secret = yr.scalar(v, "access_key_secret");
+  auto sign = yr.scalar(v, "sign_name");
+  auto code = yr.scalar(v, "template_code");
+  auto token = yr.scalar(v, "callback_token");
+  if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
+  if (!url || !id || !secret || !sign || !code || !token) return;
+  s.base_url = *url;
+  while (!s.base_url.empty() && s.base_url.back() == '/') s.base_url.pop_back();
+  if (!s.base_url.starts_with("http://") && !s.base_url.starts_with("https://"))
+    yr.error(v["base_url"], "base_url must start with http:// or https://");
+  if (token->size() < 16) yr.error(v["callback_token"], "callback_token must be at least 16 characters");
+  s.key = {*id, *secret};
+  s.sign_name = *sign;
+  s.template_code = *code;
+  c.sms = s;
+  c.sms_callback_token = *token;
+}
+
 // A 23-digit resource id (EBRID).
 bool is_ebrid(const std::string& s) {
   return s.size() == 23 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -245,8 +272,9 @@ std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
   }
 
   if (YAML::Node channels = (*root)["channels"]; channels.IsDefined()) {
-    if (yr.only_keys(channels, {"zzd", "ivr", "broadcast"}, "channels")) {
+    if (yr.only_keys(channels, {"zzd", "ivr", "sms", "broadcast"}, "channels")) {
       if (YAML::Node v = channels["ivr"]; v.IsDefined()) read_ivr(yr, v, c);
+      if (YAML::Node v = channels["sms"]; v.IsDefined()) read_sms(yr, v, c);
       if (YAML::Node b = channels["broadcast"]; b.IsDefined())
         read_broadcast(yr, b, base, c);
       if (YAML::Node z = channels["zzd"]; z.IsDefined()) {

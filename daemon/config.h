@@ -8,6 +8,7 @@
 
 #include "channels/broadcast/broadcast_channel.h"
 #include "channels/ivr/ivr_channel.h"
+#include "channels/sms/sms_channel.h"
 #include "channels/zzd/zzd_channel.h"
 #include "rules/load_error.h"
 #include "rules/time.h"
@@ -56,6 +57,10 @@ struct Config {
   // The voice platform pushes call reports to <public_url>/api/v1/callbacks/voice/<this>; it
   // signs nothing, so the unguessable path is what keeps forged reports out (≥ 16 characters).
   std::string ivr_report_token;
+  // The SMS platform pushes delivery receipts to <public_url>/api/v1/callbacks/sms/<token>/report
+  // and people's replies to …/reply; like the voice platform it signs nothing (≥ 16 characters).
+  std::optional<SmsSettings> sms;
+  std::string sms_callback_token;
   // The county emergency-broadcast platform. Its playback reports arrive at
   // /api/v1/callbacks/broadcast, trusted because they verify with `platform_key`.
   std::optional<BroadcastSettings> broadcast;

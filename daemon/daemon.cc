@@ -58,6 +58,7 @@ int run_daemon(const DaemonOptions& options) {
   std::set<std::string> channel_names;
   if (config->zzd) channel_names.insert("zzd");
   if (config->ivr) channel_names.insert("ivr");
+  if (config->sms) channel_names.insert("sms");
   if (config->broadcast) channel_names.insert("broadcast");
   auto directory = Directory::load_file(config->directory, errors);
   auto plans = load_plans(config->plans, channel_names, errors);
@@ -98,6 +99,11 @@ int run_daemon(const DaemonOptions& options) {
       channels["ivr"] = ivr.get();
     }
 
+    std::unique_ptr<SmsChannel> sms;
+    if (config->sms) {
+      sms = std::make_unique<SmsChannel>(*config->sms, http, [] { return std::chrono::system_clock::now(); });
+      channels["sms"] = sms.get();
+    }
     std::unique_ptr<BroadcastChannel> broadcast;
     if (config->broadcast) {
       std::string error;
@@ -140,6 +146,7 @@ int run_daemon(const DaemonOptions& options) {
     };
     HttpApi api(engine, db, clock, [&dispatcher] { dispatcher.pump(); }, reload);
     api.set_broadcast(broadcast.get());
+    api.set_sms_callback_token(config->sms_callback_token);
     ServerLimits limits;
     limits.body_limit = config->body_limit;
     HttpServer public_server(io, [&api](const ServerRequest& r) { return api.handle_public(r); }, limits);

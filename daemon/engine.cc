@@ -148,6 +148,9 @@ void Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& 
     }
     r.reset();
   }
+  // A text carries the person's reply code (回复1确认收到).
+  if (!mobile.empty() && std::find(channels.begin(), channels.end(), "sms") != channels.end())
+    values["sms_code"] = std::to_string(sms_code_for(callout_id, mobile));
   const int64_t now = to_epoch_ms(clock_.now());
   // Red before orange before yellow; a first notice before a repeat.
   const int priority = static_cast<int>(w.level) * 10 + (step_index == 0 ? 1 : 0);
@@ -531,17 +534,18 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
 int Engine::recover() {
   const int64_t now = to_epoch_ms(clock_.now());
   Transaction tx(db_);
-  // A call that was being placed may have rung: it is never placed again (at-most-once).
+  // A call or a text that was being sent may have gone out: never sent again (at-most-once; neither
+  // platform de-duplicates).
   Stmt calls = db_.prepare(
       "SELECT m.id, m.callout_id, c.warning_id FROM messages m JOIN callouts c ON c.id = m.callout_id "
-      "WHERE m.state = 'sending' AND m.channel = 'ivr'");
+      "WHERE m.state = 'sending' AND m.channel IN ('ivr', 'sms')");
   std::vector<std::tuple<int64_t, int64_t, int64_t>> unknown;
   while (calls.step()) unknown.emplace_back(calls.int64(0), calls.int64(1), calls.int64(2));
   for (const auto& [message, callout, warning] : unknown) {
     db_.prepare("UPDATE messages SET state = 'unknown', error = ?, updated_at = ? WHERE id = ?")
-        .bind(1, "jiaoyingd stopped while the call was being placed").bind(2, now).bind(3, message).run();
+        .bind(1, "jiaoyingd stopped while it was being sent").bind(2, now).bind(3, message).run();
     event(warning, callout, message, "message_unknown", "engine",
-          "jiaoyingd stopped while this call was being placed; it may have rung, so it is not placed again");
+          "jiaoyingd stopped while this call or text was being sent; it may have gone out, so it is not sent again");
   }
   Stmt q = db_.prepare(
       "SELECT m.id, m.callout_id, c.warning_id, m.channel FROM messages m "

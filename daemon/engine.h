@@ -136,6 +136,12 @@ class Engine {
   // A playback report from the platform. False when it names an EBMID we never sent.
   bool broadcast_report(const PlaybackReport& report, std::string_view actor);
 
+  // What the SMS platform pushes (engine_sms.cc): a text a person sent back — its leading reply
+  // code answers that callout; a bare 收到 answers the phone's only open callout — and delivery
+  // receipts (recorded; a missing receipt is not a failure). Returns what became of the reply.
+  std::string sms_reply(const std::string& phone, const std::string& content, std::string_view actor);
+  void sms_delivery(int64_t message_id, bool delivered, const std::string& code, std::string_view actor);
+
   // At start: messages left `sending` by a crash are queued again with the same idempotency
   // key (the providers configured so far de-duplicate by it). Returns how many.
   int recover();
@@ -209,6 +215,9 @@ class Engine {
   void raise_duty_officer(int64_t warning_id, std::optional<int64_t> source, const std::string& area_code,
                           int64_t snapshot_id, const Plan& plan, int step_index, const std::string& key_part,
                           const std::string& why, bool message_again);
+  // The reply code of a callout's texts: kept once given; else the smallest free among the
+  // phone's open callouts (engine_sms.cc).
+  int sms_code_for(int64_t callout_id, const std::string& mobile);
   // The broadcast rule (engine_broadcast.cc).
   void start_broadcast(int64_t warning_id, const Warning& w, const std::vector<const Plan*>& matched,
                        const std::map<const Plan*, int64_t>& snapshots);

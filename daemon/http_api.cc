@@ -8,6 +8,7 @@
 
 #include "channels/form.h"
 #include "channels/ivr/aliyun_vms.h"
+#include "channels/sms/aliyun_sms.h"
 #include "channels/zzd/signature.h"
 #include "daemon/ingest.h"
 #include "daemon/admin_views.h"
@@ -243,6 +244,46 @@ ServerResponse HttpApi::broadcast_report(const ServerRequest& req) {
   return r;
 }
 
+// The SMS platform's pushes, at /api/v1/callbacks/sms/<token>/report (SmsReport: delivery
+// receipts) and …/reply (SmsUpReport: texts people sent back). Answered {"code":0,…} once
+// recorded; anything else makes the platform push again.
+ServerResponse HttpApi::sms_push(const ServerRequest& req) {
+  const std::string actor = "sms@" + req.peer;
+  std::string_view rest = std::string_view(req.path).substr(std::string_view("/api/v1/callbacks/sms/").size());
+  const auto slash = rest.rfind('/');
+  const std::string_view token = slash == std::string_view::npos ? rest : rest.substr(0, slash);
+  const std::string_view kind = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  if (sms_token_.empty() || !zzd::equal_constant_time(sms_token_, token) || (kind != "report" && kind != "reply")) {
+    engine_.record_refusal("callback_refused", actor, "SMS push with a wrong path token");
+    spdlog::warn("refused an SMS push from {}: wrong token or path", req.peer);
+    return error_response(401, "unknown callback");
+  }
+  if (kind == "report") {
+    auto reports = sms::parse_delivery_reports(req.body);
+    if (!reports) {
+      engine_.record_refusal("callback_refused", actor, "SMS receipts are not a JSON array of reports");
+      return error_response(400, "the body must be a JSON array of delivery reports (phone_number, success, out_id, …)");
+    }
+    for (const auto& r : *reports) {
+      auto id = vms::message_id_of(r.out_id);
+      if (!id) {
+        engine_.record_refusal("callback_refused", actor, "an SMS receipt without an out_id of ours");
+        continue;
+      }
+      engine_.sms_delivery(*id, r.success, r.err_code, actor);
+    }
+    return {200, "application/json; charset=utf-8", sms::push_ack()};
+  }
+  auto replies = sms::parse_replies(req.body);
+  if (!replies) {
+    engine_.record_refusal("callback_refused", actor, "SMS replies are not a JSON array of texts");
+    return error_response(400, "the body must be a JSON array of replies (phone_number, content, …)");
+  }
+  for (const auto& r : *replies) engine_.sms_reply(r.phone_number, r.content, actor);
+  changed_();
+  return {200, "application/json; charset=utf-8", sms::push_ack()};
+}
+
 // The voice platform's VoiceReport push: a JSON array of call outcomes. Answered
 // {"code":0,…} once recorded; a 5xx makes the platform push again later.
 ServerResponse HttpApi::voice_report(const ServerRequest& req) {
@@ -287,6 +328,7 @@ ServerResponse HttpApi::handle_public(const ServerRequest& req) {
     if (req.path == "/api/v1/report" && (req.method == "GET" || req.method == "POST")) return report_link(req);
     if (req.path.starts_with("/api/v1/callbacks/voice/") && req.method == "POST") return voice_report(req);
     if (req.path == "/api/v1/callbacks/broadcast" && req.method == "POST") return broadcast_report(req);
+    if (req.path.starts_with("/api/v1/callbacks/sms/") && req.method == "POST") return sms_push(req);
     if (req.path == "/healthz" && req.method == "GET") return json_response(200, {{"ok", true}});
     return error_response(404, "no such endpoint: " + req.method + " " + req.path);
   } catch (const std::exception& e) {

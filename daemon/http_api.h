@@ -1,6 +1,7 @@
 // jiaoyingd's HTTP surface, as plain request → response functions (no sockets: testable as
 // they are). The public side (TCP) takes warnings, the ack and report-back links people open, and
-// the voice platform's call reports — each behind its own token — and the broadcast platform's
+// the voice platform's call reports and the SMS platform's receipts and replies — each behind its
+// own token — and the broadcast platform's
 // playback reports (SM2-signed); the admin side (the Unix socket,
 // for the CLI) adds the read views. Both run on the io thread with the engine.
 #pragma once
@@ -25,6 +26,8 @@ class HttpApi {
   void set_push_tokens(std::map<std::string, std::string> tokens) { push_tokens_ = std::move(tokens); }
   // The path token of the voice platform's report callback; empty = no such endpoint.
   void set_voice_report_token(std::string token) { voice_report_token_ = std::move(token); }
+  // The path token of the SMS platform's receipt and reply pushes; empty = no such endpoints.
+  void set_sms_callback_token(std::string token) { sms_token_ = std::move(token); }
   // The broadcast channel, which opens the platform's playback reports; null = no such endpoint.
   void set_broadcast(BroadcastChannel* broadcast) { broadcast_ = broadcast; }
 
@@ -37,6 +40,7 @@ class HttpApi {
   ServerResponse report_link(const ServerRequest& request);
   ServerResponse voice_report(const ServerRequest& request);
   ServerResponse broadcast_report(const ServerRequest& request);
+  ServerResponse sms_push(const ServerRequest& request);
   std::optional<std::string> push_source(const ServerRequest& request) const;
 
   Engine& engine_;
@@ -47,6 +51,7 @@ class HttpApi {
   std::map<std::string, std::string> push_tokens_;
   std::string voice_report_token_;
   BroadcastChannel* broadcast_ = nullptr;
+  std::string sms_token_;
 };
 
 }  // namespace jiaoying

@@ -145,7 +145,8 @@ ALTER TABLE callouts ADD COLUMN landline TEXT NOT NULL DEFAULT '';
 CREATE INDEX callouts_open ON callouts(warning_id) WHERE state IN ('pending', 'calling');
 CREATE INDEX callouts_escalated ON callouts(escalated_from) WHERE escalated_from IS NOT NULL;
 )sql",
-    // 3: the broadcast rule (应急广播): one EBM per warning to the county platform, and its cancel.
+    // 3: the broadcast rule (应急广播): one EBM per warning to the county platform, and its cancel;
+    // SMS reply codes.
     R"sql(
 CREATE TABLE broadcasts (
   id            INTEGER PRIMARY KEY,
@@ -177,6 +178,10 @@ CREATE TABLE broadcasts (
 CREATE INDEX broadcasts_warning ON broadcasts(warning_id);
 CREATE INDEX broadcasts_queue ON broadcasts(not_before) WHERE state = 'queued';
 CREATE INDEX broadcasts_due ON broadcasts(report_due_at) WHERE state = 'sent';
+-- SMS reply codes (回复1确认): the smallest code free among a phone's open callouts, so a reply
+-- "1" is never ambiguous between two warnings. Freed when the callout ends.
+ALTER TABLE callouts ADD COLUMN sms_code INTEGER;
+CREATE INDEX callouts_sms ON callouts(mobile, sms_code) WHERE state IN ('pending', 'calling');
 )sql",
 };
 

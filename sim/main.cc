@@ -18,13 +18,14 @@
 #include "sim/scenario.h"
 #include "sim/tap_scheduler.h"
 #include "sim/broadcast_platform.h"
+#include "sim/sms_platform.h"
 #include "sim/voice_platform.h"
 #include "sim/zzd_platform.h"
 
 int main(int argc, char** argv) {
   using namespace jiaoying;
   std::string listen, scenario_path, log_path, feed_dir, voice_report_url;
-  std::string broadcast_key, broadcast_sender_key, broadcast_report_url;
+  std::string broadcast_key, broadcast_sender_key, broadcast_report_url, sms_callback_url;
   double time_scale = 1.0;
   CLI::App app{"jiaoying-sim: a simulated Zhezhengding open platform and the people using it"};
   app.add_option("--listen", listen, "host:port to serve on (port 0 picks one)")->required();
@@ -33,6 +34,9 @@ int main(int argc, char** argv) {
   app.add_option("--feed-dir", feed_dir, "also serve this folder's files under /feed/ (a warning feed)");
   app.add_option("--voice-report-url", voice_report_url,
                  "where the voice platform pushes call reports (jiaoyingd's /api/v1/callbacks/voice/<token>)");
+  app.add_option("--sms-callback-url", sms_callback_url,
+                 "where the SMS platform pushes receipts (/report) and replies (/reply): jiaoyingd's "
+                 "/api/v1/callbacks/sms/<token>");
   app.add_option("--broadcast-key", broadcast_key, "the broadcast platform's SM2 private key (PEM)");
   app.add_option("--broadcast-sender-key", broadcast_sender_key,
                  "the SM2 public key (PEM) EBMs must be signed with (jiaoyingd's)");
@@ -90,11 +94,13 @@ int main(int argc, char** argv) {
     broadcast = std::make_unique<sim::BroadcastPlatform>(*scenario->broadcast, std::move(*key), std::move(*sender),
                                                          broadcast_report_url, log, taps, std::cerr);
   }
+  sim::SmsPlatform sms(*scenario, sms_callback_url, log, taps, std::cerr);
   sim::ZzdPlatform platform(std::move(*scenario), log, taps, std::cerr);
   sim::FeedFiles feeds(feed_dir, log);
   HttpServer server(io, [&](const ServerRequest& r) {
     if (!feed_dir.empty())
       if (auto answer = feeds.handle(r)) return *answer;
+    if (sim::SmsPlatform::serves(r)) return sms.handle(r);
     if (sim::VoicePlatform::serves(r)) return voice.handle(r);
     if (broadcast && sim::BroadcastPlatform::serves(r)) return broadcast->handle(r);
     return platform.handle(r);

@@ -91,7 +91,7 @@ class ScenarioReader {
             "a scenario is a mapping with keys zzd, people and default");
       return std::nullopt;
     }
-    only_keys(root, {"zzd", "voice", "broadcast", "people", "default"}, "the scenario");
+    only_keys(root, {"zzd", "voice", "sms", "broadcast", "people", "default"}, "the scenario");
 
     Scenario scenario;
     read_platform(root, scenario);
@@ -106,6 +106,16 @@ class ScenarioReader {
       }
     }
     if (YAML::Node b = root["broadcast"]) read_broadcast(b, scenario);
+    if (YAML::Node m = root["sms"]) {
+      if (!m.IsMap()) {
+        error(line_of(m), "'sms' must be a mapping with sign_name and template_code");
+      } else {
+        only_keys(m, {"sign_name", "template_code"}, "sms");
+        auto sign = scalar(m, "sign_name", "sms");
+        auto code = scalar(m, "template_code", "sms");
+        if (sign && code) scenario.sms = SmsService{*sign, *code};
+      }
+    }
     read_people(root, scenario);
     if (YAML::Node d = root["default"]) {
       if (auto delay = answer(d, "default")) scenario.default_delay = *delay;
@@ -226,7 +236,7 @@ class ScenarioReader {
         error(line_of(person), "a person is a mapping with account and answer_after or answer");
         continue;
       }
-      only_keys(person, {"account", "answer_after", "answer", "report", "mobile", "call"}, "a person");
+      only_keys(person, {"account", "answer_after", "answer", "report", "mobile", "call", "text"}, "a person");
       auto account = scalar(person, "account", "a person");
       YAML::Node after = person["answer_after"];
       YAML::Node never = person["answer"];
@@ -256,12 +266,37 @@ class ScenarioReader {
       if (delay) scenario.people[*account] = *delay;
       if (YAML::Node r = person["report"])
         if (auto behaviour = report(r)) scenario.reports[*account] = *behaviour;
+      if (YAML::Node t = person["text"]) {
+        auto mobile = scalar(person, "mobile", "a person with 'text'");
+        auto behaviour = text(t);
+        if (mobile && behaviour) scenario.texters[*mobile] = *behaviour;
+      }
       if (YAML::Node c = person["call"]) {
         auto mobile = scalar(person, "mobile", "a person with 'call'");
         auto behaviour = call(c);
         if (mobile && behaviour) scenario.phones[*mobile] = *behaviour;
       }
     }
+  }
+
+  // text: { reply_after: 1m } | { reply_after: 1m, reply: 收到 }
+  std::optional<TextBehaviour> text(const YAML::Node& node) {
+    if (!node.IsMap()) {
+      error(line_of(node), "'text' is { reply_after: 1m } or { reply_after: 1m, reply: 收到 }");
+      return std::nullopt;
+    }
+    only_keys(node, {"reply_after", "reply"}, "a text");
+    TextBehaviour out;
+    auto after = scalar(node, "reply_after", "a text");
+    if (!after) return std::nullopt;
+    auto delay = parse_duration(*after);
+    if (!delay) {
+      error(line_of(node["reply_after"]), "'reply_after' must be a duration like 45s or 1m30s");
+      return std::nullopt;
+    }
+    out.after = *delay;
+    if (YAML::Node r = node["reply"]) out.reply = r.as<std::string>("");
+    return out;
   }
 
   // call: { answer_after: 20s, press: "1" } | { answer_after: 20s } | never | busy

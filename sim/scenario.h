@@ -34,6 +34,20 @@ struct CallBehaviour {
   std::string press;       // answers: the keys pressed ("1" confirms); "" = listens, presses nothing
 };
 
+// How a person answers a text: replies after a delay with the code the text asks for, or with
+// their own words (收到); or never.
+struct TextBehaviour {
+  Millis after{60'000};
+  std::string reply;  // "" = the code the text asks for ("回复2确认收到" → "2")
+};
+
+// The SMS platform: the signature and template it has approved (it takes the voice access key:
+// one cloud account).
+struct SmsService {
+  std::string sign_name;
+  std::string template_code;
+};
+
 // The county emergency-broadcast platform: its resource id, and how its loudspeakers behave.
 struct BroadcastBehaviour {
   std::string ebrid;                 // DEST/EBRID it answers to (23 digits)
@@ -53,6 +67,8 @@ struct Scenario {
   std::optional<zzd::Credentials> voice_key;  // api_key = AccessKeyId, secret_key = AccessKeySecret
   std::map<std::string, CallBehaviour> phones;
   std::optional<BroadcastBehaviour> broadcast;
+  std::optional<SmsService> sms;
+  std::map<std::string, TextBehaviour> texters;  // by mobile: who replies to texts; others never do
 
   // How long after the first notification `account` taps 收到, or nullopt for never.
   AnswerDelay answer_delay(std::string_view account) const;

@@ -67,11 +67,13 @@ void TimerTapScheduler::perform(const Tap& tap) {
   request.timeout = kTapTimeout;
   HttpResponse response = http_.perform(request);
 
-  const char* endpoint = !tap.body.empty() ? "broadcast_report"
+  std::string_view endpoint = !tap.body.empty() ? "broadcast_report"
                          : !tap.json.empty() ? "voice_report"
                          : tap.form.empty()  ? "tap"
                                              : "report";
-  boost::json::object entry{{"provider", tap.body.empty() ? "zzd" : "broadcast"},
+  const bool sms = tap.account.rfind("sms-", 0) == 0;
+  if (sms) endpoint = tap.url.ends_with("/reply") ? "sms_reply" : "sms_report";
+  boost::json::object entry{{"provider", sms ? "sms" : tap.body.empty() ? "zzd" : "broadcast"},
                             {"endpoint", endpoint},
                             {"receivers", boost::json::array{boost::json::string(tap.account)}},
                             {"url", tap.url},

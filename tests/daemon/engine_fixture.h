@@ -62,6 +62,8 @@ struct EngineFixture {
     templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(
         {{"zzd.title", "{{#repeat}}【第{{attempt}}次提醒】{{/repeat}}{{headline}}"},
          {"zzd.body", "{{notice}}|{{description}} — {{area_name}} {{role}}"},
+         {"sms.title", "{{headline}}"},
+         {"sms.body", "{{headline}} {{person_name}}回复{{sms_code}}确认收到"},
          {"broadcast.title", "{{tag}}{{areas_zh}}{{hazard_zh}}{{level_zh}}预警"},
          {"broadcast.body", "{{#cancel}}预警解除。{{/cancel}}{{^cancel}}请注意：{{headline}}。{{/cancel}}"}},
         errors));

@@ -1,0 +1,88 @@
+// SMS answers (回复1确认收到). Every text a callout sends carries its reply code: the smallest code
+// free among the open callouts of that phone, so one phone with two warnings open has 1 and 2 and
+// a reply is never ambiguous (LESSONS.md: per-phone short codes). A reply that starts with a code
+// answers that callout; a bare 收到 answers the phone's only open callout; anything else — a bare
+// 收到 with several open, an unknown code, a stranger's number — is recorded and answers nothing.
+// Delivery receipts are recorded per message; a missing one is not a failure (nothing is resent).
+#include <fmt/format.h>
+
+#include <set>
+
+#include "channels/sms/aliyun_sms.h"
+#include "daemon/admin_views.h"
+#include "daemon/engine_internal.h"
+
+namespace jiaoying {
+
+int Engine::sms_code_for(int64_t callout_id, const std::string& mobile) {
+  Stmt own = db_.prepare("SELECT sms_code FROM callouts WHERE id = ?");
+  own.bind(1, callout_id);
+  if (own.step() && !own.is_null(0)) return static_cast<int>(own.int64(0));
+  std::set<int64_t> taken;
+  Stmt q = db_.prepare(
+      "SELECT sms_code FROM callouts WHERE mobile = ? AND sms_code IS NOT NULL AND state IN ('pending','calling')");
+  q.bind(1, mobile);
+  while (q.step()) taken.insert(q.int64(0));
+  int code = 1;
+  while (taken.count(code)) ++code;
+  db_.prepare("UPDATE callouts SET sms_code = ? WHERE id = ?").bind(1, code).bind(2, callout_id).run();
+  return code;
+}
+
+std::string Engine::sms_reply(const std::string& phone, const std::string& content, std::string_view actor) {
+  struct Open {
+    int64_t id, warning_id;
+    int64_t code;
+  };
+  std::vector<Open> open;
+  Stmt q = db_.prepare(
+      "SELECT id, warning_id, sms_code FROM callouts WHERE mobile = ? AND sms_code IS NOT NULL "
+      "AND state IN ('pending','calling') ORDER BY sms_code");
+  q.bind(1, phone);
+  while (q.step()) open.push_back({q.int64(0), q.int64(1), q.int64(2)});
+  const std::string who = mask_mobile(phone);
+  // What people type is kept as typed, but only so much of it.
+  std::string text = content.size() > 200 ? content.substr(0, 200) + "…" : content;
+  auto record = [&](std::optional<int64_t> warning, std::optional<int64_t> callout, const std::string& why) {
+    Transaction tx(db_);
+    event(warning, callout, std::nullopt, "sms_reply", actor, fmt::format("{} texted \"{}\": {}", who, text, why));
+    tx.commit();
+    return why;
+  };
+  const Open* target = nullptr;
+  if (auto code = sms::reply_code_of(content)) {
+    for (const Open& o : open)
+      if (o.code == *code) target = &o;
+    if (!target) return record(std::nullopt, std::nullopt, fmt::format("no open callout has code {}", *code));
+  } else if (sms::is_bare_receipt(content)) {
+    if (open.empty()) return record(std::nullopt, std::nullopt, "nothing is open for this phone");
+    if (open.size() > 1)
+      return record(open.front().warning_id, std::nullopt,
+                    fmt::format("{} callouts are open for this phone: a reply must start with its code", open.size()));
+    target = &open.front();
+  } else {
+    return record(open.empty() ? std::nullopt : std::optional<int64_t>(open.front().warning_id), std::nullopt,
+                  "not an answer (no reply code)");
+  }
+  record(target->warning_id, target->id, fmt::format("answers with code {}", target->code));
+  AckOutcome out = ack(target->id, "sms", actor);
+  return out.kind == AckOutcome::Kind::answered ? "answered" : "already answered";
+}
+
+void Engine::sms_delivery(int64_t message_id, bool delivered, const std::string& code, std::string_view actor) {
+  Stmt q = db_.prepare(
+      "SELECT m.callout_id, c.warning_id, m.channel FROM messages m JOIN callouts c ON c.id = m.callout_id "
+      "WHERE m.id = ?");
+  q.bind(1, message_id);
+  if (!q.step() || q.text(2) != "sms") {
+    record_refusal("callback_refused", actor, fmt::format("a delivery receipt for message {} that is no SMS of ours", message_id));
+    return;
+  }
+  Transaction tx(db_);
+  event(q.int64(1), q.int64(0), message_id, delivered ? "sms_delivered" : "sms_undelivered", actor,
+        delivered ? std::string("delivered to the phone")
+                  : fmt::format("the carrier could not deliver it ({}); the ladder goes on", code));
+  tx.commit();
+}
+
+}  // namespace jiaoying

@@ -1,0 +1,100 @@
+// The SMS wire: segments as the platform bills them, SendSms parameters on the signed RPC, the
+// receipt and reply pushes, reply codes, and how each answer becomes a send outcome — at most once.
+#include <doctest/doctest.h>
+
+#include "channels/form.h"
+#include "channels/sms/aliyun_sms.h"
+#include "channels/sms/sms_channel.h"
+
+using namespace jiaoying;
+
+namespace {
+
+class ScriptedHttp final : public HttpClient {
+ public:
+  HttpResponse perform(const HttpRequest& request) override {
+    requests.push_back(request);
+    return next;
+  }
+  std::vector<HttpRequest> requests;
+  HttpResponse next{200, R"({"Code":"OK","Message":"OK","RequestId":"r1","BizId":"900619^4112"})", "", {}};
+};
+
+OutboundMessage text_to(const std::string& mobile, std::string text = "安地镇暴雨红色预警。钱某一请立即履职，回复1确认收到。") {
+  OutboundMessage m;
+  m.message_id = 4242;
+  m.person_name = "钱某一";
+  m.mobile = mobile;
+  m.text = std::move(text);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("segments count the signature and split long texts in 67-character parts") {
+  CHECK(sms::characters("浙江防汛") == 4);
+  CHECK(sms::segments("浙江防汛", std::string(64, 'a')) == 1);  // 4 + 2 + 64 = 70
+  CHECK(sms::segments("浙江防汛", std::string(65, 'a')) == 2);  // 71
+  CHECK(sms::segments("浙江防汛", std::string(128, 'a')) == 2);  // 134 = 2 × 67
+  CHECK(sms::segments("浙江防汛", std::string(129, 'a')) == 3);
+}
+
+TEST_CASE("reply codes are the leading number of a reply; bare receipts are recognised") {
+  CHECK(sms::reply_code_of("1") == 1);
+  CHECK(sms::reply_code_of(" 2 收到") == 2);
+  CHECK(sms::reply_code_of("12") == 12);
+  CHECK_FALSE(sms::reply_code_of("收到"));
+  CHECK_FALSE(sms::reply_code_of("0"));
+  CHECK_FALSE(sms::reply_code_of("13912345678"));  // a number, not a code
+  CHECK(sms::is_bare_receipt("收到"));
+  CHECK(sms::is_bare_receipt(" 收到！"));
+  CHECK(sms::is_bare_receipt("ok"));
+  CHECK_FALSE(sms::is_bare_receipt("收到，但我在外地"));
+}
+
+TEST_CASE("receipts and replies read as the platform pushes them") {
+  auto reports = sms::parse_delivery_reports(
+      R"([{"phone_number":"19900000002","send_time":"2026-06-15 02:03:01","report_time":"2026-06-15 02:03:05",)"
+      R"("success":true,"err_code":"DELIVERED","err_msg":"用户接收成功","sms_size":"1","biz_id":"900619^4112","out_id":"m39u"}])");
+  REQUIRE(reports);
+  CHECK((*reports)[0].success);
+  CHECK((*reports)[0].out_id == "m39u");
+  CHECK_FALSE(sms::parse_delivery_reports(R"([{"phone_number":"1"}])"));  // no success flag
+  CHECK_FALSE(sms::parse_delivery_reports("{}"));
+  auto replies = sms::parse_replies(
+      R"([{"phone_number":"19900000002","send_time":"2026-06-15 02:04:00","content":"1","sign_name":"浙江防汛",)"
+      R"("dest_code":"1069000","sequence_id":1234}])");
+  REQUIRE(replies);
+  CHECK((*replies)[0].content == "1");
+  CHECK((*replies)[0].sequence_id == "1234");
+  CHECK(sms::push_ack() == R"({"code":0,"msg":"接收成功"})");
+}
+
+TEST_CASE("a text goes out as a signed SendSms; doubt is never resent") {
+  ScriptedHttp http;
+  SmsChannel channel({"http://sms.test", {"sms-id", "sms-secret"}, "浙江防汛", "SMS_100001", std::chrono::seconds(5)},
+                     http, [] { return std::chrono::system_clock::time_point(std::chrono::hours(500'000)); });
+  SendResult r = channel.send(text_to("19900000002"));
+  CHECK(r.outcome == SendOutcome::sent);
+  CHECK(r.provider_ref == "900619^4112");
+  REQUIRE(http.requests.size() == 1);
+  FormParams params;
+  REQUIRE(form_decode(http.requests[0].body, params));
+  CHECK(form_get(params, "Action") == "SendSms");
+  CHECK(form_get(params, "PhoneNumbers") == "19900000002");
+  CHECK(form_get(params, "SignName") == "浙江防汛");
+  CHECK(form_get(params, "TemplateParam").find("回复1确认收到") != std::string::npos);
+  CHECK(form_get(params, "OutId") == "m39u");
+  CHECK(vms::signature_valid(params, "sms-secret"));
+
+  http.next = {0, "", "timed out", {}};
+  CHECK(channel.send(text_to("19900000002")).outcome == SendOutcome::unknown);
+  http.next = {503, "", "", {}};
+  CHECK(channel.send(text_to("19900000002")).outcome == SendOutcome::unknown);
+  http.next = {200, R"({"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发分钟级流控","RequestId":"r"})", "", {}};
+  CHECK(channel.send(text_to("19900000002")).outcome == SendOutcome::retry);
+  http.next = {200, R"({"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"非法手机号","RequestId":"r"})", "", {}};
+  CHECK(channel.send(text_to("19900000002")).outcome == SendOutcome::failed);
+  CHECK(channel.send(text_to("")).outcome == SendOutcome::failed);
+  CHECK(channel.send(text_to("19900000002", std::string(600, 'x'))).outcome == SendOutcome::failed);
+}

@@ -1,0 +1,113 @@
+// SMS answers in the engine: per-phone reply codes (the smallest free among the phone's open
+// callouts), a reply with a code answers that callout, a bare 收到 answers only when one is open,
+// anything else answers nothing; delivery receipts are recorded.
+#include <doctest/doctest.h>
+
+#include "daemon/engine_fixture.h"
+#include "text_edit.h"
+
+using namespace jiaoying;
+using namespace jiaoying::testing;
+
+namespace {
+
+struct SmsFixture : EngineFixture {
+  SmsFixture() {
+    LoadErrors errors;
+    channel_names = {"zzd", "sms"};
+    plans.clear();
+    auto plan = load_plan(replaced(kPlanYaml, "{ after: 0m, channels: [zzd] }", "{ after: 0m, channels: [zzd, sms] }"),
+                          "plan.yaml", channel_names, errors);
+    REQUIRE_MESSAGE(plan, (errors.empty() ? std::string() : errors[0].text()));
+    plans.push_back(*plan);
+    restart();
+  }
+  // The SMS queued to a person, newest first.
+  std::vector<std::string> texts_to(const std::string& person_id) {
+    std::vector<std::string> out;
+    Stmt s = db->prepare("SELECT m.body FROM messages m JOIN callouts c ON c.id = m.callout_id "
+                         "WHERE m.channel = 'sms' AND c.person_id = ? ORDER BY m.id DESC");
+    s.bind(1, person_id);
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+  }
+  int64_t callout_in(int64_t warning_id, const std::string& person_id) {
+    Stmt s = db->prepare("SELECT id FROM callouts WHERE warning_id = ? AND person_id = ? AND kind = 'primary'");
+    s.bind(1, warning_id).bind(2, person_id);
+    REQUIRE(s.step());
+    return s.int64(0);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("one phone with two warnings open has codes 1 and 2, and a reply answers the one it names") {
+  SmsFixture f;
+  auto first = f.ingest(f.warning({"330702102"}, "w-1"));
+  f.engine->tick();
+  Warning second = f.warning({"330702102"}, "w-2");
+  second.hazard = "flash_flood";
+  second.headline = "山洪红色预警";
+  f.plans[0].hazards.clear();  // the plan answers any hazard from here on (a fresh engine)
+  f.restart();
+  auto other = f.ingest(second);
+  f.engine->tick();
+  auto texts = f.texts_to("anding-head");  // 钱某一, 19900000002
+  REQUIRE(texts.size() == 2);
+  CHECK(texts[1].find("回复1确认收到") != std::string::npos);
+  CHECK(texts[0].find("回复2确认收到") != std::string::npos);
+
+  SUBCASE("a bare 收到 with two open answers nothing and says why") {
+    CHECK(f.engine->sms_reply("19900000002", "收到", "test").find("2 callouts are open") != std::string::npos);
+    CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE person_id = 'anding-head' AND state = 'answered'") == 0);
+  }
+  SUBCASE("reply 2 answers the second warning; then a bare 收到 answers the only one left") {
+    CHECK(f.engine->sms_reply("19900000002", "2", "test") == "answered");
+    CHECK(f.state_of("anding-head") != "answered");  // the first warning's callout (first row) is still open
+    Stmt s = f.db->prepare("SELECT answered_via FROM callouts WHERE id = ?");
+    s.bind(1, f.callout_in(other.warning_id, "anding-head"));
+    REQUIRE(s.step());
+    CHECK(s.text(0) == "sms");
+    CHECK(f.engine->sms_reply("19900000002", "收到", "test") == "answered");
+    CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE person_id = 'anding-head' AND kind = 'primary' "
+                  "AND state = 'answered'") == 2);
+    (void)first;
+  }
+  SUBCASE("a code nobody holds, or words without one, answer nothing and are kept on file") {
+    CHECK(f.engine->sms_reply("19900000002", "7", "test") == "no open callout has code 7");
+    CHECK(f.engine->sms_reply("19900000002", "我在开会", "test") == "not an answer (no reply code)");
+    CHECK(f.engine->sms_reply("19900000099", "1", "test") == "no open callout has code 1");
+    CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'sms_reply'") == 3);
+    // Numbers are masked in what is kept.
+    CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'sms_reply' AND detail LIKE '199****0002%'") == 2);
+  }
+}
+
+TEST_CASE("codes are freed when the callout ends: the next warning takes 1 again") {
+  SmsFixture f;
+  auto first = f.ingest(f.warning({"330702102"}, "w-1"));
+  f.engine->tick();
+  CHECK(f.engine->sms_reply("19900000002", "1", "test") == "answered");
+  Warning again = f.warning({"330702102"}, "w-3");
+  f.ingest(again);
+  f.engine->tick();
+  auto texts = f.texts_to("anding-head");
+  REQUIRE(texts.size() == 2);
+  CHECK(texts[0].find("回复1确认收到") != std::string::npos);
+  (void)first;
+}
+
+TEST_CASE("delivery receipts are recorded on the message; a receipt for no SMS of ours is refused") {
+  SmsFixture f;
+  f.ingest(f.warning({"330702102"}, "w-1"));
+  f.engine->tick();
+  Stmt s = f.db->prepare("SELECT id FROM messages WHERE channel = 'sms' LIMIT 1");
+  REQUIRE(s.step());
+  const int64_t id = s.int64(0);
+  f.engine->sms_delivery(id, true, "DELIVERED", "test");
+  f.engine->sms_delivery(id, false, "MK:0001", "test");
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'sms_delivered'") == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'sms_undelivered' AND detail LIKE '%MK:0001%'") == 1);
+  f.engine->sms_delivery(999999, true, "DELIVERED", "test");
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'callback_refused'") == 1);
+}
