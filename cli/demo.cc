@@ -68,6 +68,7 @@ void show_log_tail(const fs::path& log) {
 struct SimCounts {
   std::map<std::string, int> cards;  // by Zhezhengding account
   int calls = 0;
+  int texts = 0, replies = 0;
   int broadcasts = 0;
   size_t broadcast_areas = 0;
 };
@@ -84,6 +85,8 @@ SimCounts notifications_by_account(const fs::path& log) {
     const json::value* endpoint = o.if_contains("endpoint");
     const json::value* dup = o.if_contains("duplicate");
     if (endpoint && *endpoint == "IvrCall") ++out.calls;
+    if (endpoint && *endpoint == "SendSms") ++out.texts;
+    if (endpoint && *endpoint == "sms_reply") ++out.replies;
     if (endpoint && *endpoint == "EBM") {
       ++out.broadcasts;
       if (const json::value* a = o.if_contains("areas"); a && a->is_array()) out.broadcast_areas += a->as_array().size();
@@ -100,6 +103,7 @@ SimCounts notifications_by_account(const fs::path& log) {
 
 // The demo's voice-report path token (loopback only; a real one is random and secret).
 constexpr const char* kVoiceReportToken = "demo-voice-report-token-0123456789";
+constexpr const char* kSmsCallbackToken = "demo-sms-callback-token-0123456789";
 // jiaoyingd's resource id on the demo's broadcast platform (made up, 23 digits).
 constexpr const char* kDemoEbrid = "10433070200000001030101";
 
@@ -159,6 +163,8 @@ int run_demo(const DemoOptions& options) {
       "  ivr: {{ base_url: \"http://127.0.0.1:{}\", access_key_id: \"{}\", access_key_secret: \"{}\",\n"
       "         show_number: \"057100000000\", start_code: TTS_DEMO_WARNING, confirm_code: TTS_DEMO_THANKS,\n"
       "         report_token: {} }}\n"
+      "  sms: {{ base_url: \"http://127.0.0.1:{}\", access_key_id: \"{}\", access_key_secret: \"{}\",\n"
+      "         sign_name: \"{}\", template_code: \"{}\", callback_token: {} }}\n"
       "  broadcast: {{ url: \"http://127.0.0.1:{}/ebd\", ebrid: \"{}\", platform_ebrid: \"{}\",\n"
       "               sender_name: 婺城区防汛防台抗旱指挥部, cert_sn: DEMO-0001,\n"
       "               key: {}, platform_key: {} }}\n",
@@ -166,7 +172,9 @@ int run_demo(const DemoOptions& options) {
       scenario["zzd"]["api_key"].as<std::string>(), scenario["zzd"]["secret_key"].as<std::string>(),
       scenario["zzd"]["tenant_id"].as<std::string>(), sim_port,
       scenario["voice"]["access_key_id"].as<std::string>(), scenario["voice"]["access_key_secret"].as<std::string>(),
-      kVoiceReportToken, sim_port, kDemoEbrid, scenario["broadcast"]["ebrid"].as<std::string>(),
+      kVoiceReportToken, sim_port, scenario["voice"]["access_key_id"].as<std::string>(),
+      scenario["voice"]["access_key_secret"].as<std::string>(), scenario["sms"]["sign_name"].as<std::string>(),
+      scenario["sms"]["template_code"].as<std::string>(), kSmsCallbackToken, sim_port, kDemoEbrid, scenario["broadcast"]["ebrid"].as<std::string>(),
       (keys / "jiaoying.pem").string(), (keys / "platform.pub.pem").string());
 
   const std::string scale = fmt::format("{}", options.time_scale);
@@ -180,6 +188,8 @@ int run_demo(const DemoOptions& options) {
                     (fs::path(data) / "scenario.yaml").string(), "--log", sim_log.string(), "--time-scale", scale,
                     "--voice-report-url",
                     fmt::format("http://127.0.0.1:{}/api/v1/callbacks/voice/{}", daemon_port, kVoiceReportToken),
+                    "--sms-callback-url",
+                    fmt::format("http://127.0.0.1:{}/api/v1/callbacks/sms/{}", daemon_port, kSmsCallbackToken),
                     "--broadcast-key", (keys / "platform.pem").string(), "--broadcast-sender-key",
                     (keys / "jiaoying.pub.pem").string(), "--broadcast-report-url",
                     fmt::format("http://127.0.0.1:{}/api/v1/callbacks/broadcast", daemon_port)},
@@ -231,7 +241,7 @@ int run_demo(const DemoOptions& options) {
       for (const auto& e : events->at("events").as_array()) {
         last_event = e.at("id").as_int64();
         std::string kind(e.at("kind").as_string());
-        if (kind == "callout_created" || kind == "message_sent" || kind == "notified") {
+        if (kind == "callout_created" || kind == "message_sent" || kind == "notified" || kind == "sms_delivered") {
           ++quiet[kind];
           continue;
         }
@@ -260,10 +270,11 @@ int run_demo(const DemoOptions& options) {
     renotified += n > 1;
   }
   std::cout << fmt::format("\nthe simulated Zhezhengding platform accepted {} work notifications for {} people; "
-                           "{} of them were notified more than once; the voice platform placed {} phone call(s); "
-                           "the broadcast platform took {} EBM(s) for {} village loudspeaker area(s)\n",
-                           total, sim_counts.cards.size(), renotified, sim_counts.calls, sim_counts.broadcasts,
-                           sim_counts.broadcast_areas);
+                           "{} of them were notified more than once; the SMS platform sent {} text(s) and {} "
+                           "came back; the voice platform placed {} phone call(s); the broadcast platform took "
+                           "{} EBM(s) for {} village loudspeaker area(s)\n",
+                           total, sim_counts.cards.size(), renotified, sim_counts.texts, sim_counts.replies,
+                           sim_counts.calls, sim_counts.broadcasts, sim_counts.broadcast_areas);
   int daemon_status = daemon.stop();
   sim.stop();
   std::cout << fmt::format("stopped jiaoyingd (exit {}) and jiaoying-sim\n", daemon_status);

@@ -40,7 +40,10 @@ B_NEVER = {("330702102202", "flood_chief"), ("330702", "water_bureau_head")}
 # press 1, except 喻斯村's flood chiefs (ring out) and 婺城区's water bureau B seat (busy).
 # Anyone not listed picks up after 20 s and presses 1.
 PHONES = {("330702102202", "flood_chief", "A"): "never", ("330702102202", "flood_chief", "B"): "never",
-          ("330702", "water_bureau_head", "B"): "busy"}
+          ("330702", "water_bureau_head", "B"): "busy", ("330702204", "township_head", "A"): "busy"}
+# Who answers the 3-minute text (回复1确认收到): 箬阳乡's township head, whose phone is busy,
+# texts the code back 15 s later.
+TEXTS = {("330702204", "township_head", "A"): "{ reply_after: 15s }"}
 # Who files the township's report-back (回报) behind the card's 回报 button, and when: 安地镇 in
 # time; 箬阳乡 after the 15-minute deadline (chased, the duty officer told, then filed late).
 REPORTS = {("330702102", "township_head"): ("8m", "镇长", 3, 120),
@@ -81,6 +84,8 @@ def main():
             mobile = f"199000{n:05d}"
             phone = PHONES.get((area, role, seat), '{ answer_after: 20s, press: "1" }')
             what += f', mobile: "{mobile}", call: {phone}'
+            if (area, role, seat) in TEXTS:
+                what += f", text: {TEXTS[(area, role, seat)]}"
             if seat == "A" and (area, role) in REPORTS:
                 when, title, villages, moved = REPORTS[(area, role)]
                 what += (f", report: {{ after: {when}, commander: {name} {title}, "
@@ -100,6 +105,8 @@ def main():
                 "zzd:\n  api_key: demo-api-key\n  secret_key: demo-secret-key-not-for-production\n"
                 '  tenant_id: "196729"\n'
                 "voice:\n  access_key_id: demo-voice-key\n  access_key_secret: demo-voice-secret-not-for-production\n"
+                "# The SMS platform (same cloud account as voice): its approved signature and template.\n"
+                "sms: { sign_name: 婺城防汛, template_code: SMS_DEMO_WARNING }\n"
                 "# The county emergency-broadcast platform: reports playback 1 minute after the EBM;\n"
                 "# 下宅村's loudspeakers stay silent (the duty officer must hear of it).\n"
                 'broadcast: { ebrid: "10433070200000000010101", report_after: 1m, silent: ["330702204203"] }\n'

@@ -125,3 +125,22 @@ TEST_CASE("the broadcast channel reads its SM2 keys at load; a wrong key or id i
   CHECK(first_error("rainstorm: \"11B99\"", "hurricane: \"11B99\"") ==
         file + ":17: event_types: unknown hazard 'hurricane'");
 }
+
+TEST_CASE("the SMS channel needs its signature, template and a callback token of 16 characters or more") {
+  const std::string section =
+      "  sms: { base_url: \"http://127.0.0.1:8652/\", access_key_id: id, access_key_secret: secret,\n"
+      "         sign_name: 婺城防汛, template_code: SMS_1, callback_token: sms-callback-token-0123 }\n";
+  LoadErrors errors;
+  auto c = load_config(write_config(std::string(kGood) + section), errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  REQUIRE(c->sms);
+  CHECK(c->sms->base_url == "http://127.0.0.1:8652");
+  CHECK(c->sms->sign_name == "婺城防汛");
+  CHECK(c->sms_callback_token == "sms-callback-token-0123");
+  std::string text = std::string(kGood) + section;
+  text.replace(text.find("sms-callback-token-0123"), 23, "short");
+  errors.clear();
+  CHECK_FALSE(load_config(write_config(text), errors));
+  REQUIRE(!errors.empty());
+  CHECK(errors[0].text().ends_with("callback_token must be at least 16 characters"));
+}
