@@ -181,7 +181,7 @@ CREATE INDEX broadcasts_due ON broadcasts(report_due_at) WHERE state = 'sent';
 -- SMS reply codes (回复1确认): the smallest code free among a phone's open callouts, so a reply
 -- "1" is never ambiguous between two warnings. Freed when the callout ends.
 ALTER TABLE callouts ADD COLUMN sms_code INTEGER;
-CREATE INDEX callouts_sms ON callouts(mobile, sms_code) WHERE state IN ('pending', 'calling');
+CREATE INDEX callouts_sms ON callouts(mobile, sms_code) WHERE sms_code IS NOT NULL AND state IN ('pending', 'calling');
 )sql",
 };
 
