@@ -139,6 +139,11 @@ void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
       continue;
     }
     if (!tell_platform || r.state == "failed" || r.state == "cancelled") continue;
+    // Awaiting its playback report: no longer — the platform is told to stop.
+    if (r.state == "sent")
+      db_.prepare("UPDATE broadcasts SET state = 'cancelled', error = 'the warning was cancelled', updated_at = ? "
+                  "WHERE id = ?")
+          .bind(1, now).bind(2, r.id).run();
     // It reached the platform (or may have): tell it to stop, under the same EBMID.
     const WarningRow& row = warning_row(warning_id);
     const Warning& w = row.warning;
@@ -316,22 +321,31 @@ bool Engine::broadcast_report(const PlaybackReport& report, std::string_view act
 
 int Engine::tick_broadcasts() {
   const int64_t now = to_epoch_ms(clock_.now());
-  Stmt q = db_.prepare("SELECT id, warning_id, ebm_id, areas, snapshot_id, brd_state FROM broadcasts "
-                       "WHERE state = 'sent' AND report_due_at <= ?");
+  Stmt q = db_.prepare("SELECT b.id, b.warning_id, b.ebm_id, b.areas, b.snapshot_id, b.brd_state, w.state "
+                       "FROM broadcasts b JOIN warnings w ON w.id = b.warning_id "
+                       "WHERE b.state = 'sent' AND b.report_due_at <= ?");
   q.bind(1, now);
   struct Row {
     int64_t id, warning_id;
     std::string ebm_id, areas;
     int64_t snapshot_id;
     std::optional<int64_t> brd_state;
+    std::string warning_state;
   };
   std::vector<Row> rows;
   while (q.step())
     rows.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.int64(4),
-                    q.is_null(5) ? std::nullopt : std::optional<int64_t>(q.int64(5))});
+                    q.is_null(5) ? std::nullopt : std::optional<int64_t>(q.int64(5)), q.text(6)});
   if (rows.empty()) return 0;
   Transaction tx(db_);
   for (const Row& r : rows) {
+    // Sent while the warning was being cancelled (the cancel EBM followed): nothing to chase.
+    if (r.warning_state == "cancelled") {
+      db_.prepare("UPDATE broadcasts SET state = 'cancelled', error = 'the warning was cancelled', updated_at = ? "
+                  "WHERE id = ?")
+          .bind(1, now).bind(2, r.id).run();
+      continue;
+    }
     db_.prepare("UPDATE broadcasts SET state = 'unconfirmed', updated_at = ? WHERE id = ?").bind(1, now).bind(2, r.id).run();
     const std::vector<std::string> areas = codes_of(r.areas);
     const std::string last = r.brd_state ? std::string(ebd::brd_state_name(static_cast<int>(*r.brd_state))) : "nothing";

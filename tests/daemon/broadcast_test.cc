@@ -233,6 +233,30 @@ TEST_CASE("a cancelled warning tells the platform to stop, under the same EBMID"
   CHECK(stop[0].order.text == "预警解除。");
   f.engine->complete_broadcast(stop[0].broadcast_id, {SendOutcome::sent, "", ""});
   CHECK(f.broadcast_state(2) == "cancelled");
+  // The first EBM no longer awaits a playback report: nobody is chased about it.
+  CHECK(f.broadcast_state(1) == "cancelled");
+  f.clock.advance(11 * kMinute);
+  f.engine->tick();
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'broadcast_unconfirmed'") == 0);
+}
+
+TEST_CASE("an EBM whose answer arrives after its warning was cancelled is not chased either") {
+  BroadcastFixture f;
+  f.ingest(f.warning({"330702102"}, "w-1"));
+  auto jobs = f.engine->claim_broadcasts(10);  // being sent…
+  REQUIRE(jobs.size() == 1);
+  Warning cancel = f.warning({}, "w-2");
+  cancel.msg_type = MsgType::cancel;
+  cancel.has_info = false;
+  cancel.hazard.clear();
+  cancel.references = {{cancel.sender, "w-1", cancel.sent}};
+  f.ingest(cancel);  // …when the cancel comes: a cancel EBM is queued behind it
+  f.engine->complete_broadcast(jobs[0].broadcast_id, {SendOutcome::sent, "", ""});
+  f.send_broadcasts();
+  f.clock.advance(11 * kMinute);
+  f.engine->tick();
+  CHECK(f.broadcast_state(1) == "cancelled");
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'broadcast_unconfirmed'") == 0);
 }
 
 TEST_CASE("a warning cancelled before its broadcast went out sends nothing") {
