@@ -20,6 +20,19 @@ std::string resolve(const std::filesystem::path& base, const std::string& path) 
 
 namespace {
 
+// A provider's address as configured under `key`: http(s), trailing slashes dropped.
+std::string provider_url(YamlReader& yr, const YAML::Node& v, const char* key, std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (!url.starts_with("http://") && !url.starts_with("https://"))
+    yr.error(v[key], std::string(key) + " must start with http:// or https://");
+  return url;
+}
+
+// A callback's path token: what keeps forged pushes out, so not short.
+void check_token(YamlReader& yr, const YAML::Node& v, const char* key, const std::string& token) {
+  if (token.size() < 16) yr.error(v[key], std::string(key) + " must be at least 16 characters");
+}
+
 // channels.ivr: the voice platform (IvrCall) and where its call reports arrive.
 void read_ivr(YamlReader& yr, const YAML::Node& v, Config& c) {
   if (!yr.only_keys(v, {"base_url", "access_key_id", "access_key_secret", "show_number", "start_code",
@@ -41,11 +54,8 @@ void read_ivr(YamlReader& yr, const YAML::Node& v, Config& c) {
     else yr.error(v["play_times"], "play_times must be 1, 2 or 3");
   }
   if (!url || !id || !secret || !show || !start || !confirm || !token) return;
-  s.base_url = *url;
-  while (!s.base_url.empty() && s.base_url.back() == '/') s.base_url.pop_back();
-  if (!s.base_url.starts_with("http://") && !s.base_url.starts_with("https://"))
-    yr.error(v["base_url"], "base_url must start with http:// or https://");
-  if (token->size() < 16) yr.error(v["report_token"], "report_token must be at least 16 characters");
+  s.base_url = provider_url(yr, v, "base_url", *url);
+  check_token(yr, v, "report_token", *token);
   s.key = {*id, *secret};
   s.show_number = *show;
   s.start_code = *start;
@@ -69,11 +79,8 @@ void read_sms(YamlReader& yr, const YAML::Node& v, Config& c) {
   auto token = yr.scalar(v, "callback_token");
   if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
   if (!url || !id || !secret || !sign || !code || !token) return;
-  s.base_url = *url;
-  while (!s.base_url.empty() && s.base_url.back() == '/') s.base_url.pop_back();
-  if (!s.base_url.starts_with("http://") && !s.base_url.starts_with("https://"))
-    yr.error(v["base_url"], "base_url must start with http:// or https://");
-  if (token->size() < 16) yr.error(v["callback_token"], "callback_token must be at least 16 characters");
+  s.base_url = provider_url(yr, v, "base_url", *url);
+  check_token(yr, v, "callback_token", *token);
   s.key = {*id, *secret};
   s.sign_name = *sign;
   s.template_code = *code;
@@ -139,12 +146,10 @@ void read_broadcast(YamlReader& yr, const YAML::Node& v, const std::filesystem::
     }
   }
   if (!url || !ebrid || !platform || !sender || !cert || !key || !platform_key) return;
-  if (!url->starts_with("http://") && !url->starts_with("https://"))
-    yr.error(v["url"], "url must start with http:// or https://");
   if (!is_ebrid(*ebrid)) yr.error(v["ebrid"], "ebrid '" + *ebrid + "' must be a 23-digit resource id");
   if (!is_ebrid(*platform))
     yr.error(v["platform_ebrid"], "platform_ebrid '" + *platform + "' must be a 23-digit resource id");
-  s.url = *url;
+  s.url = provider_url(yr, v, "url", *url);
   s.ebrid = *ebrid;
   s.dest_ebrid = *platform;
   s.sender_name = *sender;
@@ -286,10 +291,7 @@ std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
           auto tenant = yr.scalar(z, "tenant_id");
           if (auto t = yr.duration(z, "timeout", false)) s.timeout = *t;
           if (url && key && secret && tenant) {
-            s.base_url = *url;
-            while (!s.base_url.empty() && s.base_url.back() == '/') s.base_url.pop_back();
-            if (!s.base_url.starts_with("http://") && !s.base_url.starts_with("https://"))
-              yr.error(z["base_url"], "base_url must start with http:// or https://");
+            s.base_url = provider_url(yr, z, "base_url", *url);
             s.credentials = {*key, *secret};
             s.tenant_id = *tenant;
             c.zzd = s;

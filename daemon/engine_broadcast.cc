@@ -70,12 +70,16 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
           "the plan's broadcast rule applies, but jiaoyingd has no broadcast channel configured");
     return;
   }
+  if (reachable.empty() && gaps.empty()) {
+    event(warning_id, std::nullopt, std::nullopt, "broadcast_skipped", "engine",
+          fmt::format("the broadcast rule of {} applies, but the warning covers no area of that tier", owner->name));
+    return;
+  }
   if (reachable.empty()) {
     const std::string why = fmt::format("应急广播无法播发：预警范围内 {} 处没有广播终端（{}）", gaps.size(),
                                         some_names(*directory_, gaps));
     event(warning_id, std::nullopt, std::nullopt, "broadcast_failed", "engine", why);
-    tell_duty_officer_of_area(warning_id, w.areas.empty() ? std::string() : w.areas.front(), snapshots.at(owner),
-                              *owner, "b0", why);
+    tell_duty_officer_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, "b0", why);
     return;
   }
   const WarningRow& row = warning_row(warning_id);

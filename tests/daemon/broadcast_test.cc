@@ -45,6 +45,16 @@ struct BroadcastFixture : EngineFixture {
     return s.step() ? s.text(0) : "none";
   }
 
+  // A Cancel (identifier `id`) of the warning `of`.
+  Warning cancel_of(const std::string& of, const std::string& id) {
+    Warning cancel = warning({}, id);
+    cancel.msg_type = MsgType::cancel;
+    cancel.has_info = false;
+    cancel.hazard.clear();
+    cancel.references = {{cancel.sender, of, cancel.sent}};
+    return cancel;
+  }
+
   // The messages queued to the duty officer, by body.
   std::vector<std::string> duty_officer_notes() {
     std::vector<std::string> out;
@@ -220,12 +230,7 @@ TEST_CASE("a cancelled warning tells the platform to stop, under the same EBMID"
   f.ingest(f.warning({"330702102"}, "w-1"));
   auto jobs = f.send_broadcasts();
   REQUIRE(jobs.size() == 1);
-  Warning cancel = f.warning({}, "w-2");
-  cancel.msg_type = MsgType::cancel;
-  cancel.has_info = false;
-  cancel.hazard.clear();
-  cancel.references = {{cancel.sender, "w-1", cancel.sent}};
-  f.ingest(cancel);
+  f.ingest(f.cancel_of("w-1", "w-2"));
   auto stop = f.engine->claim_broadcasts(10);
   REQUIRE(stop.size() == 1);
   CHECK(stop[0].order.msg_type == 2);
@@ -245,12 +250,7 @@ TEST_CASE("an EBM whose answer arrives after its warning was cancelled is not ch
   f.ingest(f.warning({"330702102"}, "w-1"));
   auto jobs = f.engine->claim_broadcasts(10);  // being sent…
   REQUIRE(jobs.size() == 1);
-  Warning cancel = f.warning({}, "w-2");
-  cancel.msg_type = MsgType::cancel;
-  cancel.has_info = false;
-  cancel.hazard.clear();
-  cancel.references = {{cancel.sender, "w-1", cancel.sent}};
-  f.ingest(cancel);  // …when the cancel comes: a cancel EBM is queued behind it
+  f.ingest(f.cancel_of("w-1", "w-2"));  // …when the cancel comes: a cancel EBM is queued behind it
   f.engine->complete_broadcast(jobs[0].broadcast_id, {SendOutcome::sent, "", ""});
   f.send_broadcasts();
   f.clock.advance(11 * kMinute);
@@ -262,12 +262,7 @@ TEST_CASE("an EBM whose answer arrives after its warning was cancelled is not ch
 TEST_CASE("a warning cancelled before its broadcast went out sends nothing") {
   BroadcastFixture f;
   f.ingest(f.warning({"330702102"}, "w-1"));
-  Warning cancel = f.warning({}, "w-2");
-  cancel.msg_type = MsgType::cancel;
-  cancel.has_info = false;
-  cancel.hazard.clear();
-  cancel.references = {{cancel.sender, "w-1", cancel.sent}};
-  f.ingest(cancel);
+  f.ingest(f.cancel_of("w-1", "w-2"));
   CHECK(f.engine->claim_broadcasts(10).empty());
   CHECK(f.broadcast_state() == "cancelled");
 }
