@@ -218,6 +218,7 @@ class Engine {
   // The reply code of a callout's texts: kept once given; else the smallest free among the
   // phone's open callouts (engine_sms.cc).
   int sms_code_for(int64_t callout_id, const std::string& mobile);
+  void ask_for_code(const std::string& phone, int64_t first_callout, int64_t first_warning);
   // The broadcast rule (engine_broadcast.cc).
   void start_broadcast(int64_t warning_id, const Warning& w, const std::vector<const Plan*>& matched,
                        const std::map<const Plan*, int64_t>& snapshots);

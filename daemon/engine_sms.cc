@@ -56,9 +56,12 @@ std::string Engine::sms_reply(const std::string& phone, const std::string& conte
     if (!target) return record(std::nullopt, std::nullopt, fmt::format("no open callout has code {}", *code));
   } else if (sms::is_bare_receipt(content)) {
     if (open.empty()) return record(std::nullopt, std::nullopt, "nothing is open for this phone");
-    if (open.size() > 1)
+    if (open.size() > 1) {
+      ask_for_code(phone, open.front().id, open.front().warning_id);
       return record(open.front().warning_id, std::nullopt,
-                    fmt::format("{} callouts are open for this phone: a reply must start with its code", open.size()));
+                    fmt::format("{} callouts are open for this phone: a reply must start with its code (asked)",
+                                open.size()));
+    }
     target = &open.front();
   } else {
     return record(open.empty() ? std::nullopt : std::optional<int64_t>(open.front().warning_id), std::nullopt,
@@ -67,6 +70,32 @@ std::string Engine::sms_reply(const std::string& phone, const std::string& conte
   record(target->warning_id, target->id, fmt::format("answers with code {}", target->code));
   AckOutcome out = ack(target->id, "sms", actor);
   return out.kind == AckOutcome::Kind::answered ? "answered" : "already answered";
+}
+
+// A bare 收到 while several callouts are open: the phone is texted which code is which. Once per
+// set of open codes (the key names them), so texting 收到 again does not start a conversation.
+void Engine::ask_for_code(const std::string& phone, int64_t first_callout, int64_t first_warning) {
+  Stmt q = db_.prepare(
+      "SELECT c.sms_code, w.headline FROM callouts c JOIN warnings w ON w.id = c.warning_id "
+      "WHERE c.mobile = ? AND c.sms_code IS NOT NULL AND c.state IN ('pending','calling') ORDER BY c.sms_code");
+  q.bind(1, phone);
+  std::string codes, which;
+  while (q.step()) {
+    codes += fmt::format("{}{}", codes.empty() ? "" : "-", q.int64(0));
+    which += fmt::format("{}回复{}确认「{}」", which.empty() ? "" : "，", q.int64(0), q.text(1));
+  }
+  const int64_t now = to_epoch_ms(clock_.now());
+  Transaction tx(db_);
+  db_.prepare(
+         "INSERT OR IGNORE INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, title, "
+         "body, queued_at, updated_at) VALUES (?,-1,'sms',?,100,'queued',?,?,?,?,?)")
+      .bind(1, first_callout).bind(2, fmt::format("w{}-c{}-q{}-sms", first_warning, first_callout, codes))
+      .bind(3, now).bind(4, "请回复编号确认").bind(5, "您有多条预警待确认：" + which + "。").bind(6, now).bind(7, now)
+      .run();
+  if (db_.changes() > 0)
+    event(first_warning, first_callout, db_.last_insert_id(), "sms_codes_sent", "engine",
+          fmt::format("{} was texted which code is which ({})", mask_mobile(phone), codes));
+  tx.commit();
 }
 
 void Engine::sms_delivery(int64_t message_id, bool delivered, const std::string& code, std::string_view actor) {

@@ -57,9 +57,14 @@ TEST_CASE("one phone with two warnings open has codes 1 and 2, and a reply answe
   CHECK(texts[1].find("回复1确认收到") != std::string::npos);
   CHECK(texts[0].find("回复2确认收到") != std::string::npos);
 
-  SUBCASE("a bare 收到 with two open answers nothing and says why") {
+  SUBCASE("a bare 收到 with two open answers nothing, and the phone is told which code is which, once") {
     CHECK(f.engine->sms_reply("19900000002", "收到", "test").find("2 callouts are open") != std::string::npos);
     CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE person_id = 'anding-head' AND state = 'answered'") == 0);
+    auto texts = f.texts_to("anding-head");
+    REQUIRE(texts.size() == 3);
+    CHECK(texts[0] == "您有多条预警待确认：回复1确认「暴雨红色预警」，回复2确认「山洪红色预警」。");
+    f.engine->sms_reply("19900000002", "收到", "test");
+    CHECK(f.texts_to("anding-head").size() == 3);  // not again for the same codes
   }
   SUBCASE("reply 2 answers the second warning; then a bare 收到 answers the only one left") {
     CHECK(f.engine->sms_reply("19900000002", "2", "test") == "answered");
