@@ -263,6 +263,9 @@ int run_demo(const DemoOptions& options) {
   std::cout << "\n";
   if (auto detail = admin.get(fmt::format("/api/v1/warnings/{}", id), error))
     std::cout << render_warning_detail(*detail, colour);
+  // What the duty office files afterwards (jiaoying report).
+  if (auto report = admin.get(fmt::format("/api/v1/warnings/{}/report", id), error))
+    std::cout << "\n──── jiaoying report " << id << " ────\n" << render_report(*report);
   SimCounts sim_counts = notifications_by_account(sim_log);
   int renotified = 0, total = 0;
   for (const auto& [account, n] : sim_counts.cards) {

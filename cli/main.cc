@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   warnings->add_flag("--json", json_out, "print the API's JSON");
 
   std::string warning_id;
+  auto* report = app.add_subcommand("report", "the printable after-action report of one warning (一事一档)");
+  report->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
+  report->add_flag("--json", json_out, "print the API's JSON");
   auto* show = app.add_subcommand("show", "every recipient of one warning: area, role, person, state");
   show->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
   show->add_flag("--json", json_out, "print the API's JSON");
@@ -121,6 +124,12 @@ int main(int argc, char** argv) {
     auto list = admin.get("/api/v1/warnings", error);
     if (!list) return fail(error);
     std::cout << (json_out ? boost::json::serialize(*list) + "\n" : jiaoying::render_warning_list(*list, colour));
+    return 0;
+  }
+  if (*report) {
+    auto r = admin.get("/api/v1/warnings/" + warning_id + "/report", error);
+    if (!r) return fail(error);
+    std::cout << (json_out ? boost::json::serialize(*r) + "\n" : jiaoying::render_report(*r));
     return 0;
   }
   if (*show) {

@@ -71,6 +71,59 @@ std::string render_warning_list(const json::value& list, bool colour) {
   return t.render(colour);
 }
 
+// The report-back table (回报), if the warning's plans ask for one.
+std::string render_reports(const json::value& detail, bool colour) {
+  std::string out;
+  const json::value* reports = detail.as_object().if_contains("reports");
+  if (reports && reports->is_array() && !reports->as_array().empty()) {
+    out += "\nreport-back (回报: who commands, villages affected, people moved)\n";
+    Table r({"AREA", "STATE", "DUE", "FILED", "BY", "COMMANDER", "VILLAGES", "MOVED", "NOTE"});
+    for (const auto& rep : reports->as_array()) {
+      std::string state = str(rep, "state");
+      if (rep.at("late").as_bool()) state += " (late)";
+      std::string filed = str(rep, "filed_at");
+      r.add({str(rep, "area_name"), state, clock_of(str(rep, "due_at")), filed.empty() ? "" : clock_of(filed),
+             str(rep, "filed_by"), str(rep, "commander"), str(rep, "villages"), str(rep, "people_moved"),
+             str(rep, "note")},
+            str(rep, "state") == "filed" ? (rep.at("late").as_bool() ? "33" : "32")
+            : str(rep, "state") == "overdue" ? "31"
+                                               : "");
+    }
+    out += r.render(colour);
+  }
+  return out;
+}
+
+// The loudspeakers (应急广播): each EBM, its state and the villages it did not reach.
+std::string render_broadcasts(const json::value& detail, bool colour) {
+  std::string out;
+  const json::value* broadcasts = detail.as_object().if_contains("broadcasts");
+  if (broadcasts && broadcasts->is_array() && !broadcasts->as_array().empty()) {
+    out += "\nemergency broadcast (应急广播: the village loudspeakers)\n";
+    Table t({"EBM", "KIND", "STATE", "AREAS", "SENT", "REPORTED", "NOT PLAYED"});
+    for (const auto& b : broadcasts->as_array()) {
+      const std::string state = str(b, "state");
+      std::string areas;
+      for (const auto& a : b.at("areas").as_array()) areas += (areas.empty() ? "" : "、") + str(a, "name");
+      std::string missing;
+      for (const auto& n : b.at("not_played").as_array())
+        missing += (missing.empty() ? "" : "、") + std::string(n.is_string() ? n.as_string() : "");
+      std::string sent = str(b, "sent_at"), reported = str(b, "reported_at");
+      std::string shown = state;
+      if (state == "sent") shown = "sent, awaiting report until " + clock_of(str(b, "report_due_at"));
+      if (state == "failed" && !str(b, "error").empty()) shown += ": " + str(b, "error");
+      t.add({str(b, "ebm_id"), str(b, "kind") == "cancel" ? "cancel" : fmt::format("play ×{}", str(b, "repeat")),
+             shown, areas, sent.empty() ? "" : clock_of(sent), reported.empty() ? "" : clock_of(reported), missing},
+            state == "played" || state == "cancelled" ? "32"
+            : state == "partial" || state == "unconfirmed" ? "33"
+            : state == "failed" ? "31"
+                                : "");
+    }
+    out += t.render(colour);
+  }
+  return out;
+}
+
 std::string render_warning_detail(const json::value& detail, bool colour) {
   const json::value& w = detail.at("warning");
   std::string plans;
@@ -104,46 +157,82 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
           colour);
   }
   out += t.render(colour);
-  const json::value* reports = detail.as_object().if_contains("reports");
-  if (reports && reports->is_array() && !reports->as_array().empty()) {
-    out += "\nreport-back (回报: who commands, villages affected, people moved)\n";
-    Table r({"AREA", "STATE", "DUE", "FILED", "BY", "COMMANDER", "VILLAGES", "MOVED", "NOTE"});
-    for (const auto& rep : reports->as_array()) {
-      std::string state = str(rep, "state");
-      if (rep.at("late").as_bool()) state += " (late)";
-      std::string filed = str(rep, "filed_at");
-      r.add({str(rep, "area_name"), state, clock_of(str(rep, "due_at")), filed.empty() ? "" : clock_of(filed),
-             str(rep, "filed_by"), str(rep, "commander"), str(rep, "villages"), str(rep, "people_moved"),
-             str(rep, "note")},
-            str(rep, "state") == "filed" ? (rep.at("late").as_bool() ? "33" : "32")
-            : str(rep, "state") == "overdue" ? "31"
-                                               : "");
-    }
-    out += r.render(colour);
+  out += render_reports(detail, colour);
+  out += render_broadcasts(detail, colour);
+  return out;
+}
+
+namespace {
+
+std::string percent(int64_t part, int64_t whole) {
+  return whole == 0 ? "—" : fmt::format("{} ({:.1f}%)", part, 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+std::string duration_of(const json::value& ms) {
+  if (!ms.is_int64()) return "—";
+  int64_t s = ms.as_int64() / 1000;
+  return s >= 60 ? fmt::format("{}m{:02}s", s / 60, s % 60) : fmt::format("{}s", s);
+}
+
+}  // namespace
+
+std::string render_report(const json::value& report) {
+  const json::value& w = report.at("warning");
+  std::string plans;
+  for (const auto& p : w.at("plans").as_array()) plans += (plans.empty() ? "" : ", ") + std::string(p.as_string());
+  std::string out = fmt::format("叫应报告 · callout report — warning {} · {}\n{}\n\n", num(w, "id"),
+                                level_label(str(w, "hazard"), str(w, "level")), str(w, "headline"));
+  out += fmt::format("from        {} ({})\nsent        {}\nreceived    {}\nstate       {}\nplans       {}\n"
+                     "reported at {}\n",
+                     str(w, "sender"), str(w, "identifier"), str(w, "sent"), str(w, "received_at"), str(w, "state"),
+                     plans.empty() ? "none" : plans, str(report, "generated_at"));
+  for (const auto& f : w.at("flags").as_array())
+    out += "note        " + std::string(f.is_string() ? f.as_string() : "") + "\n";
+
+  const json::value& s = report.at("service");
+  out += "\nservice levels (R10: every post reached and answered within the deadline)\n";
+  Table t({"TIER", "POSTS", "ANSWERED", "WITHIN DEADLINE", "EXHAUSTED", "OPEN", "MEDIAN", "P90"});
+  auto row = [&](const std::string& name, const json::value& v) {
+    t.add({name, std::to_string(num(v, "posts")), percent(num(v, "answered"), num(v, "posts")),
+           percent(num(v, "within_deadline"), num(v, "posts")), std::to_string(num(v, "exhausted")),
+           std::to_string(num(v, "open")), duration_of(v.at("median_ms")), duration_of(v.at("p90_ms"))},
+          num(v, "exhausted") > 0 ? "31" : "");
+  };
+  row("all", s);
+  for (const auto& tier : s.at("by_tier").as_array()) row(str(tier, "tier"), tier);
+  out += t.render(false);
+  const json::value& raised = s.at("raised");
+  out += fmt::format("raised: {} B seat(s), {} superior(s), {} duty officer(s)\n", num(raised, "deputy"),
+                     num(raised, "superior"), num(raised, "duty_officer"));
+
+  Table missing({"AREA", "ROLE", "SEAT", "PERSON", "MOBILE", "STATE", "NOTICES"});
+  size_t n = 0;
+  for (const auto& c : report.at("callouts").as_array()) {
+    const std::string state = str(c, "state");
+    if (str(c, "kind") != "primary" || state == "answered" || state == "covered" || state == "cancelled") continue;
+    missing.add({str(c, "area_name"), str(c, "role"), str(c, "seat"), str(c, "person"), str(c, "mobile"), state,
+                 std::to_string(num(c, "notified"))});
+    ++n;
   }
-  const json::value* broadcasts = detail.as_object().if_contains("broadcasts");
-  if (broadcasts && broadcasts->is_array() && !broadcasts->as_array().empty()) {
-    out += "\nemergency broadcast (应急广播: the village loudspeakers)\n";
-    Table t({"EBM", "KIND", "STATE", "AREAS", "SENT", "REPORTED", "NOT PLAYED"});
-    for (const auto& b : broadcasts->as_array()) {
-      const std::string state = str(b, "state");
-      std::string areas;
-      for (const auto& a : b.at("areas").as_array()) areas += (areas.empty() ? "" : "、") + str(a, "name");
-      std::string missing;
-      for (const auto& n : b.at("not_played").as_array())
-        missing += (missing.empty() ? "" : "、") + std::string(n.is_string() ? n.as_string() : "");
-      std::string sent = str(b, "sent_at"), reported = str(b, "reported_at");
-      std::string shown = state;
-      if (state == "sent") shown = "sent, awaiting report until " + clock_of(str(b, "report_due_at"));
-      if (state == "failed" && !str(b, "error").empty()) shown += ": " + str(b, "error");
-      t.add({str(b, "ebm_id"), str(b, "kind") == "cancel" ? "cancel" : fmt::format("play ×{}", str(b, "repeat")),
-             shown, areas, sent.empty() ? "" : clock_of(sent), reported.empty() ? "" : clock_of(reported), missing},
-            state == "played" || state == "cancelled" ? "32"
-            : state == "partial" || state == "unconfirmed" ? "33"
-            : state == "failed" ? "31"
-                                : "");
+  if (n > 0) out += fmt::format("\nnot answered ({})\n", n) + missing.render(false);
+
+  const json::object& channels = report.at("channels").as_object();
+  if (!channels.empty()) {
+    out += "\nmessages by channel\n";
+    Table m({"CHANNEL", "SENT", "FAILED", "UNKNOWN", "CANCELLED", "QUEUED"});
+    for (const auto& [channel, states] : channels) {
+      auto count = [&](const char* k) { return std::to_string(num(states, k)); };
+      m.add({std::string(channel), count("sent"), count("failed"), count("unknown"), count("cancelled"),
+             std::to_string(num(states, "queued") + num(states, "sending"))});
     }
-    out += t.render(colour);
+    out += m.render(false);
+  }
+  out += render_reports(report, false);
+  out += render_broadcasts(report, false);
+  const auto& timeline = report.at("timeline").as_array();
+  if (!timeline.empty()) {
+    out += "\ntimeline\n";
+    for (const auto& e : timeline) out += render_event(e) + "\n";
   }
   return out;
 }

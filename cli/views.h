@@ -10,6 +10,9 @@ namespace jiaoying {
 
 std::string render_warning_list(const boost::json::value& list, bool colour);
 std::string render_warning_detail(const boost::json::value& detail, bool colour);
+// The printable after-action report of one warning (一事一档): service levels by tier, who did not
+// answer, messages by channel, report-backs, the loudspeakers, and the timeline worth filing.
+std::string render_report(const boost::json::value& report);
 // "02:03:15  answered       赵某一 answered via zzd"
 std::string render_event(const boost::json::value& event);
 // "answered 12/19 · calling 5 · exhausted 2"

@@ -1,5 +1,9 @@
 #include "daemon/admin_views.h"
 
+#include <algorithm>
+#include <map>
+#include <vector>
+
 #include <boost/json.hpp>
 
 namespace jiaoying {
@@ -231,6 +235,100 @@ std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit) {
                                 {"post", s.is_null(8) ? std::string() : s.text(8) + " " + s.text(9)}});
   }
   return json::serialize(json::object{{"events", std::move(list)}});
+}
+
+namespace {
+
+// Service levels over primary callouts (each a post the plans called): R10's "connected" and
+// "responded within the deadline", and how long answers took (answered_at − first sent).
+json::object service_of(const std::vector<const json::object*>& callouts) {
+  int64_t posts = 0, answered = 0, within = 0, exhausted = 0, open = 0;
+  std::vector<int64_t> times;
+  for (const json::object* c : callouts) {
+    const std::string_view state = c->at("state").as_string();
+    if (state == "cancelled") continue;  // dropped by an Update or a Cancel: not owed
+    ++posts;
+    if (state == "answered" || state == "covered") {
+      ++answered;
+      if (!c->at("late").as_bool()) ++within;
+      if (state == "answered" && c->at("answer_ms").is_int64()) times.push_back(c->at("answer_ms").as_int64());
+    }
+    if (state == "exhausted") ++exhausted;
+    if (state == "pending" || state == "calling") ++open;
+  }
+  std::sort(times.begin(), times.end());
+  auto quantile = [&](double q) -> json::value {
+    if (times.empty()) return nullptr;
+    return times[std::min(times.size() - 1, static_cast<size_t>(q * static_cast<double>(times.size() - 1) + 0.5))];
+  };
+  return {{"posts", posts},       {"answered", answered}, {"within_deadline", within}, {"exhausted", exhausted},
+          {"open", open},         {"median_ms", quantile(0.5)}, {"p90_ms", quantile(0.9)}};
+}
+
+}  // namespace
+
+std::string report_view(Db& db, int64_t warning_id, TimePoint now) {
+  const std::string detail_text = warning_view(db, warning_id, now);
+  if (detail_text.empty()) return {};
+  json::object report = json::parse(detail_text).as_object();
+  std::vector<const json::object*> primary;
+  std::map<std::string, std::vector<const json::object*>> by_tier;
+  json::object raised{{"deputy", 0}, {"superior", 0}, {"duty_officer", 0}};
+  for (const auto& c : report.at("callouts").as_array()) {
+    const json::object& o = c.as_object();
+    const std::string kind(o.at("kind").as_string());
+    if (kind == "primary") {
+      primary.push_back(&o);
+      by_tier[std::string(o.at("tier").as_string())].push_back(&o);
+    } else if (raised.contains(kind)) {
+      raised[kind] = raised[kind].as_int64() + 1;
+    }
+  }
+  json::object service = service_of(primary);
+  json::array tiers;
+  for (const char* tier : {"city", "county", "township", "village"})
+    if (auto it = by_tier.find(tier); it != by_tier.end()) {
+      json::object t = service_of(it->second);
+      t["tier"] = tier;
+      tiers.push_back(std::move(t));
+    }
+  service["by_tier"] = std::move(tiers);
+  service["raised"] = std::move(raised);
+  report["service"] = std::move(service);
+
+  // Messages by channel and how they ended.
+  json::object channels;
+  Stmt m = db.prepare(
+      "SELECT m.channel, m.state, COUNT(*) FROM messages m JOIN callouts c ON c.id = m.callout_id "
+      "WHERE c.warning_id = ? GROUP BY m.channel, m.state ORDER BY m.channel, m.state");
+  m.bind(1, warning_id);
+  while (m.step()) {
+    json::value& ch = channels[m.text(0)];
+    if (!ch.is_object()) ch = json::object{};
+    ch.as_object()[m.text(1)] = m.int64(2);
+  }
+  report["channels"] = std::move(channels);
+
+  // What happened, without the per-message noise: the record a duty office files (一事一档).
+  json::array timeline;
+  Stmt e = db.prepare(
+      "SELECT e.at, e.kind, e.detail, c.person_name, c.area_name, c.role FROM events e "
+      "LEFT JOIN callouts c ON c.id = e.callout_id WHERE e.warning_id = ? AND e.kind IN ("
+      "'warning_received', 'plan_matched', 'supersedes', 'superseded', 'warning_cancelled', 'warning_expired', "
+      "'warning_closed', 'exhausted', 'duty_officer_told', 'report_overdue', 'report_filed', 'report_amended', "
+      "'broadcast_sent', 'broadcast_report', 'broadcast_failed', 'broadcast_gap', 'broadcast_unconfirmed', "
+      "'broadcast_cancel_sent', 'message_unknown', 'step_late', 'post_unfilled', 'no_plan_matched', 'sent_suspicious') "
+      "ORDER BY e.id LIMIT 500");
+  e.bind(1, warning_id);
+  while (e.step())
+    timeline.push_back(json::object{{"at", format_china_time(from_epoch_ms(e.int64(0)))},
+                                    {"kind", e.text(1)},
+                                    {"detail", e.text(2)},
+                                    {"person", e.is_null(3) ? std::string() : e.text(3)},
+                                    {"post", e.is_null(4) ? std::string() : e.text(4) + " " + e.text(5)}});
+  report["timeline"] = std::move(timeline);
+  report["generated_at"] = format_china_time(now);
+  return json::serialize(report);
 }
 
 }  // namespace jiaoying

@@ -26,6 +26,12 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now);
 // person and post are those of the event's callout, empty for warning-wide events.
 std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit);
 
+// The after-action report of one warning (一事一档): warning_view's content plus "service" (posts,
+// answered, within the deadline, exhausted, open, median/p90 time to answer; by tier; raised
+// callouts), "channels" (messages by channel and final state) and "timeline" (the events worth
+// filing, without per-message noise). Empty if the warning is unknown.
+std::string report_view(Db& db, int64_t warning_id, TimePoint now);
+
 // 199****0001: phone numbers never appear whole in logs or views.
 std::string mask_mobile(const std::string& mobile);
 

@@ -354,8 +354,11 @@ ServerResponse HttpApi::handle_admin(const ServerRequest& req) {
       std::string rest = req.path.substr(prefix.size());
       bool events = rest.ends_with("/events");
       if (events) rest.resize(rest.size() - 7);
+      bool report = rest.ends_with("/report");
+      if (report) rest.resize(rest.size() - 7);
       auto id = find_warning_id(db_, rest);
       if (!id) return error_response(404, "no warning '" + rest + "'");
+      if (report) return {200, "application/json; charset=utf-8", report_view(db_, *id, clock_.now())};
       if (!events) return {200, "application/json; charset=utf-8", warning_view(db_, *id, clock_.now())};
       FormParams params;
       int64_t after = 0;

@@ -62,3 +62,33 @@ TEST_CASE("one warning in detail lists each EBM, its state and the villages that
   CHECK(out.find("02:01:02") != std::string::npos);
   CHECK(render_warning_detail(detail, true).find("\x1b[33m") != std::string::npos);  // partial: yellow
 }
+
+TEST_CASE("the after-action report prints service levels by tier, who did not answer, and the timeline") {
+  auto report = boost::json::parse(R"({"warning":{"id":2,"identifier":"w2","sender":"wucheng-met","hazard":"rainstorm",
+     "level":"red","headline":"暴雨红色预警","state":"closed","sent":"2026-06-15T02:00:00+08:00",
+     "received_at":"2026-06-15T02:00:01+08:00","plans":["heavy-rain"],"flags":["no B seat"]},
+    "generated_at":"2026-06-15T03:00:00+08:00",
+    "service":{"posts":4,"answered":3,"within_deadline":2,"exhausted":1,"open":0,"median_ms":61000,"p90_ms":200000,
+       "by_tier":[{"tier":"county","posts":1,"answered":1,"within_deadline":1,"exhausted":0,"open":0,"median_ms":40000,
+                   "p90_ms":40000}],
+       "raised":{"deputy":1,"superior":0,"duty_officer":1}},
+    "callouts":[{"kind":"primary","state":"exhausted","area_name":"喻斯村","role":"flood_chief","seat":"A",
+                 "person":"严某一","mobile":"199****0027","notified":4},
+                {"kind":"primary","state":"answered","area_name":"岩头村","role":"village_head","seat":"A",
+                 "person":"何某一","mobile":"199****0021","notified":1}],
+    "channels":{"zzd":{"sent":6,"cancelled":1},"sms":{"sent":2,"unknown":1}},
+    "reports":[],"broadcasts":[],
+    "timeline":[{"at":"2026-06-15T02:30:00+08:00","kind":"exhausted","detail":"no answer within 30m","person":"严某一",
+                 "post":"喻斯村 flood_chief"}]})");
+  const std::string out = render_report(report);
+  CHECK(out.find("叫应报告") != std::string::npos);
+  CHECK(out.find("3 (75.0%)") != std::string::npos);   // answered of posts
+  CHECK(out.find("2 (50.0%)") != std::string::npos);   // within the deadline
+  CHECK(out.find("1m01s") != std::string::npos);       // the median
+  CHECK(out.find("not answered (1)") != std::string::npos);
+  CHECK(out.find("严某一") != std::string::npos);
+  CHECK(out.find("何某一") == std::string::npos);      // answered people are not listed
+  CHECK(out.find("raised: 1 B seat(s), 0 superior(s), 1 duty officer(s)") != std::string::npos);
+  CHECK(out.find("note        no B seat") != std::string::npos);
+  CHECK(out.find("02:30:00  exhausted") != std::string::npos);
+}

@@ -17,6 +17,7 @@
 #include "channels/http_client.h"
 #include "cli/admin_client.h"
 #include "cli/process.h"
+#include "cli/views.h"
 #include "rules/time.h"
 
 using namespace jiaoying;
@@ -468,6 +469,17 @@ TEST_CASE("the 3-minute text: the SMS platform sends it with a reply code, and t
   CHECK(texts >= 3);  // everyone still silent at 3 minutes
   CHECK(replies == 1);
   CHECK(receipts == texts);
+  // The after-action report counts the posts, and says how each channel's messages ended.
+  std::string error;
+  auto report = sys.admin->get(fmt::format("/api/v1/warnings/{}/report", id), error);
+  REQUIRE_MESSAGE(report, error);
+  const json::value& service = report->at("service");
+  CHECK(service.at("posts").as_int64() == detail.at("counts").at("total").as_int64());
+  CHECK(service.at("answered").as_int64() + service.at("exhausted").as_int64() == service.at("posts").as_int64());
+  CHECK(report->at("channels").at("sms").at("sent").as_int64() == texts);
+  const std::string printed = render_report(*report);
+  CHECK(printed.find("service levels") != std::string::npos);
+  CHECK(printed.find("warning_closed") != std::string::npos);  // the timeline ends with the close
   // A push with a wrong token is refused.
   HttpResponse forged = sys.http.perform({"POST", fmt::format("http://127.0.0.1:{}/api/v1/callbacks/sms/not-the-token/reply",
                                                                sys.daemon_port),
