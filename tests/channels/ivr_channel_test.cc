@@ -6,19 +6,16 @@
 #include "channels/ivr/aliyun_vms.h"
 #include "channels/ivr/ivr_channel.h"
 
+#include "channels/scripted_http.h"
+
 using namespace jiaoying;
 
 namespace {
 
-class ScriptedHttp final : public HttpClient {
- public:
-  HttpResponse perform(const HttpRequest& request) override {
-    requests.push_back(request);
-    return next;
-  }
-  std::vector<HttpRequest> requests;
-  HttpResponse next{200, R"({"Code":"OK","Message":"OK","RequestId":"r1","CallId":"118720962490^1055181"})", "", {}};
-};
+// The platform's usual answer.
+HttpResponse ok_answer() { return {200, R"({"Code":"OK","Message":"OK","RequestId":"r1","CallId":"118720962490^1055181"})", "", {}}; }
+
+using testing::ScriptedHttp;
 
 IvrSettings settings() {
   IvrSettings s;
@@ -58,7 +55,7 @@ TEST_CASE("the RPC signature matches the provider's published example") {
 }
 
 TEST_CASE("an IvrCall is signed, reads the message out and takes key 1; the platform's check accepts it") {
-  ScriptedHttp http;
+  ScriptedHttp http{ok_answer()};
   IvrChannel channel(settings(), http, [] { return std::chrono::system_clock::time_point{}; });
   SendResult r = channel.send(call_to("19900000002"));
   CHECK(r.outcome == SendOutcome::sent);
@@ -78,7 +75,7 @@ TEST_CASE("an IvrCall is signed, reads the message out and takes key 1; the plat
 }
 
 TEST_CASE("a call whose fate is unknown is never placed again; a refusal before ringing may be") {
-  ScriptedHttp http;
+  ScriptedHttp http{ok_answer()};
   IvrChannel channel(settings(), http, [] { return std::chrono::system_clock::now(); });
   http.next = {0, "", "timeout", {}};
   CHECK(channel.send(call_to("19900000002")).outcome == SendOutcome::unknown);
@@ -115,7 +112,7 @@ TEST_CASE("call reports are read from the platform's JSON array; OutId round-tri
 }
 
 TEST_CASE("someone with only a fixed line is rung on it, digits only") {
-  ScriptedHttp http;
+  ScriptedHttp http{ok_answer()};
   IvrChannel channel(settings(), http, [] { return std::chrono::system_clock::now(); });
   OutboundMessage m = call_to("");
   m.landline = "0579-00000001";

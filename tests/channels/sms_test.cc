@@ -6,19 +6,16 @@
 #include "channels/sms/aliyun_sms.h"
 #include "channels/sms/sms_channel.h"
 
+#include "channels/scripted_http.h"
+
 using namespace jiaoying;
 
 namespace {
 
-class ScriptedHttp final : public HttpClient {
- public:
-  HttpResponse perform(const HttpRequest& request) override {
-    requests.push_back(request);
-    return next;
-  }
-  std::vector<HttpRequest> requests;
-  HttpResponse next{200, R"({"Code":"OK","Message":"OK","RequestId":"r1","BizId":"900619^4112"})", "", {}};
-};
+// The platform's usual answer.
+HttpResponse ok_answer() { return {200, R"({"Code":"OK","Message":"OK","RequestId":"r1","BizId":"900619^4112"})", "", {}}; }
+
+using testing::ScriptedHttp;
 
 OutboundMessage text_to(const std::string& mobile, std::string text = "安地镇暴雨红色预警。钱某一请立即履职，回复1确认收到。") {
   OutboundMessage m;
@@ -71,7 +68,7 @@ TEST_CASE("receipts and replies read as the platform pushes them") {
 }
 
 TEST_CASE("a text goes out as a signed SendSms; doubt is never resent") {
-  ScriptedHttp http;
+  ScriptedHttp http{ok_answer()};
   SmsChannel channel({"http://sms.test", {"sms-id", "sms-secret"}, "浙江防汛", "SMS_100001", std::chrono::seconds(5)},
                      http, [] { return std::chrono::system_clock::time_point(std::chrono::hours(500'000)); });
   SendResult r = channel.send(text_to("19900000002"));
