@@ -123,16 +123,16 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
 void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
   const int64_t now = to_epoch_ms(clock_.now());
   Stmt s = db_.prepare(
-      "SELECT id, state, ebm_id, snapshot_id, title, areas FROM broadcasts WHERE warning_id = ? AND msg_type = 1");
+      "SELECT id, state, ebm_id, snapshot_id, areas FROM broadcasts WHERE warning_id = ? AND msg_type = 1");
   s.bind(1, warning_id);
   struct Row {
     int64_t id;
     std::string state, ebm_id;
     int64_t snapshot;
-    std::string title, areas;
+    std::string areas;
   };
   std::vector<Row> rows;
-  while (s.step()) rows.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3), s.text(4), s.text(5)});
+  while (s.step()) rows.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3), s.text(4)});
   for (const Row& r : rows) {
     if (r.state == "queued") {
       db_.prepare("UPDATE broadcasts SET state = 'cancelled', error = 'the warning ended first', updated_at = ? "
@@ -173,21 +173,22 @@ void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
 std::vector<Engine::BroadcastJob> Engine::claim_broadcasts(size_t limit) {
   std::vector<BroadcastJob> jobs;
   const int64_t now = to_epoch_ms(clock_.now());
-  Stmt q = db_.prepare(
-      "SELECT b.id, b.msg_type, b.ebm_id, b.title, b.body, b.areas, b.attempts, w.id, b.queued_at FROM broadcasts b "
-      "JOIN warnings w ON w.id = b.warning_id WHERE b.state = 'queued' AND b.not_before <= ? ORDER BY b.id LIMIT ?");
+  // Prepared once: the dispatcher asks on every pump, and there is almost never anything.
+  Stmt& q = st_->claimable_broadcasts;
+  q.reset();
   q.bind(1, now).bind(2, static_cast<int64_t>(limit));
   struct Row {
     int64_t id;
     int msg_type;
     std::string ebm_id, title, body, areas;
     int attempts;
-    int64_t warning_id, queued_at;
+    int64_t warning_id;
   };
   std::vector<Row> rows;
   while (q.step())
     rows.push_back({q.int64(0), static_cast<int>(q.int64(1)), q.text(2), q.text(3), q.text(4), q.text(5),
-                    static_cast<int>(q.int64(6)), q.int64(7), q.int64(8)});
+                    static_cast<int>(q.int64(6)), q.int64(7)});
+  q.reset();
   if (rows.empty()) return jobs;
   Transaction tx(db_);
   for (const Row& r : rows) {

@@ -24,6 +24,7 @@ struct Engine::Statements {
   Stmt mark_retry;
   Stmt mark_failed;
   Stmt report_owed;
+  Stmt claimable_broadcasts;
 
   explicit Statements(Db& db)
       : insert_event(db.prepare(
@@ -66,7 +67,10 @@ struct Engine::Statements {
         mark_failed(db.prepare(
             "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")),
         report_owed(db.prepare(
-            "SELECT due_at FROM reports WHERE warning_id = ? AND area_code = ? AND state IN ('due','overdue')")) {}
+            "SELECT due_at FROM reports WHERE warning_id = ? AND area_code = ? AND state IN ('due','overdue')")),
+        claimable_broadcasts(db.prepare(
+            "SELECT id, msg_type, ebm_id, title, body, areas, attempts, warning_id FROM broadcasts "
+            "WHERE state = 'queued' AND not_before <= ? ORDER BY id LIMIT ?")) {}
 };
 
 struct Engine::WarningRow {

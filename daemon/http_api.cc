@@ -240,8 +240,7 @@ ServerResponse HttpApi::broadcast_report(const ServerRequest& req) {
     engine_.record_refusal("callback_refused", actor, "broadcast report refused: " + received.error);
     spdlog::warn("refused a broadcast report from {}: {}", req.peer, received.error);
   }
-  ServerResponse r{200, "application/x-tar", broadcast_->answer(received, code, desc)};
-  return r;
+  return {200, "application/x-tar", broadcast_->answer(received, code, desc)};
 }
 
 // The SMS platform's pushes, at /api/v1/callbacks/sms/<token>/report (SmsReport: delivery

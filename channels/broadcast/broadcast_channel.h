@@ -96,8 +96,6 @@ class BroadcastChannel {
   // know the EBMID).
   std::string answer(const Received& received, int code, std::string_view desc);
 
-  const BroadcastSettings& settings() const { return settings_; }
-
  private:
   std::string next_response_id();
 

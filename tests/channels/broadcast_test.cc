@@ -77,6 +77,23 @@ BroadcastOrder red_rainstorm() {
   return o;
 }
 
+// Our keys, the county's, the county platform behind a fake HTTP client, and the channel.
+struct ChannelFixture {
+  ebd::Sm2Key ours = ebd::Sm2Key::generate();
+  ebd::Sm2Key county = ebd::Sm2Key::generate();
+  ebd::Sm2Key ours_pub = public_of(ours);
+  FakePlatform platform{ours_pub, county};
+  BroadcastChannel channel{{"http://county.test/ebd", kOurs, kCounty, "婺城区防指", "SN-OURS", {}, std::chrono::seconds(5)},
+                           private_copy(ours),
+                           public_of(county), platform,
+                           [] { return std::chrono::system_clock::time_point(std::chrono::hours(500'000)); }};
+
+  static ebd::Sm2Key private_copy(const ebd::Sm2Key& key) {
+    std::string error;
+    return std::move(*ebd::Sm2Key::from_pem(key.private_pem(), error));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("an EBM document reads back field for field") {
@@ -241,13 +258,9 @@ TEST_CASE("EBMIDs, severities, event types and times follow the platform's forms
 }
 
 TEST_CASE("the channel sends a signed EBM and reads the platform's signed answer") {
-  ebd::Sm2Key ours = ebd::Sm2Key::generate();
-  ebd::Sm2Key county = ebd::Sm2Key::generate();
-  ebd::Sm2Key ours_pub = public_of(ours);
-  FakePlatform platform(ours_pub, county);
-  BroadcastSettings s{"http://county.test/ebd", kOurs, kCounty, "婺城区防指", "SN-OURS", {}, std::chrono::seconds(5)};
-  BroadcastChannel channel(s, std::move(ours), public_of(county), platform,
-                           [] { return std::chrono::system_clock::time_point(std::chrono::hours(500'000)); });
+  ChannelFixture f;
+  FakePlatform& platform = f.platform;
+  BroadcastChannel& channel = f.channel;
   BroadcastOrder order = red_rainstorm();
 
   SendResult r = channel.send(order);
@@ -292,13 +305,10 @@ TEST_CASE("the channel sends a signed EBM and reads the platform's signed answer
 }
 
 TEST_CASE("received playback reports are opened, checked and answered") {
-  ebd::Sm2Key ours = ebd::Sm2Key::generate();
-  ebd::Sm2Key county = ebd::Sm2Key::generate();
-  ebd::Sm2Key ours_pub = public_of(ours);
-  FakePlatform unused(ours_pub, county);
-  BroadcastSettings s{"http://county.test/ebd", kOurs, kCounty, "婺城区防指", "SN-OURS", {}, std::chrono::seconds(5)};
-  BroadcastChannel channel(s, std::move(ours), public_of(county), unused,
-                           [] { return std::chrono::system_clock::time_point(std::chrono::hours(500'000)); });
+  ChannelFixture f;
+  BroadcastChannel& channel = f.channel;
+  ebd::Sm2Key& county = f.county;
+  ebd::Sm2Key& ours_pub = f.ours_pub;
 
   ebd::Document report;
   report.envelope = {kCounty + "0000000000000009", "EBMStateResponse", kCounty, kOurs, "2026-06-15 02:04:00", ""};
