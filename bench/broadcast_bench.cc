@@ -13,11 +13,6 @@ using namespace jiaoying;
 
 namespace {
 
-class NoHttp final : public HttpClient {
- public:
-  HttpResponse perform(const HttpRequest&) override { return {}; }
-};
-
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -31,9 +26,8 @@ int main(int argc, char** argv) {
   std::string error;
   auto verifier = ebd::Sm2Key::from_pem(key.public_pem(), error);
   auto county_pub = ebd::Sm2Key::from_pem(ebd::Sm2Key::generate().public_pem(), error);
-  NoHttp http;
   BroadcastChannel channel({"http://county/ebd", ours, county, "金华市防汛防台抗旱指挥部", "SN", {}, std::chrono::seconds(5)},
-                           std::move(key), std::move(*county_pub), http, [] { return std::chrono::system_clock::now(); });
+                           std::move(key), std::move(*county_pub), [] { return std::chrono::system_clock::now(); });
   BroadcastOrder order;
   order.broadcast_id = 1;
   order.ebm_id = ours + "202606150001";

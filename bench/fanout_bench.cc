@@ -16,11 +16,9 @@ using namespace jiaoying;
 
 namespace {
 
-class InstantChannel final : public Channel {
- public:
-  std::string_view name() const override { return "zzd"; }
-  bool can_reach(const OutboundMessage&) const override { return true; }
-  SendResult send(const OutboundMessage& m) override { return {SendOutcome::sent, m.idem_key, ""}; }
+// A provider that takes everything at once, in process: the engine's own cost, nothing else.
+struct InstantChannel {
+  SendResult send(const OutboundMessage& m) { return {SendOutcome::sent, m.idem_key, ""}; }
 };
 
 // One county, townships of 20 villages, two people per village and per township.
@@ -91,6 +89,9 @@ report_back: { tier: township, within: 15m }
   auto t0 = std::chrono::steady_clock::now();
   auto out = engine.ingest(w, "{}", "bench");
   double ingest_s = seconds_since(t0);
+  t0 = std::chrono::steady_clock::now();
+  engine.tick();
+  double first_tick_s = seconds_since(t0);
 
   InstantChannel channel;
   t0 = std::chrono::steady_clock::now();
@@ -127,8 +128,9 @@ report_back: { tier: township, within: 15m }
   double ack_s = seconds_since(t0);
 
   fmt::print("fan-out of one county-wide red warning to {} people (SQLite file, synchronous=FULL)\n", out.callouts);
-  fmt::print("  ingest: callouts created and step 1 queued   {:8.3f} s  ({:.0f} callouts/s)\n", ingest_s,
+  fmt::print("  ingest: warning and callouts durable          {:8.3f} s  ({:.0f} callouts/s)\n", ingest_s,
              out.callouts / ingest_s);
+  fmt::print("  first tick: step 1 queued for everyone       {:8.3f} s\n", first_tick_s);
   fmt::print("  claim + record {} sends (instant provider) {:8.3f} s  ({:.0f} messages/s)\n", sent, send_s,
              sent / send_s);
   fmt::print("  tick for the 3-minute re-notification       {:8.3f} s  ({} callouts moved)\n", tick_s, moved);

@@ -85,7 +85,7 @@ SimCounts notifications_by_account(const fs::path& log) {
     const json::value* endpoint = o.if_contains("endpoint");
     const json::value* dup = o.if_contains("duplicate");
     if (endpoint && *endpoint == "IvrCall") ++out.calls;
-    if (endpoint && *endpoint == "SendSms") ++out.texts;
+    if (endpoint && (*endpoint == "SendSms" || *endpoint == "SendBatchSms")) ++out.texts;
     if (endpoint && *endpoint == "sms_reply") ++out.replies;
     if (endpoint && *endpoint == "EBM") {
       ++out.broadcasts;

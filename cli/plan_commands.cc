@@ -34,11 +34,7 @@ std::optional<Loaded> load_all(const OfflineOptions& options, bool need_plans) {
     return std::nullopt;
   }
   Loaded out{*config, std::nullopt, {}, {}};
-  std::set<std::string> channels;
-  if (config->zzd) channels.insert("zzd");
-  if (config->ivr) channels.insert("ivr");
-  if (config->sms) channels.insert("sms");
-  if (config->broadcast) channels.insert("broadcast");
+  const std::set<std::string> channels = config->media();
   std::string plans_dir = options.plans_dir.empty() ? config->plans : options.plans_dir;
   std::string directory = options.directory_file.empty() ? config->directory : options.directory_file;
   out.config.plans = plans_dir;

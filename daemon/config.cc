@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "channels/http_server.h"
 #include "rules/yaml_reader.h"
 
@@ -33,12 +35,66 @@ void check_token(YamlReader& yr, const YAML::Node& v, const char* key, const std
   if (token.size() < 16) yr.error(v[key], std::string(key) + " must be at least 16 characters");
 }
 
-// channels.ivr: the voice platform (IvrCall) and where its call reports arrive.
-void read_ivr(YamlReader& yr, const YAML::Node& v, Config& c) {
-  if (!yr.only_keys(v, {"base_url", "access_key_id", "access_key_secret", "show_number", "start_code",
-                        "confirm_code", "play_times", "key_timeout", "timeout", "report_token"},
-                    "channels.ivr"))
-    return;
+// The keys every provider takes besides its wire settings (ProviderLimits).
+constexpr std::string_view kLimitKeys[] = {"rate", "burst", "concurrency", "batch", "min_level", "breaker"};
+
+ProviderLimits read_limits(YamlReader& yr, const YAML::Node& v, const std::string& what, size_t max_batch) {
+  ProviderLimits l;
+  auto number = [&](const char* key, double lo, double hi) -> std::optional<double> {
+    auto text = yr.scalar(v, key, false);
+    if (!text) return std::nullopt;
+    try {
+      size_t used = 0;
+      double n = std::stod(*text, &used);
+      if (used != text->size() || n < lo || n > hi) throw std::out_of_range(key);
+      return n;
+    } catch (...) {
+      yr.error(v[key], fmt::format("{}.{} must be a number from {} to {}", what, key, lo, hi));
+      return std::nullopt;
+    }
+  };
+  if (auto n = number("rate", 0, 1e6)) l.rate = *n;
+  if (auto n = number("burst", 1, 1e6)) l.burst = *n;
+  if (auto n = number("concurrency", 1, 10000)) l.concurrency = static_cast<size_t>(*n);
+  if (auto n = number("batch", 1, static_cast<double>(max_batch))) l.batch = static_cast<size_t>(*n);
+  if (auto level = yr.scalar(v, "min_level", false)) {
+    if (auto parsed = parse_level(*level)) l.min_level = *parsed;
+    else yr.error(v["min_level"], what + ".min_level '" + *level + "' must be red, orange, yellow or blue");
+  }
+  if (YAML::Node b = v["breaker"]; b.IsDefined()) {
+    if (yr.only_keys(b, {"failures", "cool_down", "max_cool_down"}, what + ".breaker")) {
+      if (auto f = yr.scalar(b, "failures", false)) {
+        try {
+          l.breaker.failures = std::stoi(*f);
+          if (l.breaker.failures < 1 || l.breaker.failures > 1000) throw std::out_of_range("failures");
+        } catch (...) {
+          yr.error(b["failures"], what + ".breaker.failures must be a number from 1 to 1000");
+        }
+      }
+      if (auto d = yr.duration(b, "cool_down", false)) l.breaker.cool_down = *d;
+      if (auto d = yr.duration(b, "max_cool_down", false)) l.breaker.max_cool_down = *d;
+      if (l.breaker.max_cool_down < l.breaker.cool_down) l.breaker.max_cool_down = l.breaker.cool_down;
+    }
+  }
+  return l;
+}
+
+std::optional<ZzdSettings> read_zzd(YamlReader& yr, const YAML::Node& v) {
+  ZzdSettings s;
+  auto url = yr.scalar(v, "base_url");
+  auto key = yr.scalar(v, "api_key");
+  auto secret = yr.scalar(v, "secret_key");
+  auto tenant = yr.scalar(v, "tenant_id");
+  if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
+  if (!url || !key || !secret || !tenant) return std::nullopt;
+  s.base_url = provider_url(yr, v, "base_url", *url);
+  s.credentials = {*key, *secret};
+  s.tenant_id = *tenant;
+  return s;
+}
+
+// The voice platform (IvrCall).
+std::optional<IvrSettings> read_ivr(YamlReader& yr, const YAML::Node& v) {
   IvrSettings s;
   auto url = yr.scalar(v, "base_url");
   auto id = yr.scalar(v, "access_key_id");
@@ -46,46 +102,68 @@ void read_ivr(YamlReader& yr, const YAML::Node& v, Config& c) {
   auto show = yr.scalar(v, "show_number");
   auto start = yr.scalar(v, "start_code");
   auto confirm = yr.scalar(v, "confirm_code");
-  auto token = yr.scalar(v, "report_token");
   if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
   if (auto t = yr.duration(v, "key_timeout", false)) s.key_timeout = *t;
   if (auto n = yr.scalar(v, "play_times", false)) {
     if (*n == "1" || *n == "2" || *n == "3") s.play_times = std::stoi(*n);
     else yr.error(v["play_times"], "play_times must be 1, 2 or 3");
   }
-  if (!url || !id || !secret || !show || !start || !confirm || !token) return;
+  if (!url || !id || !secret || !show || !start || !confirm) return std::nullopt;
   s.base_url = provider_url(yr, v, "base_url", *url);
-  check_token(yr, v, "report_token", *token);
   s.key = {*id, *secret};
   s.show_number = *show;
   s.start_code = *start;
   s.confirm_code = *confirm;
-  c.ivr = s;
-  c.ivr_report_token = *token;
+  return s;
 }
 
-// channels.sms: the SMS platform (SendSms) and where its receipts and replies arrive.
-void read_sms(YamlReader& yr, const YAML::Node& v, Config& c) {
-  if (!yr.only_keys(v, {"base_url", "access_key_id", "access_key_secret", "sign_name", "template_code",
-                        "callback_token", "timeout"},
-                    "channels.sms"))
-    return;
+// The SMS platform (SendSms, SendBatchSms).
+std::optional<SmsSettings> read_sms(YamlReader& yr, const YAML::Node& v, const ProviderLimits& limits) {
   SmsSettings s;
   auto url = yr.scalar(v, "base_url");
   auto id = yr.scalar(v, "access_key_id");
   auto secret = yr.scalar(v, "access_key_secret");
   auto sign = yr.scalar(v, "sign_name");
   auto code = yr.scalar(v, "template_code");
-  auto token = yr.scalar(v, "callback_token");
   if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
-  if (!url || !id || !secret || !sign || !code || !token) return;
+  if (limits.batch) s.batch = limits.batch;
+  if (!url || !id || !secret || !sign || !code) return std::nullopt;
   s.base_url = provider_url(yr, v, "base_url", *url);
-  check_token(yr, v, "callback_token", *token);
   s.key = {*id, *secret};
   s.sign_name = *sign;
   s.template_code = *code;
-  c.sms = s;
-  c.sms_callback_token = *token;
+  return s;
+}
+
+// A signed JSON webhook (channels/webhook).
+std::optional<WebhookSettings> read_webhook(YamlReader& yr, const YAML::Node& v, const ProviderLimits& limits) {
+  WebhookSettings s;
+  auto url = yr.scalar(v, "url");
+  auto secret = yr.scalar(v, "secret");
+  if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
+  if (limits.batch) s.batch = limits.batch;
+  if (!url || !secret) return std::nullopt;
+  s.url = provider_url(yr, v, "url", *url);
+  check_token(yr, v, "secret", *secret);
+  s.secret = *secret;
+  return s;
+}
+
+// channels.ivr.calls: the carriers' caps and the township exchange's.
+void read_call_limits(YamlReader& yr, const YAML::Node& v, CallLimitSettings& out) {
+  if (!yr.only_keys(v, {"per_minute", "per_hour", "per_day", "per_township", "call_time"}, "channels.ivr.calls")) return;
+  for (auto [key, field] : {std::pair{"per_minute", &out.per_minute}, std::pair{"per_hour", &out.per_hour},
+                            std::pair{"per_day", &out.per_day}, std::pair{"per_township", &out.per_township}}) {
+    if (auto n = yr.scalar(v, key, false)) {
+      try {
+        *field = std::stoi(*n);
+        if (*field < 0 || *field > 100000) throw std::out_of_range(key);
+      } catch (...) {
+        yr.error(v[key], std::string("channels.ivr.calls.") + key + " must be a number from 0 (no cap) to 100000");
+      }
+    }
+  }
+  if (auto d = yr.duration(v, "call_time", false)) out.call_time = *d;
 }
 
 // A 23-digit resource id (EBRID).
@@ -119,11 +197,8 @@ std::optional<std::string> read_sm2_key(YamlReader& yr, const YAML::Node& v, con
 }
 
 // channels.broadcast: the county emergency-broadcast platform (GY/T EBD over HTTP).
-void read_broadcast(YamlReader& yr, const YAML::Node& v, const std::filesystem::path& base, Config& c) {
-  if (!yr.only_keys(v, {"url", "ebrid", "platform_ebrid", "sender_name", "key", "cert_sn", "platform_key",
-                        "event_types", "timeout"},
-                    "channels.broadcast"))
-    return;
+std::optional<BroadcastSettings> read_broadcast(YamlReader& yr, const YAML::Node& v, const std::filesystem::path& base,
+                                                Config& c) {
   BroadcastSettings s;
   auto url = yr.scalar(v, "url");
   auto ebrid = yr.scalar(v, "ebrid");
@@ -145,7 +220,7 @@ void read_broadcast(YamlReader& yr, const YAML::Node& v, const std::filesystem::
       }
     }
   }
-  if (!url || !ebrid || !platform || !sender || !cert || !key || !platform_key) return;
+  if (!url || !ebrid || !platform || !sender || !cert || !key || !platform_key) return std::nullopt;
   if (!is_ebrid(*ebrid)) yr.error(v["ebrid"], "ebrid '" + *ebrid + "' must be a 23-digit resource id");
   if (!is_ebrid(*platform))
     yr.error(v["platform_ebrid"], "platform_ebrid '" + *platform + "' must be a 23-digit resource id");
@@ -154,9 +229,104 @@ void read_broadcast(YamlReader& yr, const YAML::Node& v, const std::filesystem::
   s.dest_ebrid = *platform;
   s.sender_name = *sender;
   s.cert_sn = *cert;
-  c.broadcast = s;
   c.broadcast_key_pem = *key;
   c.broadcast_platform_key_pem = *platform_key;
+  return s;
+}
+
+// The wire settings each medium's providers take.
+std::vector<std::string_view> wire_keys(std::string_view medium) {
+  if (medium == "zzd") return {"base_url", "api_key", "secret_key", "tenant_id", "timeout"};
+  if (medium == "sms") return {"base_url", "access_key_id", "access_key_secret", "sign_name", "template_code", "timeout"};
+  if (medium == "ivr")
+    return {"base_url", "access_key_id", "access_key_secret", "show_number", "start_code", "confirm_code",
+            "play_times", "key_timeout", "timeout"};
+  if (medium == "webhook") return {"url", "secret", "timeout"};
+  if (medium == "broadcast")
+    return {"url", "ebrid", "platform_ebrid", "sender_name", "key", "cert_sn", "platform_key", "event_types", "timeout"};
+  return {};
+}
+
+// What a medium's section holds for all its providers (callback tokens, call limits).
+std::vector<std::string_view> medium_keys(std::string_view medium) {
+  if (medium == "sms") return {"callback_token"};
+  if (medium == "ivr") return {"report_token", "calls"};
+  return {};
+}
+
+void read_provider(YamlReader& yr, const YAML::Node& v, const Medium& medium, std::string name, bool alone,
+                   const std::filesystem::path& base, Config& c) {
+  const std::string what = alone ? "channels." + std::string(medium.name) : "channels." + std::string(medium.name) + " provider '" + name + "'";
+  std::vector<std::string_view> allowed = wire_keys(medium.name);
+  allowed.insert(allowed.end(), std::begin(kLimitKeys), std::end(kLimitKeys));
+  if (alone) {
+    auto more = medium_keys(medium.name);
+    allowed.insert(allowed.end(), more.begin(), more.end());
+  } else {
+    allowed.push_back("name");
+  }
+  if (!yr.only_keys(v, allowed, what)) return;
+  Config::Provider p;
+  p.name = std::move(name);
+  p.medium = std::string(medium.name);
+  p.line = YamlReader::line_of(v);
+  p.limits = read_limits(yr, v, what, medium.max_batch);
+  bool ok = false;
+  if (medium.name == "zzd") {
+    if (auto s = read_zzd(yr, v)) p.settings = *s, ok = true;
+  } else if (medium.name == "sms") {
+    if (auto s = read_sms(yr, v, p.limits)) p.settings = *s, ok = true;
+  } else if (medium.name == "ivr") {
+    if (auto s = read_ivr(yr, v)) p.settings = *s, ok = true;
+  } else if (medium.name == "webhook") {
+    if (auto s = read_webhook(yr, v, p.limits)) p.settings = *s, ok = true;
+  } else if (medium.name == "broadcast") {
+    if (!alone) yr.error(v, "the broadcast channel has one county platform: no providers list");
+    else if (auto s = read_broadcast(yr, v, base, c)) p.settings = *s, ok = true;
+  }
+  for (const Config::Provider& other : c.providers)
+    if (other.name == p.name) {
+      yr.error(v, "provider '" + p.name + "' is defined twice (each provider needs its own name)");
+      ok = false;
+    }
+  if (ok) c.providers.push_back(std::move(p));
+}
+
+// One medium's section: its own keys, and one provider inline or a `providers:` list.
+void read_medium(YamlReader& yr, const YAML::Node& v, const Medium& medium, const std::filesystem::path& base,
+                 Config& c) {
+  const std::string what = "channels." + std::string(medium.name);
+  if (!v.IsMap()) return yr.error(v, what + " must be a mapping");
+  YAML::Node list = v["providers"];
+  if (!list.IsDefined()) {
+    read_provider(yr, v, medium, std::string(medium.name), true, base, c);
+  } else {
+    std::vector<std::string_view> allowed = medium_keys(medium.name);
+    allowed.push_back("providers");
+    if (!yr.only_keys(v, allowed, what + " (with a providers list, the providers' settings go in the list)")) return;
+    if (!list.IsSequence() || list.size() == 0) return yr.error(list, what + ".providers must be a non-empty list");
+    for (const YAML::Node& p : list) {
+      if (!p.IsMap()) {
+        yr.error(p, what + ".providers: each provider is a mapping with a name");
+        continue;
+      }
+      if (auto name = yr.scalar(p, "name")) read_provider(yr, p, medium, *name, false, base, c);
+    }
+  }
+  // What the medium's providers share: where their pushes arrive, the calls' limits.
+  if (medium.name == "sms") {
+    if (auto token = yr.scalar(v, "callback_token")) {
+      check_token(yr, v, "callback_token", *token);
+      c.sms_callback_token = *token;
+    }
+  }
+  if (medium.name == "ivr") {
+    if (auto token = yr.scalar(v, "report_token")) {
+      check_token(yr, v, "report_token", *token);
+      c.ivr_report_token = *token;
+    }
+    if (YAML::Node calls = v["calls"]; calls.IsDefined()) read_call_limits(yr, calls, c.call_limits);
+  }
 }
 
 }  // namespace
@@ -219,19 +389,17 @@ std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
   }
 
   if (YAML::Node engine = (*root)["engine"]; engine.IsDefined()) {
-    if (yr.only_keys(engine, {"tick", "collapse_after", "retry_backoff", "max_attempts", "senders"},
-                     "engine")) {
+    if (yr.only_keys(engine, {"tick", "collapse_after", "retry_backoff", "max_attempts", "hold_limit"}, "engine")) {
       if (auto d = yr.duration(engine, "tick", false)) c.tick = *d;
       if (auto d = yr.duration(engine, "collapse_after", false)) c.collapse_after = *d;
       if (auto d = yr.duration(engine, "retry_backoff", false)) c.retry_backoff = *d;
-      for (auto [key, field] : {std::pair{"max_attempts", &c.max_attempts}, std::pair{"senders", &c.senders}}) {
-        if (auto v = yr.scalar(engine, key, false)) {
-          try {
-            *field = std::stoi(*v);
-            if (*field < 1 || *field > 1000) throw std::out_of_range(key);
-          } catch (...) {
-            yr.error(engine[key], std::string(key) + " must be a number from 1 to 1000");
-          }
+      if (auto d = yr.duration(engine, "hold_limit", false)) c.hold_limit = *d;
+      if (auto v = yr.scalar(engine, "max_attempts", false)) {
+        try {
+          c.max_attempts = std::stoi(*v);
+          if (c.max_attempts < 1 || c.max_attempts > 1000) throw std::out_of_range("max_attempts");
+        } catch (...) {
+          yr.error(engine["max_attempts"], "max_attempts must be a number from 1 to 1000");
         }
       }
       if (c.tick.count() < 10) yr.error(engine["tick"], "tick must be at least 10ms");
@@ -277,33 +445,22 @@ std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
   }
 
   if (YAML::Node channels = (*root)["channels"]; channels.IsDefined()) {
-    if (yr.only_keys(channels, {"zzd", "ivr", "sms", "broadcast"}, "channels")) {
-      if (YAML::Node v = channels["ivr"]; v.IsDefined()) read_ivr(yr, v, c);
-      if (YAML::Node v = channels["sms"]; v.IsDefined()) read_sms(yr, v, c);
-      if (YAML::Node b = channels["broadcast"]; b.IsDefined())
-        read_broadcast(yr, b, base, c);
-      if (YAML::Node z = channels["zzd"]; z.IsDefined()) {
-        if (yr.only_keys(z, {"base_url", "api_key", "secret_key", "tenant_id", "timeout"}, "channels.zzd")) {
-          ZzdSettings s;
-          auto url = yr.scalar(z, "base_url");
-          auto key = yr.scalar(z, "api_key");
-          auto secret = yr.scalar(z, "secret_key");
-          auto tenant = yr.scalar(z, "tenant_id");
-          if (auto t = yr.duration(z, "timeout", false)) s.timeout = *t;
-          if (url && key && secret && tenant) {
-            s.base_url = provider_url(yr, z, "base_url", *url);
-            s.credentials = {*key, *secret};
-            s.tenant_id = *tenant;
-            c.zzd = s;
-          }
-        }
-      }
-    }
+    std::vector<std::string_view> names;
+    for (const Medium& m : media()) names.push_back(m.name);
+    if (yr.only_keys(channels, names, "channels"))
+      for (const Medium& m : media())
+        if (YAML::Node v = channels[std::string(m.name)]; v.IsDefined()) read_medium(yr, v, m, base, c);
   }
   if (errors.size() != before) return std::nullopt;
   return c;
 }
 
 }  // namespace
+
+std::set<std::string> Config::media() const {
+  std::set<std::string> out;
+  for (const Provider& p : providers) out.insert(p.medium);
+  return out;
+}
 
 }  // namespace jiaoying

@@ -3,13 +3,18 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "channels/broadcast/broadcast_channel.h"
-#include "channels/ivr/ivr_channel.h"
-#include "channels/sms/sms_channel.h"
-#include "channels/zzd/zzd_channel.h"
+#include "channels/call_limits.h"
+#include "channels/ivr/ivr_provider.h"
+#include "channels/provider_limits.h"
+#include "channels/sms/sms_provider.h"
+#include "channels/webhook/webhook_provider.h"
+#include "channels/zzd/zzd_provider.h"
 #include "rules/load_error.h"
 #include "rules/time.h"
 
@@ -46,26 +51,50 @@ struct Config {
   Millis collapse_after{2 * 60 * 1000};  // overdue steps beyond this are collapsed
   Millis retry_backoff{10'000};
   int max_attempts = 5;
-  int senders = 8;  // concurrent provider requests
+  // A step's next rung waits for the step's notice to leave its provider, at most this long.
+  Millis hold_limit{15 * 60 * 1000};
 
   // Where warnings come from. Without a push feed, nothing may post warnings over TCP.
   std::vector<FeedConfig> feeds;
 
-  // Channels; an absent section means the channel is not configured.
-  std::optional<ZzdSettings> zzd;
-  std::optional<IvrSettings> ivr;
+  // Channels: under `channels:`, one section per medium (rules/media.h); an absent section means
+  // the medium is not configured. A section is one provider, or `providers:` lists several in
+  // order of preference (the first that is up takes the traffic; failover to the next). Every
+  // provider takes the limits of ProviderLimits (rate, burst, concurrency, batch, min_level,
+  // breaker) besides its own wire settings.
+  struct Provider {
+    std::string name;    // unique; a single provider is named after its medium
+    std::string medium;  // zzd | sms | ivr | broadcast | webhook
+    ProviderLimits limits;
+    std::variant<ZzdSettings, SmsSettings, IvrSettings, WebhookSettings, BroadcastSettings> settings;
+    int line = 0;
+  };
+  std::vector<Provider> providers;  // media in the order of rules/media.h, each in preference order
+
   // The voice platform pushes call reports to <public_url>/api/v1/callbacks/voice/<this>; it
   // signs nothing, so the unguessable path is what keeps forged reports out (≥ 16 characters).
   std::string ivr_report_token;
-  // The SMS platform pushes delivery receipts to <public_url>/api/v1/callbacks/sms/<token>/report
-  // and people's replies to …/reply; like the voice platform it signs nothing (≥ 16 characters).
-  std::optional<SmsSettings> sms;
+  // Calls: the carriers' per-number caps and the per-township cap on calls ringing at once
+  // (channels.ivr.calls).
+  CallLimitSettings call_limits;
+  // The SMS platforms push delivery receipts to <public_url>/api/v1/callbacks/sms/<token>/report
+  // and people's replies to …/reply; like the voice platform they sign nothing (≥ 16 characters).
   std::string sms_callback_token;
-  // The county emergency-broadcast platform. Its playback reports arrive at
+  // The county emergency-broadcast platform's playback reports arrive at
   // /api/v1/callbacks/broadcast, trusted because they verify with `platform_key`.
-  std::optional<BroadcastSettings> broadcast;
   std::string broadcast_key_pem;           // ours, SM2 private (PEM text, read from `key`)
   std::string broadcast_platform_key_pem;  // the platform's, SM2 public
+
+  // The media with at least one provider.
+  std::set<std::string> media() const;
+  // The first provider of `medium` with settings of type S, or nullptr.
+  template <class S>
+  const S* first(std::string_view medium) const {
+    for (const Provider& p : providers)
+      if (p.medium == medium)
+        if (const S* s = std::get_if<S>(&p.settings)) return s;
+    return nullptr;
+  }
 };
 
 // Reads and validates; on error returns nullopt with `file:line: message` entries.

@@ -9,12 +9,17 @@
 #include <filesystem>
 #include <iostream>
 
+#include <boost/asio/post.hpp>
+
 #include "channels/http_client.h"
 #include "channels/http_server.h"
-#include "channels/ivr/ivr_channel.h"
-#include "channels/zzd/zzd_channel.h"
+#include "channels/ivr/ivr_provider.h"
+#include "channels/sms/sms_provider.h"
+#include "channels/webhook/webhook_provider.h"
+#include "channels/zzd/zzd_provider.h"
 #include "daemon/config.h"
 #include "daemon/dispatcher.h"
+#include "daemon/transport.h"
 #include "daemon/engine.h"
 #include "daemon/http_api.h"
 #include "daemon/schema.h"
@@ -49,17 +54,84 @@ void every(asio::steady_timer& timer, Millis period, std::function<void()> work)
 
 }  // namespace
 
+namespace {
+
+// The providers a config names, built once: people's media as Provider adapters, the
+// loudspeakers as the broadcast channel; and the slots the dispatcher drives them through.
+struct Providers {
+  std::vector<std::unique_ptr<Provider>> owned;
+  std::unique_ptr<BroadcastChannel> broadcast;
+  std::vector<ProviderSlot> slots;
+};
+
+Providers make_providers(const Config& config) {
+  Providers out;
+  auto wall = [] { return std::chrono::system_clock::now(); };
+  for (const Config::Provider& p : config.providers) {
+    ProviderSlot slot{p.name, p.medium, nullptr, nullptr, p.limits};
+    if (const auto* s = std::get_if<ZzdSettings>(&p.settings)) out.owned.push_back(std::make_unique<ZzdProvider>(*s, wall));
+    if (const auto* s = std::get_if<SmsSettings>(&p.settings)) out.owned.push_back(std::make_unique<SmsProvider>(*s, wall));
+    if (const auto* s = std::get_if<IvrSettings>(&p.settings)) out.owned.push_back(std::make_unique<IvrProvider>(*s, wall));
+    if (const auto* s = std::get_if<WebhookSettings>(&p.settings))
+      out.owned.push_back(std::make_unique<WebhookProvider>(*s, wall));
+    if (const auto* s = std::get_if<BroadcastSettings>(&p.settings)) {
+      std::string error;
+      auto key = ebd::Sm2Key::from_pem(config.broadcast_key_pem, error);
+      auto platform_key = ebd::Sm2Key::from_pem(config.broadcast_platform_key_pem, error);
+      if (!key || !platform_key) throw std::runtime_error("broadcast keys: " + error);  // checked at load
+      out.broadcast = std::make_unique<BroadcastChannel>(*s, std::move(*key), std::move(*platform_key), wall);
+      slot.broadcast = out.broadcast.get();
+    } else {
+      slot.provider = out.owned.back().get();
+    }
+    out.slots.push_back(std::move(slot));
+  }
+  return out;
+}
+
+// The engine's loop on the io thread: a tick is one bounded batch of due callouts; while more is
+// due, the next batch is queued behind whatever else waits (answers, the duty officer's views),
+// and the dispatcher sends what each batch queued while the next is being made.
+class EngineLoop {
+ public:
+  EngineLoop(asio::io_context& io, Engine& engine, Dispatcher& dispatcher)
+      : io_(io), engine_(engine), dispatcher_(dispatcher) {}
+  // Something may be due (the timer, a new warning, an answer): run soon, once.
+  void kick() {
+    if (posted_) return;
+    posted_ = true;
+    asio::post(io_, [this] { run(); });
+  }
+
+ private:
+  void run() {
+    posted_ = false;
+    bool more = false;
+    try {
+      engine_.tick_step(more);
+    } catch (const std::exception& e) {
+      spdlog::error("tick failed (will retry): {}", e.what());
+      more = false;
+    }
+    dispatcher_.pump();
+    if (more) kick();
+  }
+
+  asio::io_context& io_;
+  Engine& engine_;
+  Dispatcher& dispatcher_;
+  bool posted_ = false;
+};
+
+}  // namespace
+
 int run_daemon(const DaemonOptions& options) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   LoadErrors errors;
   auto config = load_config(options.config_path, errors);
   if (!report(errors)) return 2;
 
-  std::set<std::string> channel_names;
-  if (config->zzd) channel_names.insert("zzd");
-  if (config->ivr) channel_names.insert("ivr");
-  if (config->sms) channel_names.insert("sms");
-  if (config->broadcast) channel_names.insert("broadcast");
+  const std::set<std::string> channel_names = config->media();
   auto directory = Directory::load_file(config->directory, errors);
   auto plans = load_plans(config->plans, channel_names, errors);
   auto templates = TemplateRenderer::load(config->templates, errors);
@@ -80,42 +152,23 @@ int run_daemon(const DaemonOptions& options) {
     settings.collapse_after = config->collapse_after;
     settings.retry_backoff = config->retry_backoff;
     settings.max_attempts = config->max_attempts;
-    if (config->broadcast) settings.broadcast_ebrid = config->broadcast->ebrid;
+    settings.hold_limit = config->hold_limit;
+    if (const auto* b = config->first<BroadcastSettings>("broadcast")) settings.broadcast_ebrid = b->ebrid;
     Engine engine(db, clock, settings, std::make_shared<const Directory>(std::move(*directory)),
                   std::move(*plans), std::make_shared<const TemplateRenderer>(std::move(*templates)),
                   channel_names);
     if (int n = engine.recover()) spdlog::warn("{} message(s) were in flight at the last stop; resending", n);
 
-    CurlHttpClient http;
-    std::unique_ptr<ZzdChannel> zzd;
-    std::map<std::string, Channel*> channels;
-    if (config->zzd) {
-      zzd = std::make_unique<ZzdChannel>(*config->zzd, http, [] { return std::chrono::system_clock::now(); });
-      channels["zzd"] = zzd.get();
-    }
-    std::unique_ptr<IvrChannel> ivr;
-    if (config->ivr) {
-      ivr = std::make_unique<IvrChannel>(*config->ivr, http, [] { return std::chrono::system_clock::now(); });
-      channels["ivr"] = ivr.get();
-    }
-
-    std::unique_ptr<SmsChannel> sms;
-    if (config->sms) {
-      sms = std::make_unique<SmsChannel>(*config->sms, http, [] { return std::chrono::system_clock::now(); });
-      channels["sms"] = sms.get();
-    }
-    std::unique_ptr<BroadcastChannel> broadcast;
-    if (config->broadcast) {
-      std::string error;
-      auto key = ebd::Sm2Key::from_pem(config->broadcast_key_pem, error);
-      auto platform_key = ebd::Sm2Key::from_pem(config->broadcast_platform_key_pem, error);
-      if (!key || !platform_key) throw std::runtime_error("broadcast keys: " + error);  // checked at load
-      broadcast = std::make_unique<BroadcastChannel>(*config->broadcast, std::move(*key), std::move(*platform_key), http,
-                                                     [] { return std::chrono::system_clock::now(); });
-    }
-
+    Providers providers = make_providers(*config);
+    for (const ProviderSlot& slot : providers.slots)
+      spdlog::info("provider {} for {}: rate {}, concurrency {}, breaker after {} failures", slot.name, slot.medium,
+                   slot.limits.rate > 0 ? fmt::format("{}/s", slot.limits.rate) : std::string("unlimited"),
+                   slot.limits.concurrency, slot.limits.breaker.failures);
+    CurlHttpClient http;  // the poll feeds' blocking fetches
     asio::io_context io;
-    Dispatcher dispatcher(io, engine, channels, config->senders, broadcast.get());
+    NetworkTransport transport(io);
+    Dispatcher dispatcher(io, engine, clock, transport, providers.slots, config->call_limits);
+    EngineLoop loop(io, engine, dispatcher);
     auto reload_unguarded = [&]() -> std::pair<bool, std::string> {
       LoadErrors errors;
       auto directory = Directory::load_file(config->directory, errors);
@@ -144,9 +197,10 @@ int run_daemon(const DaemonOptions& options) {
         return {false, text};
       }
     };
-    HttpApi api(engine, db, clock, [&dispatcher] { dispatcher.pump(); }, reload);
-    api.set_broadcast(broadcast.get());
+    HttpApi api(engine, db, clock, [&loop] { loop.kick(); }, reload);
+    api.set_broadcast(providers.broadcast.get());
     api.set_sms_callback_token(config->sms_callback_token);
+    api.set_call_ended([&dispatcher](int64_t id) { dispatcher.call_ended(id); });
     ServerLimits limits;
     limits.body_limit = config->body_limit;
     HttpServer public_server(io, [&api](const ServerRequest& r) { return api.handle_public(r); }, limits);
@@ -165,13 +219,13 @@ int run_daemon(const DaemonOptions& options) {
       }
       if (feed.type == FeedConfig::Type::poll) {
         polls.push_back(std::make_unique<PollFeed>(io, feed.name, feed.url, feed.interval, engine, db, http,
-                                                   [&dispatcher] { dispatcher.pump(); }));
+                                                   [&loop] { loop.kick(); }));
         polls.back()->start();
         spdlog::info("poll feed {} reading {} every {}", feed.name, feed.url, format_duration(feed.interval));
         continue;
       }
       spools.push_back(std::make_unique<SpoolFeed>(feed.name, feed.dir, config->body_limit, engine,
-                                                   [&dispatcher] { dispatcher.pump(); }));
+                                                   [&loop] { loop.kick(); }));
       spool_timers.push_back(std::make_unique<asio::steady_timer>(io));
       every(*spool_timers.back(), feed.interval, [spool = spools.back().get()] { spool->scan(); });
       spdlog::info("spool feed {} watching {}/inbox every {}", feed.name, feed.dir, format_duration(feed.interval));
@@ -181,10 +235,8 @@ int run_daemon(const DaemonOptions& options) {
     if (push_tokens.empty()) spdlog::warn("no push feed configured: POST /api/v1/warnings over TCP is refused");
 
     asio::steady_timer ticker(io);
-    every(ticker, config->tick, [&] {
-      engine.tick();
-      dispatcher.pump();
-    });
+    every(ticker, config->tick, [&] { loop.kick(); });
+    loop.kick();  // whatever came due while jiaoyingd was down goes out now
     asio::signal_set hangup(io, SIGHUP);
     std::function<void()> on_hangup = [&] {
       hangup.async_wait([&](boost::system::error_code ec, int) {

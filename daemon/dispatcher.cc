@@ -1,105 +1,259 @@
 #include "daemon/dispatcher.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <climits>
 
 namespace jiaoying {
 
-Dispatcher::Dispatcher(boost::asio::io_context& io, Engine& engine,
-                       std::map<std::string, Channel*> channels, int senders, BroadcastChannel* broadcast)
+namespace {
+
+// The most messages one claim takes: a claim is one transaction on the io thread, which also
+// answers the duty officer and the people tapping 收到, so it stays short; a provider with room
+// for more is pumped again right after.
+constexpr size_t kClaimMax = 512;
+// How long a provider that said "slow down" is left alone.
+constexpr std::chrono::milliseconds kDeferPause{1'000};
+
+int priority_floor(const std::optional<Level>& min_level) { return min_level ? static_cast<int>(*min_level) * 10 : 0; }
+
+}  // namespace
+
+struct Dispatcher::Lane {
+  ProviderSlot slot;
+  TokenBucket bucket;
+  Breaker breaker;
+  size_t batch = 1;
+  int min_priority = 0;  // the least urgent message it carries (priority = level * 10 + first)
+  size_t in_flight = 0;
+  Instant paused_until{};
+  int64_t sent = 0, failed = 0;
+  std::string last_fault;
+
+  explicit Lane(ProviderSlot s)
+      : slot(std::move(s)),
+        bucket(slot.limits.rate, slot.limits.burst > 0 ? slot.limits.burst : std::max(1.0, slot.limits.rate / 10)),
+        breaker(slot.limits.breaker),
+        min_priority(priority_floor(slot.limits.min_level)) {
+    const size_t wire = slot.provider ? slot.provider->max_batch() : 1;
+    batch = std::max<size_t>(1, std::min(wire, slot.limits.batch ? slot.limits.batch : wire));
+  }
+  std::string label() const { return slot.name == slot.medium ? slot.name : slot.medium + ":" + slot.name; }
+};
+
+Dispatcher::Dispatcher(boost::asio::io_context& io, Engine& engine, const Clock& plan_clock, Transport& transport,
+                       std::vector<ProviderSlot> providers, CallLimitSettings call_limits, RealClock real_clock)
     : io_(io),
       engine_(engine),
-      channels_(std::move(channels)),
-      broadcast_(broadcast),
-      senders_(static_cast<size_t>(senders)),
-      pool_(static_cast<size_t>(senders)) {}
-
-Dispatcher::~Dispatcher() { pool_.join(); }
-
-void Dispatcher::pump() {
-  if (draining_ || in_flight_ >= senders_) return;
-  pump_broadcasts();
-  if (in_flight_ >= senders_) return;
-  std::vector<SendJob> jobs;
-  try {
-    jobs = engine_.claim_messages(senders_ - in_flight_);
-  } catch (const std::exception& e) {
-    spdlog::error("claiming messages failed: {}", e.what());
-    return;
-  }
-  for (SendJob& job : jobs) {
-    auto it = channels_.find(job.channel);
-    if (it == channels_.end()) {
-      finished(job.message_id, {SendOutcome::failed, "", "channel " + job.channel + " is not configured"});
-      continue;
+      plan_clock_(plan_clock),
+      transport_(transport),
+      now_(std::move(real_clock)),
+      calls_(call_limits),
+      wake_(io) {
+  for (ProviderSlot& slot : providers) {
+    lanes_.push_back(std::make_unique<Lane>(std::move(slot)));
+    Lane* lane = lanes_.back().get();
+    auto it = std::find_if(media_.begin(), media_.end(), [&](const MediumLanes& m) { return m.medium == lane->slot.medium; });
+    if (it == media_.end()) {
+      media_.push_back({lane->slot.medium, find_medium(lane->slot.medium), {}, false});
+      it = media_.end() - 1;
     }
-    ++in_flight_;
-    Channel* channel = it->second;
-    boost::asio::post(pool_, [this, channel, job = std::move(job)] {
-      SendResult result;
-      try {
-        result = channel->send(job.message);
-      } catch (const std::exception& e) {
-        result = {SendOutcome::retry, "", std::string("sender error: ") + e.what()};
-      }
-      boost::asio::post(io_, [this, id = job.message_id, result = std::move(result)] {
-        --in_flight_;
-        finished(id, result);
-      });
-    });
+    it->lanes.push_back(lane);
+  }
+  // The carriers' caps count calls already placed (a restart must not ring anyone again too soon).
+  const TimePoint now = plan_clock_.now();
+  for (const PlacedCall& call : engine_.recent_calls(now - std::chrono::hours(24))) {
+    calls_.placed(call.message_id, call.number, call.area_code, call.at);
+    if (call.ended) calls_.ended(call.message_id);
   }
 }
 
-// Broadcasts go first: one per warning, and every village's loudspeakers wait on it. Their
-// results are recorded one by one (there are few).
-void Dispatcher::pump_broadcasts() {
-  std::vector<Engine::BroadcastJob> jobs;
-  try {
-    jobs = engine_.claim_broadcasts(senders_ - in_flight_);
-  } catch (const std::exception& e) {
-    spdlog::error("claiming broadcasts failed: {}", e.what());
-    return;
+Dispatcher::~Dispatcher() = default;
+
+size_t Dispatcher::in_flight() const {
+  size_t n = 0;
+  for (const auto& lane : lanes_) n += lane->in_flight;
+  return n;
+}
+
+void Dispatcher::pump() {
+  if (draining_) return;
+  const Instant now = now_();
+  for (MediumLanes& m : media_) {
+    try {
+      if (m.traits && m.traits->per_area) {
+        for (Lane* lane : m.lanes) pump_broadcasts(*lane, now);
+      } else {
+        pump_medium(m, now);
+      }
+    } catch (const std::exception& e) {
+      // The outbox could not be read or written: nothing was claimed, the next pump tries again.
+      spdlog::error("sending on {} failed: {}", m.medium, e.what());
+    }
   }
-  for (Engine::BroadcastJob& job : jobs) {
-    if (!broadcast_) {
-      engine_.complete_broadcast(job.broadcast_id, {SendOutcome::failed, "", "the broadcast channel is not configured"});
+}
+
+void Dispatcher::pump_medium(MediumLanes& m, Instant now) {
+  int ceiling = INT_MAX;  // the most urgent priority no provider that is up has taken on yet
+  bool any_up = false, again = false;
+  for (Lane* lane_ptr : m.lanes) {
+    Lane& lane = *lane_ptr;
+    if (ceiling < lane.min_priority) break;  // everything it carries has a provider that is up
+    const Breaker::State state = lane.breaker.state(now);
+    if (state == Breaker::State::open) {
+      wake_at(lane.breaker.retry_at());
+      continue;  // down: the next provider takes its traffic
+    }
+    any_up = any_up || state == Breaker::State::closed;
+    const int top = ceiling;
+    // A provider on probation gets one probe; the next provider keeps the traffic meanwhile.
+    if (state == Breaker::State::closed) ceiling = lane.min_priority - 1;
+    if (now < lane.paused_until) {
+      wake_at(lane.paused_until);
       continue;
     }
-    ++in_flight_;
-    boost::asio::post(pool_, [this, job = std::move(job)] {
-      SendResult result;
-      try {
-        result = broadcast_->send(job.order);
-      } catch (const std::exception& e) {
-        result = {SendOutcome::retry, "", std::string("sender error: ") + e.what()};
-      }
-      boost::asio::post(io_, [this, id = job.broadcast_id, result = std::move(result)] {
-        --in_flight_;
-        try {
-          engine_.complete_broadcast(id, result);
-        } catch (const std::exception& e) {
-          spdlog::error("recording the result of broadcast {} failed: {}", id, e.what());
-        }
-        if (draining_) {
-          if (in_flight_ == 0 && !flush_posted_ && drained_) std::exchange(drained_, nullptr)();
-        } else {
-          pump();
-        }
-      });
-    });
+    size_t requests = std::min({lane.bucket.available(now), lane.slot.limits.concurrency - std::min(lane.in_flight, lane.slot.limits.concurrency),
+                                lane.breaker.allowance(now)});
+    if (requests == 0) {
+      if (lane.bucket.available(now) == 0) wake_at(lane.bucket.when_available(1, now));
+      continue;
+    }
+    const size_t want = std::min(kClaimMax, requests * lane.batch);
+    ClaimRequest request;
+    request.channel = m.medium;
+    request.provider = lane.slot.name;
+    request.limit = want;
+    request.min_priority = lane.min_priority;
+    request.max_priority = top;
+    if (m.traits && m.traits->rings) {
+      request.hold_back = [this](const SendJob& job) -> std::optional<TimePoint> {
+        const std::string& number = job.message.mobile.empty() ? job.message.landline : job.message.mobile;
+        const TimePoint t = plan_clock_.now();
+        if (auto later = calls_.next_allowed(number, job.message.area_code, t)) return later;
+        calls_.placed(job.message_id, number, job.message.area_code, t);
+        return std::nullopt;
+      };
+    }
+    std::vector<SendJob> jobs = engine_.claim_messages(request);
+    if (jobs.size() == want && want == kClaimMax) again = true;  // more is waiting and there is room
+    start(lane, std::move(jobs), now);
+  }
+  if (!any_up && !m.all_down) {
+    m.all_down = true;
+    const std::string detail =
+        fmt::format("no provider of {} is up: its messages wait, and the ladders they held go on (the next step "
+                    "rings on time)", m.medium);
+    spdlog::error("{}", detail);
+    engine_.release_holds(m.medium, "channel_down", detail);
+  } else if (any_up && m.all_down) {
+    m.all_down = false;
+  }
+  if (again) boost::asio::post(io_, [this] { pump(); });
+}
+
+void Dispatcher::pump_broadcasts(Lane& lane, Instant now) {
+  if (now < lane.paused_until) return wake_at(lane.paused_until);
+  size_t room = std::min({lane.bucket.available(now), lane.slot.limits.concurrency - std::min(lane.in_flight, lane.slot.limits.concurrency),
+                          lane.breaker.allowance(now)});
+  if (lane.breaker.state(now) == Breaker::State::open) wake_at(lane.breaker.retry_at());
+  if (room == 0) return;
+  for (Engine::BroadcastJob& job : engine_.claim_broadcasts(room)) {
+    ++lane.in_flight;
+    lane.bucket.take(1, now);
+    lane.breaker.started(now);
+    const int64_t id = job.broadcast_id;
+    transport_.send(*lane.slot.broadcast, std::move(job.order),
+                    [this, &lane, id](Delivery d) { finished(lane, {id}, std::move(d), true); });
+  }
+}
+
+void Dispatcher::start(Lane& lane, std::vector<SendJob> jobs, Instant now) {
+  std::vector<OutboundMessage> batch;
+  std::vector<int64_t> ids;
+  auto send = [&] {
+    if (batch.empty()) return;
+    ++lane.in_flight;
+    lane.bucket.take(1, now);
+    lane.breaker.started(now);
+    transport_.send(*lane.slot.provider, std::move(batch),
+                    [this, &lane, ids = std::move(ids)](Delivery d) mutable { finished(lane, std::move(ids), std::move(d), false); });
+    batch.clear();
+    ids.clear();
+  };
+  for (SendJob& job : jobs) {
+    // What the provider cannot take at all (no contact, too long) fails now, without a request.
+    if (auto refused = lane.slot.provider->refuse(job.message)) {
+      results_.push_back({job.message_id, *refused});
+      continue;
+    }
+    ids.push_back(job.message_id);
+    batch.push_back(std::move(job.message));
+    if (batch.size() == lane.batch) send();
+  }
+  send();
+  if (!results_.empty() && !flush_posted_) {
+    flush_posted_ = true;
+    boost::asio::post(io_, [this] { flush(); });
+  }
+}
+
+void Dispatcher::health(Lane& lane, const Delivery& d, Instant now) {
+  const std::string& medium = lane.slot.medium;
+  const Medium* traits = find_medium(medium);
+  const std::string who = fmt::format("{} ({}{})", lane.slot.name, traits ? traits->zh : medium,
+                                      lane.slot.name == medium ? "" : "，" + medium);
+  if (d.fault) {
+    ++lane.failed;
+    lane.last_fault = d.fault_detail;
+    if (lane.breaker.failed(now) == Breaker::Change::opened) {
+      const std::string detail = fmt::format("provider {} is down after {} failed requests in a row (last: {}); "
+                                             "nothing goes to it for {}, messages wait or go to the next provider",
+                                             who, lane.slot.limits.breaker.failures, d.fault_detail,
+                                             format_duration(lane.slot.limits.breaker.cool_down));
+      spdlog::error("{}", detail);
+      engine_.channel_event(medium, "provider_down", lane.label(), detail);
+    }
+    return;
+  }
+  ++lane.sent;
+  if (lane.breaker.succeeded(now) == Breaker::Change::closed) {
+    const std::string detail = fmt::format("provider {} answers again; sending resumes", who);
+    spdlog::warn("{}", detail);
+    engine_.channel_event(medium, "provider_up", lane.label(), detail);
+  }
+  for (const SendResult& r : d.results)
+    if (r.outcome == SendOutcome::deferred) {
+      lane.paused_until = std::max(lane.paused_until, now + kDeferPause);
+      break;
+    }
+}
+
+void Dispatcher::finished(Lane& lane, std::vector<int64_t> ids, Delivery d, bool broadcast) {
+  --lane.in_flight;
+  const Instant now = now_();
+  try {
+    health(lane, d, now);
+    if (broadcast) {
+      engine_.complete_broadcast(ids.front(), d.results.empty() ? SendResult{} : d.results.front());
+    } else {
+      for (size_t i = 0; i < ids.size(); ++i)
+        results_.push_back({ids[i], i < d.results.size() ? d.results[i]
+                                                         : SendResult{SendOutcome::retry, "", "no result for it"}});
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("recording what {} answered failed: {}", lane.label(), e.what());
+  }
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    boost::asio::post(io_, [this] { flush(); });
   }
 }
 
 // Results that arrive together are recorded together: flush() runs after every handler already
-// queued on the io thread, so a burst of answers costs one transaction.
-void Dispatcher::finished(int64_t message_id, SendResult result) {
-  results_.push_back({message_id, std::move(result)});
-  if (flush_posted_) return;
-  flush_posted_ = true;
-  boost::asio::post(io_, [this] { flush(); });
-}
-
+// queued on the io thread, so a burst of answers costs one transaction (one fsync).
 void Dispatcher::flush() {
   flush_posted_ = false;
   std::vector<Engine::Completion> batch;
@@ -107,23 +261,42 @@ void Dispatcher::flush() {
   try {
     engine_.complete_messages(batch);
   } catch (const std::exception& e) {
-    // The messages stay `sending`; recover() resends them with the same key at the next start.
+    // The messages stay `sending`; recover() settles them at the next start.
     spdlog::error("recording the results of {} message(s) failed: {}", batch.size(), e.what());
   }
-  if (draining_) {
-    if (in_flight_ == 0 && drained_) std::exchange(drained_, nullptr)();
-  } else {
+  if (draining_) return check_drained();
+  pump();
+}
+
+void Dispatcher::wake_at(Instant when) {
+  if (when >= wake_at_ && wake_at_ > now_()) return;  // an earlier wake is already set
+  wake_at_ = when;
+  wake_.expires_at(when);
+  wake_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    wake_at_ = Instant::max();
     pump();
-  }
+  });
+}
+
+void Dispatcher::check_drained() {
+  if (draining_ && in_flight() == 0 && !flush_posted_ && drained_) std::exchange(drained_, nullptr)();
 }
 
 void Dispatcher::drain(std::function<void()> done) {
   draining_ = true;
-  if (in_flight_ == 0 && !flush_posted_) {
-    done();
-    return;
-  }
+  wake_.cancel();
   drained_ = std::move(done);
+  check_drained();
+}
+
+std::vector<ProviderStatus> Dispatcher::status() {
+  std::vector<ProviderStatus> out;
+  const Instant now = now_();
+  for (const auto& lane : lanes_)
+    out.push_back({lane->slot.name, lane->slot.medium, std::string(breaker_state_name(lane->breaker.state(now))),
+                   lane->in_flight, lane->slot.limits.rate, lane->sent, lane->failed, lane->last_fault});
+  return out;
 }
 
 }  // namespace jiaoying

@@ -1,44 +1,99 @@
-// Moves claimed messages from the engine to the providers. Runs on the io thread; each
-// provider request runs on a sender thread (it blocks on HTTP), and its result is posted back
-// to the io thread, so the engine and its database are only ever touched from one thread.
+// Moves messages from the outbox to the providers, as fast as each provider's configured limits
+// allow and no faster. Runs on the io thread with the engine; requests travel on the transport
+// (the network thread) and their results come back here, recorded in one transaction per burst.
+//
+// Per provider: a request budget (rate and burst), a window of requests in flight, a circuit
+// breaker. Per medium: its providers in the order configured — the first that is up takes what it
+// carries; one that is down passes its traffic to the next (failover), which may carry only the
+// higher levels (yellow is shed first when capacity is short: it waits for the provider that
+// carries it, visibly). Calls also pass the per-number caps and the per-township cap on calls
+// ringing at once. When no provider of a medium is up, its queued notices stop holding their
+// ladders (the next rung rings on time) and every warning waiting on it has an event on file.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
-#include "channels/channel.h"
+#include "channels/breaker.h"
+#include "channels/call_limits.h"
+#include "channels/provider_limits.h"
+#include "channels/throttle.h"
 #include "daemon/engine.h"
+#include "daemon/transport.h"
 
 namespace jiaoying {
 
+// One configured provider, as the dispatcher drives it: people's messages (`provider`) or the
+// loudspeakers (`broadcast`).
+struct ProviderSlot {
+  std::string name;    // as configured: "zzd", "aliyun-sms", "backup-sms"
+  std::string medium;  // "sms"
+  const Provider* provider = nullptr;
+  const BroadcastChannel* broadcast = nullptr;
+  ProviderLimits limits;
+};
+
+// What the duty officer's views show of a provider.
+struct ProviderStatus {
+  std::string name, medium;
+  std::string state;  // up | down | probing
+  size_t in_flight = 0;
+  double rate = 0;
+  int64_t sent = 0, failed = 0;  // requests since start
+  std::string last_fault;
+};
+
 class Dispatcher {
  public:
-  // `broadcast` may be null (no broadcast channel configured).
-  Dispatcher(boost::asio::io_context& io, Engine& engine, std::map<std::string, Channel*> channels,
-             int senders, BroadcastChannel* broadcast = nullptr);
+  using RealClock = std::function<Instant()>;
+  Dispatcher(boost::asio::io_context& io, Engine& engine, const Clock& plan_clock, Transport& transport,
+             std::vector<ProviderSlot> providers, CallLimitSettings call_limits = {},
+             RealClock real_clock = [] { return std::chrono::steady_clock::now(); });
   ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Claims as many messages as there are free senders and starts them. Cheap when idle.
+  // Claims what every provider may take now and starts it. Cheap when there is nothing to do.
   void pump();
-  // Stops claiming; calls `done` on the io thread once nothing is in flight.
+  // Stops claiming; calls `done` on the io thread once nothing is in flight and all is recorded.
   void drain(std::function<void()> done);
-  size_t in_flight() const { return in_flight_; }
+  size_t in_flight() const;
+  // A call's report arrived: its township's line is free.
+  void call_ended(int64_t message_id) { calls_.ended(message_id); }
+  std::vector<ProviderStatus> status();
 
  private:
-  void finished(int64_t message_id, SendResult result);
-  void pump_broadcasts();
+  struct Lane;
+  struct MediumLanes {
+    std::string medium;
+    const Medium* traits = nullptr;
+    std::vector<Lane*> lanes;  // in order of preference
+    bool all_down = false;     // last seen: every provider of it down
+  };
+
+  void pump_medium(MediumLanes& m, Instant now);
+  void pump_broadcasts(Lane& lane, Instant now);
+  void start(Lane& lane, std::vector<SendJob> jobs, Instant now);
+  void finished(Lane& lane, std::vector<int64_t> ids, Delivery delivery, bool broadcast);
+  void health(Lane& lane, const Delivery& delivery, Instant now);
   void flush();
+  void wake_at(Instant when);
+  void check_drained();
 
   boost::asio::io_context& io_;
   Engine& engine_;
-  std::map<std::string, Channel*> channels_;
-  BroadcastChannel* broadcast_;
-  size_t senders_;
-  boost::asio::thread_pool pool_;
-  size_t in_flight_ = 0;
+  const Clock& plan_clock_;
+  Transport& transport_;
+  RealClock now_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::vector<MediumLanes> media_;
+  CallLimits calls_;
+  boost::asio::steady_timer wake_;
+  Instant wake_at_{Instant::max()};
   bool draining_ = false;
   std::function<void()> drained_;
   std::vector<Engine::Completion> results_;  // recorded together by flush()

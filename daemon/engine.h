@@ -1,12 +1,15 @@
 // The callout engine: binds rules (plans, directory, ladder), the SQLite store and the clock.
 // Every decision is committed before its effect leaves the process: ingest creates callouts,
-// tick() queues the due steps' messages, claim_messages() hands them to the senders, and
-// complete_message() records what the provider said. Answers (a link, key 1 on a call, a filed
-// report-back) stop everything still queued. The report-back duty is in engine_reports.cc.
+// tick() queues the due steps' messages, claim_messages() hands them to the dispatcher (the
+// outbox), and complete_messages() records what the providers said. A step's clock starts when
+// its notice actually left (a throttled provider never lets step 2 overtake step 1). Answers (a
+// link, key 1 on a call, an SMS code, a filed report-back) stop everything still queued.
 // Not thread-safe: one thread (the daemon's io thread) owns the Engine and its Db.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -34,6 +37,10 @@ struct EngineSettings {
   int max_attempts = 5;                  // then the message fails and the ladder moves on
   int tick_batch = 500;                  // callouts advanced per transaction
   Millis sent_skew{60 * 60 * 1000};      // a `sent` further than this from now is flagged
+  // A step's next rung waits for the step's notice to leave (a throttled provider must not let
+  // step 2 overtake step 1) — but not longer than this: then it runs all the same, flagged.
+  Millis hold_limit{15 * 60 * 1000};
+  Millis defer_pause{1'000};  // a message the provider asked us to slow down for waits this long
   std::string broadcast_ebrid = {};  // our EBRID on the broadcast platform; empty = no broadcast channel
 };
 
@@ -84,11 +91,36 @@ struct CallResult {
   std::string duration;     // seconds
 };
 
-// One message claimed for sending: the sender thread calls the channel, then reports back.
+// One message claimed for sending: the dispatcher hands it to a provider, then reports back.
 struct SendJob {
   int64_t message_id = 0;
   std::string channel;
+  int step = 0;  // the ladder step it belongs to; -1 for notices (update, 解除, 催报)
   OutboundMessage message;
+};
+
+// What the dispatcher asks of the outbox: up to `limit` queued messages of one medium, highest
+// priority first (red before orange before yellow; first notices before repeats), recorded as
+// going out through `provider`.
+struct ClaimRequest {
+  std::string channel;
+  std::string provider;
+  size_t limit = 0;
+  // Only messages of these priorities (priority = level × 10, + 1 for a first notice): a backup
+  // that carries orange and above claims from 30; below a provider that is up, what it carries.
+  int min_priority = 0;
+  int max_priority = 1'000;
+  // A message that may not go now (a per-number call cap) stays queued until the time returned.
+  std::function<std::optional<TimePoint>(const SendJob&)> hold_back = {};
+};
+
+// A call placed recently, as the outbox remembers it (call limits are rebuilt from these at start).
+struct PlacedCall {
+  int64_t message_id = 0;
+  std::string number;
+  std::string area_code;
+  TimePoint at{};
+  bool ended = false;  // its report arrived
 };
 
 class Engine {
@@ -106,13 +138,20 @@ class Engine {
   // what changed, new areas start their ladder, dropped areas stop); a Cancel ends them (people
   // already reached get a 解除 notice). Exercise warnings are called out marked 【演练】; Test,
   // System and Draft ones, and Ack and Error messages, are stored and call nobody.
+  // Only the callouts are made here, durably: their first steps run at the next tick(), which
+  // the daemon starts right after answering whoever posted the warning.
   IngestOutcome ingest(const Warning& warning, std::string_view raw, std::string_view actor);
 
   // Runs every step that is due: queues messages, advances ladders, marks exhaustion.
   // Returns the number of callouts it moved.
   int tick();
+  // The same, a bounded batch at a time so the daemon's loop can send and answer in between:
+  // housekeeping and at most one batch of due callouts; `more` says another batch is due now.
+  int tick_step(bool& more);
 
-  // Marks up to `limit` queued messages `sending` (highest priority first) and returns them.
+  // Marks up to `request.limit` queued messages of one medium `sending` and returns them.
+  std::vector<SendJob> claim_messages(const ClaimRequest& request);
+  // Any medium (tests and tools).
   std::vector<SendJob> claim_messages(size_t limit);
   // Records the providers' answers for claimed messages, all in one transaction (group commit:
   // one fsync for a burst of results, not one per message).
@@ -140,11 +179,24 @@ class Engine {
   // code answers that callout; a bare 收到 answers the phone's only open callout — and delivery
   // receipts (recorded; a missing receipt is not a failure). Returns what became of the reply.
   std::string sms_reply(const std::string& phone, const std::string& content, std::string_view actor);
-  void sms_delivery(int64_t message_id, bool delivered, const std::string& code, std::string_view actor);
+  // A receipt names the request's OutId (`message_id`), the phone and the BizId.
+  void sms_delivery(int64_t message_id, const std::string& phone, const std::string& biz_id, bool delivered,
+                    const std::string& code, std::string_view actor);
 
   // At start: messages left `sending` by a crash are queued again with the same idempotency
-  // key (the providers configured so far de-duplicate by it). Returns how many.
+  // key where the medium's provider de-duplicates by it; calls and texts become `unknown` (never
+  // sent twice). Returns how many.
   int recover();
+
+  // Every provider of `channel` is down: its queued notices no longer hold their ladders (the
+  // next rung runs on time — a phone call instead of a card that cannot go), and each warning
+  // waiting on it gets `kind` with `detail` on file. Returns how many callouts were released.
+  int release_holds(std::string_view channel, std::string_view kind, std::string_view detail);
+  // An audit event on every active warning with messages queued on `channel` (a provider went
+  // down or came back, traffic failed over).
+  void channel_event(std::string_view channel, std::string_view kind, std::string_view actor, std::string_view detail);
+  // Calls placed since `since`, for the call limits after a restart.
+  std::vector<PlacedCall> recent_calls(TimePoint since);
 
   // An answer from any channel, or by hand. Cancels what is still queued for the callout.
   AckOutcome ack(int64_t callout_id, std::string_view via, std::string_view actor);
@@ -178,14 +230,20 @@ class Engine {
  private:
   struct Statements;
   struct WarningRow;
+  struct CalloutRow;
   const Plan& snapshot_plan(int64_t snapshot_id);
   const WarningRow& warning_row(int64_t warning_id);
   // Queues one message per channel for a callout. `key_part` makes the idempotency key
   // ("s2" for step 2, "u17" for the update that is warning 17, "x" for the cancel notice);
   // `tag` leads the title (【督办】, 【更新】, 【解除】); `notice` leads the body.
-  void queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
-                      const std::string& key_part, int attempt, const std::string& notice,
-                      const std::string& tag);
+  // Returns how many were queued to go (not failed at once for want of a contact).
+  int queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
+                     const std::string& key_part, int attempt, const std::string& notice, const std::string& tag);
+  int queue_messages(const CalloutRow& callout, const std::vector<std::string>& channels, int step_index,
+                     const std::string& key_part, int attempt, const std::string& notice, const std::string& tag);
+  std::optional<CalloutRow> callout_row(int64_t callout_id);
+  // One due callout: its step (or exhaustion), and its next look.
+  void advance(const CalloutRow& callout, TimePoint now, std::set<int64_t>& touched_warnings);
   // Ingest and the lifecycle (engine_ingest.cc).
   int64_t store_warning(const Warning& w, std::string_view raw, std::string_view actor, std::string_view state,
                         std::optional<int64_t> supersedes, IngestOutcome& out);
@@ -197,7 +255,9 @@ class Engine {
   void end_callout(int64_t callout_id, int64_t warning_id, std::string_view why, bool tell_reached);
   std::optional<int64_t> find_active(const Reference& ref);
   int expire_warnings();
-  void run_step(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index);
+  // Runs a step for a primary callout; returns how many messages it queued to the callout itself
+  // (what the next rung waits for).
+  int run_step(const CalloutRow& callout, const Plan& plan, int step_index);
   // The posts one tier up (the plan's roles there) are told about callout_id's post; returns
   // how many were raised.
   int notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
@@ -233,6 +293,9 @@ class Engine {
              std::string_view detail);
   void close_warning_if_done(int64_t warning_id);
   void record_completion(const Completion& completion, int64_t now);
+  // The callout's held ladder goes on: from `sent_at` when its notice left (the clock shifts by
+  // the wait), or on its planned time when the notice cannot go.
+  void release_hold(int64_t callout_id, std::optional<int64_t> sent_at);
   std::string ack_token(int64_t callout_id) const;
   std::string link_token(std::string_view purpose, int64_t callout_id) const;
 

@@ -239,6 +239,12 @@ void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) 
       event(warning_id, std::nullopt, std::nullopt, cancel ? "broadcast_cancel_sent" : "broadcast_sent", "engine",
             fmt::format("{}: the platform took it{}", what, result.detail.empty() ? "" : " (" + result.detail + ")"));
       break;
+    case SendOutcome::deferred:
+      // The platform asked us to slow down: again shortly, the attempt not counted.
+      db_.prepare("UPDATE broadcasts SET state = 'queued', attempts = attempts - 1, not_before = ?, error = ?, "
+                  "updated_at = ? WHERE id = ?")
+          .bind(1, now + settings_.defer_pause.count()).bind(2, result.detail).bind(3, now).bind(4, broadcast_id).run();
+      break;
     case SendOutcome::retry:
       if (attempts < settings_.max_attempts) {
         const int64_t backoff = settings_.retry_backoff.count() << std::min(attempts - 1, 10);

@@ -68,7 +68,6 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
     if (target && acts) {
       update_warning(*target, w, raw, actor, out);
       tx.commit();
-      tick();
       return out;
     }
     if (!target) out.flags.push_back("updates no running warning: called out as new");
@@ -88,7 +87,7 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
   start_reports(id);
   close_warning_if_done(id);
   tx.commit();
-  tick();  // step 1 goes out now, not at the next timer
+  // Step 1 is due at once: the caller ticks right after answering (the warning is durable now).
   return out;
 }
 
@@ -160,10 +159,7 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
   existing.bind(1, warning_id);
   while (existing.step()) already.insert(existing.text(0));
 
-  Stmt insert = db_.prepare(
-      "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, "
-      "area_code, area_name, role, seat, tier, state, next_step, next_due_at, started_at, landline) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?,?)");
+  Stmt& insert = st_->insert_callout;
   for (const Recipient& r : resolution.recipients) {
     if (already.count(r.person)) continue;
     const Person* person = directory_->person(r.person);

@@ -1,42 +1,93 @@
-// Engine internals shared by its .cc files (engine.cc: ladder, sending, answers;
-// engine_ingest.cc: ingest and the warning lifecycle). Not for use outside the Engine.
+// Engine internals shared by its .cc files (engine.cc: answers and the warning's close;
+// engine_ladder.cc: the tick, steps and escalations; engine_outbox.cc: claims, results, holds,
+// recovery; engine_ingest.cc: ingest and the lifecycle; engine_reports/broadcast/sms.cc). Not for
+// use outside the Engine.
 #pragma once
 
 #include "daemon/engine.h"
 
 namespace jiaoying {
 
-// Prepared once, reused on every tick (the hot path of a large fan-out).
+// The columns of a callout that a step and its messages need, read once per callout.
+// CalloutRow::read takes them in this order (the _C form is for a join naming callouts `c`).
+#define JIAOYING_CALLOUT_COLUMNS                                                                        \
+  "id, warning_id, snapshot_id, COALESCE(clock_at, started_at), next_step, kind, person_id, person_name, " \
+  "zzd_account, mobile, landline, area_code, area_name, role, seat, tier, held_due_at"
+#define JIAOYING_CALLOUT_COLUMNS_C                                                                          \
+  "c.id, c.warning_id, c.snapshot_id, COALESCE(c.clock_at, c.started_at), c.next_step, c.kind, c.person_id, " \
+  "c.person_name, c.zzd_account, c.mobile, c.landline, c.area_code, c.area_name, c.role, c.seat, c.tier, "     \
+  "c.held_due_at"
+
+struct Engine::CalloutRow {
+  int64_t id = 0, warning_id = 0, snapshot_id = 0;
+  int64_t clock_at = 0;  // the ladder's origin: `after` counts from here
+  int next_step = 0;
+  std::string kind, person_id, person_name, zzd_account, mobile, landline, area_code, area_name, role, seat, tier;
+  std::optional<int64_t> held_due_at;  // set while the step just run waits for its notice to leave
+
+  // From a statement selecting JIAOYING_CALLOUT_COLUMNS from column `at` on.
+  static CalloutRow read(const Stmt& s, int at = 0) {
+    CalloutRow r;
+    r.id = s.int64(at + 0);
+    r.warning_id = s.int64(at + 1);
+    r.snapshot_id = s.int64(at + 2);
+    r.clock_at = s.int64(at + 3);
+    r.next_step = static_cast<int>(s.int64(at + 4));
+    r.kind = s.text(at + 5);
+    r.person_id = s.text(at + 6);
+    r.person_name = s.text(at + 7);
+    r.zzd_account = s.text(at + 8);
+    r.mobile = s.text(at + 9);
+    r.landline = s.text(at + 10);
+    r.area_code = s.text(at + 11);
+    r.area_name = s.text(at + 12);
+    r.role = s.text(at + 13);
+    r.seat = s.text(at + 14);
+    r.tier = s.text(at + 15);
+    r.held_due_at = s.opt_int64(at + 16);
+    return r;
+  }
+};
+
+// Prepared once, reused on every tick, claim and result (the hot path of a large fan-out).
 struct Engine::Statements {
   Stmt insert_event;
   Stmt find_warning;
   Stmt due_callouts;
-  Stmt callout_for_step;
+  Stmt callout_by_id;
+  Stmt insert_callout;
   Stmt insert_message;
   Stmt supersede_queued;
   Stmt advance_callout;
+  Stmt set_next_due;
   Stmt exhaust_callout;
   Stmt claimable;
   Stmt mark_sending;
+  Stmt hold_back;
   Stmt message_for_completion;
   Stmt mark_sent;
   Stmt callout_sent;
+  Stmt callout_released;
   Stmt mark_retry;
+  Stmt mark_deferred;
   Stmt mark_failed;
+  Stmt mark_unknown;
   Stmt report_owed;
   Stmt claimable_broadcasts;
+  Stmt any_open;
 
   explicit Statements(Db& db)
       : insert_event(db.prepare(
             "INSERT INTO events(at, warning_id, callout_id, message_id, kind, actor, detail) "
             "VALUES (?,?,?,?,?,?,?)")),
         find_warning(db.prepare("SELECT id FROM warnings WHERE sender = ? AND identifier = ?")),
-        due_callouts(db.prepare(
-            "SELECT id, warning_id, snapshot_id, started_at, next_step, next_due_at, kind FROM callouts "
-            "WHERE state IN ('pending','calling') AND next_due_at <= ? ORDER BY next_due_at LIMIT ?")),
-        callout_for_step(db.prepare(
-            "SELECT warning_id, person_name, zzd_account, mobile, area_name, role, seat, area_code, tier, "
-            "person_id, kind, landline FROM callouts WHERE id = ?")),
+        due_callouts(db.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts "
+                                "WHERE state IN ('pending','calling') AND next_due_at <= ? ORDER BY next_due_at LIMIT ?")),
+        callout_by_id(db.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts WHERE id = ?")),
+        insert_callout(db.prepare(
+            "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, "
+            "area_code, area_name, role, seat, tier, state, next_step, next_due_at, started_at, landline) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?,?)")),
         insert_message(db.prepare(
             "INSERT INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
             "title, body, queued_at, updated_at, error, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")),
@@ -44,33 +95,45 @@ struct Engine::Statements {
             "UPDATE messages SET state = 'cancelled', error = ?, updated_at = ? "
             "WHERE callout_id = ? AND channel = ? AND state = 'queued'")),
         advance_callout(db.prepare(
-            "UPDATE callouts SET state = 'calling', next_step = ?, next_due_at = ?, notified = notified + 1 "
-            "WHERE id = ?")),
+            "UPDATE callouts SET state = 'calling', next_step = ?, next_due_at = ?, held_due_at = ?, clock_at = ?, "
+            "notified = notified + 1 WHERE id = ?")),
+        set_next_due(db.prepare("UPDATE callouts SET next_due_at = ?, held_due_at = NULL WHERE id = ?")),
         exhaust_callout(db.prepare(
-            "UPDATE callouts SET state = 'exhausted', next_due_at = NULL WHERE id = ?")),
+            "UPDATE callouts SET state = 'exhausted', next_due_at = NULL, held_due_at = NULL WHERE id = ?")),
         claimable(db.prepare(
-            "SELECT m.id, m.channel, m.idem_key, m.title, m.body, c.id, c.person_name, c.zzd_account, "
-            "c.mobile, m.report, c.landline FROM messages m JOIN callouts c ON c.id = m.callout_id "
-            "WHERE m.state = 'queued' AND m.not_before <= ? ORDER BY m.priority DESC, m.id LIMIT ?")),
-
+            "SELECT m.id, m.idem_key, m.title, m.body, m.report, m.step, " JIAOYING_CALLOUT_COLUMNS_C
+            " FROM messages m JOIN callouts c ON c.id = m.callout_id "
+            "WHERE m.state = 'queued' AND m.channel = ?1 AND m.priority BETWEEN ?2 AND ?5 AND m.not_before <= ?3 "
+            "ORDER BY m.priority DESC, m.not_before, m.id LIMIT ?4")),
         mark_sending(db.prepare(
-            "UPDATE messages SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")),
+            "UPDATE messages SET state = 'sending', attempts = attempts + 1, provider = ?, updated_at = ? "
+            "WHERE id = ? AND state = 'queued'")),
+        hold_back(db.prepare("UPDATE messages SET not_before = ?, error = ?, updated_at = ? WHERE id = ?")),
         message_for_completion(db.prepare(
-            "SELECT m.callout_id, c.warning_id, m.attempts, m.state, m.channel FROM messages m "
+            "SELECT m.callout_id, c.warning_id, m.attempts, m.state, m.channel, m.step, m.queued_at, c.held_due_at, "
+            "COALESCE(c.clock_at, c.started_at), c.snapshot_id, m.provider, c.next_step FROM messages m "
             "JOIN callouts c ON c.id = m.callout_id WHERE m.id = ?")),
         mark_sent(db.prepare(
             "UPDATE messages SET state = 'sent', provider_ref = ?, sent_at = ?, updated_at = ? WHERE id = ?")),
         callout_sent(db.prepare(
-            "UPDATE callouts SET first_sent_at = COALESCE(first_sent_at, ?), last_sent_at = ? WHERE id = ?")),
+            "UPDATE callouts SET first_sent_at = COALESCE(first_sent_at, ?1), last_sent_at = ?1 WHERE id = ?2")),
+        callout_released(db.prepare(
+            "UPDATE callouts SET clock_at = ?, next_due_at = ?, held_due_at = NULL WHERE id = ? "
+            "AND held_due_at IS NOT NULL AND state IN ('pending','calling')")),
         mark_retry(db.prepare(
             "UPDATE messages SET state = 'queued', not_before = ?, error = ?, updated_at = ? WHERE id = ?")),
-        mark_failed(db.prepare(
-            "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")),
+        mark_deferred(db.prepare(
+            "UPDATE messages SET state = 'queued', attempts = attempts - 1, not_before = ?, error = ?, updated_at = ? "
+            "WHERE id = ?")),
+        mark_failed(db.prepare("UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")),
+        mark_unknown(db.prepare("UPDATE messages SET state = 'unknown', error = ?, updated_at = ? WHERE id = ?")),
         report_owed(db.prepare(
             "SELECT due_at FROM reports WHERE warning_id = ? AND area_code = ? AND state IN ('due','overdue')")),
         claimable_broadcasts(db.prepare(
             "SELECT id, msg_type, ebm_id, title, body, areas, attempts, warning_id FROM broadcasts "
-            "WHERE state = 'queued' AND not_before <= ? ORDER BY id LIMIT ?")) {}
+            "WHERE state = 'queued' AND not_before <= ? ORDER BY id LIMIT ?")),
+        any_open(db.prepare(
+            "SELECT 1 FROM callouts WHERE warning_id = ? AND state IN ('pending','calling') LIMIT 1")) {}
 };
 
 struct Engine::WarningRow {

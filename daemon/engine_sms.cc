@@ -98,17 +98,22 @@ void Engine::ask_for_code(const std::string& phone, int64_t first_callout, int64
   tx.commit();
 }
 
-void Engine::sms_delivery(int64_t message_id, bool delivered, const std::string& code, std::string_view actor) {
+void Engine::sms_delivery(int64_t message_id, const std::string& phone, const std::string& biz_id, bool delivered,
+                          const std::string& code, std::string_view actor) {
+  // A single text's receipt names it by OutId; a batch's OutId is its first message, so the
+  // phone (and the batch's BizId) say which of the batch it is.
   Stmt q = db_.prepare(
-      "SELECT m.callout_id, c.warning_id, m.channel FROM messages m JOIN callouts c ON c.id = m.callout_id "
-      "WHERE m.id = ?");
-  q.bind(1, message_id);
-  if (!q.step() || q.text(2) != "sms") {
-    record_refusal("callback_refused", actor, fmt::format("a delivery receipt for message {} that is no SMS of ours", message_id));
+      "SELECT m.id, m.callout_id, c.warning_id FROM messages m JOIN callouts c ON c.id = m.callout_id "
+      "WHERE m.channel = 'sms' AND ((m.id = ?1 AND c.mobile = ?2) OR (?3 != '' AND m.provider_ref = ?3 AND c.mobile = ?2)) "
+      "ORDER BY m.id = ?1 DESC LIMIT 1");
+  q.bind(1, message_id).bind(2, phone).bind(3, biz_id);
+  if (!q.step()) {
+    record_refusal("callback_refused", actor,
+                   fmt::format("a delivery receipt for {} (message {}) that is no SMS of ours", mask_mobile(phone), message_id));
     return;
   }
   Transaction tx(db_);
-  event(q.int64(1), q.int64(0), message_id, delivered ? "sms_delivered" : "sms_undelivered", actor,
+  event(q.int64(2), q.int64(1), q.int64(0), delivered ? "sms_delivered" : "sms_undelivered", actor,
         delivered ? std::string("delivered to the phone")
                   : fmt::format("the carrier could not deliver it ({}); the ladder goes on", code));
   tx.commit();

@@ -269,7 +269,7 @@ ServerResponse HttpApi::sms_push(const ServerRequest& req) {
         engine_.record_refusal("callback_refused", actor, "an SMS receipt without an out_id of ours");
         continue;
       }
-      engine_.sms_delivery(*id, r.success, r.err_code, actor);
+      engine_.sms_delivery(*id, r.phone_number, r.biz_id, r.success, r.err_code, actor);
     }
     return {200, "application/json; charset=utf-8", sms::push_ack()};
   }
@@ -302,6 +302,7 @@ ServerResponse HttpApi::voice_report(const ServerRequest& req) {
   for (const vms::CallReport& r : *reports) {
     auto id = vms::message_id_of(r.out_id);
     CallResult result{id.value_or(0), r.call_id, r.status_code, r.dtmf, r.duration};
+    if (id && call_ended_) call_ended_(*id);
     if (!id || !engine_.call_result(result, "voice@" + req.peer)) {
       ++unknown;
       engine_.record_refusal("callback_refused", "voice@" + req.peer,

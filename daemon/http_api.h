@@ -29,7 +29,9 @@ class HttpApi {
   // The path token of the SMS platform's receipt and reply pushes; empty = no such endpoints.
   void set_sms_callback_token(std::string token) { sms_token_ = std::move(token); }
   // The broadcast channel, which opens the platform's playback reports; null = no such endpoint.
-  void set_broadcast(BroadcastChannel* broadcast) { broadcast_ = broadcast; }
+  void set_broadcast(const BroadcastChannel* broadcast) { broadcast_ = broadcast; }
+  // Told of every call whose report arrived (the dispatcher frees its township's line).
+  void set_call_ended(std::function<void(int64_t message_id)> call_ended) { call_ended_ = std::move(call_ended); }
 
   ServerResponse handle_public(const ServerRequest& request);
   ServerResponse handle_admin(const ServerRequest& request);
@@ -50,7 +52,8 @@ class HttpApi {
   Reload reload_;
   std::map<std::string, std::string> push_tokens_;
   std::string voice_report_token_;
-  BroadcastChannel* broadcast_ = nullptr;
+  const BroadcastChannel* broadcast_ = nullptr;
+  std::function<void(int64_t)> call_ended_;
   std::string sms_token_;
 };
 

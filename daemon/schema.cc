@@ -183,6 +183,23 @@ CREATE INDEX broadcasts_due ON broadcasts(report_due_at) WHERE state = 'sent';
 ALTER TABLE callouts ADD COLUMN sms_code INTEGER;
 CREATE INDEX callouts_sms ON callouts(mobile, sms_code) WHERE sms_code IS NOT NULL AND state IN ('pending', 'calling');
 )sql",
+    // 4: the send path at city scale (docs/performance.md).
+    R"sql(
+-- The ladder's clock: `after` counts from clock_at (started_at until a step's notice left late:
+-- a step's clock starts when its notice actually went out). While the step just run still waits
+-- for its notice to leave, held_due_at keeps the planned next look and next_due_at is only the
+-- backstop (engine.hold_limit later).
+ALTER TABLE callouts ADD COLUMN clock_at INTEGER;
+ALTER TABLE callouts ADD COLUMN held_due_at INTEGER;
+-- Which provider of the medium took a message (a medium may have several: failover).
+ALTER TABLE messages ADD COLUMN provider TEXT;
+-- Claims read queued messages of one medium in the order this index keeps them (priority, then
+-- age), so a claim of hundreds never sorts the queue however long it is.
+DROP INDEX messages_queue;
+CREATE INDEX messages_ready ON messages(channel, priority DESC, not_before, id) WHERE state = 'queued';
+-- Receipts of a batched text name the batch's BizId and the phone.
+CREATE INDEX messages_provider_ref ON messages(provider_ref) WHERE provider_ref IS NOT NULL;
+)sql",
 };
 
 }  // namespace

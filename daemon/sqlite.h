@@ -78,25 +78,36 @@ class Db {
   sqlite3* db_ = nullptr;
 };
 
-// Commits at scope end unless commit() or rollback was called; rolls back on an exception.
+// A transaction: commit() makes it durable; leaving the scope without commit() (or by an
+// exception) rolls it back. Inside another transaction it is a savepoint of that one, so work that
+// commits on its own can also be grouped into one outer transaction (one fsync for many answers).
 class Transaction {
  public:
-  explicit Transaction(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+  explicit Transaction(Db& db) : db_(db), nested_(!sqlite3_get_autocommit(db.handle())) {
+    db_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
+  }
   ~Transaction() {
-    if (!done_) {
-      try {
+    if (done_) return;
+    try {
+      if (nested_) {
+        db_.exec("ROLLBACK TO nested");
+        db_.exec("RELEASE nested");
+      } else {
         db_.exec("ROLLBACK");
-      } catch (...) {
       }
+    } catch (...) {
     }
   }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
   void commit() {
-    db_.exec("COMMIT");
+    db_.exec(nested_ ? "RELEASE nested" : "COMMIT");
     done_ = true;
   }
 
  private:
   Db& db_;
+  const bool nested_;
   bool done_ = false;
 };
 

@@ -33,14 +33,6 @@ std::string_view tier_name(Tier tier) {
 
 std::string_view seat_name(Seat seat) { return seat == Seat::A ? "A" : "B"; }
 
-bool reachable_on(std::string_view channel, std::string_view zzd_account, std::string_view mobile,
-                  std::string_view landline) {
-  if (channel == "zzd") return !zzd_account.empty();
-  if (channel == "sms") return !mobile.empty();
-  if (channel == "ivr") return !mobile.empty() || !landline.empty();
-  return true;  // broadcast, webhook: not addressed to a person's contact
-}
-
 namespace {
 
 size_t code_length(Tier tier) {

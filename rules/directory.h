@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "rules/load_error.h"
+#include "rules/media.h"  // reachable_on: the one rule the engine and `directory check` apply
 #include "rules/warning.h"
 
 namespace jiaoying {
@@ -44,11 +45,6 @@ struct Person {
   int line = 0;             // where it was declared, for messages
   std::string landline = {};  // office or home line ("0579-00000001"); empty if none
 };
-
-// Whether a person with these contacts can be reached on `channel` (zzd needs an account; sms
-// a mobile; ivr a mobile or a landline). The one rule both the engine and `directory check` apply.
-bool reachable_on(std::string_view channel, std::string_view zzd_account, std::string_view mobile,
-                  std::string_view landline = {});
 
 struct Post {
   std::string area;  // division code

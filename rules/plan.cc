@@ -119,16 +119,18 @@ void read_recipients(YamlReader& yr, const YAML::Node& root, Plan& plan) {
   }
 }
 
-// Why `c` cannot carry a step to people, if it cannot: not configured, or the broadcast channel
-// (it reaches loudspeakers, by the plan's broadcast rule).
+// Why `c` cannot carry a step to people, if it cannot: no such medium, a per-area one (the
+// loudspeakers: the plan's broadcast rule), or not configured in the daemon.
 std::optional<std::string> person_channel_problem(const std::string& c, const std::set<std::string>& channels) {
-  if (c == "broadcast")
-    return std::string("broadcast reaches loudspeakers, not people: give the plan a broadcast rule "
-                       "(broadcast: { levels: [red], tier: village }) instead");
+  const Medium* medium = find_medium(c);
+  if (!medium) return "'" + c + "' is not a channel (channels: " + medium_names() + ")";
+  if (medium->per_area)
+    return std::string(c) + " reaches loudspeakers, not people: give the plan a broadcast rule "
+                            "(broadcast: { levels: [red], tier: village }) instead";
   if (channels.count(c)) return std::nullopt;
   std::string list;
   for (const auto& k : channels)
-    if (k != "broadcast") list += (list.empty() ? "" : ", ") + k;
+    if (const Medium* m = find_medium(k); m && !m->per_area) list += (list.empty() ? "" : ", ") + k;
   return "channel '" + c + "' is not configured in the daemon (configured: " + (list.empty() ? "none" : list) + ")";
 }
 
@@ -378,12 +380,16 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
     if (*ack == "confirm")
       plan.ack = AckMode::confirm;
     else if (*ack == "read") {
-      // Only a phone call gives a receipt (heard to the end); a plan must not believe reads
-      // count on cards, which give none.
-      bool rings = plan.night && std::find(plan.night->first.begin(), plan.night->first.end(), "ivr") !=
-                                     plan.night->first.end();
-      for (const LadderStep& step : plan.ladder)
-        rings = rings || std::find(step.channels.begin(), step.channels.end(), "ivr") != step.channels.end();
+      // Only a medium with read receipts (a phone call heard to the end) can; a plan must not
+      // believe reads count on cards, which give none.
+      auto receipts = [](const std::vector<std::string>& names) {
+        return std::any_of(names.begin(), names.end(), [](const std::string& c) {
+          const Medium* m = find_medium(c);
+          return m && m->read_receipts;
+        });
+      };
+      bool rings = plan.night && receipts(plan.night->first);
+      for (const LadderStep& step : plan.ladder) rings = rings || receipts(step.channels);
       if (rings)
         plan.ack = AckMode::read;
       else

@@ -44,6 +44,10 @@ void YamlReader::error(int line, std::string message) {
 
 bool YamlReader::only_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
                            std::string_view what) {
+  return only_keys(map, std::span<const std::string_view>(allowed.begin(), allowed.size()), what);
+}
+
+bool YamlReader::only_keys(const YAML::Node& map, std::span<const std::string_view> allowed, std::string_view what) {
   if (!map.IsMap()) {
     error(map, std::string(what) + " must be a mapping");
     return false;

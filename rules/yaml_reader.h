@@ -6,6 +6,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,7 @@ class YamlReader {
   // Errors for keys not in `allowed`; true when all keys are known.
   bool only_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
                  std::string_view what);
+  bool only_keys(const YAML::Node& map, std::span<const std::string_view> allowed, std::string_view what);
   // The map's child `key` must exist and be a scalar; records an error otherwise.
   std::optional<std::string> scalar(const YAML::Node& map, const char* key, bool required = true);
   // A scalar or a list of scalars, as a list. Missing and optional → empty.

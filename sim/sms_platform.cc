@@ -23,7 +23,9 @@ SmsPlatform::SmsPlatform(Scenario scenario, std::string callback_url, EventLog& 
 bool SmsPlatform::serves(const ServerRequest& request) {
   if (request.method != "POST" || request.path != "/") return false;
   FormParams params;
-  return form_decode(request.body, params) && form_get(params, "Action") == sms::kActionSendSms;
+  if (!form_decode(request.body, params)) return false;
+  const std::string action = form_get(params, "Action");
+  return action == sms::kActionSendSms || action == sms::kActionSendBatchSms;
 }
 
 ServerResponse SmsPlatform::refuse(int status, std::string_view code, const std::string& message,
@@ -45,35 +47,74 @@ ServerResponse SmsPlatform::handle(const ServerRequest& request) {
     return refuse(404, vms::kInvalidAccessKey, "Specified access key is not found.", request);
   if (!vms::signature_valid(params, scenario_.voice_key->secret_key))
     return refuse(400, vms::kSignatureMismatch, "Specified signature is not matched with our calculation.", request);
-  const std::string phone = get("PhoneNumbers");
-  if (phone.size() != 11 || phone[0] != '1' || phone.find_first_not_of("0123456789") != std::string::npos)
-    return refuse(200, vms::kBadNumber, "PhoneNumbers must be one mainland mobile number", request);
-  if (get("SignName") != scenario_.sms->sign_name) return refuse(200, "isv.SMS_SIGNATURE_ILLEGAL", "签名不合法", request);
-  if (get("TemplateCode") != scenario_.sms->template_code)
-    return refuse(200, "isv.SMS_TEMPLATE_ILLEGAL", "模板不合法", request);
-  std::string text;
-  {
+  // SendSms: one number, one text; SendBatchSms: JSON arrays of numbers, signatures and
+  // template parameters of the same length (up to 100), one text each.
+  const bool batch = get("Action") == sms::kActionSendBatchSms;
+  std::vector<std::string> phones, signs, texts;
+  auto strings = [](const std::string& text, std::vector<std::string>& out) {
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec || !v.is_array()) return false;
+    for (const json::value& e : v.as_array()) {
+      if (!e.is_string()) return false;
+      out.emplace_back(e.as_string());
+    }
+    return true;
+  };
+  auto content = [](const json::value& p) -> std::optional<std::string> {
+    const json::value* c = p.is_object() ? p.as_object().if_contains("content") : nullptr;
+    if (!c || !c->is_string()) return std::nullopt;
+    return std::string(c->as_string());
+  };
+  if (batch) {
+    if (!strings(get("PhoneNumberJson"), phones) || phones.empty())
+      return refuse(200, "isv.INVALID_JSON_PARAM", "PhoneNumberJson must be a JSON array of numbers", request);
+    if (phones.size() > sms::kMaxBatch)
+      return refuse(200, "isv.INVALID_JSON_PARAM", "PhoneNumberJson holds more than 100 numbers", request);
+    if (!strings(get("SignNameJson"), signs) || signs.size() != phones.size())
+      return refuse(200, "isv.INVALID_JSON_PARAM", "SignNameJson must name a signature for every number", request);
+    boost::system::error_code ec;
+    json::value params_json = json::parse(get("TemplateParamJson"), ec);
+    if (ec || !params_json.is_array() || params_json.as_array().size() != phones.size())
+      return refuse(200, "isv.INVALID_JSON_PARAM", "TemplateParamJson must hold a parameter for every number", request);
+    for (const json::value& p : params_json.as_array()) {
+      auto c = content(p);
+      if (!c) return refuse(200, "isv.INVALID_JSON_PARAM", "each TemplateParamJson entry needs content", request);
+      texts.push_back(*c);
+    }
+  } else {
+    phones.push_back(get("PhoneNumbers"));
+    signs.push_back(get("SignName"));
     boost::system::error_code ec;
     json::value p = json::parse(get("TemplateParam"), ec);
-    const json::value* content = !ec && p.is_object() ? p.as_object().if_contains("content") : nullptr;
-    if (!content || !content->is_string())
-      return refuse(200, "isv.INVALID_JSON_PARAM", "TemplateParam must be a JSON object with content", request);
-    text = content->as_string();
+    auto c = ec ? std::nullopt : content(p);
+    if (!c) return refuse(200, "isv.INVALID_JSON_PARAM", "TemplateParam must be a JSON object with content", request);
+    texts.push_back(*c);
   }
-  if (sms::characters(scenario_.sms->sign_name) + 2 + sms::characters(text) > sms::kMaxCharacters)
-    return refuse(200, "isv.PARAM_LENGTH_LIMIT", "参数超出长度限制", request);
+  for (size_t i = 0; i < phones.size(); ++i) {
+    if (!sms::is_mainland_mobile(phones[i]))
+      return refuse(200, vms::kBadNumber, "PhoneNumbers must be mainland mobile numbers", request);
+    if (signs[i] != scenario_.sms->sign_name) return refuse(200, "isv.SMS_SIGNATURE_ILLEGAL", "签名不合法", request);
+    if (sms::characters(scenario_.sms->sign_name) + 2 + sms::characters(texts[i]) > sms::kMaxCharacters)
+      return refuse(200, "isv.PARAM_LENGTH_LIMIT", "参数超出长度限制", request);
+  }
+  if (get("TemplateCode") != scenario_.sms->template_code)
+    return refuse(200, "isv.SMS_TEMPLATE_ILLEGAL", "模板不合法", request);
   const std::string out_id = get("OutId");
   ++sent_;
   const std::string biz_id = fmt::format("{:06}^{}", sent_, 1000000000 + sent_);
-  log_.write(json::object{{"provider", "sms"},
-                          {"endpoint", "SendSms"},
-                          {"phone", phone},
-                          {"out_id", out_id},
-                          {"biz_id", biz_id},
-                          {"segments", sms::segments(scenario_.sms->sign_name, text)},
-                          {"text", text}});
-  if (!callback_url_.empty()) {
-    taps_.schedule(Tap{"sms-report:" + biz_id, callback_url_ + "/report", std::chrono::seconds(3), "",
+  for (size_t i = 0; i < phones.size(); ++i) {
+    const std::string& phone = phones[i];
+    const std::string& text = texts[i];
+    log_.write(json::object{{"provider", "sms"},
+                            {"endpoint", batch ? "SendBatchSms" : "SendSms"},
+                            {"phone", phone},
+                            {"out_id", out_id},
+                            {"biz_id", biz_id},
+                            {"segments", sms::segments(scenario_.sms->sign_name, text)},
+                            {"text", text}});
+    if (callback_url_.empty()) continue;
+    taps_.schedule(Tap{"sms-report:" + biz_id + ":" + phone, callback_url_ + "/report", std::chrono::seconds(3), "",
                        sms::delivery_reports_json({{phone, true, "DELIVERED", "用户接收成功", biz_id, out_id, ""}})});
     if (auto it = scenario_.texters.find(phone); it != scenario_.texters.end()) {
       std::string reply = it->second.reply;
@@ -81,7 +122,7 @@ ServerResponse SmsPlatform::handle(const ServerRequest& request) {
         auto at = text.rfind("回复");
         if (at != std::string::npos) reply = std::to_string(sms::reply_code_of(text.substr(at + 6)).value_or(0));
       }
-      taps_.schedule(Tap{"sms-reply:" + biz_id, callback_url_ + "/reply", it->second.after, "",
+      taps_.schedule(Tap{"sms-reply:" + biz_id + ":" + phone, callback_url_ + "/reply", it->second.after, "",
                          sms::replies_json({{phone, reply, "", "1069000", biz_id}})});
     }
   }

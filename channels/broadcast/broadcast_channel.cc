@@ -53,12 +53,10 @@ std::string ebm_event_type(std::string_view hazard, const std::map<std::string, 
 }
 
 BroadcastChannel::BroadcastChannel(BroadcastSettings settings, ebd::Sm2Key key, ebd::Sm2Key platform_key,
-                                   HttpClient& http,
                                    std::function<std::chrono::system_clock::time_point()> wall_clock)
     : settings_(std::move(settings)),
       key_(std::move(key)),
       platform_key_(std::move(platform_key)),
-      http_(http),
       wall_clock_(std::move(wall_clock)) {}
 
 ebd::Package BroadcastChannel::package(const BroadcastOrder& order) const {
@@ -85,7 +83,7 @@ ebd::Package BroadcastChannel::package(const BroadcastOrder& order) const {
   return ebd::seal(doc, key_, settings_.cert_sn, ebd_time(now));
 }
 
-SendResult BroadcastChannel::send(const BroadcastOrder& order) {
+HttpRequest BroadcastChannel::encode(const BroadcastOrder& order) const {
   ebd::Package p = package(order);
   std::string tar = ebd::pack(p);
   ebd::Multipart form = ebd::multipart_file("file", "EBDT_" + p.ebd_id + ".tar", tar);
@@ -95,7 +93,14 @@ SendResult BroadcastChannel::send(const BroadcastOrder& order) {
   request.headers = {{"Content-Type", form.content_type}};
   request.body = std::move(form.body);
   request.timeout = settings_.timeout;
-  HttpResponse response = http_.perform(request);
+  return request;
+}
+
+SendResult BroadcastChannel::send(const BroadcastOrder& order, HttpClient& http) const {
+  return decode(order, http.perform(encode(order)));
+}
+
+SendResult BroadcastChannel::decode(const BroadcastOrder& order, const HttpResponse& response) const {
   // The EBMID makes a resend harmless: the platform answers it as already taken.
   if (response.transport_failed()) return {SendOutcome::retry, "", "transport: " + response.error};
   if (response.status >= 500) return {SendOutcome::retry, "", fmt::format("HTTP {}", response.status)};
@@ -122,12 +127,12 @@ SendResult BroadcastChannel::send(const BroadcastOrder& order) {
   return {SendOutcome::failed, "", fmt::format("ResultCode {}: {}", r.code, r.desc)};
 }
 
-std::string BroadcastChannel::next_response_id() {
+std::string BroadcastChannel::next_response_id() const {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall_clock_().time_since_epoch()).count();
   return fmt::format("{}{:013d}{:03d}", settings_.ebrid, ms % 10'000'000'000'000, responses_++ % 1000);
 }
 
-BroadcastChannel::Received BroadcastChannel::receive(std::string_view content_type, std::string_view body) {
+BroadcastChannel::Received BroadcastChannel::receive(std::string_view content_type, std::string_view body) const {
   Received out;
   out.peer_ebrid = settings_.dest_ebrid;
   std::string error;
@@ -154,7 +159,7 @@ BroadcastChannel::Received BroadcastChannel::receive(std::string_view content_ty
   return out;
 }
 
-std::string BroadcastChannel::answer(const Received& received, int code, std::string_view desc) {
+std::string BroadcastChannel::answer(const Received& received, int code, std::string_view desc) const {
   ebd::Document doc;
   auto now = std::chrono::time_point_cast<Millis>(wall_clock_());
   doc.envelope = {next_response_id(), std::string(ebd::kTypeResponse), settings_.ebrid, received.peer_ebrid,

@@ -2,8 +2,10 @@
 // platform, naming every village whose loudspeakers must play it; the platform de-duplicates on
 // the EBMID, so a lost answer is simply sent again. How the playback went comes back later as a
 // signed EBMStateResponse on jiaoyingd's callback, which receive() opens and answers.
-// Not per person, so not a Channel: the engine keeps one broadcast row per warning
-// (docs/protocols/broadcast.md). Safe to call from several sender threads.
+// The provider of the per-area broadcast medium (rules/media.h): not per person, so its orders are
+// not messages — the engine keeps one broadcast row per warning (docs/protocols/broadcast.md) —
+// but the dispatcher sends them through the same transport, budget and breaker. encode/decode
+// are safe from any thread.
 #pragma once
 
 #include <atomic>
@@ -71,12 +73,17 @@ class BroadcastChannel {
  public:
   // `key`: our SM2 private key (signs what we send); `platform_key`: the county platform's public
   // key (what it sends must verify). `wall_clock` stamps EBDTime (never the scaled plan clock).
-  BroadcastChannel(BroadcastSettings settings, ebd::Sm2Key key, ebd::Sm2Key platform_key, HttpClient& http,
+  BroadcastChannel(BroadcastSettings settings, ebd::Sm2Key key, ebd::Sm2Key platform_key,
                    std::function<std::chrono::system_clock::time_point()> wall_clock);
 
+  const Medium& medium() const { return *find_medium("broadcast"); }
+  // The multipart POST carrying the signed EBDT tar of an order.
+  HttpRequest encode(const BroadcastOrder& order) const;
   // sent/duplicate: the platform took it (ResultCode 1); retry: transport, 5xx, an answer that
   // cannot be read (resending is safe: the EBMID de-duplicates); failed: refused (2–5).
-  SendResult send(const BroadcastOrder& order);
+  SendResult decode(const BroadcastOrder& order, const HttpResponse& response) const;
+  // encode, perform, decode: one order, waiting (tests and tools).
+  SendResult send(const BroadcastOrder& order, HttpClient& http) const;
 
   // The signed EBD package for an order (exposed for tests).
   ebd::Package package(const BroadcastOrder& order) const;
@@ -91,20 +98,19 @@ class BroadcastChannel {
     std::string related_ebd_id;  // the package's EBDID, for the answer
     std::string peer_ebrid;      // who sent it
   };
-  Received receive(std::string_view content_type, std::string_view body);
+  Received receive(std::string_view content_type, std::string_view body) const;
   // The signed EBDResponse tar that answers a received package (code 5 when the engine does not
   // know the EBMID).
-  std::string answer(const Received& received, int code, std::string_view desc);
+  std::string answer(const Received& received, int code, std::string_view desc) const;
 
  private:
-  std::string next_response_id();
+  std::string next_response_id() const;
 
   const BroadcastSettings settings_;
   const ebd::Sm2Key key_;
   const ebd::Sm2Key platform_key_;
-  HttpClient& http_;
   std::function<std::chrono::system_clock::time_point()> wall_clock_;
-  std::atomic<uint64_t> responses_{0};
+  mutable std::atomic<uint64_t> responses_{0};
 };
 
 }  // namespace jiaoying

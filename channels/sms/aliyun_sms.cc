@@ -57,6 +57,12 @@ std::string answer_json(const Answer& a) {
   return json::serialize(o);
 }
 
+bool is_mainland_mobile(std::string_view number) {
+  return number.size() == 11 && number[0] == '1' && number.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+bool is_throttled(std::string_view code) { return code == kThrottled; }
+
 bool is_temporary(std::string_view code) {
   return code == "isv.BUSINESS_LIMIT_CONTROL" || code == "Throttling.User" || code == "isp.SYSTEM_ERROR" ||
          code == "isv.DAY_LIMIT_CONTROL";

@@ -15,6 +15,14 @@
 namespace jiaoying::sms {
 
 inline constexpr std::string_view kActionSendSms = "SendSms";
+// Up to 100 numbers in one request, each with its own template parameter (PhoneNumberJson,
+// SignNameJson, TemplateParamJson: JSON arrays of the same length).
+inline constexpr std::string_view kActionSendBatchSms = "SendBatchSms";
+inline constexpr size_t kMaxBatch = 100;
+inline constexpr std::string_view kThrottled = "Throttling.User";  // the account's QPS limit
+
+// A mainland mobile number as the platform takes it: 11 digits starting with 1.
+bool is_mainland_mobile(std::string_view number);
 
 // How many SMS a text costs: the signature (【sign】) counts; up to 70 characters is one, longer
 // texts go in 67-character parts. Characters are Unicode code points.
@@ -32,7 +40,8 @@ struct Answer {
 };
 std::optional<Answer> parse_answer(std::string_view body);
 std::string answer_json(const Answer& answer);
-bool is_temporary(std::string_view code);  // throttled or per-number limits: try later
+bool is_temporary(std::string_view code);  // per-number limits, a system error: try later
+bool is_throttled(std::string_view code);  // the account's rate limit: slow down
 
 // One delivery receipt (SmsReport is a JSON array of these).
 struct DeliveryReport {

@@ -30,7 +30,11 @@ inline constexpr std::string_view kErrorBadSignature = "InvalidSignature";
 inline constexpr std::string_view kErrorUnknownApiKey = "InvalidApiKey";
 inline constexpr std::string_view kErrorDuplicateBizMsgId = "DuplicateBizMsgId";
 inline constexpr std::string_view kErrorBadParameter = "InvalidParameter";
-inline constexpr std::string_view kErrorRateLimited = "143103";
+inline constexpr std::string_view kErrorRateLimited = "143103";      // the app's per-minute limit
+inline constexpr std::string_view kErrorRateLimitedApi = "143104";   // the API's per-minute limit
+inline constexpr std::string_view kErrorUserDailyLimit = "143105";   // this person's daily cap: final today
+// The platform asks us to slow down (try again shortly), as opposed to refusing the message.
+inline bool is_rate_limit(std::string_view code) { return code == kErrorRateLimited || code == kErrorRateLimitedApi; }
 
 struct Credentials {
   std::string api_key;

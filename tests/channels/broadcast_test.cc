@@ -85,7 +85,7 @@ struct ChannelFixture {
   FakePlatform platform{ours_pub, county};
   BroadcastChannel channel{{"http://county.test/ebd", kOurs, kCounty, "婺城区防指", "SN-OURS", {}, std::chrono::seconds(5)},
                            private_copy(ours),
-                           public_of(county), platform,
+                           public_of(county),
                            [] { return std::chrono::system_clock::time_point(std::chrono::hours(500'000)); }};
 
   static ebd::Sm2Key private_copy(const ebd::Sm2Key& key) {
@@ -263,7 +263,7 @@ TEST_CASE("the channel sends a signed EBM and reads the platform's signed answer
   BroadcastChannel& channel = f.channel;
   BroadcastOrder order = red_rainstorm();
 
-  SendResult r = channel.send(order);
+  SendResult r = channel.send(order, platform);
   CHECK(r.outcome == SendOutcome::sent);
   CHECK(r.provider_ref == order.ebm_id);
   CHECK(platform.last_signature_ok);
@@ -279,26 +279,26 @@ TEST_CASE("the channel sends a signed EBM and reads the platform's signed answer
 
   SUBCASE("refusals are final, with the platform's code") {
     platform.result_code = ebd::kSignatureFailed;
-    r = channel.send(order);
+    r = channel.send(order, platform);
     CHECK(r.outcome == SendOutcome::failed);
     CHECK(r.detail == "ResultCode 4: 拒绝");
   }
   SUBCASE("a lost or unreadable answer is sent again: the EBMID de-duplicates") {
     platform.transport_fails = true;
-    CHECK(channel.send(order).outcome == SendOutcome::retry);
+    CHECK(channel.send(order, platform).outcome == SendOutcome::retry);
     platform.transport_fails = false;
     platform.status = 503;
-    CHECK(channel.send(order).outcome == SendOutcome::retry);
+    CHECK(channel.send(order, platform).outcome == SendOutcome::retry);
   }
   SUBCASE("a 404 is a wrong url: failed at once, not retried") {
     platform.status = 404;
-    r = channel.send(order);
+    r = channel.send(order, platform);
     CHECK(r.outcome == SendOutcome::failed);
     CHECK(r.detail.starts_with("HTTP 404"));
   }
   SUBCASE("an answer signed by someone else is not believed") {
     platform.forge = true;
-    r = channel.send(order);
+    r = channel.send(order, platform);
     CHECK(r.outcome == SendOutcome::retry);
     CHECK(r.detail.find("not signed by its key") != std::string::npos);
   }

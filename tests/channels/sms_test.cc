@@ -4,7 +4,7 @@
 
 #include "channels/form.h"
 #include "channels/sms/aliyun_sms.h"
-#include "channels/sms/sms_channel.h"
+#include "channels/sms/sms_provider.h"
 
 #include "channels/scripted_http.h"
 
@@ -69,9 +69,9 @@ TEST_CASE("receipts and replies read as the platform pushes them") {
 
 TEST_CASE("a text goes out as a signed SendSms; doubt is never resent") {
   ScriptedHttp http{ok_answer()};
-  SmsChannel channel({"http://sms.test", {"sms-id", "sms-secret"}, "浙江防汛", "SMS_100001", std::chrono::seconds(5)},
-                     http, [] { return std::chrono::system_clock::time_point(std::chrono::hours(500'000)); });
-  SendResult r = channel.send(text_to("19900000002"));
+  SmsProvider channel({"http://sms.test", {"sms-id", "sms-secret"}, "浙江防汛", "SMS_100001", 100, std::chrono::seconds(5)},
+                      [] { return std::chrono::system_clock::time_point(std::chrono::hours(500'000)); });
+  SendResult r = send_now(channel, http, text_to("19900000002"));
   CHECK(r.outcome == SendOutcome::sent);
   CHECK(r.provider_ref == "900619^4112");
   REQUIRE(http.requests.size() == 1);
@@ -85,13 +85,43 @@ TEST_CASE("a text goes out as a signed SendSms; doubt is never resent") {
   CHECK(vms::signature_valid(params, "sms-secret"));
 
   http.next = {0, "", "timed out", {}};
-  CHECK(channel.send(text_to("19900000002")).outcome == SendOutcome::unknown);
+  CHECK(send_now(channel, http, text_to("19900000002")).outcome == SendOutcome::unknown);
   http.next = {503, "", "", {}};
-  CHECK(channel.send(text_to("19900000002")).outcome == SendOutcome::unknown);
+  CHECK(send_now(channel, http, text_to("19900000002")).outcome == SendOutcome::unknown);
   http.next = {200, R"({"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发分钟级流控","RequestId":"r"})", "", {}};
-  CHECK(channel.send(text_to("19900000002")).outcome == SendOutcome::retry);
+  CHECK(send_now(channel, http, text_to("19900000002")).outcome == SendOutcome::retry);
+  http.next = {200, R"({"Code":"Throttling.User","Message":"Request was denied due to user flow control.","RequestId":"r"})", "", {}};
+  CHECK(send_now(channel, http, text_to("19900000002")).outcome == SendOutcome::deferred);
   http.next = {200, R"({"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"非法手机号","RequestId":"r"})", "", {}};
-  CHECK(channel.send(text_to("19900000002")).outcome == SendOutcome::failed);
-  CHECK(channel.send(text_to("")).outcome == SendOutcome::failed);
-  CHECK(channel.send(text_to("19900000002", std::string(600, 'x'))).outcome == SendOutcome::failed);
+  CHECK(send_now(channel, http, text_to("19900000002")).outcome == SendOutcome::failed);
+  // Refused before any request: no mobile, not a mainland mobile, too long.
+  const size_t before = http.requests.size();
+  CHECK(send_now(channel, http, text_to("")).outcome == SendOutcome::failed);
+  CHECK(send_now(channel, http, text_to("0579-0000001")).outcome == SendOutcome::failed);
+  CHECK(send_now(channel, http, text_to("19900000002", std::string(600, 'x'))).outcome == SendOutcome::failed);
+  CHECK(http.requests.size() == before);
+}
+
+TEST_CASE("a batch of texts is one SendBatchSms, each number with its own text; one answer settles them all") {
+  ScriptedHttp http{ok_answer()};
+  SmsProvider provider({"http://sms.test", {"sms-id", "sms-secret"}, "浙江防汛", "SMS_100001", 100, std::chrono::seconds(5)},
+                       [] { return std::chrono::system_clock::now(); });
+  std::vector<OutboundMessage> batch{text_to("19900000002", "回复1确认收到"), text_to("19900000003", "回复2确认收到")};
+  batch[1].message_id = 4243;
+  HttpRequest request = provider.encode(batch);
+  FormParams params;
+  REQUIRE(form_decode(request.body, params));
+  CHECK(form_get(params, "Action") == "SendBatchSms");
+  CHECK(form_get(params, "PhoneNumberJson") == R"(["19900000002","19900000003"])");
+  CHECK(form_get(params, "SignNameJson") == R"(["浙江防汛","浙江防汛"])");
+  CHECK(form_get(params, "TemplateParamJson") == R"([{"content":"回复1确认收到"},{"content":"回复2确认收到"}])");
+  CHECK(form_get(params, "OutId") == "m39u");  // the first message's; receipts name the phone too
+  CHECK(vms::signature_valid(params, "sms-secret"));
+  auto results = provider.decode(batch, http.perform(request));
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].outcome == SendOutcome::sent);
+  CHECK(results[1].provider_ref == "900619^4112");
+  http.next = {0, "", "reset", {}};
+  results = provider.decode(batch, http.perform(request));
+  CHECK(results[1].outcome == SendOutcome::unknown);  // neither is ever sent again
 }

@@ -20,7 +20,7 @@ database: data/jiaoying.db
 plans: plans
 directory: directory.yaml
 callback_secret: a-long-enough-secret-for-tests
-engine: { tick: 100ms, senders: 4 }
+engine: { tick: 100ms, hold_limit: 10m }
 channels:
   zzd: { base_url: "http://127.0.0.1:8641/", api_key: k, secret_key: s, tenant_id: "196729" }
 )";
@@ -36,22 +36,27 @@ TEST_CASE("a config resolves relative paths against its own folder and fills def
   CHECK(c->plans == dir + "/plans");
   CHECK(c->public_url == "http://127.0.0.1:8640");
   CHECK(c->tick == Millis(100));
-  CHECK(c->senders == 4);
-  REQUIRE(c->zzd);
-  CHECK(c->zzd->base_url == "http://127.0.0.1:8641");
+  CHECK(c->hold_limit == Millis(600'000));
+  REQUIRE(c->first<ZzdSettings>("zzd"));
+  CHECK(c->first<ZzdSettings>("zzd")->base_url == "http://127.0.0.1:8641");
+  CHECK(c->media() == std::set<std::string>{"zzd"});
+  REQUIRE(c->providers.size() == 1);
+  CHECK(c->providers[0].name == "zzd");  // one provider, named after its medium
+  CHECK(c->providers[0].limits.rate == 0);
+  CHECK(c->providers[0].limits.concurrency == 128);
   CHECK(c->admin_socket == "/run/jiaoying/jiaoying.sock");
 }
 
 TEST_CASE("a bad config is refused with file:line for each fault") {
   std::string text = kGood;
-  text.replace(text.find("senders: 4"), 10, "senders: many");
+  text.replace(text.find("hold_limit: 10m"), 15, "hold_limit: long");
   text.replace(text.find("listen:"), 7, "listne:");
   LoadErrors errors;
   auto path = write_config(text);
   CHECK_FALSE(load_config(path, errors));
   REQUIRE(errors.size() == 2);
   CHECK(errors[0].text().starts_with(path + ":1: unknown key 'listne' in the config"));
-  CHECK(errors[1].text() == path + ":6: senders must be a number from 1 to 1000");
+  CHECK(errors[1].text() == path + ":6: 'hold_limit': 'long' is not a duration like 90s, 3m or 1h");
 }
 
 TEST_CASE("a config without a callback secret is refused: ack links would be forgeable") {
@@ -67,9 +72,9 @@ TEST_CASE("the packaged example config reads, phone channel included; a short re
   LoadErrors errors;
   auto c = load_config(std::string(JIAOYING_SOURCE_DIR) + "/packaging/jiaoyingd.yaml", errors);
   REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
-  REQUIRE(c->ivr);
-  CHECK(c->ivr->play_times == 3);
-  CHECK(c->ivr->key_timeout == Millis(8'000));
+  REQUIRE(c->first<IvrSettings>("ivr"));
+  CHECK(c->first<IvrSettings>("ivr")->play_times == 3);
+  CHECK(c->first<IvrSettings>("ivr")->key_timeout == Millis(8'000));
   CHECK(c->ivr_report_token.size() >= 16);
 
   std::string text = std::string(kGood) +
@@ -102,9 +107,10 @@ TEST_CASE("the broadcast channel reads its SM2 keys at load; a wrong key or id i
   LoadErrors errors;
   auto c = load_config(write_config(std::string(kGood) + section), errors);
   REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
-  REQUIRE(c->broadcast);
-  CHECK(c->broadcast->ebrid == "10433070200000001030101");
-  CHECK(c->broadcast->event_types.at("rainstorm") == "11B99");
+  const BroadcastSettings* b = c->first<BroadcastSettings>("broadcast");
+  REQUIRE(b);
+  CHECK(b->ebrid == "10433070200000001030101");
+  CHECK(b->event_types.at("rainstorm") == "11B99");
   CHECK(c->broadcast_key_pem == ours.private_pem());
 
   auto first_error = [&](const std::string& from, const std::string& to) {
@@ -133,9 +139,11 @@ TEST_CASE("the SMS channel needs its signature, template and a callback token of
   LoadErrors errors;
   auto c = load_config(write_config(std::string(kGood) + section), errors);
   REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
-  REQUIRE(c->sms);
-  CHECK(c->sms->base_url == "http://127.0.0.1:8652");
-  CHECK(c->sms->sign_name == "婺城防汛");
+  const SmsSettings* sms = c->first<SmsSettings>("sms");
+  REQUIRE(sms);
+  CHECK(sms->base_url == "http://127.0.0.1:8652");
+  CHECK(sms->sign_name == "婺城防汛");
+  CHECK(sms->batch == 100);  // SendBatchSms by default
   CHECK(c->sms_callback_token == "sms-callback-token-0123");
   std::string text = std::string(kGood) + section;
   text.replace(text.find("sms-callback-token-0123"), 23, "short");
@@ -143,4 +151,70 @@ TEST_CASE("the SMS channel needs its signature, template and a callback token of
   CHECK_FALSE(load_config(write_config(text), errors));
   REQUIRE(!errors.empty());
   CHECK(errors[0].text().ends_with("callback_token must be at least 16 characters"));
+}
+
+TEST_CASE("a medium may list providers in order of preference, each with its own limits") {
+  const std::string section =
+      "  sms:\n"
+      "    callback_token: sms-callback-token-0123\n"
+      "    providers:\n"
+      "      - { name: aliyun, base_url: \"http://127.0.0.1:8652\", access_key_id: id, access_key_secret: secret,\n"
+      "          sign_name: 婺城防汛, template_code: SMS_1, rate: 50, concurrency: 8, batch: 20,\n"
+      "          breaker: { failures: 3, cool_down: 10s } }\n"
+      "      - { name: backup, base_url: \"http://127.0.0.1:8653\", access_key_id: id2, access_key_secret: secret2,\n"
+      "          sign_name: 婺城防汛, template_code: SMS_2, min_level: orange }\n";
+  LoadErrors errors;
+  auto c = load_config(write_config(std::string(kGood) + section), errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  REQUIRE(c->providers.size() == 3);
+  const Config::Provider& first = c->providers[1];
+  CHECK(first.name == "aliyun");
+  CHECK(first.medium == "sms");
+  CHECK(first.limits.rate == 50);
+  CHECK(first.limits.concurrency == 8);
+  CHECK(std::get<SmsSettings>(first.settings).batch == 20);
+  CHECK(first.limits.breaker.failures == 3);
+  CHECK(first.limits.breaker.cool_down == Millis(10'000));
+  CHECK(c->providers[2].name == "backup");
+  CHECK(c->providers[2].limits.min_level == Level::orange);
+  CHECK(c->sms_callback_token == "sms-callback-token-0123");
+
+  auto errors_of = [&](const std::string& from, const std::string& to) {
+    std::string text = std::string(kGood) + section;
+    text.replace(text.find(from), from.size(), to);
+    LoadErrors e;
+    CHECK_FALSE(load_config(write_config(text), e));
+    std::string all;
+    for (const auto& x : e) all += x.text() + "\n";
+    return all;
+  };
+  const std::string file = write_config("");
+  CHECK(errors_of("name: backup", "name: aliyun").find(file + ":15: provider 'aliyun' is defined twice") !=
+        std::string::npos);
+  CHECK(errors_of("min_level: orange", "min_level: purple")
+            .find("min_level 'purple' must be red, orange, yellow or blue") != std::string::npos);
+  CHECK(errors_of("batch: 20", "batch: 500").find(":13: channels.sms provider 'aliyun'.batch must be a number from 1 to 100") !=
+        std::string::npos);
+  CHECK(errors_of("rate: 50", "rtae: 50").find("unknown key 'rtae' in channels.sms provider 'aliyun'") != std::string::npos);
+}
+
+TEST_CASE("the webhook channel needs a url and a secret of 16 characters or more; calls have their caps") {
+  const std::string section =
+      "  webhook: { url: \"http://127.0.0.1:8660/hook\", secret: webhook-secret-0123456, batch: 50 }\n"
+      "  ivr: { base_url: \"http://127.0.0.1:8642\", access_key_id: i, access_key_secret: s, show_number: \"0571\",\n"
+      "         start_code: T1, confirm_code: T2, report_token: voice-report-token-0123,\n"
+      "         calls: { per_minute: 1, per_hour: 4, per_day: 10, per_township: 12 } }\n";
+  LoadErrors errors;
+  auto c = load_config(write_config(std::string(kGood) + section), errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  REQUIRE(c->first<WebhookSettings>("webhook"));
+  CHECK(c->first<WebhookSettings>("webhook")->batch == 50);
+  CHECK(c->call_limits.per_hour == 4);
+  CHECK(c->call_limits.per_township == 12);
+  std::string text = std::string(kGood) + section;
+  text.replace(text.find("webhook-secret-0123456"), 22, "short");
+  errors.clear();
+  CHECK_FALSE(load_config(write_config(text), errors));
+  REQUIRE(!errors.empty());
+  CHECK(errors[0].text().ends_with(":9: secret must be at least 16 characters"));
 }

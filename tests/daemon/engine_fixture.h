@@ -1,5 +1,5 @@
 // A whole engine on an in-memory (or temporary file) database, a manual clock and a fake
-// channel that records what it was asked to send. For the engine and HTTP API tests.
+// provider that records what it was asked to send. For the engine and HTTP API tests.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -30,13 +30,11 @@ deadline: 30m
 
 inline const Millis kMinute{60'000};
 
-// Records every send; answers with `next_outcome`. Like the real platform, a repeated
-// idempotency key is answered `duplicate`.
-class FakeChannel final : public Channel {
+// A provider and its transport in one: records every send; answers with `next_outcome`. Like
+// the real platform, a repeated idempotency key is answered `duplicate`.
+class FakeChannel {
  public:
-  std::string_view name() const override { return "zzd"; }
-  bool can_reach(const OutboundMessage& m) const override { return !m.zzd_account.empty(); }
-  SendResult send(const OutboundMessage& m) override {
+  SendResult send(const OutboundMessage& m) {
     sent.push_back(m);
     if (next_outcome != SendOutcome::sent) return {next_outcome, "", "fake says " + std::string(outcome_name(next_outcome))};
     if (!keys.insert(m.idem_key).second) return {SendOutcome::duplicate, "", "bizMsgId already used"};
@@ -97,7 +95,12 @@ struct EngineFixture {
     return w;
   }
 
-  IngestOutcome ingest(const Warning& w) { return engine->ingest(w, "{}", "test"); }
+  // As the daemon does: the warning and its callouts are made durable, then the tick runs step 1.
+  IngestOutcome ingest(const Warning& w) {
+    IngestOutcome out = engine->ingest(w, "{}", "test");
+    engine->tick();
+    return out;
+  }
 
   // Everything queued goes out through the fake channel now.
   int send_all() {

@@ -39,7 +39,11 @@ ServerRequest get(const std::string& target) {
 struct ApiFixture : EngineFixture {
   ApiFixture() { api.set_push_tokens({{"wucheng-met", "test-push-token-0123456789"}}); }
   int changed = 0;
-  HttpApi api{*engine, *db, clock, [this] { ++changed; }};
+  // As the daemon's engine loop does when told something changed: tick (and then send).
+  HttpApi api{*engine, *db, clock, [this] {
+                ++changed;
+                engine->tick();
+              }};
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // callouts), a reply with a code answers that callout, a bare 收到 answers only when one is open,
 // anything else answers nothing; delivery receipts are recorded.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "daemon/engine_fixture.h"
 #include "text_edit.h"
@@ -106,13 +107,40 @@ TEST_CASE("delivery receipts are recorded on the message; a receipt for no SMS o
   SmsFixture f;
   f.ingest(f.warning({"330702102"}, "w-1"));
   f.engine->tick();
-  Stmt s = f.db->prepare("SELECT id FROM messages WHERE channel = 'sms' LIMIT 1");
+  Stmt s = f.db->prepare("SELECT m.id, c.mobile FROM messages m JOIN callouts c ON c.id = m.callout_id "
+                         "WHERE m.channel = 'sms' ORDER BY m.id LIMIT 1");
   REQUIRE(s.step());
   const int64_t id = s.int64(0);
-  f.engine->sms_delivery(id, true, "DELIVERED", "test");
-  f.engine->sms_delivery(id, false, "MK:0001", "test");
+  const std::string phone = s.text(1);
+  f.engine->sms_delivery(id, phone, "", true, "DELIVERED", "test");
+  f.engine->sms_delivery(id, phone, "", false, "MK:0001", "test");
   CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'sms_delivered'") == 1);
   CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'sms_undelivered' AND detail LIKE '%MK:0001%'") == 1);
-  f.engine->sms_delivery(999999, true, "DELIVERED", "test");
-  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'callback_refused'") == 1);
+  f.engine->sms_delivery(999999, phone, "", true, "DELIVERED", "test");
+  f.engine->sms_delivery(id, "19900009999", "", true, "DELIVERED", "test");  // not the phone it went to
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'callback_refused'") == 2);
+}
+
+TEST_CASE("a batch's receipts name its first message and each phone: each lands on that phone's message") {
+  SmsFixture f;
+  // Both seats of 安地镇's township head are texted at once: two phones, one batch.
+  LoadErrors errors;
+  f.plans = {*load_plan(replaced(kPlanYaml, "{ after: 0m, channels: [zzd] }", "{ after: 0m, channels: [zzd, sms], seat: both }"),
+                        "plan.yaml", f.channel_names, errors)};
+  f.restart();
+  f.ingest(f.warning({"330702102"}, "w-1"));
+  f.engine->tick();
+  ClaimRequest claim;
+  claim.channel = "sms";
+  claim.provider = "aliyun";
+  claim.limit = 10;
+  auto jobs = f.engine->claim_messages(claim);
+  REQUIRE(jobs.size() >= 2);
+  std::vector<Engine::Completion> done;
+  for (const SendJob& job : jobs) done.push_back({job.message_id, {SendOutcome::sent, "900619^4112", "1 SMS"}});
+  f.engine->complete_messages(done);
+  // The batch went out under the first message's OutId; the second phone's receipt says so.
+  f.engine->sms_delivery(jobs[0].message_id, jobs[1].message.mobile, "900619^4112", true, "DELIVERED", "test");
+  CHECK(f.count(fmt::format("SELECT COUNT(*) FROM events WHERE kind = 'sms_delivered' AND message_id = {}",
+                            jobs[1].message_id)) == 1);
 }

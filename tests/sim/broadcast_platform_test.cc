@@ -70,7 +70,7 @@ struct Fixture {
                  taps, diagnostics),
         wire(platform),
         channel({"http://sim/ebd", kOurs, kCounty, "婺城区防指", "SN", {}, std::chrono::seconds(5)}, copy(our_key),
-                public_of(county_key), wire, [] { return std::chrono::system_clock::now(); }) {}
+                public_of(county_key), [] { return std::chrono::system_clock::now(); }) {}
 
   static ebd::Sm2Key copy(const ebd::Sm2Key& key) {
     std::string error;
@@ -102,7 +102,7 @@ struct Fixture {
 
 TEST_CASE("the platform takes a signed EBM, logs it, and later reports which villages played") {
   Fixture f;
-  SendResult r = f.channel.send(f.order());
+  SendResult r = f.channel.send(f.order(), f.wire);
   CHECK_MESSAGE(r.outcome == SendOutcome::sent, r.detail, f.diagnostics.str());
   CHECK(f.log_text.str().find("\"endpoint\":\"EBM\"") != std::string::npos);
   REQUIRE(f.taps.taps.size() == 1);
@@ -118,12 +118,12 @@ TEST_CASE("the platform takes a signed EBM, logs it, and later reports which vil
   CHECK(received.report->coverage_rate == "0.67");
 
   SUBCASE("the same EBMID again is taken and plays nothing more") {
-    CHECK(f.channel.send(f.order()).outcome == SendOutcome::sent);
+    CHECK(f.channel.send(f.order(), f.wire).outcome == SendOutcome::sent);
     CHECK(f.taps.taps.size() == 1);
   }
   SUBCASE("a cancel of it is taken; a cancel of an EBMID never sent is refused with code 5") {
-    CHECK(f.channel.send(f.order(2)).outcome == SendOutcome::sent);
-    SendResult unknown = f.channel.send(f.order(2, kOurs + "202606159999"));
+    CHECK(f.channel.send(f.order(2), f.wire).outcome == SendOutcome::sent);
+    SendResult unknown = f.channel.send(f.order(2, kOurs + "202606159999"), f.wire);
     CHECK(unknown.outcome == SendOutcome::failed);
     CHECK(unknown.detail.starts_with("ResultCode 5"));
   }
@@ -131,20 +131,20 @@ TEST_CASE("the platform takes a signed EBM, logs it, and later reports which vil
 
 TEST_CASE("a platform whose loudspeakers fail reports failure; one that never reports says nothing") {
   Fixture failed(behaviour(sim::BroadcastBehaviour::Outcome::failed));
-  CHECK(failed.channel.send(failed.order()).outcome == SendOutcome::sent);
+  CHECK(failed.channel.send(failed.order(), failed.wire).outcome == SendOutcome::sent);
   REQUIRE(failed.taps.taps.size() == 1);
   auto received = failed.channel.receive(failed.taps.taps[0].content_type, failed.taps.taps[0].body);
   REQUIRE(received.report);
   CHECK(received.report->state == ebd::kPlayFailed);
 
   Fixture silent(behaviour(sim::BroadcastBehaviour::Outcome::never));
-  CHECK(silent.channel.send(silent.order()).outcome == SendOutcome::sent);
+  CHECK(silent.channel.send(silent.order(), silent.wire).outcome == SendOutcome::sent);
   CHECK(silent.taps.taps.empty());
 }
 
 TEST_CASE("an EBM signed by another key is refused with code 4 and nothing plays") {
   Fixture f(behaviour(), true);
-  SendResult r = f.channel.send(f.order());
+  SendResult r = f.channel.send(f.order(), f.wire);
   CHECK(r.outcome == SendOutcome::failed);
   CHECK(r.detail.starts_with("ResultCode 4"));
   CHECK(f.taps.taps.empty());

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "channels/sms/aliyun_sms.h"
-#include "channels/sms/sms_channel.h"
+#include "channels/sms/sms_provider.h"
 
 namespace {
 
@@ -57,8 +57,9 @@ struct Fixture {
       : log(log_text),
         platform(load(), "http://daemon/api/v1/callbacks/sms/t0ken", log, taps, diagnostics),
         wire(platform),
-        channel({"http://sim", {"cloud-id", "cloud-secret"}, "婺城防汛", std::move(template_code), std::chrono::seconds(5)},
-                wire, [] { return std::chrono::system_clock::now(); }) {}
+        channel({"http://sim", {"cloud-id", "cloud-secret"}, "婺城防汛", std::move(template_code), 1, std::chrono::seconds(5)},
+                [] { return std::chrono::system_clock::now(); }) {}
+  SendResult send(const OutboundMessage& m) { return send_now(channel, wire, m); }
   OutboundMessage text(const std::string& mobile, int code) {
     OutboundMessage m;
     m.message_id = 77;
@@ -71,14 +72,14 @@ struct Fixture {
   RecordingTaps taps;
   sim::SmsPlatform platform;
   Wire wire;
-  SmsChannel channel;
+  SmsProvider channel;
 };
 
 }  // namespace
 
 TEST_CASE("a text is taken; the receipt follows, and the phone replies with the code the text asks for") {
   Fixture f;
-  SendResult r = f.channel.send(f.text("19900000001", 2));
+  SendResult r = f.send(f.text("19900000001", 2));
   CHECK_MESSAGE(r.outcome == SendOutcome::sent, r.detail, f.diagnostics.str());
   REQUIRE(f.taps.taps.size() == 2);
   CHECK(f.taps.taps[0].url == "http://daemon/api/v1/callbacks/sms/t0ken/report");
@@ -93,16 +94,16 @@ TEST_CASE("a text is taken; the receipt follows, and the phone replies with the 
   CHECK((*replies)[0].content == "2");
 
   // Someone else replies in their own words; a number not in the scenario never replies.
-  f.channel.send(f.text("19900000002", 1));
+  f.send(f.text("19900000002", 1));
   CHECK(sms::parse_replies(f.taps.taps.back().json)->at(0).content == "收到");
   const size_t before = f.taps.taps.size();
-  f.channel.send(f.text("19900000009", 1));
+  f.send(f.text("19900000009", 1));
   CHECK(f.taps.taps.size() == before + 1);  // the receipt only
 }
 
 TEST_CASE("a template the platform has not approved is refused; the channel calls it final") {
   Fixture f("SMS_OTHER");
-  SendResult r = f.channel.send(f.text("19900000001", 1));
+  SendResult r = f.send(f.text("19900000001", 1));
   CHECK(r.outcome == SendOutcome::failed);
   CHECK(r.detail.find("isv.SMS_TEMPLATE_ILLEGAL") != std::string::npos);
   CHECK(f.taps.taps.empty());

@@ -9,7 +9,7 @@
 
 #include "channels/form.h"
 #include "channels/ivr/aliyun_vms.h"
-#include "channels/ivr/ivr_channel.h"
+#include "channels/ivr/ivr_provider.h"
 
 namespace {
 

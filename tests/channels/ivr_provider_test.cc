@@ -1,10 +1,10 @@
-// The voice channel: the RPC signature (with the provider's published example), IvrCall's
+// The voice provider: the RPC signature (with the provider's published example), IvrCall's
 // parameters, the call reports, and how each answer becomes a send outcome — at most once.
 #include <doctest/doctest.h>
 
 #include "channels/form.h"
 #include "channels/ivr/aliyun_vms.h"
-#include "channels/ivr/ivr_channel.h"
+#include "channels/ivr/ivr_provider.h"
 
 #include "channels/scripted_http.h"
 
@@ -56,8 +56,8 @@ TEST_CASE("the RPC signature matches the provider's published example") {
 
 TEST_CASE("an IvrCall is signed, reads the message out and takes key 1; the platform's check accepts it") {
   ScriptedHttp http{ok_answer()};
-  IvrChannel channel(settings(), http, [] { return std::chrono::system_clock::time_point{}; });
-  SendResult r = channel.send(call_to("19900000002"));
+  IvrProvider channel(settings(), [] { return std::chrono::system_clock::time_point{}; });
+  SendResult r = send_now(channel, http, call_to("19900000002"));
   CHECK(r.outcome == SendOutcome::sent);
   CHECK(r.provider_ref == "118720962490^1055181");
   REQUIRE(http.requests.size() == 1);
@@ -76,20 +76,22 @@ TEST_CASE("an IvrCall is signed, reads the message out and takes key 1; the plat
 
 TEST_CASE("a call whose fate is unknown is never placed again; a refusal before ringing may be") {
   ScriptedHttp http{ok_answer()};
-  IvrChannel channel(settings(), http, [] { return std::chrono::system_clock::now(); });
+  IvrProvider channel(settings(), [] { return std::chrono::system_clock::now(); });
   http.next = {0, "", "timeout", {}};
-  CHECK(channel.send(call_to("19900000002")).outcome == SendOutcome::unknown);
+  CHECK(send_now(channel, http, call_to("19900000002")).outcome == SendOutcome::unknown);
   http.next = {502, "", "", {}};
-  CHECK(channel.send(call_to("19900000002")).outcome == SendOutcome::unknown);
+  CHECK(send_now(channel, http, call_to("19900000002")).outcome == SendOutcome::unknown);
   http.next = {200, R"({"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发流控","RequestId":"r"})", "", {}};
-  CHECK(channel.send(call_to("19900000002")).outcome == SendOutcome::retry);
+  CHECK(send_now(channel, http, call_to("19900000002")).outcome == SendOutcome::retry);
+  http.next = {200, R"({"Code":"Throttling.User","Message":"Request was denied due to user flow control.","RequestId":"r"})", "", {}};
+  CHECK(send_now(channel, http, call_to("19900000002")).outcome == SendOutcome::deferred);  // slow down, not a failure
   http.next = {200, R"({"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"号码格式错误","RequestId":"r"})", "", {}};
-  SendResult bad = channel.send(call_to("19900000002"));
+  SendResult bad = send_now(channel, http, call_to("19900000002"));
   CHECK(bad.outcome == SendOutcome::failed);
   CHECK(bad.detail.find("isv.MOBILE_NUMBER_ILLEGAL") != std::string::npos);
   // Nobody to ring: no request at all.
   size_t before = http.requests.size();
-  CHECK(channel.send(call_to("")).outcome == SendOutcome::failed);
+  CHECK(send_now(channel, http, call_to("")).outcome == SendOutcome::failed);
   CHECK(http.requests.size() == before);
 }
 
@@ -113,11 +115,11 @@ TEST_CASE("call reports are read from the platform's JSON array; OutId round-tri
 
 TEST_CASE("someone with only a fixed line is rung on it, digits only") {
   ScriptedHttp http{ok_answer()};
-  IvrChannel channel(settings(), http, [] { return std::chrono::system_clock::now(); });
+  IvrProvider channel(settings(), [] { return std::chrono::system_clock::now(); });
   OutboundMessage m = call_to("");
   m.landline = "0579-00000001";
-  CHECK(channel.can_reach(m));
-  CHECK(channel.send(m).outcome == SendOutcome::sent);
+  CHECK_FALSE(channel.refuse(m));
+  CHECK(send_now(channel, http, m).outcome == SendOutcome::sent);
   FormParams sent;
   REQUIRE(form_decode(http.requests.back().body, sent));
   CHECK(form_get(sent, "CalledNumber") == "057900000001");

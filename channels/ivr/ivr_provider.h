@@ -1,8 +1,8 @@
-// The phone channel (ivr): each message rings the person's mobile through the voice platform's
-// IvrCall — the rendered text is read out (StartCode with {"text": …}) and key 1 confirms. The
-// call's outcome arrives later as a VoiceReport on jiaoyingd's callback; key 1 there is an
-// answer. Phones are at-most-once: a request whose outcome is unknown (timeout, 5xx) is never
-// repeated. Safe to call from several sender threads.
+// The Alibaba Cloud voice provider of the ivr medium: each message rings the person's mobile
+// (else their fixed line) through IvrCall — the rendered text is read out (StartCode with
+// {"text": …}) and key 1 confirms. The call's outcome arrives later as a VoiceReport on
+// jiaoyingd's callback; key 1 there is an answer. Phones are at-most-once: a request whose
+// outcome is unknown (timeout, 5xx) is never repeated. encode/decode are safe from any thread.
 #pragma once
 
 #include <chrono>
@@ -11,7 +11,6 @@
 #include <random>
 
 #include "channels/channel.h"
-#include "channels/http_client.h"
 #include "channels/ivr/aliyun_vms.h"
 
 namespace jiaoying {
@@ -27,30 +26,26 @@ struct IvrSettings {
   std::chrono::milliseconds timeout{10'000};
 };
 
-class IvrChannel final : public Channel {
+class IvrProvider final : public Provider {
  public:
   // `wall_clock` gives the real time for the request Timestamp (never the scaled plan clock).
-  IvrChannel(IvrSettings settings, HttpClient& http,
-             std::function<std::chrono::system_clock::time_point()> wall_clock);
+  IvrProvider(IvrSettings settings, std::function<std::chrono::system_clock::time_point()> wall_clock);
 
-  std::string_view name() const override { return "ivr"; }
-  // The mobile, else the fixed line.
-  bool can_reach(const OutboundMessage& message) const override {
-    return !message.mobile.empty() || !message.landline.empty();
-  }
-  SendResult send(const OutboundMessage& message) override;
+  const Medium& medium() const override { return *find_medium("ivr"); }
+  std::optional<SendResult> refuse(const OutboundMessage& message) const override;
+  HttpRequest encode(std::span<const OutboundMessage> batch) const override;
+  std::vector<SendResult> decode(std::span<const OutboundMessage> batch, const HttpResponse& response) const override;
 
   // The IvrCall parameters for a message (exposed for tests).
   FormParams ivr_call_params(const OutboundMessage& message) const;
 
  private:
-  std::string make_nonce();
+  std::string make_nonce() const;
 
   const IvrSettings settings_;
-  HttpClient& http_;
   std::function<std::chrono::system_clock::time_point()> wall_clock_;
-  std::mutex rng_mutex_;
-  std::mt19937_64 rng_;
+  mutable std::mutex rng_mutex_;
+  mutable std::mt19937_64 rng_;  // protected by rng_mutex_
 };
 
 // "2026-06-15T02:05:00Z": the RPC Timestamp, UTC.

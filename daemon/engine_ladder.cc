@@ -1,0 +1,345 @@
+// Engine: the ladder. The tick takes the callouts whose next look is due (by index, a bounded
+// batch per transaction), asks rules/ladder what is due, runs the step — messages to the person,
+// the B seat, the posts above, the duty officer — and stores the next look. A step that sends the
+// person a notice holds the next rung until that notice has actually left (engine_outbox.cc
+// releases it), so however slow a provider is, nobody hears step 2 before their own step 1.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "daemon/engine_internal.h"
+#include "rules/ladder.h"
+
+namespace jiaoying {
+
+std::optional<Engine::CalloutRow> Engine::callout_row(int64_t callout_id) {
+  Stmt& s = st_->callout_by_id;
+  s.reset();
+  s.bind(1, callout_id);
+  std::optional<CalloutRow> row;
+  if (s.step()) row = CalloutRow::read(s);
+  s.reset();
+  return row;
+}
+
+int Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
+                           const std::string& key_part, int attempt, const std::string& notice, const std::string& tag) {
+  auto row = callout_row(callout_id);
+  return row ? queue_messages(*row, channels, step_index, key_part, attempt, notice, tag) : 0;
+}
+
+int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& channels, int step_index,
+                           const std::string& key_part, int attempt, const std::string& notice, const std::string& tag) {
+  const WarningRow& row = warning_row(c.warning_id);
+  const Warning& w = row.warning;
+  const HazardInfo* hazard = find_hazard(w.hazard);
+  TemplateValues values{
+      {"headline", w.headline},
+      {"description", w.description},
+      {"hazard_zh", std::string(hazard ? hazard->zh : w.hazard)},
+      {"level_zh", std::string(level_zh(w.level))},
+      {"areas_zh", row.areas_zh},
+      {"sender", w.sender},
+      {"sent", format_china_time(w.sent)},
+      {"person_name", c.person_name},
+      {"area_name", c.area_name},
+      {"role", c.role},
+      {"seat", c.seat},
+      {"attempt", std::to_string(attempt)},
+      {"repeat", attempt > 1 ? "yes" : ""},
+      {"notice", notice},
+      {"tag", tag},
+      {"drill", row.drill ? "【演练】" : ""},
+      {"report_due", ""},
+  };
+  // A post of an area that owes the report-back is asked for it on every card.
+  bool owes_report = false;
+  if (row.owes_reports && (c.kind == "primary" || c.kind == "deputy")) {
+    Stmt& r = st_->report_owed;
+    r.reset();
+    r.bind(1, c.warning_id).bind(2, c.area_code);
+    if (r.step()) {
+      values["report_due"] = format_china_clock(from_epoch_ms(r.int64(0))).substr(0, 5);
+      owes_report = true;
+    }
+    r.reset();
+  }
+  // A text carries the person's reply code (回复1确认收到).
+  for (const std::string& channel : channels) {
+    const Medium* medium = find_medium(channel);
+    if (medium && medium->reply_codes && !c.mobile.empty()) {
+      values["sms_code"] = std::to_string(sms_code_for(c.id, c.mobile));
+      break;
+    }
+  }
+  const int64_t now = to_epoch_ms(clock_.now());
+  // Red before orange before yellow; a first notice before a repeat.
+  const int priority = static_cast<int>(w.level) * 10 + (step_index == 0 ? 1 : 0);
+  int queued = 0;
+  for (const std::string& channel : channels) {
+    std::string title = templates_->render(channel + ".title", values);
+    std::string body = templates_->render(channel + ".body", values);
+    if (title.empty()) title = w.headline;
+    std::string key = fmt::format("w{}-c{}-{}-{}", c.warning_id, c.id, key_part, channel);
+    // A later step replaces what an earlier one still has queued on the same channel.
+    if (step_index > 0) {
+      Stmt& s = st_->supersede_queued;
+      s.reset();
+      s.bind(1, fmt::format("superseded by step {}", step_index + 1)).bind(2, now).bind(3, c.id).bind(4, channel).run();
+    }
+    const bool ok = reachable_on(channel, c.zzd_account, c.mobile, c.landline);
+    Stmt& m = st_->insert_message;
+    m.reset();
+    m.bind(1, c.id).bind(2, step_index).bind(3, channel).bind(4, key).bind(5, priority)
+        .bind(6, ok ? "queued" : "failed").bind(7, now).bind(8, title).bind(9, body).bind(10, now)
+        .bind(11, now);
+    if (ok) m.bind(12, std::nullopt); else m.bind(12, "no contact for this channel");
+    m.bind(13, owes_report ? 1 : 0);
+    m.run();
+    if (ok) {
+      ++queued;
+    } else {
+      event(c.warning_id, c.id, db_.last_insert_id(), "message_failed", "engine",
+            fmt::format("{} has no contact for {}", c.person_name, channel));
+    }
+  }
+  return queued;
+}
+
+// One step of a primary callout's ladder: the A seat (this callout), the B deputy of the same
+// post, the superior posts, the duty officer — as the step says.
+int Engine::run_step(const CalloutRow& c, const Plan& plan, int step_index) {
+  const LadderStep& step = plan.ladder[static_cast<size_t>(step_index)];
+  const std::string waited = format_duration(step.after);
+
+  // At night the first step also rings (the plan's night rule): a card alone wakes nobody.
+  std::vector<std::string> channels = step.channels;
+  if (step_index == 0 && plan.night && is_night(*plan.night, clock_.now()))
+    for (const std::string& ch : plan.night->first)
+      if (std::find(channels.begin(), channels.end(), ch) == channels.end()) channels.push_back(ch);
+
+  int to_self = 0;
+  if (!channels.empty() && step.seat != SeatChoice::B)
+    to_self = queue_messages(c, channels, step_index, fmt::format("s{}", step_index), step_index + 1, "", "");
+
+  if (!step.channels.empty() && step.seat != SeatChoice::A) {
+    const Person* deputy = c.seat == "A" ? directory_->holder(c.area_code, c.role, Seat::B) : nullptr;
+    if (!deputy || deputy->id == c.person_id) {
+      event(c.warning_id, c.id, std::nullopt, "post_unfilled", "engine",
+            fmt::format("{} {}: no B seat to call at step {}", c.area_name, c.role, step_index + 1));
+    } else {
+      int64_t id = secondary_callout(c.warning_id, c.snapshot_id, plan, c.id, "deputy", *deputy, c.area_code, c.role,
+                                     Seat::B);
+      queue_messages(id, step.channels, step_index, fmt::format("s{}", step_index), 1,
+                     fmt::format("A岗{}已{}未确认收到，请您（B岗）立即确认并履职。", c.person_name, waited), "【B岗】");
+    }
+  }
+
+  if (step.notify == Notify::superior) {
+    const auto& notify_on = step.channels.empty() ? plan.ladder.front().channels : step.channels;
+    if (notify_superiors(c.id, c.snapshot_id, plan, step_index, notify_on,
+                         fmt::format("督办：您的下级 {} {}（{}）已{}未确认收到本预警，请立即督促。", c.area_name, c.role,
+                                     c.person_name, waited)) == 0)
+      event(c.warning_id, c.id, std::nullopt, "post_unfilled", "engine",
+            fmt::format("{} {}: no superior post to notify at step {}", c.area_name, c.role, step_index + 1));
+  }
+
+  if (step.notify == Notify::duty_officer)
+    tell_duty_officer(c.id, c.snapshot_id, plan, step_index,
+                      fmt::format("{} {}（{}）已{}未确认收到", c.area_name, c.role, c.person_name, waited));
+  return to_self;
+}
+
+int Engine::notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
+                             const std::vector<std::string>& channels, const std::string& notice) {
+  auto c = callout_row(callout_id);
+  if (!c) return 0;
+  const Area* area = directory_->area(c->area_code);
+  const Area* parent = area ? directory_->area(area->parent) : nullptr;
+  if (!parent) return 0;
+  std::vector<std::string> roles;
+  for (const RecipientRule& rule : plan.recipients)
+    if (rule.tier == parent->tier) roles.insert(roles.end(), rule.roles.begin(), rule.roles.end());
+  int raised = 0;
+  for (const std::string& superior_role : roles) {
+    Seat superior_seat = Seat::A;
+    const Person* boss = directory_->holder(parent->code, superior_role, Seat::A);
+    if (!boss) boss = directory_->holder(parent->code, superior_role, superior_seat = Seat::B);
+    if (!boss || boss->id == c->person_id) continue;
+    int64_t id = secondary_callout(c->warning_id, snapshot_id, plan, callout_id, "superior", *boss, parent->code,
+                                   superior_role, superior_seat);
+    queue_messages(id, channels, step_index, fmt::format("s{}", step_index), 1, notice, "【督办】");
+    ++raised;
+  }
+  return raised;
+}
+
+// The duty officer hears about a warning once (one callout per officer per warning, one card);
+// every later silence is an event they see in `jiaoying show`, not another card.
+void Engine::tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
+                               const std::string& why) {
+  auto c = callout_row(callout_id);
+  if (!c) return;
+  // An exhaustion after the duty officer was raised is an event on their callout, not another card.
+  raise_duty_officer(c->warning_id, callout_id, c->area_code, snapshot_id, plan, step_index,
+                     fmt::format("s{}", step_index), why, false);
+}
+
+void Engine::tell_duty_officer_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id,
+                                       const Plan& plan, const std::string& key_part, const std::string& why) {
+  raise_duty_officer(warning_id, std::nullopt, area_code, snapshot_id, plan, -1, key_part, why, true);
+}
+
+void Engine::raise_duty_officer(int64_t warning_id, std::optional<int64_t> source, const std::string& area_code,
+                                int64_t snapshot_id, const Plan& plan, int step_index, const std::string& key_part,
+                                const std::string& why, bool message_again) {
+  const std::string notice = fmt::format("值班提醒：{}。请查看叫应情况（jiaoying show）并人工处置。", why);
+  std::vector<const Area*> chain{directory_->area(area_code)};
+  for (const Area* up : directory_->ancestors(area_code)) chain.push_back(up);
+  for (const Area* area : chain) {
+    if (!area) continue;
+    for (Seat seat : {Seat::A, Seat::B}) {
+      const Person* officer = directory_->holder(area->code, "duty_officer", seat);
+      if (!officer) continue;
+      Stmt existing = db_.prepare(
+          "SELECT id FROM callouts WHERE warning_id = ? AND person_id = ? AND kind = 'duty_officer'");
+      existing.bind(1, warning_id).bind(2, officer->id);
+      if (existing.step()) {
+        const int64_t id = existing.int64(0);
+        event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
+        if (message_again) queue_messages(id, plan.ladder.front().channels, step_index, key_part, 1, notice, "【值班】");
+        return;
+      }
+      int64_t id = secondary_callout(warning_id, snapshot_id, plan, std::nullopt, "duty_officer", *officer,
+                                     area->code, "duty_officer", seat);
+      event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
+      queue_messages(id, plan.ladder.front().channels, step_index, key_part, 1, notice, "【值班】");
+      return;
+    }
+  }
+  event(warning_id, source, std::nullopt, "post_unfilled", "engine",
+        "no duty_officer post above " + (area_code.empty() ? std::string("the warned areas") : area_code) +
+            " to tell: " + why);
+}
+
+int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
+                                  std::optional<int64_t> source, std::string_view kind, const Person& person,
+                                  const std::string& area_code, const std::string& role, Seat seat) {
+  Stmt find = db_.prepare(
+      "SELECT id FROM callouts WHERE warning_id = ? AND person_id = ? AND kind = ? "
+      "AND IFNULL(escalated_from, 0) = ?");
+  find.bind(1, warning_id).bind(2, person.id).bind(3, kind).bind(4, source.value_or(0));
+  if (find.step()) return find.int64(0);
+  const Area* area = directory_->area(area_code);
+  const int64_t now = to_epoch_ms(clock_.now());
+  // Raised callouts climb no ladder of their own (the source's ladder drives them); they end
+  // when answered, when the post is answered (covered), or at the plan's deadline.
+  db_.prepare(
+         "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, area_code, "
+         "area_name, role, seat, tier, kind, escalated_from, state, next_step, next_due_at, started_at, landline) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'calling',?,?,?,?)")
+      .bind(1, warning_id).bind(2, snapshot_id).bind(3, person.id).bind(4, person.name)
+      .bind(5, person.zzd_account).bind(6, person.mobile).bind(7, area_code)
+      .bind(8, area ? area->name : area_code).bind(9, role).bind(10, seat_name(seat))
+      .bind(11, area ? tier_name(area->tier) : "").bind(12, kind).bind(13, source)
+      .bind(14, static_cast<int64_t>(plan.ladder.size())).bind(15, now + plan.deadline.count()).bind(16, now)
+      .bind(17, person.landline)
+      .run();
+  int64_t id = db_.last_insert_id();
+  const char* label = kind == "deputy" ? "the B seat is called" : kind == "superior" ? "the post above is told"
+                                                                                 : "the duty officer is told";
+  event(warning_id, id, std::nullopt, "escalated", "engine",
+        source ? fmt::format("{} for #{}", label, *source) : std::string(label));
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tick
+
+int Engine::tick() {
+  int moved = 0;
+  for (bool more = true; more;) moved += tick_step(more);
+  return moved;
+}
+
+int Engine::tick_step(bool& more) {
+  more = false;
+  int moved = expire_warnings() + tick_reports() + tick_broadcasts();
+  const TimePoint now = clock_.now();
+  std::vector<CalloutRow> due;
+  {
+    Stmt& q = st_->due_callouts;
+    q.reset();
+    q.bind(1, to_epoch_ms(now)).bind(2, settings_.tick_batch);
+    while (q.step()) due.push_back(CalloutRow::read(q));
+    q.reset();
+  }
+  if (due.empty()) return moved;
+  std::set<int64_t> touched_warnings;
+  Transaction tx(db_);
+  for (const CalloutRow& c : due) advance(c, now, touched_warnings);
+  for (int64_t w : touched_warnings) close_warning_if_done(w);
+  tx.commit();
+  more = static_cast<int>(due.size()) == settings_.tick_batch;
+  return moved + static_cast<int>(due.size());
+}
+
+void Engine::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touched_warnings) {
+  const Plan& plan = snapshot_plan(c.snapshot_id);
+  int64_t clock_at = c.clock_at;
+  if (c.held_due_at) {
+    // The backstop: the last step's notice has waited `hold_limit` and still not left. The ladder
+    // goes on from now (the pause shifts its clock), and the duty officer can see why.
+    const Millis after_next = c.next_step < static_cast<int>(plan.ladder.size())
+                                  ? plan.ladder[static_cast<size_t>(c.next_step)].after
+                                  : plan.deadline;
+    clock_at = std::max(clock_at, to_epoch_ms(now) - after_next.count());
+    event(c.warning_id, c.id, std::nullopt, "step_held", "engine",
+          fmt::format("the notice of step {} has waited {} for its provider and not gone out; the ladder goes on",
+                      c.next_step, format_duration(settings_.hold_limit)));
+  }
+  LadderDecision decision = decide_step(plan.ladder, plan.deadline, LadderPosition{from_epoch_ms(clock_at), c.next_step},
+                                        now, settings_.collapse_after);
+  if (decision.run_step >= 0) {
+    const LadderStep& step = plan.ladder[static_cast<size_t>(decision.run_step)];
+    const int to_self = run_step(c, plan, decision.run_step);
+    // What the person was just sent holds the next rung until it has left (engine_outbox.cc).
+    // While held, the next look is only the backstop; held_due_at keeps the planned time.
+    const int64_t next_due = to_epoch_ms(decision.next_due);
+    const std::optional<int64_t> held = to_self > 0 ? std::optional<int64_t>(next_due) : std::nullopt;
+    Stmt& a = st_->advance_callout;
+    a.reset();
+    a.bind(1, decision.run_step + 1).bind(2, held ? next_due + settings_.hold_limit.count() : next_due).bind(3, held)
+        .bind(4, clock_at).bind(5, c.id).run();
+    std::string what;
+    for (const auto& ch : step.channels) what += (what.empty() ? "" : ",") + ch;
+    if (decision.run_step == 0 && plan.night && is_night(*plan.night, now))
+      for (const auto& ch : plan.night->first) what += (what.empty() ? "" : ",") + ch + " (night rule)";
+    if (step.seat != SeatChoice::A) what += step.seat == SeatChoice::B ? " to the B seat" : " to both seats";
+    if (step.notify != Notify::none) what += fmt::format("{}notify {}", what.empty() ? "" : "; ", notify_name(step.notify));
+    event(c.warning_id, c.id, std::nullopt, decision.run_step == 0 ? "notified" : "renotified", "engine",
+          fmt::format("step {} (after {}): {}", decision.run_step + 1, format_duration(step.after), what));
+    if (decision.skipped > 0 || decision.late > settings_.collapse_after)
+      event(c.warning_id, c.id, std::nullopt, "step_late", "engine",
+            fmt::format("step {} ran {} late; {} overdue step(s) collapsed into it", decision.run_step + 1,
+                        format_duration(decision.late), decision.skipped));
+  } else if (decision.exhausted) {
+    Stmt& x = st_->exhaust_callout;
+    x.reset();
+    x.bind(1, c.id).run();
+    event(c.warning_id, c.id, std::nullopt, "exhausted", "engine",
+          fmt::format("no answer within {}: every step ran; the duty officer must act", format_duration(plan.deadline)));
+    if (c.kind == "primary")
+      tell_duty_officer(c.id, c.snapshot_id, plan, static_cast<int>(plan.ladder.size()),
+                        fmt::format("{}内无人应答，叫应已用尽", format_duration(plan.deadline)));
+    touched_warnings.insert(c.warning_id);
+  } else {
+    Stmt& n = st_->set_next_due;
+    n.reset();
+    n.bind(1, to_epoch_ms(decision.next_due)).bind(2, c.id).run();
+    if (clock_at != c.clock_at)
+      db_.prepare("UPDATE callouts SET clock_at = ? WHERE id = ?").bind(1, clock_at).bind(2, c.id).run();
+  }
+}
+
+}  // namespace jiaoying

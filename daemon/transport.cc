@@ -1,0 +1,92 @@
+#include "daemon/transport.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+
+namespace jiaoying {
+
+namespace asio = boost::asio;
+
+Delivery delivery_of(const HttpResponse& response, std::vector<SendResult> results) {
+  Delivery d;
+  if (response.transport_failed()) {
+    d.fault = true;
+    d.fault_detail = "transport: " + response.error;
+  } else if (response.status >= 500) {
+    d.fault = true;
+    d.fault_detail = fmt::format("HTTP {}", response.status);
+  } else if (!results.empty() && std::all_of(results.begin(), results.end(), [](const SendResult& r) {
+               return r.outcome == SendOutcome::retry || r.outcome == SendOutcome::unknown;
+             })) {
+    // Answered, but not with anything the provider's wire means: unwell all the same.
+    d.fault = true;
+    d.fault_detail = results.front().detail;
+  }
+  d.results = std::move(results);
+  return d;
+}
+
+NetworkTransport::NetworkTransport(asio::io_context& home)
+    : home_(home), work_(asio::make_work_guard(net_)), client_(std::make_unique<CurlMultiClient>(net_)) {
+  thread_ = std::thread([this] {
+    for (;;) {
+      try {
+        net_.run();
+        return;
+      } catch (const std::exception& e) {
+        // An adapter threw while encoding or decoding: logged, and the loop goes on.
+        spdlog::error("network thread: {}", e.what());
+      }
+    }
+  });
+}
+
+NetworkTransport::~NetworkTransport() {
+  work_.reset();
+  net_.stop();
+  thread_.join();
+  client_.reset();
+}
+
+void NetworkTransport::send(const Provider& provider, std::vector<OutboundMessage> batch, Done done) {
+  asio::post(net_, [this, &provider, batch = std::move(batch), done = std::move(done)]() mutable {
+    HttpRequest request;
+    try {
+      request = provider.encode(batch);
+    } catch (const std::exception& e) {
+      Delivery d;
+      d.results = same_for_all(batch.size(), {SendOutcome::failed, "", std::string("cannot encode: ") + e.what()});
+      asio::post(home_, [done = std::move(done), d = std::move(d)]() mutable { done(std::move(d)); });
+      return;
+    }
+    client_->perform(std::move(request), [this, &provider, batch = std::move(batch),
+                                          done = std::move(done)](HttpResponse response) mutable {
+      Delivery d = delivery_of(response, provider.decode(batch, response));
+      asio::post(home_, [done = std::move(done), d = std::move(d)]() mutable { done(std::move(d)); });
+    });
+  });
+}
+
+void NetworkTransport::send(const BroadcastChannel& channel, BroadcastOrder order, Done done) {
+  asio::post(net_, [this, &channel, order = std::move(order), done = std::move(done)]() mutable {
+    HttpRequest request;
+    try {
+      request = channel.encode(order);
+    } catch (const std::exception& e) {
+      Delivery d;
+      d.results = {{SendOutcome::failed, "", std::string("cannot encode: ") + e.what()}};
+      asio::post(home_, [done = std::move(done), d = std::move(d)]() mutable { done(std::move(d)); });
+      return;
+    }
+    client_->perform(std::move(request), [this, &channel, order = std::move(order),
+                                          done = std::move(done)](HttpResponse response) mutable {
+      Delivery d = delivery_of(response, {channel.decode(order, response)});
+      asio::post(home_, [done = std::move(done), d = std::move(d)]() mutable { done(std::move(d)); });
+    });
+  });
+}
+
+}  // namespace jiaoying
