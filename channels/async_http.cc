@@ -34,6 +34,8 @@ struct CurlMultiClient::Impl {
   int epoll_fd = -1;
   asio::posix::stream_descriptor epoll_watch;
   asio::steady_timer timer;
+  bool timer_armed = false;
+  std::chrono::steady_clock::time_point timer_due{};
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers;
   std::vector<CURL*> spare;  // finished easy handles, reset and reused
   bool stopping = false;
@@ -87,14 +89,20 @@ struct CurlMultiClient::Impl {
     return 0;
   }
 
-  // Called from inside curl: only (re)arm the timer here, never call back into curl.
+  // Called from inside curl, often (every transfer added or moved on): only (re)arm the timer
+  // here, never call back into curl. Re-arming costs a syscall, so a wait already due sooner is
+  // kept — curl takes an early call in its stride and says again how long it needs.
   static int on_timer(CURLM*, long timeout_ms, void* userp) {
     auto* self = static_cast<Impl*>(userp);
-    self->timer.cancel();
-    if (timeout_ms < 0 || self->stopping) return 0;
-    self->timer.expires_after(std::chrono::milliseconds(timeout_ms));
+    if (timeout_ms < 0 || self->stopping) return 0;  // "no timeout": a pending early wake is harmless
+    const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    if (self->timer_armed && self->timer_due <= due) return 0;
+    self->timer_armed = true;
+    self->timer_due = due;
+    self->timer.expires_at(due);
     self->timer.async_wait([self](boost::system::error_code ec) {
       if (ec || self->stopping) return;
+      self->timer_armed = false;
       int running = 0;
       curl_multi_socket_action(self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
       self->collect();
@@ -136,8 +144,7 @@ struct CurlMultiClient::Impl {
       std::unique_ptr<Transfer> t = std::move(it->second);
       transfers.erase(it);
       curl::finish(easy, rc, t->response);
-      curl_easy_reset(easy);
-      spare.push_back(easy);
+      spare.push_back(easy);  // reused as it is: curl::prepare sets everything a transfer needs
       // After curl is done with the handle: `done` may start the next request at once.
       t->done(std::move(t->response));
     }

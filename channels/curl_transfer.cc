@@ -53,11 +53,14 @@ Headers prepare(CURL* h, const HttpRequest& request, HttpResponse& response) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, append_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
   curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+  // Every option a transfer depends on is set here, so an easy handle can be reused as it is.
   if (request.method != "GET" || !request.body.empty()) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+  } else {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   }
-  if (!request.unix_socket.empty()) curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, request.unix_socket.c_str());
+  curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, request.unix_socket.empty() ? nullptr : request.unix_socket.c_str());
   return headers;
 }
 

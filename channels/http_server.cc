@@ -5,6 +5,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -36,14 +37,14 @@ bool split_host_port(const std::string& host_port, std::string& host, unsigned s
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::io_context& io;
-  RequestHandler handler;
+  AsyncRequestHandler handler;
   ServerLimits limits;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tcp_acceptors;
   std::vector<std::unique_ptr<asio::local::stream_protocol::acceptor>> unix_acceptors;
   std::vector<std::string> unix_paths;
   bool stopped = false;
 
-  Impl(asio::io_context& io_, RequestHandler h, ServerLimits l)
+  Impl(asio::io_context& io_, AsyncRequestHandler h, ServerLimits l)
       : io(io_), handler(std::move(h)), limits(l) {}
 
   template <class Socket>
@@ -106,14 +107,23 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       }
       in.body = std::move(req.body());
       in.peer = peer;
-      ServerResponse out;
+      const bool keep_alive = req.keep_alive();
+      // The answer may come now or later, from this thread or another: it is posted back to the
+      // session's executor and taken once.
+      auto answered = std::make_shared<bool>(false);
+      Respond respond = [self = this->shared_from_this(), keep_alive, answered](ServerResponse out) {
+        asio::dispatch(self->socket.get_executor(), [self, keep_alive, answered, out = std::move(out)]() mutable {
+          if (*answered) return;
+          *answered = true;
+          if (out.drop_connection) return self->close();
+          self->reply(out, keep_alive);
+        });
+      };
       try {
-        out = server->handler(in);
-      } catch (const std::exception& e) {
-        out = ServerResponse{500, "application/json; charset=utf-8",
-                             std::string(R"({"error":"internal error"})")};
+        server->handler(std::move(in), respond);
+      } catch (const std::exception&) {
+        respond(ServerResponse{500, "application/json; charset=utf-8", std::string(R"({"error":"internal error"})")});
       }
-      reply(out, req.keep_alive());
     }
 
     void reply(const ServerResponse& out, bool keep_alive) {
@@ -126,8 +136,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       response.keep_alive(keep_alive);
       response.body() = out.body;
       response.prepare_payload();
+      // A client that stops reading the answer is dropped like one that stops sending.
+      deadline.expires_after(server->limits.read_timeout);
+      deadline.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+        if (!ec) {
+          beast::error_code ignored;
+          self->socket.close(ignored);
+        }
+      });
       http::async_write(socket, response,
                         [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                          self->deadline.cancel();
                           if (ec || !keep_alive || self->server->stopped) return self->close();
                           self->start_read();
                         });
@@ -162,6 +181,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 };
 
 HttpServer::HttpServer(asio::io_context& io, RequestHandler handler, ServerLimits limits)
+    : HttpServer(io,
+                 AsyncRequestHandler([handler = std::move(handler)](ServerRequest request, Respond respond) {
+                   respond(handler(request));
+                 }),
+                 limits) {}
+
+HttpServer::HttpServer(asio::io_context& io, AsyncRequestHandler handler, ServerLimits limits)
     : impl_(std::make_shared<Impl>(io, std::move(handler), limits)) {}
 
 HttpServer::~HttpServer() { stop(); }

@@ -1,7 +1,9 @@
 // A small HTTP/1.1 server on Boost.Beast for jiaoyingd (ingest, callbacks, admin API) and
 // jiaoying-sim. Beast stays inside http_server.cc so including this header costs nothing.
 // All handlers run on the io_context's thread(s) the server was built on; jiaoyingd runs one
-// thread, so handlers never race each other. Every read has a deadline and a body limit.
+// thread, so handlers never race each other. Every read and every write has a deadline and
+// every body a limit. A handler answers at once (RequestHandler) or later (AsyncRequestHandler:
+// a batch of answers committed together, a simulated provider's latency).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -39,19 +41,25 @@ struct ServerResponse {
   std::string content_type;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra ones (ETag, …)
+  // Close the connection without answering (a simulated connection reset).
+  bool drop_connection = false;
 };
 
 using RequestHandler = std::function<ServerResponse(const ServerRequest&)>;
+// Answers exactly once, on the server's io thread or from any thread (it is posted there).
+using Respond = std::function<void(ServerResponse)>;
+using AsyncRequestHandler = std::function<void(ServerRequest, Respond)>;
 
 struct ServerLimits {
   size_t body_limit = 1 << 20;                  // larger bodies get 413
-  std::chrono::milliseconds read_timeout{15'000};  // a slow client is dropped
+  std::chrono::milliseconds read_timeout{15'000};  // a slow client is dropped (reading, and writing the answer)
 };
 
 // Listens until stop(). Construct, then listen_tcp/listen_unix; handlers start at once.
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, RequestHandler handler, ServerLimits limits = {});
+  HttpServer(boost::asio::io_context& io, AsyncRequestHandler handler, ServerLimits limits = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -3,22 +3,32 @@
 #include <filesystem>
 #include <fstream>
 #include <kainjow/mustache.hpp>
+#include <mutex>
 #include <sstream>
 
 namespace jiaoying {
 
 namespace mustache = kainjow::mustache;
 
-std::optional<TemplateRenderer> TemplateRenderer::from_strings(
-    std::map<std::string, std::string> templates, LoadErrors& errors) {
+struct TemplateRenderer::Parsed {
+  explicit Parsed(const std::string& text) : tmpl(text) {
+    // Markdown and plain text, not HTML: no HTML escaping of the values.
+    tmpl.set_custom_escape([](const std::string& s) { return s; });
+  }
+  std::mutex mutex;
+  mustache::mustache tmpl;  // protected by mutex (rendering keeps state in it)
+};
+
+std::optional<TemplateRenderer> TemplateRenderer::from_strings(std::map<std::string, std::string> templates,
+                                                               LoadErrors& errors) {
   size_t before = errors.size();
+  TemplateRenderer r;
   for (const auto& [name, text] : templates) {
-    mustache::mustache tmpl(text);
-    if (!tmpl.is_valid()) errors.push_back({name + ".mustache", 0, tmpl.error_message()});
+    auto parsed = std::make_shared<Parsed>(text);
+    if (!parsed->tmpl.is_valid()) errors.push_back({name + ".mustache", 0, parsed->tmpl.error_message()});
+    r.templates_.emplace(name, std::move(parsed));
   }
   if (errors.size() != before) return std::nullopt;
-  TemplateRenderer r;
-  r.templates_ = std::move(templates);
   return r;
 }
 
@@ -41,9 +51,11 @@ std::optional<TemplateRenderer> TemplateRenderer::load(const std::string& dir, L
 }
 
 std::string TemplateRenderer::render(const std::string& name, const TemplateValues& values) const {
-  auto it = templates_.find(name);
-  if (it == templates_.end()) return {};
-  mustache::mustache tmpl(it->second);
+  return render(std::vector<std::string>{name}, values).front();
+}
+
+std::vector<std::string> TemplateRenderer::render(const std::vector<std::string>& names,
+                                                  const TemplateValues& values) const {
   mustache::data data;
   // An empty value is false in a section ({{#repeat}}…{{/repeat}}), as Mustache users expect.
   for (const auto& [k, v] : values) {
@@ -52,10 +64,22 @@ std::string TemplateRenderer::render(const std::string& name, const TemplateValu
     else
       data.set(k, v);
   }
-  // Markdown and plain text, not HTML: no HTML escaping of the values.
-  tmpl.set_custom_escape([](const std::string& s) { return s; });
-  std::string out = tmpl.render(data);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  std::vector<std::string> out;
+  out.reserve(names.size());
+  for (const std::string& name : names) {
+    auto it = templates_.find(name);
+    if (it == templates_.end()) {
+      out.emplace_back();
+      continue;
+    }
+    std::string text;
+    {
+      std::lock_guard lock(it->second->mutex);
+      text = it->second->tmpl.render(data);
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    out.push_back(std::move(text));
+  }
   return out;
 }
 

@@ -9,7 +9,11 @@
 #include <filesystem>
 #include <iostream>
 
+#include <pthread.h>
+
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <thread>
 
 #include "channels/http_client.h"
 #include "channels/http_server.h"
@@ -19,6 +23,7 @@
 #include "channels/zzd/zzd_provider.h"
 #include "daemon/config.h"
 #include "daemon/dispatcher.h"
+#include "daemon/group_commit.h"
 #include "daemon/transport.h"
 #include "daemon/engine.h"
 #include "daemon/http_api.h"
@@ -203,10 +208,49 @@ int run_daemon(const DaemonOptions& options) {
     api.set_call_ended([&dispatcher](int64_t id) { dispatcher.call_ended(id); });
     ServerLimits limits;
     limits.body_limit = config->body_limit;
-    HttpServer public_server(io, [&api](const ServerRequest& r) { return api.handle_public(r); }, limits);
-    HttpServer admin_server(io, [&api](const ServerRequest& r) { return api.handle_admin(r); }, limits);
+    // Answers and callbacks are committed a burst at a time (daemon/group_commit.h); a warning's
+    // ingest is its own transaction (a city's callouts), answered when they are durable.
+    GroupCommit answers(io, engine, [&api](const ServerRequest& r) { return api.handle_public(r); });
+    HttpServer public_server(io, AsyncRequestHandler([&](ServerRequest r, Respond respond) {
+                               if (r.path == "/api/v1/warnings" || r.path == "/healthz")
+                                 return respond(api.handle_public(r));
+                               answers.add(std::move(r), std::move(respond));
+                             }),
+                             limits);
+    // The admin socket has its own thread and its own (reading) connection to the store: the duty
+    // officer's views answer while a city-wide fan-out keeps the engine busy. What changes
+    // something (a warning posted by hand, a reload) is handed to the engine's thread.
+    asio::io_context admin_io;
+    Db admin_db(config->database);
+    HttpServer admin_server(admin_io, AsyncRequestHandler([&](ServerRequest r, Respond respond) {
+                              if (auto view = HttpApi::read_admin(admin_db, clock, r)) return respond(std::move(*view));
+                              asio::post(io, [&api, r = std::move(r), respond = std::move(respond)] {
+                                respond(api.handle_admin(r));
+                              });
+                            }),
+                            limits);
     unsigned short port = public_server.listen_tcp(config->listen);
     admin_server.listen_unix(config->admin_socket);
+    auto admin_work = asio::make_work_guard(admin_io);
+    std::thread admin_thread([&admin_io] {
+      pthread_setname_np(pthread_self(), "jy-admin");
+      for (;;) {
+        try {
+          admin_io.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("admin thread: {}", e.what());
+        }
+      }
+    });
+    struct StopAdmin {  // however run_daemon leaves: the admin thread stops before what it uses goes
+      asio::io_context& io;
+      std::thread& thread;
+      ~StopAdmin() {
+        io.stop();
+        if (thread.joinable()) thread.join();
+      }
+    } stop_admin{admin_io, admin_thread};
 
     std::map<std::string, std::string> push_tokens;
     std::vector<std::unique_ptr<PollFeed>> polls;
@@ -254,7 +298,7 @@ int run_daemon(const DaemonOptions& options) {
       spdlog::info("signal {}: stopping; letting messages in flight finish", signo);
       sd_notify(0, "STOPPING=1");
       public_server.stop();
-      admin_server.stop();
+      asio::post(admin_io, [&admin_server] { admin_server.stop(); });
       ticker.cancel();
       hangup.cancel();
       for (auto& t : spool_timers) t->cancel();

@@ -17,6 +17,11 @@ namespace {
 constexpr size_t kClaimMax = 512;
 // How long a provider that said "slow down" is left alone.
 constexpr std::chrono::milliseconds kDeferPause{1'000};
+// Results are recorded in one transaction once this many are in, or this long after the first
+// came: a fan-out's answers arrive a few at a time, and a commit (an fsync) each would cost more
+// than everything else the io thread does.
+constexpr size_t kFlushAt = 256;
+constexpr std::chrono::milliseconds kFlushAfter{3};
 
 int priority_floor(const std::optional<Level>& min_level) { return min_level ? static_cast<int>(*min_level) * 10 : 0; }
 
@@ -52,7 +57,8 @@ Dispatcher::Dispatcher(boost::asio::io_context& io, Engine& engine, const Clock&
       transport_(transport),
       now_(std::move(real_clock)),
       calls_(call_limits),
-      wake_(io) {
+      wake_(io),
+      flush_timer_(io) {
   for (ProviderSlot& slot : providers) {
     lanes_.push_back(std::make_unique<Lane>(std::move(slot)));
     Lane* lane = lanes_.back().get();
@@ -82,23 +88,50 @@ size_t Dispatcher::in_flight() const {
 void Dispatcher::pump() {
   if (draining_) return;
   const Instant now = now_();
+  std::vector<Claimed> claimed;
+  try {
+    Engine::Batch batch(engine_);
+    claim_all(now, claimed);
+    batch.commit();
+  } catch (const std::exception& e) {
+    // The outbox could not be read or written: nothing was claimed, the next pump tries again.
+    spdlog::error("claiming messages failed: {}", e.what());
+    return;
+  }
+  launch(std::move(claimed), now);
+}
+
+void Dispatcher::claim_all(Instant now, std::vector<Claimed>& out) {
+  again_ = false;
   for (MediumLanes& m : media_) {
-    try {
-      if (m.traits && m.traits->per_area) {
-        for (Lane* lane : m.lanes) pump_broadcasts(*lane, now);
-      } else {
-        pump_medium(m, now);
-      }
-    } catch (const std::exception& e) {
-      // The outbox could not be read or written: nothing was claimed, the next pump tries again.
-      spdlog::error("sending on {} failed: {}", m.medium, e.what());
+    if (m.traits && m.traits->per_area) {
+      for (Lane* lane : m.lanes) claim_broadcasts(*lane, now, out);
+    } else {
+      claim_medium(m, now, out);
     }
   }
 }
 
-void Dispatcher::pump_medium(MediumLanes& m, Instant now) {
+void Dispatcher::launch(std::vector<Claimed> claimed, Instant now) {
+  for (Claimed& c : claimed) {
+    Lane& lane = *c.lane;
+    if (!c.jobs.empty()) start(lane, std::move(c.jobs), now);
+    for (Engine::BroadcastJob& job : c.broadcasts) {
+      ++lane.in_flight;
+      lane.bucket.take(1, now);
+      lane.breaker.started(now);
+      const int64_t id = job.broadcast_id;
+      transport_.send(*lane.slot.broadcast, std::move(job.order),
+                      [this, &lane, id](Delivery d) { finished(lane, {id}, std::move(d), true); });
+    }
+  }
+  if (!results_.empty()) schedule_flush();  // refused at once, without a request
+  if (again_) boost::asio::post(io_, [this] { pump(); });
+}
+
+void Dispatcher::claim_medium(MediumLanes& m, Instant now, std::vector<Claimed>& out) {
   int ceiling = INT_MAX;  // the most urgent priority no provider that is up has taken on yet
-  bool any_up = false, again = false;
+  bool any_up = false;
   for (Lane* lane_ptr : m.lanes) {
     Lane& lane = *lane_ptr;
     if (ceiling < lane.min_priority) break;  // everything it carries has a provider that is up
@@ -115,8 +148,8 @@ void Dispatcher::pump_medium(MediumLanes& m, Instant now) {
       wake_at(lane.paused_until);
       continue;
     }
-    size_t requests = std::min({lane.bucket.available(now), lane.slot.limits.concurrency - std::min(lane.in_flight, lane.slot.limits.concurrency),
-                                lane.breaker.allowance(now)});
+    const size_t window = lane.slot.limits.concurrency - std::min(lane.in_flight, lane.slot.limits.concurrency);
+    const size_t requests = std::min({lane.bucket.available(now), window, lane.breaker.allowance(now)});
     if (requests == 0) {
       if (lane.bucket.available(now) == 0) wake_at(lane.bucket.when_available(1, now));
       continue;
@@ -138,8 +171,8 @@ void Dispatcher::pump_medium(MediumLanes& m, Instant now) {
       };
     }
     std::vector<SendJob> jobs = engine_.claim_messages(request);
-    if (jobs.size() == want && want == kClaimMax) again = true;  // more is waiting and there is room
-    start(lane, std::move(jobs), now);
+    if (jobs.size() == want && want == kClaimMax) again_ = true;  // more is waiting and there is room
+    if (!jobs.empty()) out.push_back({&lane, std::move(jobs), {}});
   }
   if (!any_up && !m.all_down) {
     m.all_down = true;
@@ -151,23 +184,16 @@ void Dispatcher::pump_medium(MediumLanes& m, Instant now) {
   } else if (any_up && m.all_down) {
     m.all_down = false;
   }
-  if (again) boost::asio::post(io_, [this] { pump(); });
 }
 
-void Dispatcher::pump_broadcasts(Lane& lane, Instant now) {
+void Dispatcher::claim_broadcasts(Lane& lane, Instant now, std::vector<Claimed>& out) {
   if (now < lane.paused_until) return wake_at(lane.paused_until);
-  size_t room = std::min({lane.bucket.available(now), lane.slot.limits.concurrency - std::min(lane.in_flight, lane.slot.limits.concurrency),
-                          lane.breaker.allowance(now)});
+  const size_t window = lane.slot.limits.concurrency - std::min(lane.in_flight, lane.slot.limits.concurrency);
+  const size_t room = std::min({lane.bucket.available(now), window, lane.breaker.allowance(now)});
   if (lane.breaker.state(now) == Breaker::State::open) wake_at(lane.breaker.retry_at());
   if (room == 0) return;
-  for (Engine::BroadcastJob& job : engine_.claim_broadcasts(room)) {
-    ++lane.in_flight;
-    lane.bucket.take(1, now);
-    lane.breaker.started(now);
-    const int64_t id = job.broadcast_id;
-    transport_.send(*lane.slot.broadcast, std::move(job.order),
-                    [this, &lane, id](Delivery d) { finished(lane, {id}, std::move(d), true); });
-  }
+  auto jobs = engine_.claim_broadcasts(room);
+  if (!jobs.empty()) out.push_back({&lane, {}, std::move(jobs)});
 }
 
 void Dispatcher::start(Lane& lane, std::vector<SendJob> jobs, Instant now) {
@@ -194,10 +220,6 @@ void Dispatcher::start(Lane& lane, std::vector<SendJob> jobs, Instant now) {
     if (batch.size() == lane.batch) send();
   }
   send();
-  if (!results_.empty() && !flush_posted_) {
-    flush_posted_ = true;
-    boost::asio::post(io_, [this] { flush(); });
-  }
 }
 
 void Dispatcher::health(Lane& lane, const Delivery& d, Instant now) {
@@ -246,26 +268,49 @@ void Dispatcher::finished(Lane& lane, std::vector<int64_t> ids, Delivery d, bool
   } catch (const std::exception& e) {
     spdlog::error("recording what {} answered failed: {}", lane.label(), e.what());
   }
-  if (!flush_posted_) {
-    flush_posted_ = true;
-    boost::asio::post(io_, [this] { flush(); });
-  }
+  schedule_flush();
 }
 
-// Results that arrive together are recorded together: flush() runs after every handler already
-// queued on the io thread, so a burst of answers costs one transaction (one fsync).
+// Results that arrive together are recorded together, with the claims their freed room allows,
+// in one transaction: a few milliseconds of answers cost one fsync, not one each.
+void Dispatcher::schedule_flush() {
+  if (flush_posted_) return;
+  if (results_.size() >= kFlushAt || draining_) {
+    flush_posted_ = true;
+    flush_armed_ = false;
+    flush_timer_.cancel();
+    boost::asio::post(io_, [this] { flush(); });
+    return;
+  }
+  if (flush_armed_) return;
+  flush_armed_ = true;
+  flush_timer_.expires_after(kFlushAfter);
+  flush_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || !flush_armed_) return;  // cancelled: a flush was posted instead
+    flush();
+  });
+}
+
 void Dispatcher::flush() {
   flush_posted_ = false;
-  std::vector<Engine::Completion> batch;
-  batch.swap(results_);
+  flush_armed_ = false;
+  flush_timer_.cancel();
+  std::vector<Engine::Completion> done;
+  done.swap(results_);
+  std::vector<Claimed> claimed;
+  const Instant now = now_();
   try {
-    engine_.complete_messages(batch);
+    Engine::Batch batch(engine_);
+    engine_.complete_messages(done);
+    if (!draining_) claim_all(now, claimed);
+    batch.commit();
   } catch (const std::exception& e) {
     // The messages stay `sending`; recover() settles them at the next start.
-    spdlog::error("recording the results of {} message(s) failed: {}", batch.size(), e.what());
+    spdlog::error("recording the results of {} message(s) failed: {}", done.size(), e.what());
+    claimed.clear();
   }
   if (draining_) return check_drained();
-  pump();
+  launch(std::move(claimed), now);
 }
 
 void Dispatcher::wake_at(Instant when) {
@@ -280,7 +325,8 @@ void Dispatcher::wake_at(Instant when) {
 }
 
 void Dispatcher::check_drained() {
-  if (draining_ && in_flight() == 0 && !flush_posted_ && drained_) std::exchange(drained_, nullptr)();
+  if (draining_ && in_flight() == 0 && !flush_posted_ && !flush_armed_ && drained_)
+    std::exchange(drained_, nullptr)();
 }
 
 void Dispatcher::drain(std::function<void()> done) {

@@ -75,11 +75,20 @@ class Dispatcher {
     bool all_down = false;     // last seen: every provider of it down
   };
 
-  void pump_medium(MediumLanes& m, Instant now);
-  void pump_broadcasts(Lane& lane, Instant now);
+  // What a pump decided, in its transaction; launched once that has committed (durable first).
+  struct Claimed {
+    Lane* lane;
+    std::vector<SendJob> jobs;
+    std::vector<Engine::BroadcastJob> broadcasts;
+  };
+  void claim_all(Instant now, std::vector<Claimed>& out);
+  void claim_medium(MediumLanes& m, Instant now, std::vector<Claimed>& out);
+  void claim_broadcasts(Lane& lane, Instant now, std::vector<Claimed>& out);
+  void launch(std::vector<Claimed> claimed, Instant now);
   void start(Lane& lane, std::vector<SendJob> jobs, Instant now);
   void finished(Lane& lane, std::vector<int64_t> ids, Delivery delivery, bool broadcast);
   void health(Lane& lane, const Delivery& delivery, Instant now);
+  void schedule_flush();
   void flush();
   void wake_at(Instant when);
   void check_drained();
@@ -97,7 +106,10 @@ class Dispatcher {
   bool draining_ = false;
   std::function<void()> drained_;
   std::vector<Engine::Completion> results_;  // recorded together by flush()
-  bool flush_posted_ = false;
+  bool flush_posted_ = false;  // a flush is posted to run next
+  bool flush_armed_ = false;   // a flush waits on flush_timer_
+  boost::asio::steady_timer flush_timer_;
+  bool again_ = false;  // a provider had room for more than one claim took
 };
 
 }  // namespace jiaoying

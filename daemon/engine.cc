@@ -106,7 +106,7 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
 }
 
 void Engine::close_warning_if_done(int64_t warning_id) {
-  // Cheap first (callouts_open): most answers leave others still open.
+  // Cheap first (callouts_tally, by its state prefix): most answers leave others still open.
   {
     Stmt& any_open = st_->any_open;
     any_open.reset();
@@ -200,9 +200,8 @@ bool Engine::call_result(const CallResult& r, std::string_view actor) {
 void Engine::cover_post(int64_t warning_id, int64_t answered_id, int64_t now) {
   // Two indexed look-ups (the post's seats by callouts_post, what was raised for them by
   // callouts_escalated) rather than one OR that would scan every callout of the warning.
-  Stmt seats = db_.prepare(
-      "SELECT c.id, c.state FROM callouts c, callouts a WHERE a.id = ?2 AND c.warning_id = ?1 "
-      "AND c.area_code = a.area_code AND c.role = a.role AND c.kind IN ('primary','deputy')");
+  Stmt& seats = st_->post_seats;
+  seats.reset();
   seats.bind(1, warning_id).bind(2, answered_id);
   std::vector<int64_t> post_ids, ids;
   while (seats.step()) {
@@ -210,18 +209,21 @@ void Engine::cover_post(int64_t warning_id, int64_t answered_id, int64_t now) {
     const std::string state = seats.text(1);
     if (seats.int64(0) != answered_id && (state == "pending" || state == "calling")) ids.push_back(seats.int64(0));
   }
-  Stmt raised = db_.prepare(
-      "SELECT id FROM callouts WHERE escalated_from = ? AND kind = 'superior' AND state IN ('pending','calling')");
+  seats.reset();
+  Stmt& raised = st_->raised_for;
   for (int64_t seat : post_ids) {
     raised.reset();
     raised.bind(1, seat);
     while (raised.step()) ids.push_back(raised.int64(0));
   }
+  raised.reset();
   for (int64_t id : ids) {
-    db_.prepare("UPDATE callouts SET state = 'covered', next_due_at = NULL WHERE id = ?").bind(1, id).run();
-    db_.prepare("UPDATE messages SET state = 'cancelled', error = 'post answered', updated_at = ? "
-                "WHERE callout_id = ? AND state = 'queued'")
-        .bind(1, now).bind(2, id).run();
+    Stmt& c = st_->cover_callout;
+    c.reset();
+    c.bind(1, id).run();
+    Stmt& m = st_->cancel_queued;
+    m.reset();
+    m.bind(1, "post answered").bind(2, now).bind(3, id).run();
     event(warning_id, id, std::nullopt, "covered", "engine",
           fmt::format("the post was answered (callout {})", answered_id));
   }
@@ -229,9 +231,8 @@ void Engine::cover_post(int64_t warning_id, int64_t answered_id, int64_t now) {
 
 AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_view actor) {
   AckOutcome out;
-  Stmt q = db_.prepare(
-      "SELECT c.state, c.warning_id, c.person_name, w.headline, c.first_sent_at, c.kind FROM callouts c "
-      "JOIN warnings w ON w.id = c.warning_id WHERE c.id = ?");
+  Stmt& q = st_->callout_for_ack;
+  q.reset();
   q.bind(1, callout_id);
   if (!q.step()) return out;
   const std::string state = q.text(0);
@@ -240,6 +241,7 @@ AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_vie
   out.warning_id = q.int64(1);
   out.person_name = q.text(2);
   out.headline = q.text(3);
+  q.reset();
   if (state == "answered") {
     out.kind = AckOutcome::Kind::already_answered;
     return out;
@@ -251,12 +253,12 @@ AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_vie
   const int64_t now = to_epoch_ms(clock_.now());
   out.late = state == "exhausted";
   Transaction tx(db_);
-  db_.prepare("UPDATE callouts SET state = 'answered', answered_at = ?, answered_via = ?, answered_by = ?, "
-              "answered_late = ?, next_due_at = NULL WHERE id = ?")
-      .bind(1, now).bind(2, via).bind(3, actor).bind(4, out.late ? 1 : 0).bind(5, callout_id).run();
-  db_.prepare("UPDATE messages SET state = 'cancelled', error = 'answered', updated_at = ? "
-              "WHERE callout_id = ? AND state = 'queued'")
-      .bind(1, now).bind(2, callout_id).run();
+  Stmt& a = st_->mark_answered;
+  a.reset();
+  a.bind(1, now).bind(2, via).bind(3, actor).bind(4, out.late ? 1 : 0).bind(5, callout_id).run();
+  Stmt& m = st_->cancel_queued;
+  m.reset();
+  m.bind(1, "answered").bind(2, now).bind(3, callout_id).run();
   int cancelled = db_.changes();
   if (kind == "primary" || kind == "deputy") cover_post(out.warning_id, callout_id, now);
   event(out.warning_id, callout_id, std::nullopt, "answered", actor,

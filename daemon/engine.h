@@ -221,6 +221,17 @@ class Engine {
 
   const Directory& directory() const { return *directory_; }
 
+  // Groups what follows into one transaction (one fsync): results recorded and the next claims
+  // made together, a burst of answers. Every engine call inside commits as part of it.
+  class Batch {
+   public:
+    explicit Batch(Engine& engine) : tx_(engine.db_) {}
+    void commit() { tx_.commit(); }
+
+   private:
+    Transaction tx_;
+  };
+
   // Swaps in a reloaded directory, plans and templates. New warnings use them; running
   // warnings keep their plan snapshots (the ladder never changes under a running callout),
   // while B-seat, superior and duty-officer look-ups use the current directory.
@@ -296,6 +307,17 @@ class Engine {
   // The callout's held ladder goes on: from `sent_at` when its notice left (the clock shifts by
   // the wait), or on its planned time when the notice cannot go.
   void release_hold(int64_t callout_id, std::optional<int64_t> sent_at);
+  struct Hold {
+    int64_t snapshot_id = 0;
+    int next_step = 0;
+    int64_t clock_at = 0, held_due_at = 0;
+  };
+  struct Released {
+    int64_t clock_at = 0, next_due = 0;
+  };
+  // Where a held ladder goes on: its clock shifted to `sent_at` (the notice left), or unchanged
+  // on its planned time.
+  Released released(const Hold& hold, std::optional<int64_t> sent_at);
   std::string ack_token(int64_t callout_id) const;
   std::string link_token(std::string_view purpose, int64_t callout_id) const;
 

@@ -75,6 +75,12 @@ struct Engine::Statements {
   Stmt report_owed;
   Stmt claimable_broadcasts;
   Stmt any_open;
+  Stmt callout_for_ack;
+  Stmt mark_answered;
+  Stmt cancel_queued;
+  Stmt post_seats;
+  Stmt raised_for;
+  Stmt cover_callout;
 
   explicit Statements(Db& db)
       : insert_event(db.prepare(
@@ -116,7 +122,10 @@ struct Engine::Statements {
         mark_sent(db.prepare(
             "UPDATE messages SET state = 'sent', provider_ref = ?, sent_at = ?, updated_at = ? WHERE id = ?")),
         callout_sent(db.prepare(
-            "UPDATE callouts SET first_sent_at = COALESCE(first_sent_at, ?1), last_sent_at = ?1 WHERE id = ?2")),
+            "UPDATE callouts SET first_sent_at = COALESCE(first_sent_at, ?1), last_sent_at = ?1, "
+            "clock_at = CASE WHEN ?3 AND held_due_at IS NOT NULL THEN ?4 ELSE clock_at END, "
+            "next_due_at = CASE WHEN ?3 AND held_due_at IS NOT NULL AND state IN ('pending','calling') THEN ?5 "
+            "ELSE next_due_at END, held_due_at = CASE WHEN ?3 THEN NULL ELSE held_due_at END WHERE id = ?2")),
         callout_released(db.prepare(
             "UPDATE callouts SET clock_at = ?, next_due_at = ?, held_due_at = NULL WHERE id = ? "
             "AND held_due_at IS NOT NULL AND state IN ('pending','calling')")),
@@ -133,7 +142,24 @@ struct Engine::Statements {
             "SELECT id, msg_type, ebm_id, title, body, areas, attempts, warning_id FROM broadcasts "
             "WHERE state = 'queued' AND not_before <= ? ORDER BY id LIMIT ?")),
         any_open(db.prepare(
-            "SELECT 1 FROM callouts WHERE warning_id = ? AND state IN ('pending','calling') LIMIT 1")) {}
+            "SELECT 1 FROM callouts WHERE warning_id = ? AND state IN ('pending','calling') LIMIT 1")),
+        callout_for_ack(db.prepare(
+            "SELECT c.state, c.warning_id, c.person_name, w.headline, c.first_sent_at, c.kind FROM callouts c "
+            "JOIN warnings w ON w.id = c.warning_id WHERE c.id = ?")),
+        mark_answered(db.prepare(
+            "UPDATE callouts SET state = 'answered', answered_at = ?, answered_via = ?, answered_by = ?, "
+            "answered_late = ?, next_due_at = NULL, held_due_at = NULL WHERE id = ?")),
+        cancel_queued(db.prepare(
+            "UPDATE messages SET state = 'cancelled', error = ?, updated_at = ? WHERE callout_id = ? AND state = 'queued'")),
+        // Two indexed look-ups (the post's seats by callouts_post, what was raised for them by
+        // callouts_escalated) rather than one OR that would scan every callout of the warning.
+        post_seats(db.prepare(
+            "SELECT c.id, c.state FROM callouts c, callouts a WHERE a.id = ?2 AND c.warning_id = ?1 "
+            "AND c.area_code = a.area_code AND c.role = a.role AND c.kind IN ('primary','deputy')")),
+        raised_for(db.prepare(
+            "SELECT id FROM callouts WHERE escalated_from = ? AND kind = 'superior' AND state IN ('pending','calling')")),
+        cover_callout(db.prepare(
+            "UPDATE callouts SET state = 'covered', next_due_at = NULL, held_due_at = NULL WHERE id = ?")) {}
 };
 
 struct Engine::WarningRow {

@@ -77,8 +77,9 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
   const int priority = static_cast<int>(w.level) * 10 + (step_index == 0 ? 1 : 0);
   int queued = 0;
   for (const std::string& channel : channels) {
-    std::string title = templates_->render(channel + ".title", values);
-    std::string body = templates_->render(channel + ".body", values);
+    std::vector<std::string> text = templates_->render({channel + ".title", channel + ".body"}, values);
+    std::string& title = text[0];
+    const std::string& body = text[1];
     if (title.empty()) title = w.headline;
     std::string key = fmt::format("w{}-c{}-{}-{}", c.warning_id, c.id, key_part, channel);
     // A later step replaces what an earlier one still has queued on the same channel.

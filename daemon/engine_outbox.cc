@@ -92,23 +92,28 @@ void Engine::complete_messages(const std::vector<Completion>& completions) {
   tx.commit();
 }
 
+Engine::Released Engine::released(const Hold& h, std::optional<int64_t> sent_at) {
+  int64_t clock_at = h.clock_at, next_due = h.held_due_at;
+  if (sent_at && h.next_step > 0) {
+    // The step's clock starts when its notice left: the ladder shifts by the wait.
+    const Plan& plan = snapshot_plan(h.snapshot_id);
+    const auto& ladder = plan.ladder;
+    const int64_t after_sent = ladder[static_cast<size_t>(h.next_step - 1)].after.count();
+    clock_at = std::max(clock_at, *sent_at - after_sent);
+    next_due = clock_at + (h.next_step < static_cast<int>(ladder.size())
+                               ? ladder[static_cast<size_t>(h.next_step)].after.count()
+                               : plan.deadline.count());
+  }
+  return {clock_at, next_due};
+}
+
 void Engine::release_hold(int64_t callout_id, std::optional<int64_t> sent_at) {
   auto c = callout_row(callout_id);
   if (!c || !c->held_due_at) return;
-  const Plan& plan = snapshot_plan(c->snapshot_id);
-  int64_t clock_at = c->clock_at, next_due = *c->held_due_at;
-  if (sent_at && c->next_step > 0) {
-    // The step's clock starts when its notice left: shift the ladder by the wait.
-    const auto& ladder = plan.ladder;
-    const int64_t after_sent = ladder[static_cast<size_t>(c->next_step - 1)].after.count();
-    clock_at = std::max(clock_at, *sent_at - after_sent);
-    next_due = clock_at + (c->next_step < static_cast<int>(ladder.size())
-                               ? ladder[static_cast<size_t>(c->next_step)].after.count()
-                               : plan.deadline.count());
-  }
-  Stmt& r = st_->callout_released;
-  r.reset();
-  r.bind(1, clock_at).bind(2, next_due).bind(3, callout_id).run();
+  const Released r = released({c->snapshot_id, c->next_step, c->clock_at, *c->held_due_at}, sent_at);
+  Stmt& s = st_->callout_released;
+  s.reset();
+  s.bind(1, r.clock_at).bind(2, r.next_due).bind(3, callout_id).run();
 }
 
 void Engine::record_completion(const Completion& completion, int64_t now) {
@@ -127,6 +132,7 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
   const int64_t queued_at = q.int64(6);
   const bool held = !q.is_null(7);
   const int next_step = static_cast<int>(q.int64(11));
+  const Hold hold{q.int64(9), next_step, q.int64(8), held ? q.int64(7) : 0};
   const std::string provider = q.text(10);
   q.reset();
   if (state != "sending") return;  // recovered or ended meanwhile; nothing to record
@@ -139,9 +145,11 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
       Stmt& s = st_->mark_sent;
       s.reset();
       s.bind(1, result.provider_ref).bind(2, now).bind(3, now).bind(4, message_id).run();
+      // One write of the callout: sent, and (when its ladder waited on this) the clock from now.
+      const Released r = holds ? released(hold, now) : Released{};
       Stmt& c = st_->callout_sent;
       c.reset();
-      c.bind(1, now).bind(2, callout_id).run();
+      c.bind(1, now).bind(2, callout_id).bind(3, holds ? 1 : 0).bind(4, r.clock_at).bind(5, r.next_due).run();
       std::string detail = result.outcome == SendOutcome::duplicate
                                ? "the provider already had this message (sent before a restart)"
                                : fmt::format("provider id {}", result.provider_ref);
@@ -149,7 +157,6 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
         detail += fmt::format("; waited {} for the provider, the next step counts from now",
                               format_duration(Millis((now - queued_at) / 1000 * 1000)));
       event(warning_id, callout_id, message_id, "message_sent", actor, detail);
-      if (holds) release_hold(callout_id, now);
       return;
     }
     case SendOutcome::unknown: {

@@ -337,34 +337,43 @@ ServerResponse HttpApi::handle_public(const ServerRequest& req) {
   }
 }
 
-ServerResponse HttpApi::handle_admin(const ServerRequest& req) {
+std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, const ServerRequest& req) {
+  if (req.method != "GET") return std::nullopt;
   try {
     const std::string prefix = "/api/v1/warnings/";
-    if (req.method == "GET" && req.path == "/api/v1/health")
-      return json_response(200, {{"ok", true}, {"now", format_china_time(clock_.now())}});
-    if (req.method == "GET" && req.path == "/api/v1/warnings")
-      return {200, "application/json; charset=utf-8", warnings_view(db_)};
-    if (req.method == "POST" && req.path == "/api/v1/warnings") return post_warning(req, "cli");
-    if (req.method == "POST" && req.path == "/api/v1/reload") {
-      if (!reload_) return error_response(501, "reload is not available");
-      auto [ok, message] = reload_();
-      return ok ? json_response(200, {{"ok", true}, {"message", message}}) : error_response(422, message);
-    }
-    if (req.method == "GET" && req.path.starts_with(prefix)) {
+    if (req.path == "/api/v1/health") return json_response(200, {{"ok", true}, {"now", format_china_time(clock.now())}});
+    if (req.path == "/api/v1/warnings") return ServerResponse{200, "application/json; charset=utf-8", warnings_view(db)};
+    if (req.path.starts_with(prefix)) {
       std::string rest = req.path.substr(prefix.size());
       bool events = rest.ends_with("/events");
       if (events) rest.resize(rest.size() - 7);
       bool report = rest.ends_with("/report");
       if (report) rest.resize(rest.size() - 7);
-      auto id = find_warning_id(db_, rest);
+      auto id = find_warning_id(db, rest);
       if (!id) return error_response(404, "no warning '" + rest + "'");
-      if (report) return {200, "application/json; charset=utf-8", report_view(db_, *id, clock_.now())};
-      if (!events) return {200, "application/json; charset=utf-8", warning_view(db_, *id, clock_.now())};
+      if (report) return ServerResponse{200, "application/json; charset=utf-8", report_view(db, *id, clock.now())};
+      if (!events) return ServerResponse{200, "application/json; charset=utf-8", warning_view(db, *id, clock.now())};
       FormParams params;
       int64_t after = 0;
       form_decode(req.query, params);
       parse_int64(form_get(params, "after"), after);
-      return {200, "application/json; charset=utf-8", events_view(db_, *id, after, 1000)};
+      return ServerResponse{200, "application/json; charset=utf-8", events_view(db, *id, after, 1000)};
+    }
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    spdlog::error("admin {} {} failed: {}", req.method, req.path, e.what());
+    return error_response(500, "internal error; nothing was changed");
+  }
+}
+
+ServerResponse HttpApi::handle_admin(const ServerRequest& req) {
+  if (auto view = read_admin(db_, clock_, req)) return *view;
+  try {
+    if (req.method == "POST" && req.path == "/api/v1/warnings") return post_warning(req, "cli");
+    if (req.method == "POST" && req.path == "/api/v1/reload") {
+      if (!reload_) return error_response(501, "reload is not available");
+      auto [ok, message] = reload_();
+      return ok ? json_response(200, {{"ok", true}, {"message", message}}) : error_response(422, message);
     }
     return error_response(404, "no such endpoint: " + req.method + " " + req.path);
   } catch (const std::exception& e) {

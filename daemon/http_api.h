@@ -35,6 +35,10 @@ class HttpApi {
 
   ServerResponse handle_public(const ServerRequest& request);
   ServerResponse handle_admin(const ServerRequest& request);
+  // The admin API's read-only views (health, warnings, one warning, its events, its report) on
+  // any connection to the store — the daemon answers them on their own thread with a reading
+  // connection, so a duty officer's look never waits for the engine. nullopt: not a view.
+  static std::optional<ServerResponse> read_admin(Db& db, const Clock& clock, const ServerRequest& request);
 
  private:
   ServerResponse post_warning(const ServerRequest& request, const std::string& actor);

@@ -199,6 +199,13 @@ DROP INDEX messages_queue;
 CREATE INDEX messages_ready ON messages(channel, priority DESC, not_before, id) WHERE state = 'queued';
 -- Receipts of a batched text name the batch's BizId and the phone.
 CREATE INDEX messages_provider_ref ON messages(provider_ref) WHERE provider_ref IS NOT NULL;
+-- A warning's tally (answered of total, by state and kind) read from this index alone: the duty
+-- officer's `jiaoying warnings` no longer reads every callout row to count them. It also serves
+-- every look-up by warning that callouts_warning did, and "is anything still open?" that
+-- callouts_open did (by its state prefix).
+DROP INDEX callouts_warning;
+DROP INDEX callouts_open;
+CREATE INDEX callouts_tally ON callouts(warning_id, state, kind);
 )sql",
 };
 

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
@@ -32,6 +34,7 @@ Delivery delivery_of(const HttpResponse& response, std::vector<SendResult> resul
 NetworkTransport::NetworkTransport(asio::io_context& home)
     : home_(home), work_(asio::make_work_guard(net_)), client_(std::make_unique<CurlMultiClient>(net_)) {
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "jy-network");  // as top, perf and the benchmark name it
     for (;;) {
       try {
         net_.run();

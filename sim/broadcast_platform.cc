@@ -83,8 +83,9 @@ ServerResponse BroadcastPlatform::handle(const ServerRequest& request) {
                           {"event_type", m.event_type},
                           {"areas", areas},
                           {"text", m.text}});
+  hooks_.taken("broadcast");
   if (m.msg_type == ebd::kMsgBroadcast && !report_url_.empty() &&
-      behaviour_.outcome != BroadcastBehaviour::Outcome::never) {
+      behaviour_.outcome != BroadcastBehaviour::Outcome::never && !hooks_.lose_receipt("broadcast")) {
     ebd::StateReport report;
     report.rpt_time = now_text();
     report.ebm_id = m.ebm_id;

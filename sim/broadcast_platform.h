@@ -13,6 +13,7 @@
 #include "channels/broadcast/ebd.h"
 #include "channels/http_server.h"
 #include "sim/event_log.h"
+#include "sim/hooks.h"
 #include "sim/scenario.h"
 #include "sim/tap_scheduler.h"
 
@@ -27,6 +28,7 @@ class BroadcastPlatform {
 
   // True for requests this platform serves (POST /ebd).
   static bool serves(const ServerRequest& request);
+  void set_hooks(PlatformHooks hooks) { hooks_ = hooks; }
   ServerResponse handle(const ServerRequest& request);
 
  private:
@@ -41,6 +43,7 @@ class BroadcastPlatform {
   std::ostream& diagnostics_;
   uint64_t sequence_ = 0;
   std::set<std::pair<std::string, int>> seen_;  // (EBMID, MsgType) already taken
+  PlatformHooks hooks_;
 };
 
 }  // namespace jiaoying::sim

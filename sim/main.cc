@@ -1,9 +1,17 @@
-// jiaoying-sim: the Zhezhengding open platform and the people behind it, on loopback, for
-// tests and the demo. Wiring only: flags, scenario, log, server, signals. One io thread runs
-// the server and the tap timers; the taps' HTTP requests run on a small worker pool.
+// jiaoying-sim: the providers jiaoying sends through (the Zhezhengding open platform, the SMS
+// platform and a second SMS gateway, the voice platform, the county broadcast platform, a
+// webhook receiver) and the people behind them, on loopback, for tests, the demo and the
+// benchmarks. Wiring only: flags, scenario, log, router, faults, stats, signals. One io thread
+// runs the server, the providers and the tap timers; the taps' requests (people tapping 收到, the
+// platforms' pushes) go out on a second thread's event-driven HTTP client, many at once.
 #include <CLI/CLI.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <pthread.h>
+#include <thread>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -11,7 +19,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "channels/http_client.h"
+#include "channels/async_http.h"
 #include "channels/http_server.h"
 #include "sim/event_log.h"
 #include "sim/feed_files.h"
@@ -19,7 +27,10 @@
 #include "sim/tap_scheduler.h"
 #include "sim/broadcast_platform.h"
 #include "sim/sms_platform.h"
+#include "sim/faults.h"
+#include "sim/stats.h"
 #include "sim/voice_platform.h"
+#include "sim/webhook_receiver.h"
 #include "sim/zzd_platform.h"
 
 int main(int argc, char** argv) {
@@ -65,14 +76,27 @@ int main(int argc, char** argv) {
   }
 
   boost::asio::io_context io;
-  CurlHttpClient http;
+  // The taps' HTTP client runs on its own thread: a city answering at once must not stall the
+  // providers on the io thread (which are the ones answering jiaoyingd).
+  boost::asio::io_context tap_io;
+  auto tap_work = boost::asio::make_work_guard(tap_io);
+  CurlMultiClient tap_http(tap_io);
+  std::thread tap_thread([&tap_io] {
+    pthread_setname_np(pthread_self(), "sim-taps");
+    tap_io.run();
+  });
   sim::EventLog log(log_file);
-  sim::TimerTapScheduler taps(io, http, log, std::cerr, time_scale);
+  sim::Stats stats;
+  sim::Faults faults;
+  for (const auto& [provider, settings] : scenario->faults) faults.set(provider, settings);
+  const sim::PlatformHooks hooks{&stats, &faults};
+  sim::TimerTapScheduler taps(io, tap_http, tap_io, log, std::cerr, time_scale, &stats);
   const auto started = std::chrono::steady_clock::now();
   sim::VoicePlatform voice(*scenario, voice_report_url, log, taps, std::cerr, [started, time_scale] {
     auto real = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
     return std::chrono::milliseconds(static_cast<int64_t>(real.count() * time_scale));
   });
+  voice.set_hooks(hooks);
   // The broadcast platform, when the scenario has one and its keys are given.
   std::unique_ptr<sim::BroadcastPlatform> broadcast;
   if (scenario->broadcast) {
@@ -93,18 +117,70 @@ int main(int argc, char** argv) {
     if (!key || !sender) return 2;
     broadcast = std::make_unique<sim::BroadcastPlatform>(*scenario->broadcast, std::move(*key), std::move(*sender),
                                                          broadcast_report_url, log, taps, std::cerr);
+    broadcast->set_hooks(hooks);
   }
   sim::SmsPlatform sms(*scenario, sms_callback_url, log, taps, std::cerr);
+  sms.set_hooks(hooks);
+  sim::SmsPlatform sms_backup(*scenario, sms_callback_url, log, taps, std::cerr, "sms_backup");
+  sms_backup.set_hooks(hooks);
+  sim::WebhookReceiver webhook(*scenario, log, taps, std::cerr);
+  webhook.set_hooks(hooks);
   sim::ZzdPlatform platform(std::move(*scenario), log, taps, std::cerr);
+  platform.set_hooks(hooks);
   sim::FeedFiles feeds(feed_dir, log);
-  HttpServer server(io, [&](const ServerRequest& r) {
+
+  // Which provider a request is for, and the platform that serves it.
+  auto route = [&](const ServerRequest& r) -> std::pair<std::string_view, std::function<ServerResponse()>> {
+    if (sms.serves(r)) return {"sms", [&] { return sms.handle(r); }};
+    if (sms_backup.serves(r)) return {"sms_backup", [&] { return sms_backup.handle(r); }};
+    if (sim::VoicePlatform::serves(r)) return {"voice", [&] { return voice.handle(r); }};
+    if (broadcast && sim::BroadcastPlatform::serves(r)) return {"broadcast", [&] { return broadcast->handle(r); }};
+    if (webhook.serves(r)) return {"webhook", [&] { return webhook.handle(r); }};
+    return {"zzd", [&] { return platform.handle(r); }};
+  };
+  auto json_answer = [](int status, std::string body) {
+    return ServerResponse{status, "application/json; charset=utf-8", std::move(body)};
+  };
+  HttpServer server(io, AsyncRequestHandler([&](ServerRequest r, Respond respond) {
+    // The simulator's own controls: stats, and faults changed while it runs.
+    if (r.path == "/sim/stats" && r.method == "GET") return respond(json_answer(200, stats.json()));
+    if (r.path == "/sim/faults" && r.method == "POST") {
+      boost::system::error_code ec;
+      boost::json::value v = boost::json::parse(r.body, ec);
+      if (ec || !v.is_object()) return respond(json_answer(400, R"({"error":"the body is {\"zzd\": {…faults…}}"})"));
+      for (const auto& [name, settings] : v.as_object()) {
+        std::string error;
+        auto parsed = sim::parse_fault_settings(boost::json::serialize(settings), error);
+        if (std::find(std::begin(sim::kProviders), std::end(sim::kProviders), std::string_view(name)) == std::end(sim::kProviders))
+          error = "unknown provider '" + std::string(name) + "'";
+        if (!error.empty())
+          return respond(json_answer(400, boost::json::serialize(boost::json::object{{"error", error}})));
+        faults.set(std::string(name), *parsed);
+      }
+      std::cerr << "jiaoying-sim: faults now " << r.body << "\n";
+      return respond(json_answer(200, R"({"ok":true})"));
+    }
     if (!feed_dir.empty())
-      if (auto answer = feeds.handle(r)) return *answer;
-    if (sim::SmsPlatform::serves(r)) return sms.handle(r);
-    if (sim::VoicePlatform::serves(r)) return voice.handle(r);
-    if (broadcast && sim::BroadcastPlatform::serves(r)) return broadcast->handle(r);
-    return platform.handle(r);
-  });
+      if (auto answer = feeds.handle(r)) return respond(*answer);
+    if (r.path == "/sim/health") return respond(platform.handle(r));
+    auto [provider, serve] = route(r);
+    stats.request(provider);
+    const sim::FaultDecision d = faults.decide(provider, stats.since_start());
+    ServerResponse out;
+    switch (d.kind) {
+      case sim::FaultDecision::Kind::none: out = serve(); break;
+      case sim::FaultDecision::Kind::lost_answer:
+        serve();  // taken — and the answer never arrives
+        out.drop_connection = true;
+        break;
+      case sim::FaultDecision::Kind::reset: out.drop_connection = true; break;
+      default: out = sim::fault_answer(provider, d.kind);
+    }
+    if (d.kind != sim::FaultDecision::Kind::none) stats.fault(provider, sim::fault_kind_name(d.kind));
+    if (d.delay.count() <= 0) return respond(std::move(out));
+    auto timer = std::make_shared<boost::asio::steady_timer>(io, d.delay);
+    timer->async_wait([timer, respond, out = std::move(out)](boost::system::error_code) mutable { respond(std::move(out)); });
+  }));
   unsigned short port = 0;
   try {
     port = server.listen_tcp(listen);
@@ -121,6 +197,14 @@ int main(int argc, char** argv) {
     taps.abandon();
     io.stop();  // connections kept alive by clients would otherwise hold run() open
   });
+  struct StopTaps {  // however main returns: the tap thread stops before what it uses goes
+    boost::asio::io_context& io;
+    std::thread& thread;
+    ~StopTaps() {
+      io.stop();
+      if (thread.joinable()) thread.join();
+    }
+  } stop_taps{tap_io, tap_thread};
 
   std::string host = listen.substr(0, listen.rfind(':'));
   std::cout << "jiaoying-sim: listening on " << host << ":" << port << std::endl;

@@ -2,6 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <boost/json.hpp>
+#include <cstdlib>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -91,7 +94,8 @@ class ScenarioReader {
             "a scenario is a mapping with keys zzd, people and default");
       return std::nullopt;
     }
-    only_keys(root, {"zzd", "voice", "sms", "broadcast", "people", "default"}, "the scenario");
+    only_keys(root, {"zzd", "voice", "sms", "sms_backup", "webhook", "broadcast", "faults", "people", "default"},
+              "the scenario");
 
     Scenario scenario;
     read_platform(root, scenario);
@@ -116,6 +120,34 @@ class ScenarioReader {
         if (sign && code) scenario.sms = SmsService{*sign, *code};
       }
     }
+    if (YAML::Node m = root["sms_backup"]) {
+      if (!m.IsMap()) {
+        error(line_of(m), "'sms_backup' must be a mapping with path, access_key_id, access_key_secret, sign_name, template_code");
+      } else {
+        only_keys(m, {"path", "access_key_id", "access_key_secret", "sign_name", "template_code"}, "sms_backup");
+        auto path = scalar(m, "path", "sms_backup");
+        auto id = scalar(m, "access_key_id", "sms_backup");
+        auto secret = scalar(m, "access_key_secret", "sms_backup");
+        auto sign = scalar(m, "sign_name", "sms_backup");
+        auto code = scalar(m, "template_code", "sms_backup");
+        if (path && (path->size() < 2 || path->front() != '/' || path->back() == '/'))
+          error(line_of(m["path"]), "sms_backup.path must look like /backup");
+        else if (path && id && secret && sign && code)
+          scenario.sms_backup = SmsService{*sign, *code, *path, zzd::Credentials{*id, *secret}};
+      }
+    }
+    if (YAML::Node w = root["webhook"]) {
+      if (!w.IsMap()) {
+        error(line_of(w), "'webhook' must be a mapping with secret (and path)");
+      } else {
+        only_keys(w, {"path", "secret"}, "webhook");
+        WebhookService receiver;
+        if (w["path"]) receiver.path = w["path"].as<std::string>("");
+        if (auto secret = scalar(w, "secret", "webhook")) receiver.secret = *secret;
+        if (!receiver.secret.empty()) scenario.webhook = receiver;
+      }
+    }
+    if (YAML::Node f = root["faults"]) read_faults(f, scenario);
     read_people(root, scenario);
     if (YAML::Node d = root["default"]) {
       if (auto delay = answer(d, "default")) scenario.default_delay = *delay;
@@ -125,6 +157,41 @@ class ScenarioReader {
   }
 
   static int line_of(const YAML::Node& node) { return node.Mark().line + 1; }
+
+  // YAML as the JSON the running simulator also takes (POST /sim/faults): numbers stay numbers.
+  static boost::json::value to_json(const YAML::Node& node) {
+    if (node.IsMap()) {
+      boost::json::object o;
+      for (auto it = node.begin(); it != node.end(); ++it) o[it->first.Scalar()] = to_json(it->second);
+      return o;
+    }
+    if (node.IsSequence()) {
+      boost::json::array a;
+      for (const YAML::Node& e : node) a.push_back(to_json(e));
+      return a;
+    }
+    const std::string& text = node.Scalar();
+    char* end = nullptr;
+    const double number = std::strtod(text.c_str(), &end);
+    if (!text.empty() && end == text.c_str() + text.size()) return number;
+    return boost::json::string(text);
+  }
+
+  // faults: { zzd: { latency: 50ms, error_rate: 0.1 }, sms: { outages: [{ from: 10s, for: 30s }] } }
+  void read_faults(const YAML::Node& f, Scenario& scenario) {
+    if (!f.IsMap()) return error(line_of(f), "'faults' maps providers (zzd, sms, sms_backup, voice, broadcast, webhook) to their faults");
+    for (auto it = f.begin(); it != f.end(); ++it) {
+      const std::string provider = it->first.Scalar();
+      if (std::find(std::begin(kProviders), std::end(kProviders), provider) == std::end(kProviders)) {
+        error(line_of(it->first), "faults: unknown provider '" + provider + "' (zzd, sms, sms_backup, voice, broadcast, webhook)");
+        continue;
+      }
+      std::string why;
+      auto settings = parse_fault_settings(boost::json::serialize(to_json(it->second)), why);
+      if (!settings) error(line_of(it->second), "faults." + provider + ": " + why);
+      else scenario.faults[provider] = *settings;
+    }
+  }
 
   // broadcast: { ebrid: "…", outcome: played|failed|never, report_after: 30s, silent: [codes] }
   void read_broadcast(const YAML::Node& b, Scenario& scenario) {

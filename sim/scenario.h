@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "channels/zzd/open_platform.h"
+#include "sim/faults.h"
 
 namespace jiaoying::sim {
 
@@ -42,10 +43,19 @@ struct TextBehaviour {
 };
 
 // The SMS platform: the signature and template it has approved (it takes the voice access key:
-// one cloud account).
+// one cloud account). A second SMS gateway (sms_backup) has its own key and is served under its
+// own path, as a different provider would be at a different address.
 struct SmsService {
   std::string sign_name;
   std::string template_code;
+  std::string path = "";                          // "" for the main platform; "/backup" for a second one
+  std::optional<zzd::Credentials> key = std::nullopt;  // the second gateway's own access key
+};
+
+// A county system that takes jiaoying's signed JSON deliveries (the webhook channel).
+struct WebhookService {
+  std::string path = "/webhook";
+  std::string secret;
 };
 
 // The county emergency-broadcast platform: its resource id, and how its loudspeakers behave.
@@ -68,6 +78,10 @@ struct Scenario {
   std::map<std::string, CallBehaviour> phones;
   std::optional<BroadcastBehaviour> broadcast;
   std::optional<SmsService> sms;
+  std::optional<SmsService> sms_backup;
+  std::optional<WebhookService> webhook;
+  // Bad days per provider (zzd, sms, sms_backup, voice, broadcast, webhook).
+  std::map<std::string, FaultSettings> faults;
   std::map<std::string, TextBehaviour> texters;  // by mobile: who replies to texts; others never do
 
   // How long after the first notification `account` taps 收到, or nullopt for never.

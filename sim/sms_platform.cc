@@ -13,15 +13,27 @@ namespace jiaoying::sim {
 namespace json = boost::json;
 
 SmsPlatform::SmsPlatform(Scenario scenario, std::string callback_url, EventLog& log, TapScheduler& taps,
-                         std::ostream& diagnostics)
+                         std::ostream& diagnostics, std::string provider)
     : scenario_(std::move(scenario)),
       callback_url_(std::move(callback_url)),
       log_(log),
       taps_(taps),
-      diagnostics_(diagnostics) {}
+      diagnostics_(diagnostics),
+      provider_(std::move(provider)) {
+  if (provider_ == "sms_backup") {
+    if (scenario_.sms_backup) {
+      service_ = &*scenario_.sms_backup;
+      key_ = scenario_.sms_backup->key;
+    }
+  } else {
+    if (scenario_.sms) service_ = &*scenario_.sms;
+    key_ = scenario_.voice_key;
+  }
+}
 
-bool SmsPlatform::serves(const ServerRequest& request) {
-  if (request.method != "POST" || request.path != "/") return false;
+bool SmsPlatform::serves(const ServerRequest& request) const {
+  const std::string path = service_ ? service_->path + "/" : "/";
+  if (request.method != "POST" || request.path != path) return false;
   FormParams params;
   if (!form_decode(request.body, params)) return false;
   const std::string action = form_get(params, "Action");
@@ -41,11 +53,10 @@ ServerResponse SmsPlatform::handle(const ServerRequest& request) {
   FormParams params;
   form_decode(request.body, params);
   auto get = [&](std::string_view key) { return form_get(params, key); };
-  if (!scenario_.voice_key || !scenario_.sms)
-    return refuse(404, "InvalidAccessKeyId.NotFound", "no SMS service in this scenario", request);
-  if (get("AccessKeyId") != scenario_.voice_key->api_key)
+  if (!key_ || !service_) return refuse(404, "InvalidAccessKeyId.NotFound", "no SMS service in this scenario", request);
+  if (get("AccessKeyId") != key_->api_key)
     return refuse(404, vms::kInvalidAccessKey, "Specified access key is not found.", request);
-  if (!vms::signature_valid(params, scenario_.voice_key->secret_key))
+  if (!vms::signature_valid(params, key_->secret_key))
     return refuse(400, vms::kSignatureMismatch, "Specified signature is not matched with our calculation.", request);
   // SendSms: one number, one text; SendBatchSms: JSON arrays of numbers, signatures and
   // template parameters of the same length (up to 100), one text each.
@@ -94,11 +105,11 @@ ServerResponse SmsPlatform::handle(const ServerRequest& request) {
   for (size_t i = 0; i < phones.size(); ++i) {
     if (!sms::is_mainland_mobile(phones[i]))
       return refuse(200, vms::kBadNumber, "PhoneNumbers must be mainland mobile numbers", request);
-    if (signs[i] != scenario_.sms->sign_name) return refuse(200, "isv.SMS_SIGNATURE_ILLEGAL", "签名不合法", request);
-    if (sms::characters(scenario_.sms->sign_name) + 2 + sms::characters(texts[i]) > sms::kMaxCharacters)
+    if (signs[i] != service_->sign_name) return refuse(200, "isv.SMS_SIGNATURE_ILLEGAL", "签名不合法", request);
+    if (sms::characters(service_->sign_name) + 2 + sms::characters(texts[i]) > sms::kMaxCharacters)
       return refuse(200, "isv.PARAM_LENGTH_LIMIT", "参数超出长度限制", request);
   }
-  if (get("TemplateCode") != scenario_.sms->template_code)
+  if (get("TemplateCode") != service_->template_code)
     return refuse(200, "isv.SMS_TEMPLATE_ILLEGAL", "模板不合法", request);
   const std::string out_id = get("OutId");
   ++sent_;
@@ -106,16 +117,18 @@ ServerResponse SmsPlatform::handle(const ServerRequest& request) {
   for (size_t i = 0; i < phones.size(); ++i) {
     const std::string& phone = phones[i];
     const std::string& text = texts[i];
-    log_.write(json::object{{"provider", "sms"},
+    log_.write(json::object{{"provider", provider_},
                             {"endpoint", batch ? "SendBatchSms" : "SendSms"},
                             {"phone", phone},
                             {"out_id", out_id},
                             {"biz_id", biz_id},
-                            {"segments", sms::segments(scenario_.sms->sign_name, text)},
+                            {"segments", sms::segments(service_->sign_name, text)},
                             {"text", text}});
+    hooks_.taken(provider_);
     if (callback_url_.empty()) continue;
-    taps_.schedule(Tap{"sms-report:" + biz_id + ":" + phone, callback_url_ + "/report", std::chrono::seconds(3), "",
-                       sms::delivery_reports_json({{phone, true, "DELIVERED", "用户接收成功", biz_id, out_id, ""}})});
+    if (!hooks_.lose_receipt(provider_))
+      taps_.schedule(Tap{"sms-report:" + biz_id + ":" + phone, callback_url_ + "/report", std::chrono::seconds(3), "",
+                         sms::delivery_reports_json({{phone, true, "DELIVERED", "用户接收成功", biz_id, out_id, ""}})});
     if (auto it = scenario_.texters.find(phone); it != scenario_.texters.end()) {
       std::string reply = it->second.reply;
       if (reply.empty()) {  // the code the text asks for: "回复2确认收到"

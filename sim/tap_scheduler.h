@@ -1,21 +1,24 @@
 // People tapping the 收到 (received) button of an action card: the simulator requests the
-// button's URL as the person's messenger would, some time after the notification arrived.
-// TapScheduler is the seam ZzdPlatform calls (a fake in tests); TimerTapScheduler is the real
-// one: asio timers on the io thread, blocking HTTP requests on a small worker pool.
+// button's URL as the person's messenger would, some time after the notification arrived. The
+// platforms' pushes (call reports, receipts, replies, playback reports) go the same way.
+// TapScheduler is the seam the platforms call (a fake in tests); TimerTapScheduler is the real
+// one: asio timers on the io thread, the requests on an event-driven HTTP client (many in flight
+// at once, as a city of people tapping at once would be), each logged with what the daemon said.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <ostream>
 #include <string>
 
-#include "channels/http_client.h"
+#include "channels/async_http.h"
 #include "sim/event_log.h"
+#include "sim/stats.h"
 
 namespace jiaoying::sim {
 
@@ -38,36 +41,42 @@ class TapScheduler {
 
 class TimerTapScheduler final : public TapScheduler {
  public:
-  // Scenario delays are divided by `time_scale` (> 0). `http`, `log` and `diagnostics` must
-  // outlive the scheduler.
-  TimerTapScheduler(boost::asio::io_context& io, HttpClient& http, EventLog& log,
-                    std::ostream& diagnostics, double time_scale, int workers = 4);
+  // Scenario delays are divided by `time_scale` (> 0). Requests go through `http`, which runs on
+  // `http_io` (its own thread in jiaoying-sim; the same io_context in tests); at most
+  // `max_in_flight` at once, the rest wait their turn. `http`, `log`, `diagnostics` and `stats`
+  // must outlive the scheduler.
+  TimerTapScheduler(boost::asio::io_context& io, AsyncHttpClient& http, boost::asio::io_context& http_io, EventLog& log,
+                    std::ostream& diagnostics, double time_scale, Stats* stats = nullptr, size_t max_in_flight = 64);
   ~TimerTapScheduler() override;
 
   void schedule(Tap tap) override;
 
-  // Shutdown, on the io thread: taps still waiting are dropped; a request already in flight
-  // finishes (and is logged) before the destructor returns. Without it, the destructor waits
-  // for every tap already due.
+  // Shutdown, on the io thread: taps still waiting are dropped.
   void abandon();
 
  private:
-  void perform(const Tap& tap);  // on a worker thread
+  void start_next();                 // on http_io
+  void finished(const Tap& tap, const HttpResponse& response, std::chrono::steady_clock::time_point began);
 
   // Constant after construction.
   boost::asio::io_context& io_;
-  HttpClient& http_;
+  AsyncHttpClient& http_;
+  boost::asio::io_context& http_io_;
   EventLog& log_;
   std::ostream& diagnostics_;
-  double time_scale_;
+  const double time_scale_;
+  Stats* stats_;
+  const size_t max_in_flight_;
 
   // Used on the io thread only.
   std::map<uint64_t, std::unique_ptr<boost::asio::steady_timer>> waiting_;
   uint64_t next_id_ = 0;
   bool abandoned_ = false;
 
-  // Last, so it is joined before the members its jobs use are destroyed.
-  boost::asio::thread_pool workers_;
+  // Used on http_io only.
+  std::deque<Tap> due_;
+  size_t in_flight_ = 0;
+  bool stopped_ = false;
 };
 
 }  // namespace jiaoying::sim

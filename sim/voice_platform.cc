@@ -104,7 +104,8 @@ ServerResponse VoicePlatform::handle(const ServerRequest& request) {
     report.dtmf = phone.press;
     report.duration = "25";
   }
-  if (!report_url_.empty())
+  hooks_.taken("voice");
+  if (!report_url_.empty() && !hooks_.lose_receipt("voice"))
     taps_.schedule(Tap{callee, report_url_, phone.after, "", vms::voice_report_json({report})});
   return {200, "application/json;charset=utf-8",
           vms::answer_json({std::string(vms::kOk), "OK", fmt::format("sim-voice-{}", calls_), call_id})};

@@ -16,6 +16,7 @@
 
 #include "channels/http_server.h"
 #include "sim/event_log.h"
+#include "sim/hooks.h"
 #include "sim/scenario.h"
 #include "sim/tap_scheduler.h"
 
@@ -33,6 +34,7 @@ class VoicePlatform {
 
   // True for requests this platform serves (POST / with an Action).
   static bool serves(const ServerRequest& request);
+  void set_hooks(PlatformHooks hooks) { hooks_ = hooks; }
   ServerResponse handle(const ServerRequest& request);
 
  private:
@@ -46,6 +48,7 @@ class VoicePlatform {
   Clock clock_;
   uint64_t calls_ = 0;
   std::map<std::string, std::deque<std::chrono::milliseconds>> placed_;  // per number, last day
+  PlatformHooks hooks_;
 };
 
 }  // namespace jiaoying::sim

@@ -238,11 +238,13 @@ ServerResponse ZzdPlatform::work_notification(const ServerRequest& request,
   if (!message.report_url.empty()) entry["report_url"] = message.report_url;
   log_.write(entry);
   if (duplicate) {
+    hooks_.duplicate("zzd");
     diagnostics_ << "jiaoying-sim: duplicate bizMsgId " << biz_msg_id << "\n" << std::flush;
     return json_response(200, zzd::error_envelope(request_id, zzd::kErrorDuplicateBizMsgId,
                                                   "bizMsgId already used"));
   }
 
+  hooks_.taken("zzd", static_cast<int64_t>(receivers.size()));
   // A re-notification of the same callout carries the same URL: the person still answers
   // counting from the first one, so only the first schedules a tap.
   if (!message.button_url.empty()) {

@@ -8,11 +8,13 @@
 #include <optional>
 #include <ostream>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <utility>
 
 #include "channels/http_server.h"
 #include "sim/event_log.h"
+#include "sim/hooks.h"
 #include "sim/scenario.h"
 #include "sim/tap_scheduler.h"
 
@@ -33,6 +35,7 @@ class ZzdPlatform {
   ZzdPlatform(Scenario scenario, EventLog& log, TapScheduler& taps, std::ostream& diagnostics);
 
   ServerResponse handle(const ServerRequest& request);
+  void set_hooks(PlatformHooks hooks) { hooks_ = hooks; }
 
  private:
   ServerResponse work_notification(const ServerRequest& request, const std::string& request_id);
@@ -55,7 +58,8 @@ class ZzdPlatform {
 
   uint64_t requests_ = 0;
   uint64_t messages_ = 0;
-  std::set<std::string> biz_msg_ids_;                           // every bizMsgId accepted so far
+  PlatformHooks hooks_;
+  std::unordered_set<std::string> biz_msg_ids_;                 // every bizMsgId accepted so far
   std::set<std::pair<std::string, std::string>> buttons_seen_;  // (account, action_url)
 };
 

@@ -36,7 +36,7 @@ class Wire final : public HttpClient {
     in.method = "POST";
     in.path = in.target = "/";
     in.body = request.body;
-    REQUIRE(sim::SmsPlatform::serves(in));
+    REQUIRE(platform_.serves(in));
     ServerResponse out = platform_.handle(in);
     return {out.status, out.body, "", {}};
   }
