@@ -29,10 +29,7 @@
 #include <thread>
 #include <vector>
 
-#include "channels/http_client.h"
-#include "cli/admin_client.h"
-#include "cli/directory_generator.h"
-#include "cli/process.h"
+#include "e2e/loopback.h"
 
 using namespace jiaoying;
 namespace fs = std::filesystem;
@@ -40,10 +37,6 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-const fs::path kSource = JIAOYING_SOURCE_DIR;
-const fs::path kBin = JIAOYING_BIN_DIR;
-constexpr const char* kPushToken = "bench-push-token-0123456789";
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -160,140 +153,6 @@ int64_t count_rows(const fs::path& db_file, const char* sql) {
   return n;
 }
 
-class Run {
- public:
-  Run(int villages, const Scenario& scenario, bool keep) : scenario_(scenario), keep_(keep) {
-    char tmpl[] = "/tmp/jiaoying-fanout-XXXXXX";
-    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    work_ = tmpl;
-    GeneratorOptions g;
-    g.divisions_csv = (kSource / "packaging/data/jinhua-divisions.csv").string();
-    g.villages_per_township = villages;
-    g.csv = true;
-    std::ofstream dir(work_ / "directory.csv");
-    std::string error;
-    if (generate_directory(g, dir, error) < 0) throw std::runtime_error(error);
-    fs::create_directories(work_ / "plans");
-    std::ofstream(work_ / "plans/city.yaml") << R"(plan: city
-title: 全市暴雨红色叫应（基准测试）
-match: { hazards: [rainstorm], levels: [red] }
-recipients:
-  - { tier: county,   roles: [leader_on_duty, emergency_bureau_head, water_bureau_head] }
-  - { tier: township, roles: [party_secretary, township_head] }
-  - { tier: village,  roles: [village_head, flood_chief, grid_worker, geohazard_monitor, forest_ranger] }
-ladder:
-  - { after: 0m, channels: [zzd] }
-  - { after: 3m, channels: [zzd] }
-deadline: 60m
-)";
-    std::ofstream(work_ / "scenario.yaml") << fmt::format(
-        "zzd: {{ api_key: bench-api-key, secret_key: bench-secret-key, tenant_id: \"196729\" }}\n"
-        "default: {}\n{}",
-        scenario.default_answer, scenario.faults.empty() ? "" : "faults:\n" + scenario.faults);
-    port_ = free_loopback_port();
-    do sim_port_ = free_loopback_port(); while (sim_port_ == port_);
-    std::ofstream(work_ / "jiaoyingd.yaml") << fmt::format(
-        "listen: 127.0.0.1:{}\nadmin_socket: {}\ndatabase: {}\nplans: {}\ndirectory: {}\ntemplates: {}\n"
-        "callback_secret: bench-callback-secret-0123456789\nengine: {{ tick: 100ms }}\n"
-        "feeds:\n  - {{ name: met, type: push, token: {} }}\n"
-        "channels:\n  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: bench-api-key, secret_key: bench-secret-key, "
-        "tenant_id: \"196729\", {} }}\n",
-        port_, (work_ / "sock").string(), db().string(), (work_ / "plans").string(), (work_ / "directory.csv").string(),
-        (kSource / "templates").string(), kPushToken, sim_port_, scenario.provider_limits);
-    sim_ = ChildProcess({(kBin / "jiaoying-sim").string(), "--listen", fmt::format("127.0.0.1:{}", sim_port_), "--scenario",
-                         (work_ / "scenario.yaml").string(), "--log", (work_ / "sim.jsonl").string(), "--time-scale",
-                         fmt::format("{}", scenario.time_scale)},
-                        (work_ / "sim.out").string());
-    start_daemon();
-    wait_until([&] { return http_.perform({"GET", sim_url("/sim/health"), {}, "", std::chrono::seconds(2), ""}).status == 200; });
-  }
-
-  ~Run() {
-    daemon_.stop();
-    sim_.stop();
-    if (!keep_) fs::remove_all(work_);
-    else fmt::print("  (kept {})\n", work_.string());
-  }
-
-  fs::path db() const { return work_ / "jiaoying.db"; }
-  std::string sim_url(const std::string& path) const { return fmt::format("http://127.0.0.1:{}{}", sim_port_, path); }
-  pid_t daemon_pid() const { return daemon_.pid(); }
-  pid_t sim_pid() const { return sim_.pid(); }
-
-  void start_daemon() {
-    daemon_ = ChildProcess({(kBin / "jiaoyingd").string(), "--config", (work_ / "jiaoyingd.yaml").string(), "--time-scale",
-                            fmt::format("{}", scenario_.time_scale)},
-                           (work_ / "jiaoyingd.out").string());
-    AdminClient admin((work_ / "sock").string());
-    std::string error;
-    if (!wait_until([&] { return admin.get("/api/v1/health", error).has_value(); }))
-      throw std::runtime_error("jiaoyingd did not start: " + error);
-  }
-
-  void kill_daemon() {
-    ::kill(daemon_.pid(), SIGKILL);
-    daemon_.stop();
-  }
-
-  // POSTs the city-wide warning; returns the callouts made.
-  int64_t post(double& took) {
-    const auto t0 = Clock::now();
-    HttpResponse r = http_.perform(
-        {"POST", fmt::format("http://127.0.0.1:{}/api/v1/warnings", port_),
-         {{"Content-Type", "application/json"}, {"Authorization", std::string("Bearer ") + kPushToken}},
-         fmt::format(R"({{"identifier":"bench-{}","sender":"jinhua-met@zj","sent":"{}","source":"meteorology",)"
-                     R"("hazard":"rainstorm","level":"red","areas":["330700"],"headline":"金华市气象台发布暴雨红色预警",)"
-                     R"("description":"基准测试：未来3小时雨量将达100毫米以上"}})",
-                     ::getpid(), now_text()),
-         std::chrono::seconds(600), ""});
-    took = seconds(Clock::now() - t0);
-    if (r.status != 201) throw std::runtime_error("POST answered " + std::to_string(r.status) + ": " + r.body);
-    return json::parse(r.body).at("callouts").as_int64();
-  }
-
-  json::object stats() {
-    HttpResponse r = http_.perform({"GET", sim_url("/sim/stats"), {}, "", std::chrono::seconds(5), ""});
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    return !ec && v.is_object() ? v.as_object() : json::object{};
-  }
-
-  static int64_t field(const json::object& stats, const char* provider, const char* name) {
-    const json::value* p = stats.if_contains(provider);
-    const json::value* v = p && p->is_object() ? p->as_object().if_contains(name) : nullptr;
-    return v && v->is_int64() ? v->as_int64() : 0;
-  }
-
-  template <class Pred>
-  static bool wait_until(Pred pred, std::chrono::seconds limit = std::chrono::seconds(60)) {
-    const auto until = Clock::now() + limit;
-    while (Clock::now() < until) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
-
-  const fs::path& work() const { return work_; }
-  std::string socket() const { return (work_ / "sock").string(); }
-
- private:
-  static std::string now_text() {
-    std::time_t t = std::time(nullptr) + 8 * 3600;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                       tm.tm_hour, tm.tm_min, tm.tm_sec);
-  }
-
-  Scenario scenario_;
-  bool keep_;
-  fs::path work_;
-  unsigned short port_ = 0, sim_port_ = 0;
-  ChildProcess sim_, daemon_;
-  CurlHttpClient http_;
-};
-
 // The admin socket's latency for `jiaoying warnings`, sampled while the fan-out runs.
 class AdminProbe {
  public:
@@ -329,27 +188,58 @@ class AdminProbe {
   std::thread thread_;
 };
 
+constexpr const char* kPlan = R"(plan: city
+title: 全市暴雨红色叫应（基准测试）
+match: { hazards: [rainstorm], levels: [red] }
+recipients:
+  - { tier: county,   roles: [leader_on_duty, emergency_bureau_head, water_bureau_head] }
+  - { tier: township, roles: [party_secretary, township_head] }
+  - { tier: village,  roles: [village_head, flood_chief, grid_worker, geohazard_monitor, forest_ranger] }
+ladder:
+  - { after: 0m, channels: [zzd] }
+  - { after: 3m, channels: [zzd] }
+deadline: 60m
+)";
+
+int64_t field(const json::object& stats, const char* provider, const char* name) {
+  const json::value* p = stats.if_contains(provider);
+  const json::value* v = p && p->is_object() ? p->as_object().if_contains(name) : nullptr;
+  return v && v->is_int64() ? v->as_int64() : 0;
+}
+
 void run_scenario(int villages, const Scenario& sc, bool keep) {
-  Run run(villages, sc, keep);
+  testing::LoopbackSpec spec;
+  spec.villages = villages;
+  spec.plan = kPlan;
+  spec.scenario = fmt::format(
+      "zzd: {{ api_key: bench-api-key, secret_key: bench-secret-key, tenant_id: \"196729\" }}\ndefault: {}\n{}",
+      sc.default_answer, sc.faults.empty() ? "" : "faults:\n" + sc.faults);
+  spec.channels = fmt::format(
+      "  zzd: {{ base_url: \"{{sim}}\", api_key: bench-api-key, secret_key: bench-secret-key, tenant_id: \"196729\", {} }}\n",
+      sc.provider_limits);
+  spec.time_scale = sc.time_scale;
+  spec.keep = keep;
+  testing::Loopback run(spec);
   std::unique_ptr<AdminProbe> probe;
   if (sc.poll_admin) probe = std::make_unique<AdminProbe>(run.socket());
   double post_s = 0;
   const auto t0 = Clock::now();
-  const int64_t people = run.post(post_s);
+  HttpResponse posted = run.post_warning(fmt::format("bench-{}", ::getpid()), R"(["330700"])", &post_s);
+  if (posted.status != 201) throw std::runtime_error("POST answered " + std::to_string(posted.status) + ": " + posted.body);
+  const int64_t people = json::parse(posted.body).at("callouts").as_int64();
   int64_t taken = 0;
   double restart_s = -1;
   bool killed = false;
-  Run::wait_until(
+  testing::Loopback::wait_until(
       [&] {
-        json::object s = run.stats();
-        taken = Run::field(s, "zzd", "taken");
+        taken = run.stat("zzd", "taken");
         if (sc.kill_midway && !killed && taken >= people / 2) {
           run.kill_daemon();
           killed = true;
-          const int64_t before = Run::field(run.stats(), "zzd", "taken");
+          const int64_t before = run.stat("zzd", "taken");
           const auto restarted = Clock::now();
           run.start_daemon();
-          Run::wait_until([&] { return Run::field(run.stats(), "zzd", "taken") > before; }, std::chrono::seconds(30));
+          testing::Loopback::wait_until([&] { return run.stat("zzd", "taken") > before; }, std::chrono::seconds(30));
           restart_s = seconds(Clock::now() - restarted);
         }
         return taken >= people;
@@ -367,7 +257,7 @@ void run_scenario(int villages, const Scenario& sc, bool keep) {
 
   json::object s = run.stats();
   if (sc.name == "answers") {
-    Run::wait_until([&] {
+    testing::Loopback::wait_until([&] {
       s = run.stats();
       return s.at("taps").at("done").as_int64() + s.at("taps").at("failed").as_int64() >= people;
     }, std::chrono::seconds(300));
@@ -382,7 +272,7 @@ void run_scenario(int villages, const Scenario& sc, bool keep) {
   }
   if (sc.wait_for_step2) {
     // Everyone's second card, then: was any step 2 earlier than its own step 1 plus 3 minutes?
-    Run::wait_until([&] { return Run::field(run.stats(), "zzd", "taken") >= 2 * people; }, std::chrono::seconds(900));
+    testing::Loopback::wait_until([&] { return run.stat("zzd", "taken") >= 2 * people; }, std::chrono::seconds(900));
     std::ifstream log(run.work() / "sim.jsonl");
     std::map<std::string, std::pair<std::string, std::string>> cards;  // account → (step 1 time, step 2 time)
     for (std::string line; std::getline(log, line);) {
@@ -431,7 +321,7 @@ void run_scenario(int villages, const Scenario& sc, bool keep) {
   if (probe) fmt::print("           admin socket during the fan-out: {}\n", probe->summary());
   if (restart_s >= 0) fmt::print("           SIGKILL at half, restart: sending again {:.2f} s after the start; duplicates "
                                  "answered by the platform (same bizMsgId) {}\n",
-                                 restart_s, Run::field(s, "zzd", "duplicates"));
+                                 restart_s, field(s, "zzd", "duplicates"));
   const int64_t callouts = count_rows(run.db(), "SELECT COUNT(*) FROM callouts");
   const int64_t messages = count_rows(run.db(), "SELECT COUNT(*) FROM messages");
   const int64_t events = count_rows(run.db(), "SELECT COUNT(*) FROM events");

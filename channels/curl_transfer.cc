@@ -69,6 +69,8 @@ void finish(CURL* h, CURLcode rc, HttpResponse& response) {
     response.error = curl_easy_strerror(rc);
     response.body.clear();
     response.status = 0;
+    response.not_delivered = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                             rc == CURLE_COULDNT_RESOLVE_PROXY;
     return;
   }
   long status = 0;

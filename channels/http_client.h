@@ -27,6 +27,9 @@ struct HttpResponse {
   std::string body;
   std::string error;     // transport failure (refused, timeout, …); empty when status != 0
   std::vector<Header> headers = {};  // names lower-cased, in the order received
+  // No connection was made (refused, no such host): the request never reached the peer, so even
+  // a provider that keeps no idempotency key can be asked again safely.
+  bool not_delivered = false;
 
   bool transport_failed() const { return status == 0; }
   std::string header(std::string_view lower_name) const {

@@ -57,6 +57,7 @@ struct Engine::Statements {
   Stmt callout_by_id;
   Stmt insert_callout;
   Stmt insert_message;
+  Stmt insert_text;
   Stmt supersede_queued;
   Stmt advance_callout;
   Stmt set_next_due;
@@ -96,9 +97,12 @@ struct Engine::Statements {
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?,?)")),
         insert_message(db.prepare(
             "INSERT INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
-            "title, body, queued_at, updated_at, error, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+            "queued_at, updated_at, error, report) VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
+        insert_text(db.prepare("INSERT INTO message_texts(message_id, title, body) VALUES (?,?,?)")),
+        // By the callout's own messages: left to itself the planner walks the whole queue of the
+        // channel (messages_ready), which made a city's second step quadratic.
         supersede_queued(db.prepare(
-            "UPDATE messages SET state = 'cancelled', error = ?, updated_at = ? "
+            "UPDATE messages INDEXED BY messages_callout SET state = 'cancelled', error = ?, updated_at = ? "
             "WHERE callout_id = ? AND channel = ? AND state = 'queued'")),
         advance_callout(db.prepare(
             "UPDATE callouts SET state = 'calling', next_step = ?, next_due_at = ?, held_due_at = ?, clock_at = ?, "
@@ -107,8 +111,8 @@ struct Engine::Statements {
         exhaust_callout(db.prepare(
             "UPDATE callouts SET state = 'exhausted', next_due_at = NULL, held_due_at = NULL WHERE id = ?")),
         claimable(db.prepare(
-            "SELECT m.id, m.idem_key, m.title, m.body, m.report, m.step, " JIAOYING_CALLOUT_COLUMNS_C
-            " FROM messages m JOIN callouts c ON c.id = m.callout_id "
+            "SELECT m.id, m.idem_key, t.title, t.body, m.report, m.step, " JIAOYING_CALLOUT_COLUMNS_C
+            " FROM messages m JOIN callouts c ON c.id = m.callout_id JOIN message_texts t ON t.message_id = m.id "
             "WHERE m.state = 'queued' AND m.channel = ?1 AND m.priority BETWEEN ?2 AND ?5 AND m.not_before <= ?3 "
             "ORDER BY m.priority DESC, m.not_before, m.id LIMIT ?4")),
         mark_sending(db.prepare(

@@ -92,15 +92,18 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
     Stmt& m = st_->insert_message;
     m.reset();
     m.bind(1, c.id).bind(2, step_index).bind(3, channel).bind(4, key).bind(5, priority)
-        .bind(6, ok ? "queued" : "failed").bind(7, now).bind(8, title).bind(9, body).bind(10, now)
-        .bind(11, now);
-    if (ok) m.bind(12, std::nullopt); else m.bind(12, "no contact for this channel");
-    m.bind(13, owes_report ? 1 : 0);
+        .bind(6, ok ? "queued" : "failed").bind(7, now).bind(8, now).bind(9, now);
+    if (ok) m.bind(10, std::nullopt); else m.bind(10, "no contact for this channel");
+    m.bind(11, owes_report ? 1 : 0);
     m.run();
+    const int64_t message_id = db_.last_insert_id();
+    Stmt& t = st_->insert_text;
+    t.reset();
+    t.bind(1, message_id).bind(2, title).bind(3, body).run();
     if (ok) {
       ++queued;
     } else {
-      event(c.warning_id, c.id, db_.last_insert_id(), "message_failed", "engine",
+      event(c.warning_id, c.id, message_id, "message_failed", "engine",
             fmt::format("{} has no contact for {}", c.person_name, channel));
     }
   }

@@ -87,14 +87,18 @@ void Engine::ask_for_code(const std::string& phone, int64_t first_callout, int64
   const int64_t now = to_epoch_ms(clock_.now());
   Transaction tx(db_);
   db_.prepare(
-         "INSERT OR IGNORE INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, title, "
-         "body, queued_at, updated_at) VALUES (?,-1,'sms',?,100,'queued',?,?,?,?,?)")
+         "INSERT OR IGNORE INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
+         "queued_at, updated_at) VALUES (?,-1,'sms',?,100,'queued',?,?,?)")
       .bind(1, first_callout).bind(2, fmt::format("w{}-c{}-q{}-sms", first_warning, first_callout, codes))
-      .bind(3, now).bind(4, "请回复编号确认").bind(5, "您有多条预警待确认：" + which + "。").bind(6, now).bind(7, now)
+      .bind(3, now).bind(4, now).bind(5, now)
       .run();
-  if (db_.changes() > 0)
-    event(first_warning, first_callout, db_.last_insert_id(), "sms_codes_sent", "engine",
+  if (db_.changes() > 0) {
+    const int64_t message_id = db_.last_insert_id();
+    db_.prepare("INSERT INTO message_texts(message_id, title, body) VALUES (?,?,?)")
+        .bind(1, message_id).bind(2, "请回复编号确认").bind(3, "您有多条预警待确认：" + which + "。").run();
+    event(first_warning, first_callout, message_id, "sms_codes_sent", "engine",
           fmt::format("{} was texted which code is which ({})", mask_mobile(phone), codes));
+  }
   tx.commit();
 }
 

@@ -62,6 +62,7 @@ HttpRequest IvrProvider::encode(std::span<const OutboundMessage> batch) const {
 
 std::vector<SendResult> IvrProvider::decode(std::span<const OutboundMessage> batch, const HttpResponse& response) const {
   auto all = [&](SendResult r) { return same_for_all(batch.size(), std::move(r)); };
+  if (response.not_delivered) return all({SendOutcome::retry, "", "transport: " + response.error + " (no call was placed)"});
   // The platform may have placed the call before the answer was lost: never ring twice.
   if (response.transport_failed())
     return all({SendOutcome::unknown, "", "transport: " + response.error + " (the call may have been placed)"});

@@ -66,6 +66,7 @@ HttpRequest SmsProvider::encode(std::span<const OutboundMessage> batch) const {
 
 std::vector<SendResult> SmsProvider::decode(std::span<const OutboundMessage> batch, const HttpResponse& response) const {
   auto all = [&](SendResult r) { return same_for_all(batch.size(), std::move(r)); };
+  if (response.not_delivered) return all({SendOutcome::retry, "", "transport: " + response.error + " (nothing was sent)"});
   // The platform may have taken it before the answer was lost, and it keeps no key to dedup on.
   if (response.transport_failed())
     return all({SendOutcome::unknown, "", "transport: " + response.error + " (the text may have been sent)"});

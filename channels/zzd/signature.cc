@@ -45,26 +45,29 @@ std::string hmac_sha256_base64(std::string_view secret, std::string_view text) {
   // A keyed context per thread and secret, reused: fetching the algorithm and setting the key on
   // every call costs more than hashing a request (every message is signed once, checked once).
   struct Keyed {
+    EVP_MAC* alg = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     std::string secret;
     EVP_MAC_CTX* ctx = nullptr;
-    ~Keyed() { EVP_MAC_CTX_free(ctx); }
+    ~Keyed() {
+      EVP_MAC_CTX_free(ctx);
+      EVP_MAC_free(alg);
+    }
   };
-  thread_local EVP_MAC* mac_alg = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   thread_local Keyed keyed;
   unsigned char mac[EVP_MAX_MD_SIZE];
   size_t mac_len = 0;
   if (!keyed.ctx || keyed.secret != secret) {
     EVP_MAC_CTX_free(keyed.ctx);
-    keyed.ctx = EVP_MAC_CTX_new(mac_alg);
+    keyed.ctx = EVP_MAC_CTX_new(keyed.alg);
     keyed.secret = std::string(secret);
     char digest[] = "SHA256";
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
     EVP_MAC_init(keyed.ctx, reinterpret_cast<const unsigned char*>(keyed.secret.data()), keyed.secret.size(), params);
+  } else {
+    EVP_MAC_init(keyed.ctx, nullptr, 0, nullptr);  // the same key again: starts a new MAC
   }
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(keyed.ctx);
-  EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  EVP_MAC_final(ctx, mac, &mac_len, sizeof mac);
-  EVP_MAC_CTX_free(ctx);
+  EVP_MAC_update(keyed.ctx, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  EVP_MAC_final(keyed.ctx, mac, &mac_len, sizeof mac);
   std::string b64(4 * ((mac_len + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(mac_len));
   b64.resize(static_cast<size_t>(n));

@@ -79,6 +79,8 @@ TEST_CASE("a call whose fate is unknown is never placed again; a refusal before 
   IvrProvider channel(settings(), [] { return std::chrono::system_clock::now(); });
   http.next = {0, "", "timeout", {}};
   CHECK(send_now(channel, http, call_to("19900000002")).outcome == SendOutcome::unknown);
+  http.next = {0, "", "Couldn't connect to server", {}, true};  // nothing reached the platform
+  CHECK(send_now(channel, http, call_to("19900000002")).outcome == SendOutcome::retry);
   http.next = {502, "", "", {}};
   CHECK(send_now(channel, http, call_to("19900000002")).outcome == SendOutcome::unknown);
   http.next = {200, R"({"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发流控","RequestId":"r"})", "", {}};

@@ -86,6 +86,8 @@ TEST_CASE("a text goes out as a signed SendSms; doubt is never resent") {
 
   http.next = {0, "", "timed out", {}};
   CHECK(send_now(channel, http, text_to("19900000002")).outcome == SendOutcome::unknown);
+  http.next = {0, "", "Couldn't connect to server", {}, true};  // nothing reached the platform
+  CHECK(send_now(channel, http, text_to("19900000002")).outcome == SendOutcome::retry);
   http.next = {503, "", "", {}};
   CHECK(send_now(channel, http, text_to("19900000002")).outcome == SendOutcome::unknown);
   http.next = {200, R"({"Code":"isv.BUSINESS_LIMIT_CONTROL","Message":"触发分钟级流控","RequestId":"r"})", "", {}};

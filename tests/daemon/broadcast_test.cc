@@ -59,7 +59,8 @@ struct BroadcastFixture : EngineFixture {
   std::vector<std::string> duty_officer_notes() {
     std::vector<std::string> out;
     Stmt s = db->prepare(
-        "SELECT m.body FROM messages m JOIN callouts c ON c.id = m.callout_id WHERE c.kind = 'duty_officer' "
+        "SELECT t.body FROM messages m JOIN callouts c ON c.id = m.callout_id JOIN message_texts t ON t.message_id = m.id "
+        "WHERE c.kind = 'duty_officer' "
         "ORDER BY m.id");
     while (s.step()) out.push_back(s.text(0));
     return out;

@@ -26,7 +26,8 @@ struct SmsFixture : EngineFixture {
   // The SMS queued to a person, newest first.
   std::vector<std::string> texts_to(const std::string& person_id) {
     std::vector<std::string> out;
-    Stmt s = db->prepare("SELECT m.body FROM messages m JOIN callouts c ON c.id = m.callout_id "
+    Stmt s = db->prepare("SELECT t.body FROM messages m JOIN callouts c ON c.id = m.callout_id "
+                         "JOIN message_texts t ON t.message_id = m.id "
                          "WHERE m.channel = 'sms' AND c.person_id = ? ORDER BY m.id DESC");
     s.bind(1, person_id);
     while (s.step()) out.push_back(s.text(0));

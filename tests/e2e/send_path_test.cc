@@ -1,0 +1,212 @@
+// The send path end to end, with the simulator's bad days: jiaoyingd and jiaoying-sim as real
+// processes (tests/e2e/loopback.h), a generated directory of 婺城区. A provider down (failover to a
+// second gateway, nothing lost, the duty officer told), rate limited (deferred, not failed), slow
+// (no step overtakes its own step 1), answering garbage (classified, never a crash), a SIGKILL in
+// the middle of a batched fan-out (nobody given one step twice), and the webhook channel. Waits
+// are bounded; nothing asserts on speed.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+
+#include "daemon/sqlite.h"
+#include "e2e/loopback.h"
+
+using namespace jiaoying;
+using namespace jiaoying::testing;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kScenario = R"(zzd: { api_key: e2e-api-key, secret_key: e2e-secret-key, tenant_id: "196729" }
+voice: { access_key_id: e2e-cloud-id, access_key_secret: e2e-cloud-secret }
+sms: { sign_name: 婺城防汛, template_code: SMS_E2E }
+sms_backup: { path: /backup, access_key_id: e2e-backup-id, access_key_secret: e2e-backup-secret,
+              sign_name: 婺城防汛, template_code: SMS_BACKUP }
+webhook: { path: /webhook, secret: e2e-webhook-secret-0123 }
+default: never
+)";
+
+constexpr const char* kZzd =
+    "  zzd: { base_url: \"{sim}\", api_key: e2e-api-key, secret_key: e2e-secret-key, tenant_id: \"196729\"";
+
+std::string plan(const std::string& step1, const std::string& step2 = "[zzd]") {
+  return fmt::format(R"(plan: county
+match: {{ hazards: [rainstorm], levels: [yellow, orange, red] }}
+recipients:
+  - {{ tier: county,   roles: [leader_on_duty, emergency_bureau_head] }}
+  - {{ tier: township, roles: [township_head] }}
+  - {{ tier: village,  roles: [village_head, flood_chief] }}
+ladder:
+  - {{ after: 0m, channels: {} }}
+  - {{ after: 3m, channels: {} }}
+deadline: 60m
+)",
+                     step1, step2);
+}
+
+LoopbackSpec county_spec(std::string step1, std::string channels, std::string faults = "", double time_scale = 1) {
+  LoopbackSpec spec;
+  spec.county = "330702";
+  spec.villages = 1;
+  spec.plan = plan(step1);
+  spec.scenario = std::string(kScenario) + (faults.empty() ? "" : "faults:\n" + faults);
+  spec.channels = std::move(channels);
+  spec.time_scale = time_scale;
+  spec.engine = "{ tick: 50ms, retry_backoff: 1s }";
+  return spec;
+}
+
+int64_t posted_callouts(const HttpResponse& r) {
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return json::parse(r.body).at("callouts").as_int64();
+}
+
+// A count from the store on disk beside us (a second connection; WAL lets it read while the
+// daemon writes).
+int64_t count(Loopback& sys, const std::string& sql) {
+  Db db(sys.db().string());
+  Stmt s = db.prepare(sql);
+  return s.step() ? s.int64(0) : -1;
+}
+
+// First-step notices per receiver the simulator took (duplicates of a bizMsgId not counted).
+std::map<std::string, int> first_cards(Loopback& sys) {
+  std::map<std::string, int> out;
+  for (const json::object& line : sys.log()) {
+    const json::value* key = line.if_contains("biz_msg_id");
+    if (!key || line.at("duplicate").as_bool()) continue;
+    if (std::string(key->as_string()).find("-s0-") == std::string::npos) continue;
+    for (const auto& r : line.at("receivers").as_array()) ++out[std::string(r.as_string())];
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the SMS gateway is down: its breaker opens, the second gateway takes the urgent texts, nothing is lost") {
+  // The first gateway's address answers nothing (connection refused): a provider that is down.
+  const std::string channels = std::string(kZzd) + " }\n" +
+      "  sms:\n    callback_token: " + Loopback::kSmsToken + "\n    providers:\n"
+      "      - { name: aliyun, base_url: \"http://127.0.0.1:9\", access_key_id: e2e-cloud-id, access_key_secret: "
+      "e2e-cloud-secret, sign_name: 婺城防汛, template_code: SMS_E2E, breaker: { failures: 2, cool_down: 10m } }\n"
+      "      - { name: backup, base_url: \"{sim}/backup\", access_key_id: e2e-backup-id, access_key_secret: "
+      "e2e-backup-secret, sign_name: 婺城防汛, template_code: SMS_BACKUP, min_level: orange }\n";
+  Loopback sys(county_spec("[zzd, sms]", channels));
+  const int64_t people = posted_callouts(sys.post_warning("e2e-sms-failover", R"(["330702"])"));
+  REQUIRE(people > 50);
+  REQUIRE_MESSAGE(Loopback::wait_until([&] { return sys.stat("sms_backup", "taken") >= people; }, std::chrono::seconds(60)),
+                  "the backup took " << sys.stat("sms_backup", "taken") << " of " << people);
+  CHECK(sys.stat("sms", "taken") == 0);
+  CHECK(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'sms' AND state = 'sent' AND provider = 'backup'") ==
+           people;
+  }));
+  CHECK(count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'sms' AND state IN ('failed','unknown')") == 0);
+  // The duty officer's record says the gateway went down.
+  const json::value events = sys.admin("/api/v1/warnings/e2e-sms-failover/events");
+  bool told = false;
+  for (const auto& e : events.at("events").as_array())
+    told = told || (e.at("kind") == "provider_down" && std::string(e.at("detail").as_string()).find("aliyun") != std::string::npos);
+  CHECK(told);
+  // Each phone texted once for step 1.
+  std::map<std::string, int> texts;
+  for (const json::object& line : sys.log())
+    if (line.at("provider") == "sms_backup") ++texts[std::string(line.at("phone").as_string())];
+  CHECK(static_cast<int64_t>(texts.size()) == people);
+  for (const auto& [phone, n] : texts) CHECK_MESSAGE(n == 1, phone << " texted " << n << " times");
+}
+
+TEST_CASE("a provider's rate limit defers messages, it fails none; a provider answering garbage is retried, never a crash") {
+  SUBCASE("rate limited") {
+    Loopback sys(county_spec("[zzd]", std::string(kZzd) + " }\n", "  zzd: { rate_limit: 40 }\n"));
+    const int64_t people = posted_callouts(sys.post_warning("e2e-throttled", R"(["330702"])"));
+    REQUIRE(Loopback::wait_until([&] { return sys.stat("zzd", "taken") >= people; }, std::chrono::seconds(60)));
+    CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'message_deferred'") > 0);
+    CHECK(count(sys, "SELECT COUNT(*) FROM messages WHERE state = 'failed'") == 0);
+    CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'provider_down'") == 0);  // slow is not down
+  }
+  SUBCASE("malformed answers") {
+    Loopback sys(county_spec("[zzd]", std::string(kZzd) + ", breaker: { failures: 1000 } }\n", "  zzd: { malformed: 0.3 }\n"));
+    const int64_t people = posted_callouts(sys.post_warning("e2e-garbage", R"(["330702"])"));
+    REQUIRE(Loopback::wait_until([&] { return sys.stat("zzd", "taken") >= people; }, std::chrono::seconds(90)));
+    CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'message_retry' AND detail LIKE '%not an envelope%'") > 0);
+    CHECK(sys.admin("/api/v1/health").at("ok").as_bool());  // still standing
+    // Every card went once (a retry of what the provider took would be answered as a duplicate).
+    for (const auto& [account, n] : first_cards(sys)) CHECK_MESSAGE(n == 1, account << " got " << n);
+  }
+}
+
+TEST_CASE("a slow provider: nobody's step 2 comes before their own step 1 plus its 3 minutes") {
+  // 10 cards a second for some 120 people: the last first card leaves 12 s in — 12 minutes of plan
+  // time at 60×, long after the plan's 3 minutes.
+  Loopback sys(county_spec("[zzd]", std::string(kZzd) + ", rate: 10, burst: 1 }\n", "", 60));
+  const int64_t people = posted_callouts(sys.post_warning("e2e-slow", R"(["330702"])"));
+  REQUIRE(Loopback::wait_until([&] { return sys.stat("zzd", "taken") >= 2 * people; }, std::chrono::seconds(90)));
+  std::map<std::string, std::pair<double, double>> at;  // account → (step 1, step 2) seconds of the day
+  auto seconds_of = [](const std::string& t) {
+    return std::stod(t.substr(11, 2)) * 3600 + std::stod(t.substr(14, 2)) * 60 + std::stod(t.substr(17, 6));
+  };
+  for (const json::object& line : sys.log()) {
+    const json::value* key = line.if_contains("biz_msg_id");
+    if (!key || line.at("duplicate").as_bool()) continue;
+    const std::string k(key->as_string());
+    const std::string who(line.at("receivers").as_array().front().as_string());
+    const double t = seconds_of(std::string(line.at("time").as_string()));
+    if (k.find("-s0-") != std::string::npos) at[who].first = t;
+    if (k.find("-s1-") != std::string::npos) at[who].second = t;
+  }
+  int pairs = 0;
+  for (const auto& [who, t] : at) {
+    if (t.second == 0) continue;
+    ++pairs;
+    CHECK_MESSAGE(t.second - t.first >= 3.0 - 0.05, who << ": step 2 came " << t.second - t.first << " s after step 1");
+  }
+  CHECK(pairs == people);
+  CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'message_sent' AND detail LIKE '%counts from now%'") > 0);
+}
+
+TEST_CASE("SIGKILL in the middle of a batched fan-out: restarted, nobody is given one step twice, everyone reached") {
+  const std::string channels = std::string(kZzd) + ", rate: 200, burst: 10, concurrency: 16 }\n" +
+      "  sms: { base_url: \"{sim}\", access_key_id: e2e-cloud-id, access_key_secret: e2e-cloud-secret, sign_name: 婺城防汛, "
+      "template_code: SMS_E2E, callback_token: " + Loopback::kSmsToken + ", batch: 20, rate: 5, burst: 1, concurrency: 2 }\n";
+  LoopbackSpec spec = county_spec("[zzd, sms]", channels);
+  spec.county = "";
+  spec.villages = 4;  // all of 金华: some 1,300 people
+  Loopback sys(spec);
+  const int64_t people = posted_callouts(sys.post_warning("e2e-kill", R"(["330700"])"));
+  REQUIRE(people > 1000);
+  REQUIRE(Loopback::wait_until([&] { return sys.stat("zzd", "taken") >= people / 3; }, std::chrono::seconds(60)));
+  sys.kill_daemon();
+  sys.start_daemon();
+  REQUIRE_MESSAGE(Loopback::wait_until([&] { return static_cast<int64_t>(first_cards(sys).size()) >= people; },
+                                       std::chrono::seconds(120)),
+                  "cards reached " << first_cards(sys).size() << " of " << people);
+  for (const auto& [account, n] : first_cards(sys)) CHECK_MESSAGE(n == 1, account << " got step 1 " << n << " times");
+  // Texts go at most once: each phone once, and a text whose fate the crash hid is on file as unknown.
+  REQUIRE(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'sms' AND state IN ('queued','sending')") == 0;
+  }, std::chrono::seconds(120)));
+  std::map<std::string, int> texts;
+  for (const json::object& line : sys.log())
+    if (line.at("provider") == "sms" && line.contains("phone")) ++texts[std::string(line.at("phone").as_string())];
+  for (const auto& [phone, n] : texts) CHECK_MESSAGE(n == 1, phone << " texted " << n << " times");
+  const int64_t unknown = count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'sms' AND state = 'unknown'");
+  CHECK(static_cast<int64_t>(texts.size()) + unknown >= people);
+  CHECK(count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'sms' AND state = 'unknown' AND id NOT IN "
+                   "(SELECT message_id FROM events WHERE kind = 'message_unknown')") == 0);
+}
+
+TEST_CASE("the webhook channel: signed deliveries in batches, taken once each, and the 收到 link in them answers") {
+  LoopbackSpec spec = county_spec("[webhook]", std::string("  webhook: { url: \"{sim}/webhook\", secret: e2e-webhook-secret-0123, batch: 25 }\n"));
+  spec.plan = plan("[webhook]", "[webhook]");
+  spec.scenario = std::string(kScenario) + "people:\n  - { account: \"3000001\", answer_after: 0s }\n";
+  Loopback sys(spec);
+  const int64_t people = posted_callouts(sys.post_warning("e2e-webhook", R"(["330702"])"));
+  REQUIRE(Loopback::wait_until([&] { return sys.stat("webhook", "taken") >= people; }, std::chrono::seconds(30)));
+  CHECK(sys.stat("webhook", "requests") < people);  // batched
+  CHECK(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM callouts WHERE state = 'answered' AND answered_via = 'zzd'") == 1;
+  }));
+  CHECK(count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'webhook' AND state = 'sent'") == people);
+}
