@@ -70,6 +70,81 @@ std::string read_file(const std::string& path, bool& ok) {
   return s.str();
 }
 
+
+// How fast a medium's messages go at its first provider's configured limits (the others take
+// over only while it is down): messages a second, and what that rests on.
+struct Capacity {
+  double per_second = 0;
+  std::string basis;
+};
+
+Capacity capacity_of(const Config& config, const std::string& medium) {
+  for (const Config::Provider& p : config.providers) {
+    if (p.medium != medium) continue;
+    const Medium* m = find_medium(medium);
+    size_t batch = p.limits.batch ? p.limits.batch : (m ? m->max_batch : 1);
+    if (const auto* sms = std::get_if<SmsSettings>(&p.settings)) batch = sms->batch;
+    if (const auto* hook = std::get_if<WebhookSettings>(&p.settings)) batch = hook->batch;
+    const std::string per_request = batch > 1 ? fmt::format(" × {} a request", batch) : "";
+    if (p.limits.rate > 0)
+      return {p.limits.rate * static_cast<double>(batch), fmt::format("{}: {:g} requests/s{}", p.name, p.limits.rate, per_request)};
+    // No rate of ours: bound by the requests in flight, at an assumed provider latency.
+    constexpr double kAssumedLatency = 0.05;
+    return {static_cast<double>(p.limits.concurrency) / kAssumedLatency * static_cast<double>(batch),
+            fmt::format("{}: no rate set; {} at once{}, at an assumed 50 ms a request", p.name, p.limits.concurrency,
+                        per_request)};
+  }
+  return {};
+}
+
+std::string count_text(size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+
+
+// For each step, how long its messages take to go out at the providers' configured limits, and a
+// warning when a step cannot finish before the next is due (its people would wait for their
+// first notice while others already get the second — jiaoying holds the next step for them).
+void print_fanout_estimate(const Plan& plan, const std::vector<const Recipient*>& people, const Directory& directory,
+                           const Config& config, bool night) {
+  std::cout << "  fan-out at the configured provider limits (docs/performance.md):\n";
+  for (size_t i = 0; i < plan.ladder.size(); ++i) {
+    const LadderStep& step = plan.ladder[i];
+    std::vector<std::string> channels = step.channels;
+    if (i == 0 && night && plan.night)
+      for (const auto& c : plan.night->first)
+        if (std::find(channels.begin(), channels.end(), c) == channels.end()) channels.push_back(c);
+    const Millis gap = i + 1 < plan.ladder.size() ? plan.ladder[i + 1].after - step.after : plan.deadline - step.after;
+    for (const std::string& channel : channels) {
+      size_t n = 0;
+      for (const Recipient* r : people) {
+        auto counts = [&](const Person* p) {
+          return p && reachable_on(channel, p->zzd_account, p->mobile, p->landline) ? 1u : 0u;
+        };
+        if (step.seat != SeatChoice::B) n += counts(directory.person(r->person));
+        if (step.seat != SeatChoice::A && r->seat == Seat::A) n += counts(directory.holder(r->area, r->role, Seat::B));
+      }
+      const Capacity c = capacity_of(config, channel);
+      if (n == 0 || c.per_second <= 0) continue;
+      const Millis takes(static_cast<int64_t>(1000.0 * static_cast<double>(n) / c.per_second));
+      const bool too_long = takes > gap;
+      std::cout << fmt::format("    {}step {} on {} reaches {} people in {} at {:.0f}/s ({}){}\n", too_long ? "! " : "",
+                               i + 1, channel, count_text(n), format_duration(std::max(takes, Millis(1000))),
+                               c.per_second, c.basis,
+                               too_long ? fmt::format(" — longer than the {} before {}", format_duration(gap),
+                                                      i + 1 < plan.ladder.size() ? fmt::format("step {}", i + 2)
+                                                                                 : std::string("the deadline"))
+                                        : "");
+    }
+  }
+}
+
 }  // namespace
 
 int run_plan_check(const OfflineOptions& options) {
@@ -208,6 +283,7 @@ int run_plan_test(const OfflineOptions& options, const std::string& warning_file
     }
     std::cout << fmt::format("    {}  +{:<6} deadline: whoever has still not answered is exhausted; the duty officer is told\n",
                              format_china_clock(start + plan->deadline), format_duration(plan->deadline));
+    print_fanout_estimate(*plan, mine, *loaded->directory, loaded->config, plan->night && is_night(*plan->night, start));
   }
   if (!r.unfilled.empty()) {
     std::cout << "\nposts that reach nobody or only their B seat:\n";

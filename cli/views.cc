@@ -47,9 +47,25 @@ std::string render_counts(const json::value& c) {
   return out;
 }
 
+// One line per provider under the list: its state, and what waits on its medium. A provider down
+// (or probing) is red: its messages wait, or go to the next provider of the medium.
+std::string render_providers(const json::value& list, bool colour) {
+  const json::value* providers = list.as_object().if_contains("providers");
+  if (!providers || !providers->is_array() || providers->as_array().empty()) return "";
+  Table t({"PROVIDER", "MEDIUM", "STATE", "SINCE", "IN FLIGHT", "WAITING", "FAULTS", "LAST FAULT"});
+  for (const auto& p : providers->as_array()) {
+    const std::string state = str(p, "state");
+    t.add({str(p, "name"), str(p, "medium"), state, clock_of(str(p, "since")), std::to_string(num(p, "in_flight")),
+           std::to_string(num(p, "waiting")), fmt::format("{}/{}", num(p, "faults"), num(p, "requests")),
+           str(p, "last_fault").substr(0, 60)},
+          state == "up" ? "" : "31");
+  }
+  return "\nproviders\n" + t.render(colour);
+}
+
 std::string render_warning_list(const json::value& list, bool colour) {
   const auto& warnings = list.as_object().at("warnings").as_array();
-  if (warnings.empty()) return "no warnings yet\n";
+  if (warnings.empty()) return "no warnings yet\n" + render_providers(list, colour);
   Table t({"ID", "RECEIVED", "WARNING", "AREA OF", "STATE", "ANSWERED", "CALLING", "EXHAUSTED", "回报", "广播",
            "HEADLINE"});
   for (const auto& w : warnings) {
@@ -68,7 +84,7 @@ std::string render_warning_list(const json::value& list, bool colour) {
            str(w, "headline")},
           exhausted > 0 || num(w, "reports_overdue") > 0 || broadcast_bad ? "31" : "");
   }
-  return t.render(colour);
+  return t.render(colour) + render_providers(list, colour);
 }
 
 // The report-back table (回报), if the warning's plans ask for one.

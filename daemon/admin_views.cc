@@ -24,7 +24,7 @@ json::value opt_time(const Stmt& s, int col) {
 
 }  // namespace
 
-std::string warnings_view(Db& db) {
+std::string warnings_view(Db& db, const std::vector<ProviderStatus>& providers) {
   Stmt s = db.prepare(
       "SELECT w.id, w.identifier, w.sender, w.hazard, w.level, w.headline, w.state, w.received_at, "
       "COUNT(c.id), COUNT(c.id) FILTER (WHERE c.state IN ('answered','covered')), "
@@ -56,7 +56,26 @@ std::string warnings_view(Db& db) {
                                 {"reports_overdue", s.int64(14)},
                                 {"broadcast", s.is_null(15) ? json::value(nullptr) : json::value(s.text(15))}});
   }
-  return json::serialize(json::object{{"warnings", std::move(list)}});
+  json::object out{{"warnings", std::move(list)}};
+  if (!providers.empty()) {
+    // What waits to go out, per medium (the outbox's index of queued messages).
+    std::map<std::string, int64_t> waiting;
+    Stmt q = db.prepare("SELECT channel, COUNT(*) FROM messages WHERE state = 'queued' GROUP BY channel");
+    while (q.step()) waiting[q.text(0)] = q.int64(1);
+    json::array ps;
+    for (const ProviderStatus& p : providers)
+      ps.push_back(json::object{{"name", p.name},
+                                {"medium", p.medium},
+                                {"state", p.state},
+                                {"since", format_china_time(p.since)},
+                                {"in_flight", static_cast<int64_t>(p.in_flight)},
+                                {"requests", p.requests},
+                                {"faults", p.faults},
+                                {"last_fault", p.last_fault},
+                                {"waiting", waiting.count(p.medium) ? waiting[p.medium] : 0}});
+    out["providers"] = std::move(ps);
+  }
+  return json::serialize(out);
 }
 
 std::optional<int64_t> find_warning_id(Db& db, const std::string& key) {

@@ -1,5 +1,6 @@
 // Read-only views for the admin API and the CLI: warnings with their progress, one warning's
-// callouts, and its audit trail, as JSON. Runs on the io thread against the engine's Db.
+// callouts, and its audit trail, as JSON. Any connection to the store (the daemon reads them on
+// the admin thread with its own).
 #pragma once
 
 #include <cstdint>
@@ -7,13 +8,16 @@
 #include <string>
 
 #include "daemon/clock.h"
+#include "daemon/provider_board.h"
 #include "daemon/sqlite.h"
 
 namespace jiaoying {
 
 // {"warnings":[{id, identifier, sender, hazard, level, headline, state, received_at,
-//   total, answered, exhausted, calling}]}, newest first.
-std::string warnings_view(Db& db);
+//   total, answered, exhausted, calling}], "providers": [{name, medium, state, since, in_flight,
+//   requests, faults, last_fault, waiting}]}, newest first.
+// With the providers' state and what waits to go out on each medium.
+std::string warnings_view(Db& db, const std::vector<ProviderStatus>& providers = {});
 
 // The warning's id from "42" or from its identifier; nullopt if unknown.
 std::optional<int64_t> find_warning_id(Db& db, const std::string& id_or_identifier);

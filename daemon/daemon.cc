@@ -172,7 +172,10 @@ int run_daemon(const DaemonOptions& options) {
     CurlHttpClient http;  // the poll feeds' blocking fetches
     asio::io_context io;
     NetworkTransport transport(io);
-    Dispatcher dispatcher(io, engine, clock, transport, providers.slots, config->call_limits);
+    ProviderBoard board;  // the providers' state, for the duty officer's views
+    Dispatcher dispatcher(io, engine, clock, transport, providers.slots, config->call_limits,
+                          [] { return std::chrono::steady_clock::now(); }, &board);
+    dispatcher.publish();
     EngineLoop loop(io, engine, dispatcher);
     auto reload_unguarded = [&]() -> std::pair<bool, std::string> {
       LoadErrors errors;
@@ -223,7 +226,7 @@ int run_daemon(const DaemonOptions& options) {
     asio::io_context admin_io;
     Db admin_db(config->database);
     HttpServer admin_server(admin_io, AsyncRequestHandler([&](ServerRequest r, Respond respond) {
-                              if (auto view = HttpApi::read_admin(admin_db, clock, r)) return respond(std::move(*view));
+                              if (auto view = HttpApi::read_admin(admin_db, clock, r, &board)) return respond(std::move(*view));
                               asio::post(io, [&api, r = std::move(r), respond = std::move(respond)] {
                                 respond(api.handle_admin(r));
                               });

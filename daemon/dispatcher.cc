@@ -37,6 +37,8 @@ struct Dispatcher::Lane {
   Instant paused_until{};
   int64_t sent = 0, failed = 0;
   std::string last_fault;
+  std::string shown_state = "up";  // as last published, with when it became so
+  TimePoint since{};
 
   explicit Lane(ProviderSlot s)
       : slot(std::move(s)),
@@ -50,18 +52,21 @@ struct Dispatcher::Lane {
 };
 
 Dispatcher::Dispatcher(boost::asio::io_context& io, Engine& engine, const Clock& plan_clock, Transport& transport,
-                       std::vector<ProviderSlot> providers, CallLimitSettings call_limits, RealClock real_clock)
+                       std::vector<ProviderSlot> providers, CallLimitSettings call_limits, RealClock real_clock,
+                       ProviderBoard* board)
     : io_(io),
       engine_(engine),
       plan_clock_(plan_clock),
       transport_(transport),
       now_(std::move(real_clock)),
       calls_(call_limits),
+      board_(board),
       wake_(io),
       flush_timer_(io) {
   for (ProviderSlot& slot : providers) {
     lanes_.push_back(std::make_unique<Lane>(std::move(slot)));
     Lane* lane = lanes_.back().get();
+    lane->since = plan_clock_.now();
     auto it = std::find_if(media_.begin(), media_.end(), [&](const MediumLanes& m) { return m.medium == lane->slot.medium; });
     if (it == media_.end()) {
       media_.push_back({lane->slot.medium, find_medium(lane->slot.medium), {}, false});
@@ -99,6 +104,7 @@ void Dispatcher::pump() {
     return;
   }
   launch(std::move(claimed), now);
+  publish();
 }
 
 void Dispatcher::claim_all(Instant now, std::vector<Claimed>& out) {
@@ -311,6 +317,7 @@ void Dispatcher::flush() {
   }
   if (draining_) return check_drained();
   launch(std::move(claimed), now);
+  publish();
 }
 
 void Dispatcher::wake_at(Instant when) {
@@ -339,10 +346,20 @@ void Dispatcher::drain(std::function<void()> done) {
 std::vector<ProviderStatus> Dispatcher::status() {
   std::vector<ProviderStatus> out;
   const Instant now = now_();
-  for (const auto& lane : lanes_)
-    out.push_back({lane->slot.name, lane->slot.medium, std::string(breaker_state_name(lane->breaker.state(now))),
-                   lane->in_flight, lane->slot.limits.rate, lane->sent, lane->failed, lane->last_fault});
+  for (const auto& lane : lanes_) {
+    const std::string state(breaker_state_name(lane->breaker.state(now)));
+    if (state != lane->shown_state) {
+      lane->shown_state = state;
+      lane->since = plan_clock_.now();
+    }
+    out.push_back({lane->slot.name, lane->slot.medium, state, lane->since, lane->in_flight, lane->slot.limits.rate,
+                   lane->sent + lane->failed, lane->failed, lane->last_fault});
+  }
   return out;
+}
+
+void Dispatcher::publish() {
+  if (board_) board_->publish(status());
 }
 
 }  // namespace jiaoying

@@ -22,6 +22,7 @@
 #include "channels/call_limits.h"
 #include "channels/provider_limits.h"
 #include "channels/throttle.h"
+#include "daemon/provider_board.h"
 #include "daemon/engine.h"
 #include "daemon/transport.h"
 
@@ -37,22 +38,12 @@ struct ProviderSlot {
   ProviderLimits limits;
 };
 
-// What the duty officer's views show of a provider.
-struct ProviderStatus {
-  std::string name, medium;
-  std::string state;  // up | down | probing
-  size_t in_flight = 0;
-  double rate = 0;
-  int64_t sent = 0, failed = 0;  // requests since start
-  std::string last_fault;
-};
-
 class Dispatcher {
  public:
   using RealClock = std::function<Instant()>;
   Dispatcher(boost::asio::io_context& io, Engine& engine, const Clock& plan_clock, Transport& transport,
              std::vector<ProviderSlot> providers, CallLimitSettings call_limits = {},
-             RealClock real_clock = [] { return std::chrono::steady_clock::now(); });
+             RealClock real_clock = [] { return std::chrono::steady_clock::now(); }, ProviderBoard* board = nullptr);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -65,6 +56,7 @@ class Dispatcher {
   // A call's report arrived: its township's line is free.
   void call_ended(int64_t message_id) { calls_.ended(message_id); }
   std::vector<ProviderStatus> status();
+  void publish();  // to the board, when there is one
 
  private:
   struct Lane;
@@ -101,6 +93,7 @@ class Dispatcher {
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::vector<MediumLanes> media_;
   CallLimits calls_;
+  ProviderBoard* board_;
   boost::asio::steady_timer wake_;
   Instant wake_at_{Instant::max()};
   bool draining_ = false;

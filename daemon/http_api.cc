@@ -337,12 +337,15 @@ ServerResponse HttpApi::handle_public(const ServerRequest& req) {
   }
 }
 
-std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, const ServerRequest& req) {
+std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, const ServerRequest& req,
+                                                  const ProviderBoard* board) {
   if (req.method != "GET") return std::nullopt;
   try {
     const std::string prefix = "/api/v1/warnings/";
     if (req.path == "/api/v1/health") return json_response(200, {{"ok", true}, {"now", format_china_time(clock.now())}});
-    if (req.path == "/api/v1/warnings") return ServerResponse{200, "application/json; charset=utf-8", warnings_view(db)};
+    if (req.path == "/api/v1/warnings")
+      return ServerResponse{200, "application/json; charset=utf-8",
+                            warnings_view(db, board ? board->read() : std::vector<ProviderStatus>{})};
     if (req.path.starts_with(prefix)) {
       std::string rest = req.path.substr(prefix.size());
       bool events = rest.ends_with("/events");

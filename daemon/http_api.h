@@ -12,6 +12,7 @@
 
 #include "channels/http_server.h"
 #include "daemon/engine.h"
+#include "daemon/provider_board.h"
 
 namespace jiaoying {
 
@@ -38,7 +39,9 @@ class HttpApi {
   // The admin API's read-only views (health, warnings, one warning, its events, its report) on
   // any connection to the store — the daemon answers them on their own thread with a reading
   // connection, so a duty officer's look never waits for the engine. nullopt: not a view.
-  static std::optional<ServerResponse> read_admin(Db& db, const Clock& clock, const ServerRequest& request);
+  // `board` (may be null) adds the providers' state to the warning list.
+  static std::optional<ServerResponse> read_admin(Db& db, const Clock& clock, const ServerRequest& request,
+                                                  const ProviderBoard* board = nullptr);
 
  private:
   ServerResponse post_warning(const ServerRequest& request, const std::string& actor);

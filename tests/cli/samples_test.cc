@@ -99,3 +99,22 @@ TEST_CASE("plan test on a red rainstorm for one county lists county, township an
   CHECK(out.find("default-red-orange") == std::string::npos);  // a fallback: not used when a plan matches
   CHECK(out.find("02:15:00  +15m    report-back due from each township (") != std::string::npos);
 }
+
+TEST_CASE("plan test says how long each step takes at the providers' limits, and warns when one cannot finish in time") {
+  Samples s;
+  std::ofstream(s.work / "jiaoyingd.yaml")
+      << "plans: plans\ndirectory: directory.csv\ntemplates: " << (kSource / "templates").string()
+      << "\ncallback_secret: samples-test-secret-0123\n"
+         "channels:\n  zzd: { base_url: \"http://127.0.0.1:1\", api_key: k, secret_key: s, tenant_id: \"1\", rate: 1 }\n";
+  std::ofstream(s.work / "warning.json")
+      << R"({"identifier":"t1","sender":"wucheng-met","sent":"2026-06-15T12:00:00+08:00","source":"meteorology",
+             "hazard":"rainstorm","level":"red","areas":["330702"],"headline":"暴雨红色预警"})";
+  int status = -1;
+  std::string out = captured([&] { return run_plan_test(s.options, (s.work / "warning.json").string(), ""); }, status);
+  CHECK(status == 0);
+  INFO(out);
+  CHECK(out.find("fan-out at the configured provider limits") != std::string::npos);
+  // At one card a second, the county's first step takes minutes: longer than the 3 minutes to step 2.
+  CHECK(out.find("! step 1 on zzd reaches ") != std::string::npos);
+  CHECK(out.find("at 1/s (zzd: 1 requests/s) — longer than the 3m before step 2") != std::string::npos);
+}

@@ -109,6 +109,14 @@ TEST_CASE("the SMS gateway is down: its breaker opens, the second gateway takes 
   for (const auto& e : events.at("events").as_array())
     told = told || (e.at("kind") == "provider_down" && std::string(e.at("detail").as_string()).find("aliyun") != std::string::npos);
   CHECK(told);
+  // …and `jiaoying warnings` shows it down, the backup up.
+  std::map<std::string, std::string> states;
+  const json::value list = sys.admin("/api/v1/warnings");  // kept: a range-for over a temporary's member dangles
+  for (const auto& p : list.at("providers").as_array())
+    states[std::string(p.at("name").as_string())] = std::string(p.at("state").as_string());
+  CHECK(states["aliyun"] == "down");
+  CHECK(states["backup"] == "up");
+  CHECK(states["zzd"] == "up");
   // Each phone texted once for step 1.
   std::map<std::string, int> texts;
   for (const json::object& line : sys.log())
