@@ -49,6 +49,18 @@ struct Engine::CalloutRow {
   }
 };
 
+// Callouts are inserted many rows a statement at ingest.
+inline constexpr size_t kCalloutRows = 32;
+inline constexpr size_t kCalloutColumns = 14;  // bound per row
+inline constexpr const char* kInsertCallouts =
+    "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, area_code, area_name, "
+    "role, seat, tier, state, next_step, next_due_at, started_at, landline) VALUES ";
+inline std::string callout_values(size_t rows) {
+  std::string out;
+  for (size_t i = 0; i < rows; ++i) out += std::string(i ? "," : "") + "(?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?,?)";
+  return out;
+}
+
 // Prepared once, reused on every tick, claim and result (the hot path of a large fan-out).
 struct Engine::Statements {
   Stmt insert_event;
@@ -56,6 +68,7 @@ struct Engine::Statements {
   Stmt due_callouts;
   Stmt callout_by_id;
   Stmt insert_callout;
+  Stmt insert_callouts;  // kCalloutRows at once
   Stmt insert_message;
   Stmt insert_text;
   Stmt supersede_queued;
@@ -91,10 +104,8 @@ struct Engine::Statements {
         due_callouts(db.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts "
                                 "WHERE state IN ('pending','calling') AND next_due_at <= ? ORDER BY next_due_at LIMIT ?")),
         callout_by_id(db.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts WHERE id = ?")),
-        insert_callout(db.prepare(
-            "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, "
-            "area_code, area_name, role, seat, tier, state, next_step, next_due_at, started_at, landline) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?,?)")),
+        insert_callout(db.prepare(std::string(kInsertCallouts) + callout_values(1))),
+        insert_callouts(db.prepare(std::string(kInsertCallouts) + callout_values(kCalloutRows))),
         insert_message(db.prepare(
             "INSERT INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
             "queued_at, updated_at, error, report) VALUES (?,?,?,?,?,?,?,?,?,?,?)")),

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "rules/geometry.h"
 
@@ -60,8 +62,9 @@ Resolution resolve_recipients(const Warning& warning, const std::vector<const Pl
   Resolution result;
   std::vector<const Area*> scope = areas_in_scope(warning, directory);
   std::vector<const Area*> neighbours = neighbour_scope(scope, directory);
-  std::set<std::string> called;                  // person ids already taken
-  std::set<std::pair<std::string, std::string>> posts_done;  // (area, role) already resolved
+  // Hash sets of views into the directory (it outlives the call): a city is 100,000 look-ups.
+  std::unordered_set<std::string_view> called;   // person ids already taken
+  std::unordered_set<std::string> posts_done;    // "area|role" already resolved
   for (int tier = 0; tier <= static_cast<int>(Tier::village); ++tier) {
     for (const Plan* plan : plans) {
       for (const RecipientRule& rule : plan->recipients) {
@@ -69,7 +72,7 @@ Resolution resolve_recipients(const Warning& warning, const std::vector<const Pl
         for (const Area* area : rule.scope == RecipientRule::Scope::neighbours ? neighbours : scope) {
           if (area->tier != rule.tier) continue;
           for (const std::string& role : rule.roles) {
-            if (!posts_done.insert({area->code, role}).second) continue;
+            if (!posts_done.insert(area->code + '|' + role).second) continue;
             Seat seat = Seat::A;
             const Person* person = directory.holder(area->code, role, Seat::A);
             if (!person) {
@@ -78,7 +81,7 @@ Resolution resolve_recipients(const Warning& warning, const std::vector<const Pl
               result.unfilled.push_back(
                   {area->code, role, person ? "seat A is empty; calling the B seat" : "no holder in seat A or B"});
             }
-            if (!person || !called.insert(person->id).second) continue;
+            if (!person || !called.insert(std::string_view(person->id)).second) continue;
             result.recipients.push_back(Recipient{person->id, area->code, role, area->tier, seat, plan});
           }
         }
