@@ -46,6 +46,7 @@ struct Scenario {
   std::string provider_limits = "concurrency: 256";  // added to channels.zzd
   std::string faults;                                // the sim scenario's faults: section body
   std::string default_answer = "never";              // how fast people tap 收到
+  std::string engine = "{ tick: 100ms }";            // the config's engine section
   double time_scale = 1;
   bool poll_admin = false;
   bool kill_midway = false;
@@ -218,6 +219,7 @@ void run_scenario(int villages, const Scenario& sc, bool keep) {
       "  zzd: {{ base_url: \"{{sim}}\", api_key: bench-api-key, secret_key: bench-secret-key, tenant_id: \"196729\", {} }}\n",
       sc.provider_limits);
   spec.time_scale = sc.time_scale;
+  spec.engine = sc.engine;
   spec.keep = keep;
   testing::Loopback run(spec);
   std::unique_ptr<AdminProbe> probe;
@@ -368,7 +370,10 @@ int main(int argc, char** argv) {
   });
   add("limit", [](Scenario& s) {
     s.provider_limits = "rate: 1000, concurrency: 256";
+    // 20× plan time keeps the run short; the hold limit is plan time too (15 minutes would be 45 s
+    // here, shorter than 100,000 cards at 1,000/s), so it is set as long as the real run is.
     s.time_scale = 20;
+    s.engine = "{ tick: 100ms, hold_limit: 90m }";
     s.wait_for_step2 = true;
   });
   add("answers", [](Scenario& s) { s.default_answer = "0s"; });

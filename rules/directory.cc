@@ -1,6 +1,7 @@
 #include "rules/directory.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -65,6 +66,15 @@ class DirectoryBuilder {
 
   void error(int line, std::string message) { errors_.push_back({file_, line, std::move(message)}); }
 
+  // Room for about `rows` people and posts (a city's file: 200,000), so nothing rehashes on the way.
+  void reserve(size_t rows) {
+    people_.reserve(rows);
+    posts_.reserve(rows);
+    person_index_.reserve(rows);
+    account_lines_.reserve(rows);
+    post_lines_.reserve(rows);
+  }
+
   void add_area(int line, const std::string& code, const std::string& name, const std::string& tier,
                 const std::string& parent, bool synthetic, const std::string& lat = "", const std::string& lon = "",
                 const std::vector<std::string>& broadcast = {}) {
@@ -126,11 +136,11 @@ class DirectoryBuilder {
   void add_person(int line, const std::string& id, const std::string& name, const std::string& zzd,
                   const std::string& mobile, const std::string& landline = "") {
     if (id.empty() || name.empty()) return error(line, "a person needs an id and a name");
-    auto [it, inserted] = person_lines_.emplace(id, line);
+    auto [it, inserted] = person_index_.emplace(id, people_.size());
     if (!inserted) {
-      const Person& seen = people_[person_index_[id]];
+      const Person& seen = people_[it->second];
       if (seen.name != name || seen.zzd_account != zzd || seen.mobile != mobile || seen.landline != landline)
-        error(line, "person '" + id + "' differs from the one on line " + std::to_string(it->second));
+        error(line, "person '" + id + "' differs from the one on line " + std::to_string(seen.line));
       return;
     }
     if (!zzd.empty()) {
@@ -149,7 +159,6 @@ class DirectoryBuilder {
     }
     if (zzd.empty() && mobile.empty() && landline.empty())
       error(line, "person '" + id + "' has no contact (zzd, mobile or landline)");
-    person_index_[id] = people_.size();
     people_.push_back(Person{id, name, zzd, mobile, line, landline});
   }
 
@@ -216,14 +225,14 @@ class DirectoryBuilder {
   std::vector<Area> areas_;
   std::vector<Person> people_;
   std::vector<Post> posts_;
-  std::map<std::string, size_t> area_index_, person_index_;
-  std::map<std::string, int> area_lines_, person_lines_, account_lines_, post_lines_;
+  StringMap<size_t> area_index_, person_index_;
+  StringMap<int> area_lines_, account_lines_, post_lines_;
   struct NeighbourLink {
     int line;
     std::string code, other;
   };
   std::vector<NeighbourLink> neighbour_links_;
-  std::map<std::string, std::string> endpoint_areas_;  // broadcast endpoint → area code
+  StringMap<std::string> endpoint_areas_;  // broadcast endpoint → area code
 };
 
 std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadErrors& errors) {
@@ -288,8 +297,10 @@ std::optional<Directory> build(YamlReader& yr, const YAML::Node& root, LoadError
 // row names the columns, in any order: area_code, area_name, tier, parent, role, seat,
 // person_id, name, zzd, mobile, and optionally lat, lon, landline, broadcast (endpoints split
 // by ';'). A row with the person columns empty only defines its area (e.g. the city at the top).
-std::optional<Directory> build_csv(const std::string& file, std::istream& in, LoadErrors& errors) {
+std::optional<Directory> build_csv(const std::string& file, const std::string& text, LoadErrors& errors) {
   DirectoryBuilder b(file, errors);
+  b.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  std::istringstream in(text);
   static const std::vector<std::string> kRequired = {"area_code", "area_name", "tier", "parent", "role",
                                                      "seat",      "person_id", "name", "zzd",   "mobile"};
   static const std::vector<std::string> kOptional = {"lat", "lon", "landline", "broadcast"};
@@ -298,9 +309,13 @@ std::optional<Directory> build_csv(const std::string& file, std::istream& in, Lo
   bool header_seen = false;
   std::string line;
   int number = 0;
-  auto cell = [&](const std::vector<std::string>& cells, const std::string& name) -> std::string {
-    auto it = column.find(name);
-    return it == column.end() ? std::string() : cells[it->second];
+  // Each column's index, looked up once from the header (a city's file is 200,000 rows).
+  static const std::string kNone;
+  std::array<std::optional<size_t>, 14> index{};
+  const std::array<const char*, 14> kColumns = {"area_code", "area_name", "tier", "parent", "role", "seat", "person_id",
+                                               "name", "zzd", "mobile", "lat", "lon", "landline", "broadcast"};
+  auto get = [&](const std::vector<std::string>& cells, size_t which) -> const std::string& {
+    return index[which] ? cells[*index[which]] : kNone;
   };
   while (std::getline(in, line)) {
     ++number;
@@ -330,6 +345,8 @@ std::optional<Directory> build_csv(const std::string& file, std::istream& in, Lo
         break;
       }
       width = cells.size();
+      for (size_t k = 0; k < kColumns.size(); ++k)
+        if (auto it = column.find(kColumns[k]); it != column.end()) index[k] = it->second;
       continue;
     }
     if (cells.size() != width) {
@@ -337,7 +354,7 @@ std::optional<Directory> build_csv(const std::string& file, std::istream& in, Lo
       continue;
     }
     std::vector<std::string> endpoints;
-    if (std::string list = cell(cells, "broadcast"); !list.empty()) {
+    if (std::string list = get(cells, 13); !list.empty()) {
       size_t start = 0;
       for (;;) {
         size_t semi = list.find(';', start);
@@ -349,18 +366,16 @@ std::optional<Directory> build_csv(const std::string& file, std::istream& in, Lo
         start = semi + 1;
       }
     }
-    b.add_area(number, cell(cells, "area_code"), cell(cells, "area_name"), cell(cells, "tier"), cell(cells, "parent"),
-               false, cell(cells, "lat"), cell(cells, "lon"), endpoints);
-    if (cell(cells, "person_id").empty() && cell(cells, "role").empty()) continue;
-    if (cell(cells, "person_id").empty() || cell(cells, "role").empty()) {
+    b.add_area(number, get(cells, 0), get(cells, 1), get(cells, 2), get(cells, 3), false, get(cells, 10), get(cells, 11),
+               endpoints);
+    if (get(cells, 6).empty() && get(cells, 4).empty()) continue;
+    if (get(cells, 6).empty() || get(cells, 4).empty()) {
       b.error(number, "a row with a person needs role and person_id");
       continue;
     }
-    b.add_person(number, cell(cells, "person_id"), cell(cells, "name"), cell(cells, "zzd"), cell(cells, "mobile"),
-                 cell(cells, "landline"));
-    const std::string seat = cell(cells, "seat");
-    b.add_post(number, cell(cells, "area_code"), cell(cells, "role"), seat.empty() ? "A" : seat,
-               cell(cells, "person_id"));
+    b.add_person(number, get(cells, 6), get(cells, 7), get(cells, 8), get(cells, 9), get(cells, 12));
+    const std::string& seat = get(cells, 5);
+    b.add_post(number, get(cells, 0), get(cells, 4), seat.empty() ? "A" : seat, get(cells, 6));
   }
   if (number == 0) b.error(0, "is empty");
   else if (!header_seen) b.error(number, "has no header row naming the columns");
@@ -382,12 +397,13 @@ std::optional<Directory> build_guarded(YamlReader& yr, const YAML::Node& root, L
 
 std::optional<Directory> Directory::load_file(const std::string& path, LoadErrors& errors) {
   if (path.ends_with(".csv")) {
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary);
     if (!in) {
       errors.push_back({path, 0, "cannot open"});
       return std::nullopt;
     }
-    return build_csv(path, in, errors);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return build_csv(path, text, errors);
   }
   YamlReader yr(path, errors);
   auto root = yr.load();
@@ -397,10 +413,7 @@ std::optional<Directory> Directory::load_file(const std::string& path, LoadError
 
 std::optional<Directory> Directory::load_string(const std::string& text, const std::string& name,
                                                 LoadErrors& errors) {
-  if (name.ends_with(".csv")) {
-    std::istringstream in(text);
-    return build_csv(name, in, errors);
-  }
+  if (name.ends_with(".csv")) return build_csv(name, text, errors);
   YamlReader yr(name, errors);
   auto root = yr.load_string(text);
   if (!root) return std::nullopt;

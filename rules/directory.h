@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,14 @@
 #include "rules/warning.h"
 
 namespace jiaoying {
+
+// A hash map keyed by strings that finds by string_view without making a string.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <class V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 enum class Tier { city = 0, county = 1, township = 2, village = 3 };
 std::optional<Tier> parse_tier(std::string_view name);
@@ -94,10 +103,11 @@ class Directory {
   std::vector<Area> areas_;
   std::vector<Person> people_;
   std::vector<Post> posts_;
-  std::map<std::string, size_t, std::less<>> area_index_;
-  std::map<std::string, size_t, std::less<>> person_index_;
-  std::map<std::string, std::vector<size_t>, std::less<>> children_;
-  std::map<std::string, size_t, std::less<>> post_index_;  // "area|role|seat" → posts_
+  // Hash indexes, looked up by string_view: a city's directory is 200,000 people and posts.
+  StringMap<size_t> area_index_;
+  StringMap<size_t> person_index_;
+  StringMap<std::vector<size_t>> children_;
+  StringMap<size_t> post_index_;  // "area|role|seat" → posts_
 };
 
 }  // namespace jiaoying
