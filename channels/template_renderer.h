@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,12 @@ class TemplateRenderer {
                                                       LoadErrors& errors);
 
   bool has(const std::string& name) const { return templates_.count(name) != 0; }
+  // Every template's name ("zzd.title", "forest-fire/zzd.body"), for the plan checks.
+  std::set<std::string> names() const {
+    std::set<std::string> out;
+    for (const auto& entry : templates_) out.insert(entry.first);
+    return out;
+  }
   // Renders `name` with `values` (an empty value is false in a section); trailing blank lines
   // are dropped; a missing template renders as empty text.
   std::string render(const std::string& name, const TemplateValues& values) const;

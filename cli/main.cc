@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
   auto* warning_check = warning->add_subcommand("check", "read each file as jiaoyingd would; print it normalised or its first fault");
   warning_check->add_option("FILE", warning_files, "CAP or JSON warning files")->required();
   warning_check->add_option("-o,--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  warning_check->add_option("--directory", offline.directory_file,
+                            "read the areas against this directory (default with --config: the config's)");
 
   auto* reload = app.add_subcommand("reload", "make jiaoyingd re-read its directory, plans and templates "
                                                "(kept as they are if any file is bad)");
@@ -104,7 +106,15 @@ int main(int argc, char** argv) {
   std::string error;
 
   if (*demo) return jiaoying::run_demo(demo_options);
-  if (*warning_check) return jiaoying::run_warning_check(warning_files, output == "json");
+  if (*warning_check) {
+    // With --config (or --directory), the areas are read against the directory as jiaoyingd does.
+    std::optional<jiaoying::Directory> against;
+    if (app.get_option("--config")->count() || !offline.directory_file.empty()) {
+      against = jiaoying::load_directory(offline);
+      if (!against) return 1;
+    }
+    return jiaoying::run_warning_check(warning_files, output == "json", against ? &*against : nullptr);
+  }
   if (*plan_check) return jiaoying::run_plan_check(offline);
   if (*plan_test) return jiaoying::run_plan_test(offline, warning_file, at);
   if (*directory_check) return jiaoying::run_directory_check(offline);

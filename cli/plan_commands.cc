@@ -1,6 +1,9 @@
 #include "cli/plan_commands.h"
 
+#include "rules/names.h"
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
 #include <iostream>
@@ -147,6 +150,28 @@ void print_fanout_estimate(const Plan& plan, const std::vector<const Recipient*>
 
 }  // namespace
 
+AreaSplit split_warning_areas(const Warning& w, const Directory& directory, std::string& refusal) {
+  AreaSplit split = split_areas(w.areas, directory);
+  if (!w.areas.empty() && split.ours.empty() && w.polygons.empty() && w.circles.empty() &&
+      w.msg_type == MsgType::alert)
+    refusal = fmt::format("areas: none of the warning's {} area(s) ({}) is in the directory: nobody here would be called",
+                          w.areas.size(), fmt::join(w.areas, " "));
+  return split;
+}
+
+std::optional<Directory> load_directory(const OfflineOptions& options) {
+  LoadErrors errors;
+  std::string file = options.directory_file;
+  if (file.empty()) {
+    auto config = load_config(options.config_path, errors);
+    if (config) file = config->directory;
+  }
+  std::optional<Directory> directory;
+  if (!file.empty()) directory = Directory::load_file(file, errors);
+  for (const auto& e : errors) std::cerr << e.text() << '\n';
+  return directory;
+}
+
 int run_plan_check(const OfflineOptions& options) {
   auto loaded = load_all(options, true);
   if (!loaded) return 1;
@@ -185,11 +210,15 @@ int run_plan_test(const OfflineOptions& options, const std::string& warning_file
     return 1;
   }
   Warning& w = *parsed.warning;
-  for (size_t i = 0; i < w.areas.size(); ++i)
-    if (!loaded->directory->area(w.areas[i])) {
-      std::cerr << fmt::format("{}: error: areas[{}]: {} is not an area of the directory\n", warning_file, i, w.areas[i]);
-      return 1;
-    }
+  // As jiaoyingd does: the areas of this directory are called out, the others are not ours.
+  std::string refusal;
+  const AreaSplit split = split_warning_areas(w, *loaded->directory, refusal);
+  if (!refusal.empty()) {
+    std::cerr << fmt::format("{}: error: {}\n", warning_file, refusal);
+    return 1;
+  }
+  if (!split.not_ours.empty()) std::cout << fmt::format("not ours (another county's to call): {}\n", fmt::join(split.not_ours, " "));
+  if (!w.areas.empty()) w.areas = split.ours;
   TimePoint start = w.sent;
   if (!at.empty()) {
     auto t = parse_iso8601(at);
@@ -227,6 +256,27 @@ int run_plan_test(const OfflineOptions& options, const std::string& warning_file
                                  b ? fmt::format(", B seat {}", b->name) : "");
       }
     }
+    // Who hears of every silence, exhaustion and overdue report-back (the plan's duty_room).
+    std::map<const Person*, std::pair<DutyOfficer, size_t>> rooms;
+    std::set<std::string> roomless;
+    for (const Recipient* rec : mine) {
+      DutyOfficer d = duty_officer_for(*loaded->directory, rec->area, plan->duty_room);
+      if (!d.person) {
+        const Area* a = loaded->directory->area(rec->area);
+        roomless.insert(a ? a->name : rec->area);
+        continue;
+      }
+      auto& [officer, posts] = rooms[d.person];
+      officer = d;
+      ++posts;
+    }
+    for (const auto& [person, room] : rooms)
+      std::cout << fmt::format("  duty room ({} tier): {} {} {} ({} seat), told of {} post(s)\n",
+                               tier_name(plan->duty_room), room.first.area->name, role_zh("duty_officer"),
+                               person->name, seat_name(room.first.seat), room.second);
+    if (!roomless.empty())
+      std::cout << fmt::format("  ! no duty room above {} area(s) ({}): their exhaustions would reach nobody\n",
+                               roomless.size(), fmt::join(roomless, "、"));
     if (plan->night) {
       std::string first;
       for (const auto& c : plan->night->first) first += (first.empty() ? "" : "+") + c;

@@ -3,7 +3,12 @@
 // daemon's config for the paths and the configured channels, and send nothing.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "rules/directory.h"
+#include "rules/recipients.h"
+#include "rules/warning.h"
 
 namespace jiaoying {
 
@@ -17,5 +22,11 @@ int run_plan_check(const OfflineOptions& options);
 int run_directory_check(const OfflineOptions& options);
 // The warning file may be CAP 1.2 or JSON. `at` is the arrival time to assume ("2026-06-15T02:00:00+08:00"); empty = the warning's sent.
 int run_plan_test(const OfflineOptions& options, const std::string& warning_file, const std::string& at);
+
+// The warning's areas as the directory sees them (what jiaoyingd calls out, what is another
+// county's); `refusal` is set, as jiaoyingd would refuse it, when a new warning has none of ours.
+AreaSplit split_warning_areas(const Warning& w, const Directory& directory, std::string& refusal);
+// The directory of the options (their file, else the config's), its faults printed to stderr.
+std::optional<Directory> load_directory(const OfflineOptions& options);
 
 }  // namespace jiaoying

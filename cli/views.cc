@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "cli/table.h"
+#include "rules/names.h"
 #include "rules/time.h"
 #include "rules/warning.h"
 
@@ -40,10 +41,14 @@ std::string level_label(const std::string& hazard, const std::string& level) {
 }  // namespace
 
 std::string render_counts(const json::value& c) {
-  std::string out = fmt::format("answered {}/{} · calling {} · exhausted {}", num(c, "answered") + num(c, "covered"),
-                                num(c, "total"), num(c, "calling"), num(c, "exhausted"));
-  if (num(c, "covered")) out += fmt::format(" · {} answered by their B seat", num(c, "covered"));
-  if (num(c, "raised")) out += fmt::format(" · {} raised (B seat, superior, duty officer)", num(c, "raised"));
+  // People are the posts' holders the plans called (one row each); raised callouts (B seats,
+  // superiors, duty officers) are rows too, counted apart so the two never mix.
+  std::string out = fmt::format("{} people called: answered {} · still calling {} · exhausted {}", num(c, "total"),
+                                num(c, "answered") + num(c, "covered"), num(c, "calling"), num(c, "exhausted"));
+  if (num(c, "covered")) out += fmt::format(" ({} answered by their B seat)", num(c, "covered"));
+  if (num(c, "raised"))
+    out += fmt::format("\n{} more raised (B seats, posts above, duty rooms): {} still calling", num(c, "raised"),
+                       num(c, "raised_calling"));
   return out;
 }
 
@@ -66,8 +71,8 @@ std::string render_providers(const json::value& list, bool colour) {
 std::string render_warning_list(const json::value& list, bool colour) {
   const auto& warnings = list.as_object().at("warnings").as_array();
   if (warnings.empty()) return "no warnings yet\n" + render_providers(list, colour);
-  Table t({"ID", "RECEIVED", "WARNING", "AREA OF", "STATE", "ANSWERED", "CALLING", "EXHAUSTED", "回报", "广播",
-           "HEADLINE"});
+  Table t({"ID", "RECEIVED", "WARNING", "SENDER", "STATE", "PEOPLE ANSWERED", "STILL CALLING", "EXHAUSTED", "回报",
+           "广播", "HEADLINE"});
   for (const auto& w : warnings) {
     int64_t exhausted = num(w, "exhausted");
     // Report-backs filed of those owed; "!" when some are past their deadline unfiled.
@@ -167,7 +172,8 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
                          : kind == "superior"     ? "superior for #" + str(c, "escalated_from")
                          : kind == "duty_officer" ? "duty officer"
                                                   : "";
-    t.add({str(c, "id"), str(c, "tier"), str(c, "area_name"), str(c, "role"), str(c, "seat"), str(c, "person"),
+    t.add({str(c, "id"), std::string(tier_zh(str(c, "tier"))), str(c, "area_name"), std::string(role_zh(str(c, "role"))),
+           str(c, "seat"), str(c, "person"),
            str(c, "mobile"), state, std::to_string(num(c, "notified")), str(c, "answered_via"), answered_in,
            raised},
           colour);
@@ -215,7 +221,7 @@ std::string render_report(const json::value& report) {
           num(v, "exhausted") > 0 ? "31" : "");
   };
   row("all", s);
-  for (const auto& tier : s.at("by_tier").as_array()) row(str(tier, "tier"), tier);
+  for (const auto& tier : s.at("by_tier").as_array()) row(std::string(tier_zh(str(tier, "tier"))), tier);
   out += t.render(false);
   const json::value& raised = s.at("raised");
   out += fmt::format("raised: {} B seat(s), {} superior(s), {} duty officer(s)\n", num(raised, "deputy"),
@@ -226,7 +232,7 @@ std::string render_report(const json::value& report) {
   for (const auto& c : report.at("callouts").as_array()) {
     const std::string state = str(c, "state");
     if (str(c, "kind") != "primary" || state == "answered" || state == "covered" || state == "cancelled") continue;
-    missing.add({str(c, "area_name"), str(c, "role"), str(c, "seat"), str(c, "person"), str(c, "mobile"), state,
+    missing.add({str(c, "area_name"), std::string(role_zh(str(c, "role"))), str(c, "seat"), str(c, "person"), str(c, "mobile"), state,
                  std::to_string(num(c, "notified"))});
     ++n;
   }
@@ -256,7 +262,7 @@ std::string render_report(const json::value& report) {
 std::string render_event(const json::value& e) {
   std::string who = str(e, "person");
   if (!who.empty()) who = fmt::format("{} ({}) ", who, str(e, "post"));
-  return fmt::format("{}  {:<16} {}{}", clock_of(str(e, "at")), str(e, "kind"), who, str(e, "detail"));
+  return fmt::format("{}  {:<8} {}{}", clock_of(str(e, "at")), event_zh(str(e, "kind")), who, str(e, "detail"));
 }
 
 }  // namespace jiaoying

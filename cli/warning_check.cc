@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/plan_commands.h"
 #include "rules/cap.h"
 
 namespace jiaoying {
@@ -111,7 +112,7 @@ std::string describe_warning(const Warning& w) {
 }
 
 int run_warning_check(const std::vector<std::string>& files, bool json, std::ostream& out,
-                      std::ostream& err) {
+                      std::ostream& err, const Directory* directory) {
   int status = 0;
   for (const auto& file : files) {
     std::string bytes, error;
@@ -126,18 +127,34 @@ int run_warning_check(const std::vector<std::string>& files, bool json, std::ost
       status = 1;
       continue;
     }
+    std::string areas_line;
+    if (directory) {
+      std::string refusal;
+      const AreaSplit split = split_warning_areas(*parsed.warning, *directory, refusal);
+      if (!refusal.empty()) {
+        err << file << ": error: " << refusal << '\n';
+        status = 1;
+        continue;
+      }
+      std::string ours, not_ours;
+      for (const auto& code : split.ours)
+        ours += fmt::format("{}{} {}", ours.empty() ? "" : ", ", code, directory->area(code)->name);
+      for (const auto& code : split.not_ours) not_ours += (not_ours.empty() ? "" : " ") + code;
+      areas_line = fmt::format("  {:<11} {}\n", "called out", ours.empty() ? "— (by its geometry)" : ours);
+      if (!not_ours.empty()) areas_line += fmt::format("  {:<11} {} (another county's to call)\n", "not ours", not_ours);
+    }
     if (json) {
       out << warning_to_json(*parsed.warning) << '\n';
     } else {
       out << file << ": ok (" << (first_sign(bytes) == '<' ? "CAP 1.2" : "JSON") << ")\n"
-          << describe_warning(*parsed.warning);
+          << describe_warning(*parsed.warning) << areas_line;
     }
   }
   return status;
 }
 
-int run_warning_check(const std::vector<std::string>& files, bool json) {
-  return run_warning_check(files, json, std::cout, std::cerr);
+int run_warning_check(const std::vector<std::string>& files, bool json, const Directory* directory) {
+  return run_warning_check(files, json, std::cout, std::cerr, directory);
 }
 
 }  // namespace jiaoying

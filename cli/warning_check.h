@@ -8,16 +8,19 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/directory.h"
 #include "rules/warning.h"
 #include "rules/warning_reader.h"
 
 namespace jiaoying {
 
 // One block per file on stdout (JSON: one line per file), `FILE: error: …` on stderr.
-// 0 when every file reads as a warning, 1 otherwise.
-int run_warning_check(const std::vector<std::string>& files, bool json);
+// 0 when every file reads as a warning, 1 otherwise. With a directory (`--config`), each
+// warning's areas are also read as jiaoyingd would: ours are called out, the others are not
+// ours, and a new warning with no area of ours is an error.
+int run_warning_check(const std::vector<std::string>& files, bool json, const Directory* directory = nullptr);
 int run_warning_check(const std::vector<std::string>& files, bool json, std::ostream& out,
-                      std::ostream& err);
+                      std::ostream& err, const Directory* directory = nullptr);
 
 // The readable summary `warning check` prints for one warning (without the file line).
 std::string describe_warning(const Warning& w);

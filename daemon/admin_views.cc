@@ -1,5 +1,7 @@
 #include "daemon/admin_views.h"
 
+#include "rules/names.h"
+
 #include <algorithm>
 #include <map>
 #include <vector>
@@ -111,7 +113,7 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
   warning["plans"] = std::move(plans);
   json::array flags;
   Stmt f = db.prepare("SELECT detail FROM events WHERE warning_id = ? AND kind IN ('sent_suspicious', "
-                      "'no_plan_matched', 'post_unfilled') ORDER BY id LIMIT 50");
+                      "'no_plan_matched', 'post_unfilled', 'areas_not_ours', 'area_not_in_directory') ORDER BY id LIMIT 50");
   f.bind(1, warning_id);
   while (f.step()) flags.emplace_back(f.text(0));
   warning["flags"] = std::move(flags);
@@ -127,7 +129,7 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
   json::array callouts;
   // Counts are of the people the plan called (primary callouts); raised ones are listed, not counted.
   json::object counts{{"total", 0}, {"answered", 0}, {"calling", 0}, {"exhausted", 0}, {"covered", 0},
-                      {"cancelled", 0}, {"raised", 0}};
+                      {"cancelled", 0}, {"raised", 0}, {"raised_calling", 0}};
   while (c.step()) {
     std::string state = c.text(8);
     std::string kind = c.text(17);
@@ -137,6 +139,7 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
       if (counts.contains(bucket)) counts[bucket] = counts[bucket].as_int64() + 1;
     } else {
       counts["raised"] = counts["raised"].as_int64() + 1;
+      if (state == "pending" || state == "calling") counts["raised_calling"] = counts["raised_calling"].as_int64() + 1;
     }
     json::value answer_ms = nullptr;
     if (!c.is_null(11) && !c.is_null(10)) answer_ms = c.int64(11) - c.int64(10);
@@ -251,7 +254,7 @@ std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit) {
                                 {"actor", s.text(5)},
                                 {"detail", s.text(6)},
                                 {"person", s.text(7)},
-                                {"post", s.is_null(8) ? std::string() : s.text(8) + " " + s.text(9)}});
+                                {"post", s.is_null(8) ? std::string() : s.text(8) + " " + std::string(role_zh(s.text(9)))}});
   }
   return json::serialize(json::object{{"events", std::move(list)}});
 }
@@ -336,15 +339,15 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now) {
       "'warning_received', 'plan_matched', 'supersedes', 'superseded', 'warning_cancelled', 'warning_expired', "
       "'warning_closed', 'exhausted', 'duty_officer_told', 'report_overdue', 'report_filed', 'report_amended', "
       "'broadcast_sent', 'broadcast_report', 'broadcast_failed', 'broadcast_gap', 'broadcast_unconfirmed', "
-      "'broadcast_cancel_sent', 'message_unknown', 'step_late', 'post_unfilled', 'no_plan_matched', 'sent_suspicious') "
-      "ORDER BY e.id LIMIT 500");
+      "'broadcast_cancel_sent', 'message_unknown', 'step_late', 'post_unfilled', 'no_plan_matched', 'sent_suspicious', "
+      "'areas_not_ours', 'area_not_in_directory') ORDER BY e.id LIMIT 500");
   e.bind(1, warning_id);
   while (e.step())
     timeline.push_back(json::object{{"at", format_china_time(from_epoch_ms(e.int64(0)))},
                                     {"kind", e.text(1)},
                                     {"detail", e.text(2)},
                                     {"person", e.is_null(3) ? std::string() : e.text(3)},
-                                    {"post", e.is_null(4) ? std::string() : e.text(4) + " " + e.text(5)}});
+                                    {"post", e.is_null(4) ? std::string() : e.text(4) + " " + std::string(role_zh(e.text(5)))}});
   report["timeline"] = std::move(timeline);
   report["generated_at"] = format_china_time(now);
   return json::serialize(report);

@@ -30,6 +30,7 @@
 #include "daemon/schema.h"
 #include "daemon/poll_feed.h"
 #include "daemon/spool_feed.h"
+#include "rules/plan_check.h"
 
 namespace jiaoying {
 
@@ -144,6 +145,16 @@ int run_daemon(const DaemonOptions& options) {
   spdlog::info("directory {}: {} areas, {} people, {} posts; {} plan(s) from {}", config->directory,
                directory->area_count(), directory->person_count(), directory->post_count(), plans->size(),
                config->plans);
+  // The checks of `plan check` and `directory check`. At the start they are said loudly but do
+  // not stop the daemon: a jiaoyingd that will not start calls nobody at all, while these skip
+  // the posts they name. A reload with an error is refused (below): there the running set stays.
+  if (auto findings = check_rules(*plans, *directory, config->directory, templates->names()); !findings.empty()) {
+    if (error_count(findings))
+      spdlog::critical("the plans and the directory have faults that skip people until mended: {}",
+                       findings_text(findings));
+    else
+      spdlog::warn("plans and directory: {}", findings_text(findings));
+  }
 
   try {
     std::filesystem::create_directories(std::filesystem::absolute(config->database).parent_path());
@@ -188,8 +199,19 @@ int run_daemon(const DaemonOptions& options) {
         spdlog::error("{}", text);
         return {false, text};
       }
+      // What `plan check` and `directory check` would refuse, reload refuses: a role nobody
+      // holds, an empty post, a holder with no contact for a channel the plan uses.
+      const std::vector<Finding> findings =
+          check_rules(*plans, *directory, config->directory, templates->names());
+      if (error_count(findings)) {
+        std::string text = "reload refused (someone would be skipped); the running directory, plans and templates "
+                           "stay: " + findings_text(findings);
+        spdlog::error("{}", text);
+        return {false, text};
+      }
       std::string text = fmt::format("reloaded: {} people, {} posts, {} plan(s)", directory->person_count(),
                                      directory->post_count(), plans->size());
+      if (!findings.empty()) text += "; " + findings_text(findings);
       engine.replace_rules(std::make_shared<const Directory>(std::move(*directory)), std::move(*plans),
                            std::make_shared<const TemplateRenderer>(std::move(*templates)));
       spdlog::info("{}", text);

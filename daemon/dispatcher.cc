@@ -34,7 +34,7 @@ struct Dispatcher::Lane {
   size_t batch = 1;
   int min_priority = 0;  // the least urgent message it carries (priority = level * 10 + first)
   size_t in_flight = 0;
-  Instant paused_until{};
+  Instant paused_until = Instant::min();
   int64_t sent = 0, failed = 0;
   std::string last_fault;
   std::string shown_state = "up";  // as last published, with when it became so

@@ -96,11 +96,10 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
   reports.bind(1, warning_id);
   row->owes_reports = reports.step() && reports.int64(0) != 0;
   const json::value areas = json::parse(s.text(6));
-  for (const auto& a : areas.as_array()) {
-    w.areas.emplace_back(a.as_string());
-    const Area* area = directory_->area(w.areas.back());
-    row->areas_zh += (row->areas_zh.empty() ? "" : "、") + (area ? area->name : w.areas.back());
-  }
+  for (const auto& a : areas.as_array()) w.areas.emplace_back(a.as_string());
+  // Messages name the warned areas that are ours (a city's warning, in a county: that county).
+  for (const std::string& code : split_areas(w.areas, *directory_).ours)
+    row->areas_zh += (row->areas_zh.empty() ? "" : "、") + directory_->area(code)->name;
   if (row->areas_zh.empty()) row->areas_zh = "按预警图形划定的范围";
   return *warning_cache_.emplace(warning_id, std::move(row)).first->second;
 }

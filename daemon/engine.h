@@ -41,6 +41,7 @@ struct EngineSettings {
   // step 2 overtake step 1) — but not longer than this: then it runs all the same, flagged.
   Millis hold_limit{15 * 60 * 1000};
   Millis defer_pause{1'000};  // a message the provider asked us to slow down for waits this long
+  Millis duty_digest_every{60'000};  // a duty room hears of its matters at most once in this
   std::string broadcast_ebrid = {};  // our EBRID on the broadcast platform; empty = no broadcast channel
 };
 
@@ -249,9 +250,12 @@ class Engine {
   // `tag` leads the title (【督办】, 【更新】, 【解除】); `notice` leads the body.
   // Returns how many were queued to go (not failed at once for want of a contact).
   int queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
-                     const std::string& key_part, int attempt, const std::string& notice, const std::string& tag);
+                     const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
+                     const std::string& details = {});
+  // `details`: lines under the notice (a duty room's digest lists its matters).
   int queue_messages(const CalloutRow& callout, const std::vector<std::string>& channels, int step_index,
-                     const std::string& key_part, int attempt, const std::string& notice, const std::string& tag);
+                     const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
+                     const std::string& details = {});
   std::optional<CalloutRow> callout_row(int64_t callout_id);
   // One due callout: its step (or exhaustion), and its next look.
   void advance(const CalloutRow& callout, TimePoint now, std::set<int64_t>& touched_warnings);
@@ -259,8 +263,9 @@ class Engine {
   int64_t store_warning(const Warning& w, std::string_view raw, std::string_view actor, std::string_view state,
                         std::optional<int64_t> supersedes, IngestOutcome& out);
   void start_callouts(int64_t warning_id, const Warning& w, IngestOutcome& out);
-  void update_warning(int64_t old_id, const Warning& w, std::string_view raw, std::string_view actor,
-                      IngestOutcome& out);
+  // `w` has the areas that are ours (split_areas), `as_sent` all of them (stored as sent).
+  void update_warning(int64_t old_id, const Warning& w, const Warning& as_sent, std::string_view raw,
+                      std::string_view actor, IngestOutcome& out);
   void end_warning(int64_t warning_id, std::string_view state, std::string_view why, bool tell_reached,
                    std::string_view actor);
   void end_callout(int64_t callout_id, int64_t warning_id, std::string_view why, bool tell_reached);
@@ -277,15 +282,18 @@ class Engine {
   void start_reports(int64_t warning_id);
   void cancel_reports(int64_t warning_id, std::string_view why, bool only_abandoned_areas);
   int tick_reports();
-  void tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
-                         const std::string& why);
-  // The duty officer nearest above `area_code` is told `why`: raised once per warning; when already
-  // raised, `key_part` (unique to this matter) sends them one more message rather than only an event.
+  // The duty room of the callout's post (the plan's duty_room tier) is told `why`: an event on
+  // the officer's callout (raised once per warning), in their next digest (tick_duty_digests).
+  void tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::string& why);
+  // The same for a matter of an area (the loudspeakers); empty = the warning's first area of ours.
   void tell_duty_officer_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id,
-                                 const Plan& plan, const std::string& key_part, const std::string& why);
+                                 const Plan& plan, const std::string& why);
   void raise_duty_officer(int64_t warning_id, std::optional<int64_t> source, const std::string& area_code,
-                          int64_t snapshot_id, const Plan& plan, int step_index, const std::string& key_part,
-                          const std::string& why, bool message_again);
+                          int64_t snapshot_id, const Plan& plan, const std::string& why);
+  // One message per duty room with every matter since its last, at most one a minute.
+  int tick_duty_digests();
+  // "已发 浙政钉 3 次、电话 1 次（1 次失败）": what was tried for a callout.
+  std::string tried_text(int64_t callout_id);
   // The reply code of a callout's texts: kept once given; else the smallest free among the
   // phone's open callouts (engine_sms.cc).
   int sms_code_for(int64_t callout_id, const std::string& mobile);

@@ -79,7 +79,7 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
     const std::string why = fmt::format("应急广播无法播发：预警范围内 {} 处没有广播终端（{}）", gaps.size(),
                                         some_names(*directory_, gaps));
     event(warning_id, std::nullopt, std::nullopt, "broadcast_failed", "engine", why);
-    tell_duty_officer_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, "b0", why);
+    tell_duty_officer_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, why);
     return;
   }
   const WarningRow& row = warning_row(warning_id);
@@ -116,7 +116,7 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
     const std::string why = fmt::format("应急广播覆盖不到 {} 处（没有广播终端）：{}。请安排人员入户通知。", gaps.size(),
                                         some_names(*directory_, gaps));
     event(warning_id, std::nullopt, std::nullopt, "broadcast_gap", "engine", why);
-    tell_duty_officer_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, "b0", why);
+    tell_duty_officer_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, why);
   }
 }
 
@@ -264,7 +264,7 @@ void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) 
                                           cancel ? "请联系广播平台停止播放" : "广播没有播出，请人工播发或入户通知");
       event(warning_id, std::nullopt, std::nullopt, "broadcast_failed", "engine", fmt::format("{}: {}", what, why));
       tell_duty_officer_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
-                                snapshot_plan(snapshot_id), fmt::format("b{}f", broadcast_id), why);
+                                snapshot_plan(snapshot_id), why);
       break;
     }
   }
@@ -324,7 +324,7 @@ bool Engine::broadcast_report(const PlaybackReport& report, std::string_view act
   event(warning_id, std::nullopt, std::nullopt, "broadcast_report", actor, detail);
   if (!tell.empty())
     tell_duty_officer_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
-                              snapshot_plan(snapshot_id), fmt::format("b{}r", id), tell);
+                              snapshot_plan(snapshot_id), tell);
   close_warning_if_done(warning_id);
   tx.commit();
   return true;
@@ -365,7 +365,7 @@ int Engine::tick_broadcasts() {
     event(r.warning_id, std::nullopt, std::nullopt, "broadcast_unconfirmed", "engine",
           fmt::format("EBM {}: no playback report by the deadline (last: {})", r.ebm_id, last));
     tell_duty_officer_of_area(r.warning_id, areas.empty() ? std::string() : areas.front(), r.snapshot_id,
-                              snapshot_plan(r.snapshot_id), fmt::format("b{}u", r.id), why);
+                              snapshot_plan(r.snapshot_id), why);
     close_warning_if_done(r.warning_id);
   }
   tx.commit();

@@ -25,6 +25,20 @@ std::string describe(const Warning& w) {
                      msg_type_name(w.msg_type), w.areas.size(), w.headline);
 }
 
+// "330702、330703 … (5 in all)": codes for a message, at most five of them.
+std::string some_codes(const std::vector<std::string>& codes) {
+  std::string out;
+  for (size_t i = 0; i < codes.size() && i < 5; ++i) out += (i ? "、" : "") + codes[i];
+  if (codes.size() > 5) out += fmt::format(" … ({} in all)", codes.size());
+  return out;
+}
+
+std::string missing_text(const AreaSplit::Missing& m) {
+  return fmt::format("{} lies inside {} {} but is not in the directory: nobody is called for it (add it to the "
+                     "directory, or correct the warning)",
+                     m.code, m.within->code, m.within->name);
+}
+
 }  // namespace
 
 IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string_view actor) {
@@ -39,12 +53,28 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
     return out;
   }
   find.reset();
-  for (size_t i = 0; i < w.areas.size(); ++i) {
-    if (!directory_->area(w.areas[i])) {
-      out.error = {"areas[" + std::to_string(i) + "]", w.areas[i] + " is not an area of the directory"};
-      return out;
+  // A warning larger than this county is called out where it is ours; only one with no area of
+  // ours at all is refused (an update or cancel still reaches the warning it references).
+  const AreaSplit split = split_areas(w.areas, *directory_);
+  const bool none_ours = !w.areas.empty() && split.ours.empty() && w.polygons.empty() && w.circles.empty();
+  const auto refuse_foreign = [&] {
+    out.kind = IngestOutcome::Kind::refused;
+    if (!split.missing.empty()) {  // ours, but the directory lacks it: that is what to mend
+      const auto& m = split.missing.front();
+      const size_t i = std::find(w.areas.begin(), w.areas.end(), m.code) - w.areas.begin();
+      out.error = {"areas[" + std::to_string(i) + "]", missing_text(m)};
+      return;
     }
+    out.error = {"areas", fmt::format("none of the warning's {} area(s) ({}) is in this directory: nobody here would "
+                                      "be called",
+                                      w.areas.size(), some_codes(w.areas))};
+  };
+  if (none_ours && w.msg_type == MsgType::alert) {
+    refuse_foreign();
+    return out;
   }
+  Warning scoped = w;  // what this directory calls out: the areas that are ours
+  if (!w.areas.empty()) scoped.areas = split.ours;
 
   Transaction tx(db_);
   out.kind = IngestOutcome::Kind::created;
@@ -67,8 +97,12 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
       return out;
     }
     if (target && acts) {
-      update_warning(*target, w, raw, actor, out);
+      update_warning(*target, scoped, w, raw, actor, out);
       tx.commit();
+      return out;
+    }
+    if (!target && none_ours) {
+      refuse_foreign();
       return out;
     }
     if (!target) out.flags.push_back("updates no running warning: called out as new");
@@ -84,7 +118,7 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
     return out;
   }
   int64_t id = store_warning(w, raw, actor, "active", std::nullopt, out);
-  start_callouts(id, w, out);
+  start_callouts(id, scoped, out);
   start_reports(id);
   close_warning_if_done(id);
   tx.commit();
@@ -117,6 +151,18 @@ int64_t Engine::store_warning(const Warning& w, std::string_view raw, std::strin
   const int64_t id = db_.last_insert_id();
   out.warning_id = id;
   event(id, std::nullopt, std::nullopt, "warning_received", actor, describe(w));
+  const AreaSplit split = split_areas(w.areas, *directory_);
+  if (!split.not_ours.empty()) {
+    std::string text = fmt::format("{} of the warning's {} area(s) are not in this directory and are another jiaoying's "
+                                   "to call: {}",
+                                   split.not_ours.size(), w.areas.size(), some_codes(split.not_ours));
+    event(id, std::nullopt, std::nullopt, "areas_not_ours", "engine", text);
+    out.flags.push_back(text);
+  }
+  for (const AreaSplit::Missing& m : split.missing) {
+    event(id, std::nullopt, std::nullopt, "area_not_in_directory", "engine", missing_text(m));
+    out.flags.push_back(missing_text(m));
+  }
   // A clock gone wrong at the sender, a replayed file or a test message: called out all the
   // same (a warning is never dropped on a guess), but flagged for the duty officer.
   if (Millis skew = w.sent - from_epoch_ms(now); skew > settings_.sent_skew || -skew > settings_.sent_skew) {
@@ -206,9 +252,9 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
 // warning and go on where they were (nobody is called from step 1 again); people who
 // already answered are told what changed; people no longer covered stop, with a 解除 notice if
 // they were reached; newly covered areas start their ladder.
-void Engine::update_warning(int64_t old_id, const Warning& w, std::string_view raw, std::string_view actor,
-                            IngestOutcome& out) {
-  const int64_t id = store_warning(w, raw, actor, "active", old_id, out);
+void Engine::update_warning(int64_t old_id, const Warning& w, const Warning& as_sent, std::string_view raw,
+                            std::string_view actor, IngestOutcome& out) {
+  const int64_t id = store_warning(as_sent, raw, actor, "active", old_id, out);
   db_.prepare("UPDATE warnings SET state = 'superseded' WHERE id = ?").bind(1, old_id).run();
   event(old_id, std::nullopt, std::nullopt, "superseded", actor, fmt::format("by warning {} ({})", id, w.identifier));
   event(id, std::nullopt, std::nullopt, "supersedes", actor, fmt::format("warning {}: its callouts carry on here", old_id));

@@ -9,6 +9,7 @@
 
 #include "daemon/engine_internal.h"
 #include "rules/ladder.h"
+#include "rules/names.h"
 
 namespace jiaoying {
 
@@ -23,13 +24,15 @@ std::optional<Engine::CalloutRow> Engine::callout_row(int64_t callout_id) {
 }
 
 int Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
-                           const std::string& key_part, int attempt, const std::string& notice, const std::string& tag) {
+                           const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
+                           const std::string& details) {
   auto row = callout_row(callout_id);
-  return row ? queue_messages(*row, channels, step_index, key_part, attempt, notice, tag) : 0;
+  return row ? queue_messages(*row, channels, step_index, key_part, attempt, notice, tag, details) : 0;
 }
 
 int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& channels, int step_index,
-                           const std::string& key_part, int attempt, const std::string& notice, const std::string& tag) {
+                           const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
+                           const std::string& details) {
   const WarningRow& row = warning_row(c.warning_id);
   const Warning& w = row.warning;
   const HazardInfo* hazard = find_hazard(w.hazard);
@@ -48,6 +51,7 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
       {"attempt", std::to_string(attempt)},
       {"repeat", attempt > 1 ? "yes" : ""},
       {"notice", notice},
+      {"details", details},
       {"tag", tag},
       {"drill", row.drill ? "【演练】" : ""},
       {"report_due", ""},
@@ -149,8 +153,9 @@ int Engine::run_step(const CalloutRow& c, const Plan& plan, int step_index) {
   }
 
   if (step.notify == Notify::duty_officer)
-    tell_duty_officer(c.id, c.snapshot_id, plan, step_index,
-                      fmt::format("{} {}（{}）已{}未确认收到", c.area_name, c.role, c.person_name, waited));
+    tell_duty_officer(c.id, c.snapshot_id, plan,
+                      fmt::format("{} {}：已{}未确认收到；{}", post_zh(c.area_name, c.role, c.seat), c.person_name,
+                                  duration_zh(step.after), tried_text(c.id)));
   return to_self;
 }
 
@@ -178,52 +183,108 @@ int Engine::notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan
   return raised;
 }
 
-// The duty officer hears about a warning once (one callout per officer per warning, one card);
-// every later silence is an event they see in `jiaoying show`, not another card.
-void Engine::tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
-                               const std::string& why) {
+// The duty room hears of every matter — an exhaustion, an overdue report-back, a step's
+// `notify: duty_officer`, the loudspeakers — each as an event on the officer's callout, and all
+// of them in at most one message a minute (tick_duty_digests): a bad night is a few messages
+// naming every post, not hundreds of cards.
+void Engine::tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::string& why) {
   auto c = callout_row(callout_id);
   if (!c) return;
-  // An exhaustion after the duty officer was raised is an event on their callout, not another card.
-  raise_duty_officer(c->warning_id, callout_id, c->area_code, snapshot_id, plan, step_index,
-                     fmt::format("s{}", step_index), why, false);
+  raise_duty_officer(c->warning_id, callout_id, c->area_code, snapshot_id, plan, why);
 }
 
 void Engine::tell_duty_officer_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id,
-                                       const Plan& plan, const std::string& key_part, const std::string& why) {
-  raise_duty_officer(warning_id, std::nullopt, area_code, snapshot_id, plan, -1, key_part, why, true);
+                                       const Plan& plan, const std::string& why) {
+  std::string area = area_code;
+  if (area.empty()) {  // a matter of the whole warning: the duty room of its first area of ours
+    const auto ours = split_areas(warning_row(warning_id).warning.areas, *directory_).ours;
+    if (!ours.empty()) area = ours.front();
+  }
+  raise_duty_officer(warning_id, std::nullopt, area, snapshot_id, plan, why);
 }
 
 void Engine::raise_duty_officer(int64_t warning_id, std::optional<int64_t> source, const std::string& area_code,
-                                int64_t snapshot_id, const Plan& plan, int step_index, const std::string& key_part,
-                                const std::string& why, bool message_again) {
-  const std::string notice = fmt::format("值班提醒：{}。请查看叫应情况（jiaoying show）并人工处置。", why);
-  std::vector<const Area*> chain{directory_->area(area_code)};
-  for (const Area* up : directory_->ancestors(area_code)) chain.push_back(up);
-  for (const Area* area : chain) {
-    if (!area) continue;
-    for (Seat seat : {Seat::A, Seat::B}) {
-      const Person* officer = directory_->holder(area->code, "duty_officer", seat);
-      if (!officer) continue;
-      Stmt existing = db_.prepare(
-          "SELECT id FROM callouts WHERE warning_id = ? AND person_id = ? AND kind = 'duty_officer'");
-      existing.bind(1, warning_id).bind(2, officer->id);
-      if (existing.step()) {
-        const int64_t id = existing.int64(0);
-        event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
-        if (message_again) queue_messages(id, plan.ladder.front().channels, step_index, key_part, 1, notice, "【值班】");
-        return;
-      }
-      int64_t id = secondary_callout(warning_id, snapshot_id, plan, std::nullopt, "duty_officer", *officer,
-                                     area->code, "duty_officer", seat);
-      event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
-      queue_messages(id, plan.ladder.front().channels, step_index, key_part, 1, notice, "【值班】");
-      return;
-    }
+                                int64_t snapshot_id, const Plan& plan, const std::string& why) {
+  const DutyOfficer officer = duty_officer_for(*directory_, area_code, plan.duty_room);
+  if (!officer.person) {
+    event(warning_id, source, std::nullopt, "post_unfilled", "engine",
+          fmt::format("no {} duty room (duty_officer post) above {} to tell: {}", tier_name(plan.duty_room),
+                      area_code.empty() ? std::string("the warned areas") : area_code, why));
+    return;
   }
-  event(warning_id, source, std::nullopt, "post_unfilled", "engine",
-        "no duty_officer post above " + (area_code.empty() ? std::string("the warned areas") : area_code) +
-            " to tell: " + why);
+  Stmt existing = db_.prepare("SELECT id FROM callouts WHERE warning_id = ? AND person_id = ? AND kind = 'duty_officer'");
+  existing.bind(1, warning_id).bind(2, officer.person->id);
+  const int64_t id = existing.step() ? existing.int64(0)
+                                     : secondary_callout(warning_id, snapshot_id, plan, std::nullopt, "duty_officer",
+                                                         *officer.person, officer.area->code, "duty_officer",
+                                                         officer.seat);
+  event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
+  // Due now, or a minute after the last message to this duty room; already due stays as it is.
+  db_.prepare(
+         "UPDATE callouts SET digest_due_at = MAX(?, IFNULL(digest_sent_at, 0) + ?) "
+         "WHERE id = ? AND digest_due_at IS NULL")
+      .bind(1, to_epoch_ms(clock_.now())).bind(2, settings_.duty_digest_every.count()).bind(3, id).run();
+}
+
+// What was tried for a callout, as the duty officer reads it: "浙政钉 3 次、电话 1 次（未接通）".
+std::string Engine::tried_text(int64_t callout_id) {
+  Stmt s = db_.prepare(
+      "SELECT channel, COUNT(*) FILTER (WHERE state IN ('sent', 'sending', 'unknown')), "
+      "COUNT(*) FILTER (WHERE state = 'failed') FROM messages WHERE callout_id = ? GROUP BY channel ORDER BY MIN(id)");
+  s.bind(1, callout_id);
+  std::string out;
+  while (s.step()) {
+    const Medium* m = find_medium(s.text(0));
+    const int64_t sent = s.int64(1), failed = s.int64(2);
+    if (sent == 0 && failed == 0) continue;
+    out += fmt::format("{}{} {} 次{}", out.empty() ? "" : "、", m ? m->zh : s.text(0), sent + failed,
+                       failed ? fmt::format("（{} 次失败）", failed) : std::string());
+  }
+  return out.empty() ? "尚未发出任何通知" : "已发 " + out;
+}
+
+// One message per duty room with every matter since its last one.
+int Engine::tick_duty_digests() {
+  const int64_t now = to_epoch_ms(clock_.now());
+  struct Due {
+    int64_t id, warning_id, snapshot_id, through;
+  };
+  std::vector<Due> due;
+  {
+    Stmt q = db_.prepare(
+        "SELECT id, warning_id, snapshot_id, IFNULL(digest_through, 0) FROM callouts "
+        "WHERE digest_due_at IS NOT NULL AND digest_due_at <= ? LIMIT 100");
+    q.bind(1, now);
+    while (q.step()) due.push_back({q.int64(0), q.int64(1), q.int64(2), q.int64(3)});
+  }
+  if (due.empty()) return 0;
+  Transaction tx(db_);
+  for (const Due& d : due) {
+    Stmt e = db_.prepare(
+        "SELECT id, at, detail FROM events WHERE callout_id = ? AND kind = 'duty_officer_told' AND id > ? ORDER BY id");
+    e.bind(1, d.id).bind(2, d.through);
+    std::vector<std::string> lines;
+    int64_t last = d.through;
+    while (e.step()) {
+      last = e.int64(0);
+      lines.push_back(fmt::format("{} {}", format_china_clock(from_epoch_ms(e.int64(1))).substr(0, 5), e.text(2)));
+    }
+    constexpr size_t kListed = 12;  // a card a person reads at 02:00; the rest is in `jiaoying show`
+    std::string details;
+    for (size_t i = 0; i < lines.size() && i < kListed; ++i) details += fmt::format("{}. {}\n", i + 1, lines[i]);
+    if (lines.size() > kListed)
+      details += fmt::format("另有 {} 项，见 jiaoying show {}\n", lines.size() - kListed, d.warning_id);
+    if (!lines.empty()) {
+      const std::string notice =
+          fmt::format("值班提醒：{} 项需人工处置，请查看叫应情况（jiaoying show {}）", lines.size(), d.warning_id);
+      queue_messages(d.id, snapshot_plan(d.snapshot_id).ladder.front().channels, 0, fmt::format("d{}", last), 1,
+                     notice, "【值班】", details);
+    }
+    db_.prepare("UPDATE callouts SET digest_due_at = NULL, digest_sent_at = ?, digest_through = ? WHERE id = ?")
+        .bind(1, now).bind(2, last).bind(3, d.id).run();
+  }
+  tx.commit();
+  return static_cast<int>(due.size());
 }
 
 int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
@@ -268,7 +329,7 @@ int Engine::tick() {
 
 int Engine::tick_step(bool& more) {
   more = false;
-  int moved = expire_warnings() + tick_reports() + tick_broadcasts();
+  int moved = expire_warnings() + tick_reports() + tick_broadcasts() + tick_duty_digests();
   const TimePoint now = clock_.now();
   std::vector<CalloutRow> due;
   {
@@ -334,8 +395,9 @@ void Engine::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touc
     event(c.warning_id, c.id, std::nullopt, "exhausted", "engine",
           fmt::format("no answer within {}: every step ran; the duty officer must act", format_duration(plan.deadline)));
     if (c.kind == "primary")
-      tell_duty_officer(c.id, c.snapshot_id, plan, static_cast<int>(plan.ladder.size()),
-                        fmt::format("{}内无人应答，叫应已用尽", format_duration(plan.deadline)));
+      tell_duty_officer(c.id, c.snapshot_id, plan,
+                        fmt::format("{} {}：{}内无人应答，叫应已用尽；{}", post_zh(c.area_name, c.role, c.seat),
+                                    c.person_name, duration_zh(plan.deadline), tried_text(c.id)));
     touched_warnings.insert(c.warning_id);
   } else {
     Stmt& n = st_->set_next_due;

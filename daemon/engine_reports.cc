@@ -11,6 +11,7 @@
 
 #include "daemon/engine.h"
 #include "daemon/engine_internal.h"
+#include "rules/names.h"
 
 namespace jiaoying {
 
@@ -103,14 +104,20 @@ int Engine::tick_reports() {
         "催报：{}已超过{}未回报。请立即点击「回报」报告：谁在指挥、影响几个村、是否转移群众。", r.area_name, within);
     for (int64_t callout_id : posts) queue_messages(callout_id, plan.ladder.front().channels, -1, "r", 1, notice, "【催报】");
     if (posts.empty()) continue;
-    const std::string why = fmt::format("{}超过{}未回报（谁在指挥、影响村数、是否转移群众）", r.area_name, within);
+    std::string chased;  // who was chased, as the duty room reads it
+    for (size_t i = 0; i < posts.size() && i < 4; ++i)
+      if (auto c = callout_row(posts[i]))
+        chased += fmt::format("{}{} {}", chased.empty() ? "" : "、", role_zh(c->role), c->person_name);
+    if (posts.size() > 4) chased += fmt::format(" 等 {} 人", posts.size());
+    const std::string why = fmt::format("{}超过{}未回报（谁在指挥、影响村数、是否转移群众）；已催报 {}", r.area_name,
+                                        duration_zh(duty.within), chased);
     const Notify notify = duty.notify;
     const int marker = static_cast<int>(plan.ladder.size()) + 1;  // a key part no ladder step uses
     if (notify == Notify::superior &&
         notify_superiors(posts.front(), r.snapshot_id, plan, marker, plan.ladder.front().channels,
                          "督办：" + why + "，请立即督促。") > 0)
       continue;
-    tell_duty_officer(posts.front(), r.snapshot_id, plan, marker, why);
+    tell_duty_officer(posts.front(), r.snapshot_id, plan, why);
   }
   std::set<int64_t> warnings;  // close_warning_if_done counts every callout: once per warning
   for (const Overdue& r : overdue) warnings.insert(r.warning_id);

@@ -345,6 +345,30 @@ void read_broadcast(YamlReader& yr, const YAML::Node& root, const std::set<std::
   plan.broadcast = rule;
 }
 
+// `duty_room: county` or `duty_room: { tier: township }`: whose duty officer hears of it.
+void read_duty_room(YamlReader& yr, const YAML::Node& root, Plan& plan) {
+  YAML::Node d = root["duty_room"];
+  if (!d.IsDefined()) return;
+  plan.duty_room_line = YamlReader::line_of(d);
+  std::optional<std::string> tier;
+  if (d.IsMap()) {
+    if (!yr.only_keys(d, {"tier"}, "duty_room")) return;
+    tier = yr.scalar(d, "tier");
+  } else if (d.IsScalar()) {
+    tier = d.Scalar();
+  } else {
+    yr.error(d, "'duty_room' must be a tier (county) or { tier: county }");
+    return;
+  }
+  if (!tier) return;
+  auto t = parse_tier(*tier);
+  if (!t || *t == Tier::village) {
+    yr.error(d, "duty_room tier '" + *tier + "' must be one of city, county, township (villages keep no duty room)");
+    return;
+  }
+  plan.duty_room = *t;
+}
+
 }  // namespace
 
 bool broadcast_applies(const BroadcastRule& rule, Level level) {
@@ -363,6 +387,7 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
   read_report_back(yr, root, plan);
   read_night(yr, root, channels, plan);
   read_broadcast(yr, root, channels, plan);
+  read_duty_room(yr, root, plan);
   if (root["deadline"].IsDefined()) {
     if (auto d = yr.duration(root, "deadline")) plan.deadline = *d;
   }
@@ -471,7 +496,7 @@ std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const s
   auto root = yr.load_string(text);
   if (!root) return std::nullopt;
   yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack", "fallback",
-                       "report_back", "night", "broadcast", "levels"},
+                       "report_back", "night", "broadcast", "levels", "duty_room"},
                "a plan");
   std::vector<Plan> plans;
   try {

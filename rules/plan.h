@@ -106,6 +106,11 @@ struct Plan {
   std::optional<ReportDuty> report_back;
   std::optional<NightRule> night;
   std::optional<BroadcastRule> broadcast;
+  // The duty room told of every exhaustion, overdue report-back and `notify: duty_officer`: the
+  // duty_officer post of this tier above the post concerned (the county's, in a county's
+  // deployment), or the nearest above it when that area has none (`duty_room: township`).
+  Tier duty_room = Tier::county;
+  int duty_room_line = 0;
   bool fallback = false;  // used only when no other plan matches (the default red/orange plan)
   // Set for a plan read from one `levels:` section of a file (its name is "<plan>[<level>]").
   std::optional<Level> section;

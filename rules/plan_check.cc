@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 namespace jiaoying {
@@ -174,6 +175,27 @@ std::vector<Finding> check_directory(const Directory& directory, const std::stri
                                  it->second->name, it->second->id)});
   }
   return out;
+}
+
+std::vector<Finding> check_rules(const std::vector<Plan>& plans, const Directory& directory,
+                                 const std::string& directory_file, const std::set<std::string>& template_names) {
+  std::vector<Finding> out = check_plans(plans, directory, template_names);
+  std::vector<Finding> more = check_directory(directory, directory_file, plans);
+  out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  std::stable_partition(out.begin(), out.end(), [](const Finding& f) { return f.severity == Finding::Severity::error; });
+  return out;
+}
+
+int error_count(const std::vector<Finding>& findings) {
+  return static_cast<int>(std::count_if(findings.begin(), findings.end(),
+                                        [](const Finding& f) { return f.severity == Finding::Severity::error; }));
+}
+
+std::string findings_text(const std::vector<Finding>& findings) {
+  const int errors = error_count(findings);
+  std::string text = fmt::format("{} error(s), {} warning(s)", errors, findings.size() - errors);
+  for (const Finding& f : findings) text += "\n" + f.text();
+  return text;
 }
 
 }  // namespace jiaoying

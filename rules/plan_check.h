@@ -33,4 +33,13 @@ std::vector<Finding> check_plans(const std::vector<Plan>& plans, const Directory
 std::vector<Finding> check_directory(const Directory& directory, const std::string& directory_file,
                                      const std::vector<Plan>& plans);
 
+// Both of the above: what `jiaoying reload` (and the daemon's start) applies. Any error means
+// someone a plan calls would be skipped, so a reload with one is refused.
+std::vector<Finding> check_rules(const std::vector<Plan>& plans, const Directory& directory,
+                                 const std::string& directory_file, const std::set<std::string>& template_names);
+
+// "2 error(s), 1 warning(s)" and the findings a line each, errors first.
+std::string findings_text(const std::vector<Finding>& findings);
+int error_count(const std::vector<Finding>& findings);
+
 }  // namespace jiaoying

@@ -9,6 +9,66 @@
 
 namespace jiaoying {
 
+namespace {
+
+// The digits that name a division: 12-digit forms write the levels above with zeros
+// (330782000000 is the county 330782), a city ends in 00 and a province in 0000.
+std::string_view significant(std::string_view code) {
+  size_t keep = code.size();
+  while (keep > 6 && code.substr(keep - 3, 3) == "000") keep -= 3;
+  if (keep == 6) keep = code.substr(2, 4) == "0000" ? 2 : code.substr(4, 2) == "00" ? 4 : 6;
+  return code.substr(0, keep);
+}
+
+}  // namespace
+
+bool division_contains(std::string_view outer, std::string_view inner) {
+  if (!is_division_code(outer) || !is_division_code(inner)) return false;
+  return significant(inner).starts_with(significant(outer));
+}
+
+AreaSplit split_areas(const std::vector<std::string>& areas, const Directory& directory) {
+  AreaSplit out;
+  std::set<std::string_view> taken;
+  for (const std::string& code : areas) {
+    if (directory.area(code)) {
+      if (taken.insert(directory.area(code)->code).second) out.ours.push_back(code);
+      continue;
+    }
+    // The directory's highest areas inside it (its children cover the rest).
+    bool any = false;
+    for (const Area* a : directory.all_areas()) {
+      if (!division_contains(code, a->code)) continue;
+      const Area* parent = a->parent.empty() ? nullptr : directory.area(a->parent);
+      if (parent && division_contains(code, parent->code)) continue;
+      any = true;
+      if (taken.insert(a->code).second) out.ours.push_back(a->code);
+    }
+    if (any) continue;
+    const Area* within = nullptr;
+    for (const Area* a : directory.all_areas())
+      if (division_contains(a->code, code) && (!within || significant(a->code).size() > significant(within->code).size()))
+        within = a;
+    // A county's directory lists its county whole; the city above it is there for the chain, so
+    // an unknown code under the city is another county's, under our county a gap in ours.
+    if (within && static_cast<int>(within->tier) >= static_cast<int>(Tier::county)) out.missing.push_back({code, within});
+    else out.not_ours.push_back(code);
+  }
+  return out;
+}
+
+DutyOfficer duty_officer_for(const Directory& directory, std::string_view area_code, Tier room) {
+  std::vector<const Area*> chain;
+  if (const Area* area = directory.area(area_code)) chain.push_back(area);
+  for (const Area* up : directory.ancestors(area_code)) chain.push_back(up);  // nearest first
+  for (const Area* area : chain) {
+    if (static_cast<int>(area->tier) > static_cast<int>(room)) continue;  // below the duty room's tier
+    for (Seat seat : {Seat::A, Seat::B})
+      if (const Person* p = directory.holder(area->code, "duty_officer", seat)) return {p, area, seat};
+  }
+  return {};
+}
+
 std::vector<const Area*> areas_in_scope(const Warning& warning, const Directory& directory) {
   std::vector<const Area*> out;
   std::set<std::string_view> seen;

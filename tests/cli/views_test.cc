@@ -90,5 +90,5 @@ TEST_CASE("the after-action report prints service levels by tier, who did not an
   CHECK(out.find("何某一") == std::string::npos);      // answered people are not listed
   CHECK(out.find("raised: 1 B seat(s), 0 superior(s), 1 duty officer(s)") != std::string::npos);
   CHECK(out.find("note        no B seat") != std::string::npos);
-  CHECK(out.find("02:30:00  exhausted") != std::string::npos);
+  CHECK(out.find("02:30:00  叫应用尽") != std::string::npos);  // event kinds in words
 }

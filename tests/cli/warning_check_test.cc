@@ -79,3 +79,32 @@ TEST_CASE("warning check refuses a directory rather than reading it") {
   CHECK(r.status == 1);
   CHECK(r.err.find("is a directory") != std::string::npos);
 }
+
+TEST_CASE("warning check against a directory reads the areas as jiaoyingd does: ours, not ours, none of ours") {
+  LoadErrors errors;
+  auto directory = Directory::load_file((fs::path(JIAOYING_SOURCE_DIR) / "packaging/demo/directory.yaml").string(), errors);
+  REQUIRE(directory);
+  const fs::path dir = fs::temp_directory_path() / "jiaoying-warning-check-areas";
+  fs::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& areas) {
+    const std::string path = (dir / name).string();
+    std::ofstream(path) << R"({"identifier": "w-areas", "sender": "jinhua-met@zj", "sent": "2026-06-15T02:00:00+08:00",
+      "source": "meteorology", "hazard": "rainstorm", "level": "red", "headline": "暴雨红色预警", "areas": )"
+                        << areas << "}";
+    return path;
+  };
+  // The city's warning for 义乌市 and 婺城区's 安地镇: 安地镇 is ours, 义乌市 another county's.
+  Run both = [&] {
+    std::ostringstream out, err;
+    int status = run_warning_check({write("two.json", R"(["330782", "330702102"])")}, false, out, err, &*directory);
+    return Run{status, out.str(), err.str()};
+  }();
+  CHECK(both.status == 0);
+  CHECK(both.out.find("  called out  330702102 安地镇\n") != std::string::npos);
+  CHECK(both.out.find("  not ours    330782 (another county's to call)\n") != std::string::npos);
+  std::ostringstream out, err;
+  CHECK(run_warning_check({write("none.json", R"(["330782", "330783"])")}, false, out, err, &*directory) == 1);
+  CHECK(err.str().find("error: areas: none of the warning's 2 area(s) (330782 330783) is in the directory") !=
+        std::string::npos);
+  fs::remove_all(dir);
+}

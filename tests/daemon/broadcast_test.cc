@@ -56,7 +56,9 @@ struct BroadcastFixture : EngineFixture {
   }
 
   // The messages queued to the duty officer, by body.
+  // What the duty room has been sent, once its digest has gone (the next tick).
   std::vector<std::string> duty_officer_notes() {
+    engine->tick();
     std::vector<std::string> out;
     Stmt s = db->prepare(
         "SELECT t.body FROM messages m JOIN callouts c ON c.id = m.callout_id JOIN message_texts t ON t.message_id = m.id "

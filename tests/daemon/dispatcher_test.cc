@@ -106,7 +106,9 @@ struct DispatchFixture : EngineFixture {
   boost::asio::io_context io;
   FakeTransport transport{io};
   NamedProvider primary{"primary"}, backup{"backup"};
-  Instant real_now = Instant() + std::chrono::hours(1);
+  // The dispatcher's timers are real steady-clock timers set to these fake instants: kept in the
+  // real past (the tests move them on by seconds), they fire at once whatever the machine's uptime.
+  Instant real_now = std::chrono::steady_clock::now() - std::chrono::hours(1);
   std::unique_ptr<Dispatcher> dispatcher;
 };
 

@@ -59,7 +59,7 @@ struct EngineFixture {
     plans.push_back(*load_plan(plan_yaml, "plan.yaml", {"zzd"}, errors));
     templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(
         {{"zzd.title", "{{#repeat}}【第{{attempt}}次提醒】{{/repeat}}{{headline}}"},
-         {"zzd.body", "{{notice}}|{{description}} — {{area_name}} {{role}}"},
+         {"zzd.body", "{{notice}}|{{details}}|{{description}} — {{area_name}} {{role}}"},
          {"sms.title", "{{headline}}"},
          {"sms.body", "{{headline}} {{person_name}}回复{{sms_code}}确认收到"},
          {"broadcast.title", "{{tag}}{{areas_zh}}{{hazard_zh}}{{level_zh}}预警"},

@@ -106,12 +106,51 @@ TEST_CASE("the same sender and identifier again is a duplicate and changes nothi
   CHECK(f.count("SELECT COUNT(*) FROM callouts") == 3);
 }
 
-TEST_CASE("a warning for an area the directory lacks is refused and nothing is stored") {
+TEST_CASE("a warning larger than the county calls out our areas and keeps the others as not ours") {
   EngineFixture f;
-  auto out = f.ingest(f.warning({"330702102", "330702999"}));
+  // The city's warning for 婺城区's 安地镇 and 义乌市's 大陈镇: 婺城区 calls 安地镇.
+  auto out = f.ingest(f.warning({"330782103", "330702102"}));
+  REQUIRE(out.kind == IngestOutcome::Kind::created);
+  CHECK(out.callouts == 3);
+  REQUIRE(out.flags.size() == 1);
+  CHECK(out.flags[0] == "1 of the warning's 2 area(s) are not in this directory and are another jiaoying's to call: "
+                        "330782103");
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'areas_not_ours' AND detail LIKE '%330782103%'") == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM warnings WHERE areas = '[\"330782103\",\"330702102\"]'") == 1);  // as sent
+  f.send_all();
+  for (const auto& m : f.channel.sent) CHECK(m.text.find("330782103") == std::string::npos);
+}
+
+TEST_CASE("a warning for the whole city stands for the county of a directory that holds only the county") {
+  EngineFixture f;
+  auto city = f.ingest(f.warning({"330700"}));
+  REQUIRE(city.kind == IngestOutcome::Kind::created);
+  CHECK(city.flags.empty());
+  EngineFixture g;
+  CHECK(city.callouts == g.ingest(g.warning({"330702"})).callouts);
+}
+
+TEST_CASE("a new warning with no area of ours is refused and nothing is stored") {
+  EngineFixture f;
+  auto out = f.ingest(f.warning({"330782", "330783"}));
   CHECK(out.kind == IngestOutcome::Kind::refused);
-  CHECK(out.error.text() == "areas[1]: 330702999 is not an area of the directory");
+  CHECK(out.error.text() == "areas: none of the warning's 2 area(s) (330782、330783) is in this directory: nobody here "
+                            "would be called");
   CHECK(f.count("SELECT COUNT(*) FROM warnings") == 0);
+}
+
+TEST_CASE("an update that moves a warning out of the county ends its callouts instead of being refused") {
+  EngineFixture f;
+  auto first = f.ingest(f.warning());
+  f.send_all();
+  Warning moved = f.warning({"330782"}, "w-2");
+  moved.msg_type = MsgType::update;
+  moved.references.push_back({f.warning().sender, "w-1", f.warning().sent});
+  auto out = f.ingest(moved);
+  REQUIRE(out.kind == IngestOutcome::Kind::created);
+  CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE state IN ('pending', 'calling')") == 0);
+  CHECK(f.count("SELECT COUNT(*) FROM warnings WHERE state = 'active'") == 0);
+  (void)first;
 }
 
 TEST_CASE("a warning no plan answers is kept, and the trail says nobody was called") {
@@ -319,4 +358,16 @@ levels:
   f.advance(2 * kMinute);
   CHECK(f.channel.sent.size() == 2);  // the red ladder's 2-minute step ran
   CHECK(f.count("SELECT COUNT(*) FROM plan_snapshots WHERE plan_name = 'rain[red]'") == 1);
+}
+
+TEST_CASE("an area inside ours that the directory lacks is named to mend, and the rest is called out") {
+  EngineFixture f;
+  auto alone = f.ingest(f.warning({"330702777"}, "w-gap"));
+  CHECK(alone.kind == IngestOutcome::Kind::refused);
+  CHECK(alone.error.text() == "areas[0]: 330702777 lies inside 330702 婺城区 but is not in the directory: nobody is "
+                              "called for it (add it to the directory, or correct the warning)");
+  auto out = f.ingest(f.warning({"330702102", "330702777"}));
+  REQUIRE(out.kind == IngestOutcome::Kind::created);
+  CHECK(out.callouts == 3);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'area_not_in_directory'") == 1);
 }

@@ -28,6 +28,12 @@ int messages_to(const EngineFixture& f, const std::string& account) {
                                         [&](const OutboundMessage& m) { return m.zzd_account == account; }));
 }
 
+const OutboundMessage* last_to(const EngineFixture& f, const std::string& account) {
+  for (auto it = f.channel.sent.rbegin(); it != f.channel.sent.rend(); ++it)
+    if (it->zzd_account == account) return &*it;
+  return nullptr;
+}
+
 }  // namespace
 
 TEST_CASE("a B-seat step calls the deputy of the same post, and either seat's answer covers the post") {
@@ -66,17 +72,55 @@ TEST_CASE("a superior step raises the post above, and the escalation ends when t
   CHECK(f.state_of("anding-head", "superior") == "covered");
 }
 
-TEST_CASE("the duty officer is told once per warning, however many posts stay silent") {
+TEST_CASE("the duty room hears every matter of a warning, a message a minute at most, naming post, person and what was tried") {
   EngineFixture f(":memory:", kEscalatingPlan);
   f.ingest(f.warning());
   f.send_all();
-  for (int i = 0; i < 10; ++i) f.advance(kMinute);
+  for (int i = 0; i < 10; ++i) f.advance(kMinute);  // 10m: the three posts are silent
+  f.advance(Millis(1000));                           // the duty room's digest goes at the next tick
   CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE kind = 'duty_officer'") == 1);
-  CHECK(messages_to(f, "100009") == 1);
-  f.advance(5 * kMinute);  // the deadline: three exhaustions, each told to the duty officer
+  REQUIRE(messages_to(f, "100009") == 1);
+  const OutboundMessage* digest = last_to(f, "100009");
+  CHECK(digest->text.find("值班提醒：3 项需人工处置，请查看叫应情况（jiaoying show 1）") != std::string::npos);
+  CHECK(digest->text.find("安地镇 乡镇长（A岗） 钱某一：已10分钟未确认收到；已发 浙政钉 2 次") != std::string::npos);
+  f.advance(5 * kMinute);  // the deadline: three exhaustions, in one more message
+  f.advance(Millis(1000));
   CHECK(f.state_of("county-leader") == "exhausted");
-  CHECK(messages_to(f, "100009") == 1);
-  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'duty_officer_told'") >= 6);
+  REQUIRE(messages_to(f, "100009") == 2);
+  digest = last_to(f, "100009");
+  CHECK(digest->text.find("婺城区 带班领导（A岗） 赵某一：15分钟内无人应答，叫应已用尽；已发 浙政钉") != std::string::npos);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'duty_officer_told'") == 6);
+}
+
+TEST_CASE("the county's duty room is told, not the township's, unless the plan names the township's") {
+  for (const char* room : {"", "duty_room: township\n"}) {
+    CAPTURE(room);
+    const std::string plan = std::string(kEscalatingPlan) + room;
+    EngineFixture f(":memory:", plan.c_str());
+    // Like a generated directory: every township keeps a duty officer too.
+    LoadErrors errors;
+    f.directory = std::make_shared<const Directory>(*Directory::load_string(
+        std::string(kTestDirectory) + R"(  - id: anding-duty
+    name: 冯某九
+    zzd: "100019"
+    posts: [{ area: "330702102", role: duty_officer, seat: A }]
+)",
+        "dir.yaml", errors));
+    REQUIRE(errors.empty());
+    f.restart();
+    f.ingest(f.warning());
+    f.send_all();
+    for (int i = 0; i < 16; ++i) f.advance(kMinute);
+    // Who heard of 安地镇's silent township head 钱某一? (婺城区's own posts are always the county's.)
+    auto told_of_anding = [&](const std::string& account) {
+      return std::any_of(f.channel.sent.begin(), f.channel.sent.end(), [&](const OutboundMessage& m) {
+        return m.zzd_account == account && m.text.find("钱某一") != std::string::npos;
+      });
+    };
+    const bool township = *room != 0, county_told = told_of_anding("100009"), township_told = told_of_anding("100019");
+    CHECK(county_told == !township);   // 婺城区's duty officer
+    CHECK(township_told == township);  // 安地镇's
+  }
 }
 
 TEST_CASE("an exhausted callout tells the duty officer even when the plan has no such step") {
@@ -84,6 +128,7 @@ TEST_CASE("an exhausted callout tells the duty officer even when the plan has no
   f.ingest(f.warning());
   f.send_all();
   for (int i = 0; i < 30; ++i) f.advance(kMinute);
+  f.advance(Millis(1000));  // the duty room's digest
   CHECK(f.state_of("yantou-head") == "exhausted");
   CHECK(f.state_of("duty-officer", "duty_officer") == "calling");
   CHECK(messages_to(f, "100009") == 1);

@@ -69,7 +69,7 @@ TEST_CASE("bad bodies are refused naming the field, and nothing is stored") {
   bad_area.replace(bad_area.find("330702102"), 9, "330702777");
   auto r3 = f.api.handle_public(post(bad_area));
   CHECK(r3.status == 400);
-  CHECK(boost::json::parse(r3.body).at("field") == "areas[0]");
+  CHECK(boost::json::parse(r3.body).at("field") == "areas[0]");  // inside 安地镇's county, not in the directory
   CHECK(f.api.handle_public(post(kBody, "text/plain")).status == 415);
   CHECK(f.count("SELECT COUNT(*) FROM warnings") == 0);
   CHECK(f.count("SELECT COUNT(*) FROM callouts") == 0);

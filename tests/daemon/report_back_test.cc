@@ -182,7 +182,7 @@ TEST_CASE("notify: superior sends a missing report to the posts above instead") 
   CHECK(f.report_state() == "overdue");
   const OutboundMessage* boss = f.last_to("100001");
   REQUIRE(boss);
-  CHECK(boss->text.find("督办：安地镇超过15m未回报") != std::string::npos);
+  CHECK(boss->text.find("督办：安地镇超过15分钟未回报") != std::string::npos);
   CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE kind = 'duty_officer'") == 0);
 }
 

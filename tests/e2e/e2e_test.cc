@@ -315,10 +315,12 @@ TEST_CASE("hostile input over the wire is refused and changes nothing") {
   CHECK(sys.post_warning(warning_body("e2e-2"), "text/plain").status == 415);
   CHECK(sys.post_warning(warning_body("e2e-2"), "text/xml").status == 400);  // JSON is not CAP
   std::string unknown_area = warning_body("e2e-3");
+  // Areas inside the county the directory lacks (and no area it holds): nobody could be called.
   unknown_area.replace(unknown_area.find("330702204"), 9, "330702999");
+  unknown_area.replace(unknown_area.find("330702102"), 9, "330702998");
   auto refused = sys.post_warning(unknown_area);
   CHECK(refused.status == 400);
-  CHECK(refused.body.find("areas[1]") != std::string::npos);
+  CHECK(refused.body.find("areas[0]") != std::string::npos);
   CHECK(sys.post_warning(std::string(70'000, '{')).status == 413);
   CHECK(sys.post_warning(warning_body("e2e-6"), "application/json", "not-the-token").status == 401);
   CHECK(sys.post_warning(warning_body("e2e-7"), "application/json", "").status == 401);
@@ -374,6 +376,28 @@ TEST_CASE("a reload with a broken plan is refused with file:line and the running
   auto ok = sys.admin->post("/api/v1/reload", "{}", error);
   REQUIRE_MESSAGE(ok, error);
   CHECK(std::string(ok->at("message").as_string()).starts_with("reloaded: 56 people"));
+}
+
+TEST_CASE("a reload with a role nobody holds is refused as plan check refuses it, and the running plans stay") {
+  System sys(true);
+  const fs::path plan = sys.work / "plans/e2e-rain.yaml";
+  std::string good;
+  {
+    std::ifstream in(plan);
+    good.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string bad = good;
+  bad.replace(bad.find("flood_chief"), 11, "flood_chef");
+  std::ofstream(plan) << bad;
+  std::string error;
+  CHECK_FALSE(sys.admin->post("/api/v1/reload", "{}", error));
+  CHECK(error.find("reload refused (someone would be skipped)") != std::string::npos);
+  CHECK(error.find(plan.string() + ":8: error: role 'flood_chef' is held by nobody in the directory") !=
+        std::string::npos);
+  // Nobody is skipped: the next warning still reaches every flood chief of the running plan.
+  auto posted = sys.post_warning(warning_body("e2e-typo"));
+  REQUIRE(posted.status == 201);
+  CHECK(json::parse(posted.body).at("callouts").as_int64() == 19);
 }
 
 TEST_CASE("the township report-back: filed behind the card's 回报 button, or chased and escalated when missing") {

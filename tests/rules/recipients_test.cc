@@ -136,3 +136,26 @@ people: []
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].text() == "dir.yaml:2: area 330702: neighbour 330799 is not another county of the directory");
 }
+
+TEST_CASE("division codes contain what lies under them, in 6- and 12-digit forms") {
+  CHECK(division_contains("330700", "330782"));
+  CHECK(division_contains("330000", "330782001201"));
+  CHECK(division_contains("330782", "330782001"));
+  CHECK(division_contains("330782000000", "330782001"));
+  CHECK(division_contains("330782", "330782"));
+  CHECK_FALSE(division_contains("330782", "330702001"));
+  CHECK_FALSE(division_contains("330782001", "330782"));
+  CHECK_FALSE(division_contains("33078", "330782"));  // not a division code
+}
+
+TEST_CASE("a warning's areas split into ours, another county's, and ours the directory lacks") {
+  LoadErrors errors;
+  auto d = Directory::load_string(kTestDirectory, "dir.yaml", errors);
+  REQUIRE(d);
+  AreaSplit s = split_areas({"330782", "330702102", "330702777", "330700"}, *d);
+  CHECK(s.ours == std::vector<std::string>{"330702102", "330702"});  // 金华市 stands for 婺城区, all we hold of it
+  CHECK(s.not_ours == std::vector<std::string>{"330782"});
+  REQUIRE(s.missing.size() == 1);
+  CHECK(s.missing[0].code == "330702777");
+  CHECK(s.missing[0].within->code == "330702");
+}

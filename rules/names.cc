@@ -1,0 +1,116 @@
+#include "rules/names.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <utility>
+
+namespace jiaoying {
+
+namespace {
+
+using Name = std::pair<std::string_view, std::string_view>;
+
+// The posts of 防汛防台 and 森林防火 duty as 浙江's 责任人 lists name them.
+constexpr std::array kRoles{
+    Name{"leader_on_duty", "带班领导"},
+    Name{"duty_officer", "值班员"},
+    Name{"emergency_bureau_head", "应急管理局局长"},
+    Name{"water_bureau_head", "水利局局长"},
+    Name{"natural_resources_head", "自然资源和规划局局长"},
+    Name{"forestry_bureau_head", "林业局局长"},
+    Name{"meteorology_head", "气象局局长"},
+    Name{"party_secretary", "党委书记"},
+    Name{"township_head", "乡镇长"},
+    Name{"village_head", "村主任"},
+    Name{"village_secretary", "村党组织书记"},
+    Name{"flood_chief", "防汛责任人"},
+    Name{"grid_worker", "网格员"},
+    Name{"geohazard_monitor", "地质灾害监测员"},
+    Name{"forest_ranger", "护林员"},
+    Name{"reservoir_keeper", "水库巡查员"},
+};
+
+constexpr std::array kEvents{
+    Name{"warning_received", "收到预警"},
+    Name{"plan_matched", "启用方案"},
+    Name{"callouts_created", "生成叫应"},
+    Name{"notified", "首次通知"},
+    Name{"renotified", "再次提醒"},
+    Name{"answered", "确认收到"},
+    Name{"escalated", "升级"},
+    Name{"exhausted", "叫应用尽"},
+    Name{"duty_officer_told", "报值班室"},
+    Name{"report_overdue", "逾期未回报"},
+    Name{"report_filed", "已回报"},
+    Name{"report_amended", "回报更正"},
+    Name{"supersedes", "更新预警"},
+    Name{"superseded", "被更新"},
+    Name{"warning_cancelled", "预警解除"},
+    Name{"warning_expired", "预警过期"},
+    Name{"warning_closed", "叫应结束"},
+    Name{"broadcast_sent", "广播已发"},
+    Name{"broadcast_report", "广播回执"},
+    Name{"broadcast_failed", "广播失败"},
+    Name{"broadcast_gap", "广播未覆盖"},
+    Name{"broadcast_unconfirmed", "广播未回执"},
+    Name{"broadcast_cancel_sent", "广播取消"},
+    Name{"message_unknown", "发送结果不明"},
+    Name{"message_failed", "发送失败"},
+    Name{"step_late", "步骤延迟"},
+    Name{"step_held", "步骤等待"},
+    Name{"post_unfilled", "岗位空缺"},
+    Name{"no_plan_matched", "无方案"},
+    Name{"sent_suspicious", "发布时间可疑"},
+    Name{"areas_not_ours", "非本辖区"},
+    Name{"area_not_in_directory", "辖区缺项"},
+    Name{"not_called", "不叫应"},
+    Name{"cancel_unmatched", "解除无对象"},
+    Name{"told_of_update", "告知更新"},
+    Name{"told_of_end", "告知解除"},
+    Name{"cancelled", "已取消"},
+};
+
+template <size_t N>
+std::string_view look_up(const std::array<Name, N>& table, std::string_view id) {
+  for (const auto& [key, zh] : table)
+    if (key == id) return zh;
+  return id;
+}
+
+}  // namespace
+
+std::string_view role_zh(std::string_view role) { return look_up(kRoles, role); }
+
+std::string_view tier_zh(Tier tier) {
+  switch (tier) {
+    case Tier::city: return "市";
+    case Tier::county: return "县（市、区）";
+    case Tier::township: return "乡镇（街道）";
+    case Tier::village: return "村（社区）";
+  }
+  return "";
+}
+
+std::string_view tier_zh(std::string_view tier) {
+  auto t = parse_tier(tier);
+  return t ? tier_zh(*t) : tier;
+}
+
+std::string_view event_zh(std::string_view kind) { return look_up(kEvents, kind); }
+
+std::string post_zh(std::string_view area_name, std::string_view role, std::string_view seat) {
+  return fmt::format("{} {}（{}岗）", area_name, role_zh(role), seat);
+}
+
+std::string duration_zh(std::chrono::milliseconds span) {
+  const int64_t seconds = span.count() / 1000;
+  const int64_t h = seconds / 3600, m = seconds % 3600 / 60, sec = seconds % 60;
+  std::string out;
+  if (h) out += fmt::format("{}小时", h);
+  if (m) out += fmt::format("{}分钟", m);
+  if (sec || out.empty()) out += fmt::format("{}秒", sec);
+  return out;
+}
+
+}  // namespace jiaoying

@@ -1,0 +1,27 @@
+// The words a duty room reads: Chinese names for the directory's roles, tiers and seats and for
+// the engine's event kinds, used in every message, view and report (the ids stay in files, the
+// store and the JSON). Pure; any thread.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "rules/directory.h"
+
+namespace jiaoying {
+
+// "township_head" → "乡镇长"; a role the table does not know is shown as written.
+std::string_view role_zh(std::string_view role);
+// "county" → "县（市、区）"
+std::string_view tier_zh(Tier tier);
+std::string_view tier_zh(std::string_view tier);
+// "exhausted" → "叫应用尽"; an unknown kind is shown as written.
+std::string_view event_zh(std::string_view kind);
+// "安地镇 乡镇长（A岗）": the post as people say it.
+std::string post_zh(std::string_view area_name, std::string_view role, std::string_view seat);
+
+// A span as people write it: "15分钟", "1小时30分钟", "45秒".
+std::string duration_zh(std::chrono::milliseconds span);
+
+}  // namespace jiaoying
