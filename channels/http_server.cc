@@ -197,12 +197,23 @@ unsigned short HttpServer::listen_tcp(const std::string& host_port) {
   unsigned short port = 0;
   if (!split_host_port(host_port, host, port))
     throw std::runtime_error("listen address '" + host_port + "' is not host:port");
-  asio::ip::tcp::endpoint ep(asio::ip::make_address(host), port);
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) throw std::runtime_error("listen address '" + host_port + "': '" + host + "' is not an IP address");
+  asio::ip::tcp::endpoint ep(address, port);
   auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(impl_->io);
-  acceptor->open(ep.protocol());
-  acceptor->set_option(asio::socket_base::reuse_address(true));
-  acceptor->bind(ep);
-  acceptor->listen();
+  // Said with the address, not Boost's source location: "cannot listen on 127.0.0.1:8640: Address
+  // already in use (is another jiaoyingd running?)".
+  auto fail = [&](const char* what) {
+    std::string hint = ec == asio::error::address_in_use  ? " (is another jiaoyingd, or another program, on it?)"
+                       : ec == asio::error::access_denied ? " (ports below 1024 need privileges)"
+                                                          : "";
+    throw std::runtime_error(std::string("cannot ") + what + " " + host_port + ": " + ec.message() + hint);
+  };
+  if (acceptor->open(ep.protocol(), ec)) fail("open a socket for");
+  acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (acceptor->bind(ep, ec)) fail("listen on");
+  if (acceptor->listen(asio::socket_base::max_listen_connections, ec)) fail("listen on");
   unsigned short bound = acceptor->local_endpoint().port();
   impl_->tcp_acceptors.push_back(std::move(acceptor));
   impl_->accept(impl_->tcp_acceptors.back().get());
@@ -210,6 +221,12 @@ unsigned short HttpServer::listen_tcp(const std::string& host_port) {
 }
 
 void HttpServer::listen_unix(const std::string& path) {
+  {  // A socket someone still answers on belongs to a running daemon: never take it from it.
+    boost::system::error_code ec;
+    asio::local::stream_protocol::socket probe(impl_->io);
+    probe.connect(asio::local::stream_protocol::endpoint(path), ec);
+    if (!ec) throw std::runtime_error("admin socket " + path + " is in use: another jiaoyingd is running on it");
+  }
   ::unlink(path.c_str());
   auto acceptor = std::make_unique<asio::local::stream_protocol::acceptor>(
       impl_->io, asio::local::stream_protocol::endpoint(path));

@@ -40,13 +40,19 @@ std::optional<TemplateRenderer> TemplateRenderer::load(const std::string& dir, L
     return std::nullopt;
   }
   std::map<std::string, std::string> templates;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (!entry.is_regular_file() || entry.path().extension() != ".mustache") continue;
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    templates[entry.path().stem().string()] = text.str();
-  }
+  // The folder's own files, and one level of family folders ("forest-fire/ivr.body").
+  auto read_folder = [&](const fs::path& folder, const std::string& prefix) {
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+      if (!entry.is_regular_file() || entry.path().extension() != ".mustache") continue;
+      std::ifstream in(entry.path());
+      std::stringstream text;
+      text << in.rdbuf();
+      templates[prefix + entry.path().stem().string()] = text.str();
+    }
+  };
+  read_folder(dir, "");
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_directory()) read_folder(entry.path(), entry.path().filename().string() + "/");
   return from_strings(std::move(templates), errors);
 }
 

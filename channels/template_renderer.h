@@ -20,12 +20,19 @@ using TemplateValues = std::map<std::string, std::string>;
 class TemplateRenderer {
  public:
   // Loads every *.mustache file of `dir`; the name is the file name without the extension
-  // ("zzd.title"). Fails with file-level errors on a template that does not parse.
+  // ("zzd.title"), and the files of its sub-folders are named by folder ("forest-fire/ivr.body":
+  // a hazard family's own words). Fails with file-level errors on a template that does not parse.
   static std::optional<TemplateRenderer> load(const std::string& dir, LoadErrors& errors);
   static std::optional<TemplateRenderer> from_strings(std::map<std::string, std::string> templates,
                                                       LoadErrors& errors);
 
   bool has(const std::string& name) const { return templates_.count(name) != 0; }
+  // The family's template of that name if it has one, else the common one: "forest-fire/ivr.body"
+  // or "ivr.body".
+  std::string pick(const std::string& family, const std::string& name) const {
+    std::string own = family + "/" + name;
+    return !family.empty() && has(own) ? own : name;
+  }
   // Every template's name ("zzd.title", "forest-fire/zzd.body"), for the plan checks.
   std::set<std::string> names() const {
     std::set<std::string> out;

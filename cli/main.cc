@@ -15,6 +15,7 @@
 #include "cli/plan_commands.h"
 #include "cli/warning_check.h"
 #include "cli/views.h"
+#include "daemon/config.h"
 
 namespace {
 
@@ -100,7 +101,47 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1.0, 1000.0));
   demo->add_flag("--keep", demo_options.keep, "keep the working folder (logs, database)");
 
-  CLI11_PARSE(app, argc, argv);
+  app.set_version_flag("--version", std::string("jiaoying ") + JIAOYING_VERSION);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // A word that is no command (or none at all) names the commands there are.
+    const bool no_command = dynamic_cast<const CLI::RequiredError*>(&e) && std::string(e.what()).find("subcommand") != std::string::npos;
+    if (no_command || dynamic_cast<const CLI::ExtrasError*>(&e)) {
+      std::string known;
+      for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        known += (known.empty() ? "" : ", ") + sub->get_name();
+      std::string word;  // the first word that is not an option or an option's value
+      for (int i = 1; i < argc && word.empty(); ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--socket" || arg == "--config") ++i;
+        else if (!arg.starts_with("-")) word = arg;
+      }
+      bool unknown = !word.empty();
+      for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        unknown = unknown && sub->get_name() != word;
+      std::cerr << "jiaoying: "
+                << (unknown ? "unknown command '" + word + "'"
+                            : no_command ? std::string("which command?") : std::string(e.what()))
+                << "\nthe commands are: " << known << " (jiaoying COMMAND --help for one)\n";
+      return 2;
+    }
+    return app.exit(e);
+  }
+  offline.config_given = app.get_option("--config")->count() > 0;
+  // --config names the daemon's config: its admin socket, unless --socket or JIAOYING_SOCKET says otherwise.
+  if (app.get_option("--config")->count() && !app.get_option("--socket")->count() && !std::getenv("JIAOYING_SOCKET")) {
+    jiaoying::LoadErrors errors;
+    if (auto config = jiaoying::load_config(offline.config_path, errors)) socket = config->admin_socket;
+    else if (!*demo && !*warning_check && !*directory_check && !*directory_generate && !*plan_check && !*plan_test) {
+      for (const auto& e : errors) std::cerr << e.text() << '\n';
+      return 1;
+    }
+  }
   const bool colour = ::isatty(STDOUT_FILENO);
   jiaoying::AdminClient admin(socket);
   std::string error;

@@ -32,6 +32,17 @@ struct Loaded {
 std::optional<Loaded> load_all(const OfflineOptions& options, bool need_plans) {
   LoadErrors errors;
   auto config = load_config(options.config_path, errors);
+  if (!config && !need_plans && !options.config_given && !options.directory_file.empty()) {
+    // `directory check FILE` needs only the file: without a config there are no plans to check
+    // it against, and that is said.
+    LoadErrors directory_errors;
+    Loaded out{Config{}, Directory::load_file(options.directory_file, directory_errors), {}, {}};
+    for (const auto& e : directory_errors) std::cerr << e.text() << '\n';
+    if (!out.directory) return std::nullopt;
+    out.config.directory = options.directory_file;
+    std::cerr << "jiaoying: no config at " << options.config_path << ": the directory is checked alone, against no plans\n";
+    return out;
+  }
   if (!config) {
     for (const auto& e : errors) std::cerr << e.text() << '\n';
     return std::nullopt;

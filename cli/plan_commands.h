@@ -16,6 +16,7 @@ struct OfflineOptions {
   std::string config_path = "/etc/jiaoying/jiaoyingd.yaml";
   std::string plans_dir;       // overrides the config's plans folder
   std::string directory_file;  // overrides the config's directory
+  bool config_given = false;   // --config was said: then it must load
 };
 
 int run_plan_check(const OfflineOptions& options);

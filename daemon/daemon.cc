@@ -132,7 +132,7 @@ class EngineLoop {
 }  // namespace
 
 int run_daemon(const DaemonOptions& options) {
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e%z %^%l%$ %v");  // local time with its zone (+08:00)
   LoadErrors errors;
   auto config = load_config(options.config_path, errors);
   if (!report(errors)) return 2;

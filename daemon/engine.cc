@@ -77,7 +77,7 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
   auto it = warning_cache_.find(warning_id);
   if (it != warning_cache_.end()) return *it->second;
   Stmt s = db_.prepare(
-      "SELECT sender, identifier, sent, source, hazard, level, areas, headline, description, status "
+      "SELECT sender, identifier, sent, source, hazard, level, areas, headline, description, status, sender_name "
       "FROM warnings WHERE id = ?");
   s.bind(1, warning_id);
   if (!s.step()) throw SqliteError(fmt::format("warning {} is missing", warning_id));
@@ -91,6 +91,7 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
   w.level = parse_level(s.text(5)).value_or(Level::blue);
   w.headline = s.text(7);
   w.description = s.text(8);
+  w.sender_name = s.text(10);
   row->drill = s.text(9) == "exercise";
   Stmt reports = db_.prepare("SELECT EXISTS (SELECT 1 FROM reports WHERE warning_id = ?)");
   reports.bind(1, warning_id);

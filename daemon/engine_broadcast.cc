@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "daemon/engine_internal.h"
+#include "rules/names.h"
 #include "rules/recipients.h"
 
 namespace jiaoying {
@@ -91,9 +92,11 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
       {"areas_zh", row.areas_zh},     {"drill", row.drill ? "【演练】" : ""},
       {"tag", ""},                    {"cancel", ""},
   };
-  std::string title = templates_->render("broadcast.title", values);
+  // The loudspeakers say what this hazard asks of villagers (templates/<family>/broadcast.body).
+  const std::string family(owner->templates.empty() ? hazard_family(w.hazard) : owner->templates);
+  std::string title = templates_->render(templates_->pick(family, "broadcast.title"), values);
   if (title.empty()) title = w.headline;
-  const std::string once = templates_->render("broadcast.body", values);
+  const std::string once = templates_->render(templates_->pick(family, "broadcast.body"), values);
   std::string body;
   for (int i = 0; i < repeat; ++i) body += (i ? "\n" : "") + once;  // terminals read it through: N times
   const std::vector<std::string> areas(reachable.begin(), reachable.end());
@@ -158,11 +161,14 @@ void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
                           {"drill", row.drill ? "【演练】" : ""},
                           {"tag", "【解除】"},
                           {"cancel", "yes"}};
+    const Plan& owner = snapshot_plan(r.snapshot);
+    const std::string family(owner.templates.empty() ? hazard_family(w.hazard) : owner.templates);
     db_.prepare(
            "INSERT OR IGNORE INTO broadcasts(warning_id, snapshot_id, ebm_id, msg_type, state, not_before, title, "
            "body, areas, repeat, within_ms, queued_at, updated_at) VALUES (?,?,?,2,'queued',?,?,?,?,1,0,?,?)")
         .bind(1, warning_id).bind(2, r.snapshot).bind(3, r.ebm_id).bind(4, now)
-        .bind(5, templates_->render("broadcast.title", values)).bind(6, templates_->render("broadcast.body", values))
+        .bind(5, templates_->render(templates_->pick(family, "broadcast.title"), values))
+        .bind(6, templates_->render(templates_->pick(family, "broadcast.body"), values))
         .bind(7, r.areas).bind(8, now).bind(9, now).run();
     if (db_.changes() > 0)
       event(warning_id, std::nullopt, std::nullopt, "broadcast_cancel_queued", "engine",

@@ -142,11 +142,13 @@ int64_t Engine::store_warning(const Warning& w, std::string_view raw, std::strin
   if (w.expires) expires = to_epoch_ms(*w.expires);
   db_.prepare(
          "INSERT INTO warnings(sender, identifier, sent, source, hazard, level, areas, headline, description, raw, "
-         "status, msg_type, expires_at, supersedes, state, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+         "status, msg_type, expires_at, supersedes, state, received_at, sender_name) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, w.sender).bind(2, w.identifier).bind(3, to_epoch_ms(w.sent)).bind(4, w.source)
       .bind(5, w.hazard).bind(6, w.has_info ? level_name(w.level) : "").bind(7, json::serialize(areas))
       .bind(8, w.headline).bind(9, w.description).bind(10, raw).bind(11, status_name(w.status))
       .bind(12, msg_type_name(w.msg_type)).bind(13, expires).bind(14, supersedes).bind(15, state).bind(16, now)
+      .bind(17, w.sender_name)
       .run();
   const int64_t id = db_.last_insert_id();
   out.warning_id = id;

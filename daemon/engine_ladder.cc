@@ -36,7 +36,13 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
   const WarningRow& row = warning_row(c.warning_id);
   const Warning& w = row.warning;
   const HazardInfo* hazard = find_hazard(w.hazard);
+  const Plan& plan = snapshot_plan(c.snapshot_id);
+  const std::string family(plan.templates.empty() ? hazard_family(w.hazard) : plan.templates);
   TemplateValues values{
+      {"role_zh", std::string(role_zh(c.role))},
+      {"sender_zh", w.sender_name.empty() ? std::string(source_zh(w.source)) : w.sender_name},
+      {"sent_zh", time_zh(w.sent)},
+      {"room_zh", std::string(family_room_zh(family))},
       {"headline", w.headline},
       {"description", w.description},
       {"hazard_zh", std::string(hazard ? hazard->zh : w.hazard)},
@@ -81,7 +87,8 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
   const int priority = static_cast<int>(w.level) * 10 + (step_index == 0 ? 1 : 0);
   int queued = 0;
   for (const std::string& channel : channels) {
-    std::vector<std::string> text = templates_->render({channel + ".title", channel + ".body"}, values);
+    std::vector<std::string> text = templates_->render(
+        {templates_->pick(family, channel + ".title"), templates_->pick(family, channel + ".body")}, values);
     std::string& title = text[0];
     const std::string& body = text[1];
     if (title.empty()) title = w.headline;

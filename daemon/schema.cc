@@ -217,7 +217,7 @@ INSERT INTO message_texts SELECT id, title, body FROM messages;
 ALTER TABLE messages DROP COLUMN title;
 ALTER TABLE messages DROP COLUMN body;
 )sql",
-    // 5: duty rooms told in digests (docs/plans.md, "The duty room").
+    // 5: duty rooms told in digests (docs/plans.md, "The duty room"); the sender by its name.
     R"sql(
 -- A duty officer's callout gathers every matter of a warning as a duty_officer_told event; one
 -- message a minute at most lists those after digest_through (an events.id). digest_due_at is set
@@ -226,6 +226,8 @@ ALTER TABLE callouts ADD COLUMN digest_due_at INTEGER;
 ALTER TABLE callouts ADD COLUMN digest_sent_at INTEGER;
 ALTER TABLE callouts ADD COLUMN digest_through INTEGER;
 CREATE INDEX callouts_digest ON callouts(digest_due_at) WHERE digest_due_at IS NOT NULL;
+-- The issuing office in words (CAP senderName), for the messages' 发布单位.
+ALTER TABLE warnings ADD COLUMN sender_name TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -228,6 +228,7 @@ struct Children {
 
 // What one <info> holds that the warning may use.
 struct InfoBlock {
+  std::string sender_name;  // <senderName>: the issuing office in words
   pugi::xml_node node;
   std::string path;
   std::string language;
@@ -567,7 +568,7 @@ bool CapReader::info(pugi::xml_node n, const std::string& path, InfoBlock& out) 
       !time(c.first("onset"), path + "/onset", out.onset) ||
       !time(c.first("expires"), path + "/expires", out.expires))
     return false;
-  if (!optional_text(c, "senderName", path, ignored) ||
+  if (!optional_text(c, "senderName", path, out.sender_name, 256) ||
       !optional_text(c, "headline", path, out.facts.headline, 512) ||
       !optional_text(c, "description", path, out.description, 16384) ||
       !optional_text(c, "instruction", path, ignored) || !optional_text(c, "web", path, ignored) ||
@@ -649,6 +650,7 @@ bool CapReader::compose(std::vector<InfoBlock>& infos, pugi::xml_node root, Warn
   w.event = info.facts.event;
   w.headline = info.facts.headline.empty() ? info.facts.event : info.facts.headline;
   w.description = info.description;
+  w.sender_name = info.sender_name;
   w.effective = info.effective;
   w.onset = info.onset;
   w.expires = info.expires;

@@ -113,4 +113,45 @@ std::string duration_zh(std::chrono::milliseconds span) {
   return out;
 }
 
+const std::vector<std::string_view>& hazard_families() {
+  static const std::vector<std::string_view> families{"flood", "wind", "geological", "forest-fire", "safety",
+                                                      "weather"};
+  return families;
+}
+
+std::string_view hazard_family(std::string_view hazard) {
+  constexpr std::array kFamilies{
+      Name{"rainstorm", "flood"},          Name{"flood", "flood"},          Name{"waterlogging", "flood"},
+      Name{"flash_flood", "flood"},        Name{"typhoon", "wind"},         Name{"thunderstorm_gale", "wind"},
+      Name{"gale", "wind"},                Name{"lightning", "wind"},       Name{"hail", "wind"},
+      Name{"geological_hazard", "geological"}, Name{"forest_fire", "forest-fire"},
+      Name{"safety_risk", "safety"},
+  };
+  for (const auto& [code, family] : kFamilies)
+    if (code == hazard) return family;
+  return "weather";
+}
+
+std::string_view family_room_zh(std::string_view family) {
+  constexpr std::array kRooms{
+      Name{"flood", "防汛"},     Name{"wind", "防台风"},       Name{"geological", "地质灾害防治"},
+      Name{"forest-fire", "森林防火"}, Name{"safety", "安全生产"}, Name{"weather", "气象灾害防御"},
+  };
+  return look_up(kRooms, family);
+}
+
+std::string_view source_zh(std::string_view source) {
+  constexpr std::array kSources{
+      Name{"meteorology", "气象部门"}, Name{"water", "水利部门"},     Name{"natural_resources", "自然资源部门"},
+      Name{"forestry", "林业部门"},    Name{"emergency", "应急管理部门"},
+  };
+  return look_up(kSources, source);
+}
+
+std::string time_zh(TimePoint t) {
+  const std::string iso = format_china_time(t);  // 2026-06-15T02:15:00+08:00
+  const int month = std::stoi(iso.substr(5, 2)), day = std::stoi(iso.substr(8, 2));
+  return fmt::format("{}月{}日 {}", month, day, iso.substr(11, 5));
+}
+
 }  // namespace jiaoying

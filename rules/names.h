@@ -7,7 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "rules/directory.h"
+#include "rules/time.h"
 
 namespace jiaoying {
 
@@ -23,5 +26,17 @@ std::string post_zh(std::string_view area_name, std::string_view role, std::stri
 
 // A span as people write it: "15分钟", "1小时30分钟", "45秒".
 std::string duration_zh(std::chrono::milliseconds span);
+
+// The hazard families whose messages are worded alike (templates/<family>/…): flood (rain,
+// floods, waterlogging, mountain torrents), wind (typhoons, gales, thunderstorms, hail),
+// geological, forest-fire, safety, weather (heat, cold, snow, fog, ice, drought).
+const std::vector<std::string_view>& hazard_families();
+std::string_view hazard_family(std::string_view hazard);
+// Whose duty room a family's call speaks for: "防汛", "森林防火".
+std::string_view family_room_zh(std::string_view family);
+// The agency family in words, for a warning without a senderName: "meteorology" → "气象部门".
+std::string_view source_zh(std::string_view source);
+// A time as people write it in a message: "6月15日 02:15" (China time).
+std::string time_zh(TimePoint t);
 
 }  // namespace jiaoying

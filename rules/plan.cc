@@ -1,5 +1,7 @@
 #include "rules/plan.h"
 
+#include "rules/names.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -388,6 +390,16 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
   read_night(yr, root, channels, plan);
   read_broadcast(yr, root, channels, plan);
   read_duty_room(yr, root, plan);
+  if (auto family = yr.scalar(root, "templates", false)) {
+    const auto& families = hazard_families();
+    if (std::find(families.begin(), families.end(), *family) == families.end()) {
+      std::string names;
+      for (auto f : families) names += (names.empty() ? "" : ", ") + std::string(f);
+      yr.error(root["templates"], "templates '" + *family + "' must be a hazard family: " + names);
+    } else {
+      plan.templates = *family;
+    }
+  }
   if (root["deadline"].IsDefined()) {
     if (auto d = yr.duration(root, "deadline")) plan.deadline = *d;
   }
@@ -496,7 +508,7 @@ std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const s
   auto root = yr.load_string(text);
   if (!root) return std::nullopt;
   yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack", "fallback",
-                       "report_back", "night", "broadcast", "levels", "duty_room"},
+                       "report_back", "night", "broadcast", "levels", "duty_room", "templates"},
                "a plan");
   std::vector<Plan> plans;
   try {

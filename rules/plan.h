@@ -110,6 +110,9 @@ struct Plan {
   // duty_officer post of this tier above the post concerned (the county's, in a county's
   // deployment), or the nearest above it when that area has none (`duty_room: township`).
   Tier duty_room = Tier::county;
+  // The hazard family whose templates its messages use (templates/<family>/…); empty = the
+  // warning's own hazard's family (rules/names.h).
+  std::string templates;
   int duty_room_line = 0;
   bool fallback = false;  // used only when no other plan matches (the default red/orange plan)
   // Set for a plan read from one `levels:` section of a file (its name is "<plan>[<level>]").

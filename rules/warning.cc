@@ -459,7 +459,7 @@ WarningParse parse_warning_json(std::string_view body) {
       "identifier", "sender",     "sent",       "source",    "hazard",      "level",
       "areas",      "headline",   "description", "status",   "msg_type",    "references",
       "effective",  "onset",      "expires",    "event",     "event_code",  "language",
-      "polygons",   "circles",    "other_infos", "format",   "signature_xml"};
+      "polygons",   "circles",    "other_infos", "format",   "signature_xml", "sender_name"};
   for (const auto& kv : o) {
     bool known = false;
     for (auto a : allowed) known = known || kv.key() == a;
@@ -534,6 +534,7 @@ WarningParse parse_warning_json(std::string_view body) {
   if (!read_circles(o, w, err)) return result;
   if (!read_areas(o, w, err)) return result;
   if (!read_string(o, "headline", w.headline, err, w.has_info, 512)) return result;
+  if (!read_string(o, "sender_name", w.sender_name, err, false, 256)) return result;
   if (!read_string(o, "description", w.description, err, false, 16384)) return result;
 
   if (!read_time(o, "effective", w.effective, err, false)) return result;
@@ -595,6 +596,7 @@ std::string warning_to_json(const Warning& w) {
     o["areas"] = std::move(areas);
   }
   if (w.has_info || !w.headline.empty()) o["headline"] = w.headline;
+  if (!w.sender_name.empty()) o["sender_name"] = w.sender_name;
   if (w.has_info || !w.description.empty()) o["description"] = w.description;
   if (w.effective) o["effective"] = format_china_time(*w.effective);
   if (w.onset) o["onset"] = format_china_time(*w.onset);

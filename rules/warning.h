@@ -73,6 +73,7 @@ struct InfoText {
 struct Warning {
   std::string identifier;   // the sender's id; sender + identifier is unique
   std::string sender;
+  std::string sender_name;  // the issuing office in words (CAP senderName): 金华市气象台; may be empty
   TimePoint sent{};
   std::string source;       // the feed or agency family: meteorology, water, …
   std::string hazard;       // a code from known_hazards(); empty when !has_info

@@ -503,7 +503,7 @@ TEST_CASE("the 3-minute text: the SMS platform sends it with a reply code, and t
   CHECK(report->at("channels").at("sms").at("sent").as_int64() == texts);
   const std::string printed = render_report(*report);
   CHECK(printed.find("service levels") != std::string::npos);
-  CHECK(printed.find("warning_closed") != std::string::npos);  // the timeline ends with the close
+  CHECK(printed.find("叫应结束") != std::string::npos);  // the timeline ends with the close (warning_closed)
   // A push with a wrong token is refused.
   HttpResponse forged = sys.http.perform({"POST", fmt::format("http://127.0.0.1:{}/api/v1/callbacks/sms/not-the-token/reply",
                                                                sys.daemon_port),
