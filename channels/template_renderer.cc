@@ -11,10 +11,11 @@ namespace jiaoying {
 namespace mustache = kainjow::mustache;
 
 struct TemplateRenderer::Parsed {
-  explicit Parsed(const std::string& text) : tmpl(text) {
+  explicit Parsed(const std::string& text) : source(text), tmpl(text) {
     // Markdown and plain text, not HTML: no HTML escaping of the values.
     tmpl.set_custom_escape([](const std::string& s) { return s; });
   }
+  std::string source;
   std::mutex mutex;
   mustache::mustache tmpl;  // protected by mutex (rendering keeps state in it)
 };
@@ -54,6 +55,33 @@ std::optional<TemplateRenderer> TemplateRenderer::load(const std::string& dir, L
   for (const auto& entry : fs::directory_iterator(dir, ec))
     if (entry.is_directory()) read_folder(entry.path(), entry.path().filename().string() + "/");
   return from_strings(std::move(templates), errors);
+}
+
+std::set<std::string> TemplateRenderer::variables(const std::string& name) const {
+  std::set<std::string> out;
+  auto it = templates_.find(name);
+  if (it == templates_.end()) return out;
+  const std::string& text = it->second->source;
+  for (size_t at = text.find("{{"); at != std::string::npos; at = text.find("{{", at + 2)) {
+    const size_t end = text.find("}}", at + 2);
+    if (end == std::string::npos) break;
+    std::string tag = text.substr(at + 2, end - at - 2);
+    if (!tag.empty() && tag.front() == '{') tag.erase(0, 1);
+    if (!tag.empty() && std::string_view("#^/&").find(tag.front()) != std::string_view::npos) tag.erase(0, 1);
+    if (!tag.empty() && tag.front() == '!') continue;  // a comment
+    while (!tag.empty() && tag.front() == ' ') tag.erase(0, 1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '}')) tag.pop_back();
+    if (!tag.empty()) out.insert(tag);
+  }
+  return out;
+}
+
+const std::set<std::string>& known_template_values() {
+  static const std::set<std::string> names{
+      "headline", "description", "hazard_zh", "level_zh", "areas_zh", "sender", "sender_zh", "sent", "sent_zh",
+      "person_name", "area_name", "role", "role_zh", "seat", "room_zh", "attempt", "repeat", "notice", "details",
+      "tag", "drill", "report_due", "sms_code", "cancel"};
+  return names;
 }
 
 std::string TemplateRenderer::render(const std::string& name, const TemplateValues& values) const {

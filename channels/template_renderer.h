@@ -17,6 +17,10 @@ namespace jiaoying {
 
 using TemplateValues = std::map<std::string, std::string>;
 
+// The values the engine fills in a message (docs/plans.md, "Words and templates"); a template
+// naming another would print nothing there.
+const std::set<std::string>& known_template_values();
+
 class TemplateRenderer {
  public:
   // Loads every *.mustache file of `dir`; the name is the file name without the extension
@@ -27,6 +31,8 @@ class TemplateRenderer {
                                                       LoadErrors& errors);
 
   bool has(const std::string& name) const { return templates_.count(name) != 0; }
+  // The value names a template refers to ({{x}}, {{#x}}, {{^x}}, {{/x}}), for the plan checks.
+  std::set<std::string> variables(const std::string& name) const;
   // The family's template of that name if it has one, else the common one: "forest-fire/ivr.body"
   // or "ivr.body".
   std::string pick(const std::string& family, const std::string& name) const {

@@ -27,6 +27,7 @@ struct Loaded {
   std::optional<Directory> directory;
   std::vector<Plan> plans;
   std::set<std::string> template_names;
+  std::optional<TemplateRenderer> templates;
 };
 
 std::optional<Loaded> load_all(const OfflineOptions& options, bool need_plans) {
@@ -36,7 +37,7 @@ std::optional<Loaded> load_all(const OfflineOptions& options, bool need_plans) {
     // `directory check FILE` needs only the file: without a config there are no plans to check
     // it against, and that is said.
     LoadErrors directory_errors;
-    Loaded out{Config{}, Directory::load_file(options.directory_file, directory_errors), {}, {}};
+    Loaded out{Config{}, Directory::load_file(options.directory_file, directory_errors), {}, {}, std::nullopt};
     for (const auto& e : directory_errors) std::cerr << e.text() << '\n';
     if (!out.directory) return std::nullopt;
     out.config.directory = options.directory_file;
@@ -47,7 +48,7 @@ std::optional<Loaded> load_all(const OfflineOptions& options, bool need_plans) {
     for (const auto& e : errors) std::cerr << e.text() << '\n';
     return std::nullopt;
   }
-  Loaded out{*config, std::nullopt, {}, {}};
+  Loaded out{*config, std::nullopt, {}, {}, std::nullopt};
   const std::set<std::string> channels = config->media();
   std::string plans_dir = options.plans_dir.empty() ? config->plans : options.plans_dir;
   std::string directory = options.directory_file.empty() ? config->directory : options.directory_file;
@@ -59,9 +60,10 @@ std::optional<Loaded> load_all(const OfflineOptions& options, bool need_plans) {
   for (const auto& e : errors) std::cerr << e.text() << '\n';
   if (!out.directory || (need_plans && !plans) || !templates) return std::nullopt;
   if (plans) out.plans = std::move(*plans);
+  out.templates = std::move(templates);
   for (const auto& channel : channels)
     for (const char* part : {".title", ".body"})
-      if (templates->has(channel + part)) out.template_names.insert(channel + part);
+      if (out.templates->has(channel + part)) out.template_names.insert(channel + part);
   return out;
 }
 
@@ -183,10 +185,53 @@ std::optional<Directory> load_directory(const OfflineOptions& options) {
   return directory;
 }
 
+std::vector<Finding> check_templates(const std::vector<Plan>& plans, const TemplateRenderer& templates,
+                                     const std::string& dir) {
+  std::vector<Finding> out;
+  std::set<std::string> told;  // each template's unknown values said once
+  for (const Plan& plan : plans) {
+    std::set<std::string> families;
+    if (!plan.templates.empty()) families.insert(plan.templates);
+    else if (plan.hazards.empty()) families.insert(hazard_families().begin(), hazard_families().end());
+    else
+      for (const auto& h : plan.hazards) families.insert(std::string(hazard_family(h)));
+    std::set<std::string> channels;
+    for (const auto& step : plan.ladder) channels.insert(step.channels.begin(), step.channels.end());
+    if (plan.night) channels.insert(plan.night->first.begin(), plan.night->first.end());
+    if (plan.broadcast) channels.insert("broadcast");
+    for (const std::string& family : families) {
+      const TemplateValues sample{
+          {"headline", "样例预警"}, {"description", "样例预警内容"}, {"hazard_zh", "暴雨"}, {"level_zh", "红色"},
+          {"areas_zh", "样例镇"}, {"sender", "sample@example"}, {"sender_zh", "样例气象台"},
+          {"sent", "2026-06-15T02:00:00+08:00"}, {"sent_zh", "6月15日 02:00"}, {"person_name", "样例人"},
+          {"area_name", "样例镇"}, {"role", "township_head"}, {"role_zh", "乡镇长"}, {"seat", "A"},
+          {"room_zh", std::string(family_room_zh(family))}, {"attempt", "1"}, {"sms_code", "1"}};
+      for (const std::string& channel : channels)
+        for (const char* part : {".title", ".body"}) {
+          const std::string name = templates.pick(family, channel + part);
+          if (!templates.has(name)) continue;  // check_plans says so
+          const std::string file = dir + "/" + name + ".mustache";
+          if (told.insert(name).second)
+            for (const std::string& v : templates.variables(name))
+              if (!known_template_values().count(v))
+                out.push_back({Finding::Severity::warning, file, 0,
+                               fmt::format("uses {{{{{}}}}}, which no message fills: it prints nothing there", v)});
+          if (std::string_view(part) == ".body" && templates.render(name, sample).empty())
+            out.push_back({Finding::Severity::error, file, 0,
+                           fmt::format("renders no text for plan {} (a {} warning): its messages would be empty",
+                                       plan.name, family)});
+        }
+    }
+  }
+  return out;
+}
+
 int run_plan_check(const OfflineOptions& options) {
   auto loaded = load_all(options, true);
   if (!loaded) return 1;
   std::vector<Finding> findings = check_plans(loaded->plans, *loaded->directory, loaded->template_names);
+  for (Finding& f : check_templates(loaded->plans, *loaded->templates, loaded->config.templates))
+    findings.push_back(std::move(f));
   std::string names;
   for (const auto& p : loaded->plans) names += (names.empty() ? "" : ", ") + p.name;
   return report(findings, fmt::format("{} plan(s) OK: {}", loaded->plans.size(), names));

@@ -6,7 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "channels/template_renderer.h"
 #include "rules/directory.h"
+#include "rules/plan_check.h"
 #include "rules/recipients.h"
 #include "rules/warning.h"
 
@@ -27,6 +29,12 @@ int run_plan_test(const OfflineOptions& options, const std::string& warning_file
 // The warning's areas as the directory sees them (what jiaoyingd calls out, what is another
 // county's); `refusal` is set, as jiaoyingd would refuse it, when a new warning has none of ours.
 AreaSplit split_warning_areas(const Warning& w, const Directory& directory, std::string& refusal);
+// Every template a plan can send, rendered for a sample warning of each hazard family the plan
+// answers (part of `plan check`): a body that renders empty is an error, a value no message fills
+// ({{rolezh}}) a warning. `dir` names the files in the findings.
+std::vector<Finding> check_templates(const std::vector<Plan>& plans, const TemplateRenderer& templates,
+                                     const std::string& dir);
+
 // The directory of the options (their file, else the config's), its faults printed to stderr.
 std::optional<Directory> load_directory(const OfflineOptions& options);
 

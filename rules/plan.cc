@@ -72,10 +72,13 @@ void read_match(YamlReader& yr, const YAML::Node& root, Plan& plan) {
   }
   if (auto hazards = yr.scalars(match, "hazards", false)) {
     for (const auto& h : *hazards) {
-      if (!find_hazard(h))
-        yr.error(match["hazards"], "unknown hazard '" + h + "'");
-      else
+      if (find_hazard(h)) {
         plan.hazards.push_back(h);
+        continue;
+      }
+      std::string names;
+      for (const auto& known : known_hazards()) names += (names.empty() ? "" : ", ") + std::string(known.code);
+      yr.error(match["hazards"], "unknown hazard '" + h + "' (hazards: " + names + ")");
     }
   }
   if (auto levels = yr.scalars(match, "levels", false)) {

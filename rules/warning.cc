@@ -1,5 +1,7 @@
 #include "rules/warning.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include <boost/json.hpp>
@@ -445,11 +447,21 @@ WarningParse parse_warning_json(std::string_view body) {
   WarningParse result;
   FieldError& err = result.error;
   boost::system::error_code ec;
-  json::value root = json::parse(body, ec);
+  // The stream parser tells where it stopped: the fault is named by line and column.
+  json::stream_parser parser;
+  const size_t used = parser.write_some(body.data(), body.size(), ec);
+  if (!ec) parser.finish(ec);
   if (ec) {
-    err = {"", "body is not valid JSON: " + ec.message()};
+    const size_t at = ec == json::error::extra_data ? used : std::min(used, body.size());
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < at; ++i) {
+      if (body[i] == '\n') ++line, column = 1;
+      else if ((static_cast<unsigned char>(body[i]) & 0xC0) != 0x80) ++column;  // characters, not bytes
+    }
+    err = {"", fmt::format("body is not valid JSON at column {}: {}", column, ec.message()), line};
     return result;
   }
+  json::value root = parser.release();
   if (!root.is_object()) {
     err = {"", "body must be a JSON object"};
     return result;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/plan_commands.h"
 #include "cli/warning_check.h"
 
 using namespace jiaoying;

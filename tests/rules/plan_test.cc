@@ -319,3 +319,21 @@ TEST_CASE("ack: read is taken only when the plan rings someone: cards give no re
   REQUIRE(rings);
   CHECK(rings->ack == AckMode::read);
 }
+
+TEST_CASE("YAML syntax errors say what to fix, with the line as written") {
+  auto first_error = [](const std::string& text) {
+    LoadErrors errors;
+    CHECK_FALSE(load_plan(text, "p.yaml", kChannels, errors));
+    REQUIRE(!errors.empty());
+    return errors[0].text();
+  };
+  CHECK(first_error(replaced(kHeavyRain, "  - { tier: township", "\t- { tier: township")) ==
+        "p.yaml:6: YAML syntax: line 6 is indented with a tab: YAML indents with spaces only (illegal block entry) — "
+        "the line: `\t- { tier: township, roles: [township_head] }`");
+  CHECK(first_error(replaced(kHeavyRain, "  - { tier: township", "   - { tier: township")).starts_with(
+      "p.yaml:6: YAML syntax: the indentation does not line up"));
+  CHECK(first_error(replaced(kHeavyRain, "[township_head] }", "[township_head }")).starts_with(
+      "p.yaml:6: YAML syntax: a [ or { here is not closed"));
+  CHECK(first_error(replaced(kHeavyRain, "[rainstorm]", "[rainstrom]")).starts_with(
+      "p.yaml:3: unknown hazard 'rainstrom' (hazards: rainstorm, thunderstorm_gale,"));
+}

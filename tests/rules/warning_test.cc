@@ -211,3 +211,11 @@ TEST_CASE("coordinates with more digits than a centimetre write and read back un
   REQUIRE(again.warning);
   CHECK(warning_to_json(*again.warning) == json);
 }
+
+TEST_CASE("JSON that does not parse is named by line and column") {
+  auto r = parse_warning_json("{\"identifier\": \"x\",\n \"sender\": \"省气象台\" \"sent\": 1}");
+  CHECK_FALSE(r.warning);
+  CHECK(r.error.text() == "line 2: body is not valid JSON at column 19: syntax error");
+  auto cut = parse_warning_json("{\"identifier\": \"x\"");
+  CHECK(cut.error.text().starts_with("line 1: body is not valid JSON at column 19:"));
+}
