@@ -1,5 +1,7 @@
 #include "channels/http_server.h"
 
+#include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +20,24 @@ namespace jiaoying {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+
+namespace {
+
+// "unix:alice": who is at the other end of a Unix socket, from the kernel (SO_PEERCRED), so the
+// duty desk's audit events name the Unix user who acted, not what the client says it is.
+std::string unix_peer(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return "unix";
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(4096);
+  if (::getpwuid_r(cred.uid, &pw, buffer.data(), buffer.size(), &found) == 0 && found)
+    return std::string("unix:") + found->pw_name;
+  return "unix:uid " + std::to_string(cred.uid);
+}
+
+}  // namespace
 
 bool split_host_port(const std::string& host_port, std::string& host, unsigned short& port) {
   auto colon = host_port.rfind(':');
@@ -170,6 +190,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           beast::error_code e2;
           auto ep = s.remote_endpoint(e2);
           if (!e2) peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+        } else {
+          peer = unix_peer(s.native_handle());
         }
         std::make_shared<Session<typename Acceptor::protocol_type::socket>>(std::move(s), self,
                                                                             std::move(peer))

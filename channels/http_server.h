@@ -25,7 +25,7 @@ struct ServerRequest {
   std::string query;   // after '?', not decoded
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
-  std::string peer;    // "127.0.0.1:53211" or "unix"
+  std::string peer;    // "127.0.0.1:53211", or "unix:alice" (the Unix user, from SO_PEERCRED)
 
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

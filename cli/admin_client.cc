@@ -12,13 +12,14 @@ std::optional<json::value> AdminClient::get(const std::string& path, std::string
   return call("GET", path, "", error);
 }
 
-std::optional<json::value> AdminClient::post(const std::string& path, const std::string& body,
-                                             std::string& error) {
-  return call("POST", path, body, error);
+std::optional<json::value> AdminClient::post(const std::string& path, const std::string& body, std::string& error,
+                                             const std::string& content_type) {
+  return call("POST", path, body, error, content_type);
 }
 
 std::optional<json::value> AdminClient::call(const std::string& method, const std::string& path,
-                                             const std::string& body, std::string& error) {
+                                             const std::string& body, std::string& error,
+                                             const std::string& content_type) {
   CurlHttpClient http;
   HttpRequest req;
   req.method = method;
@@ -26,7 +27,7 @@ std::optional<json::value> AdminClient::call(const std::string& method, const st
   req.unix_socket = socket_;
   req.body = body;
   req.timeout = std::chrono::seconds(10);
-  if (!body.empty()) req.headers.push_back({"Content-Type", "application/json"});
+  if (!body.empty()) req.headers.push_back({"Content-Type", content_type});
   HttpResponse resp = http.perform(req);
   if (resp.transport_failed()) {
     error = "cannot reach jiaoyingd at " + socket_ + ": " + resp.error +

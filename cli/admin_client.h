@@ -14,13 +14,14 @@ class AdminClient {
 
   // GET path; nullopt with `error` set when the daemon can't be reached or answers non-2xx.
   std::optional<boost::json::value> get(const std::string& path, std::string& error);
-  std::optional<boost::json::value> post(const std::string& path, const std::string& json_body,
-                                         std::string& error);
+  std::optional<boost::json::value> post(const std::string& path, const std::string& body, std::string& error,
+                                         const std::string& content_type = "application/json");
   const std::string& socket() const { return socket_; }
 
  private:
   std::optional<boost::json::value> call(const std::string& method, const std::string& path,
-                                         const std::string& body, std::string& error);
+                                         const std::string& body, std::string& error,
+                                         const std::string& content_type = "application/json");
   std::string socket_;
 };
 

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "cli/admin_client.h"
@@ -48,6 +49,43 @@ int main(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "every recipient of one warning: area, role, person, state");
   show->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
   show->add_flag("--json", json_out, "print the API's JSON");
+
+  // The duty desk: acting by hand on a running warning (each an audit event naming the Unix user).
+  std::string person, note_text, via, reason;
+  bool unanswered = false;
+  auto* ack = app.add_subcommand("ack", "record that a person answered by other means (a call to the duty room)");
+  ack->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
+  ack->add_option("PERSON", person, "callout number, person id or mobile")->required();
+  ack->add_option("--note", note_text, "how they answered, for the record")->required();
+  auto* call = app.add_subcommand("call", "reach one person now, outside the ladder");
+  call->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
+  call->add_option("PERSON", person, "callout number, person id or mobile")->required();
+  call->add_option("--via", via, "ivr, sms, zzd … (default: the phone when there is one)");
+  auto* resend = app.add_subcommand("resend", "send the warning's notice again");
+  resend->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
+  resend->add_flag("--unanswered", unanswered, "only to those still silent");
+  auto* cancel = app.add_subcommand("cancel", "end a warning issued by mistake (解除 to those reached)");
+  cancel->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
+  cancel->add_option("--reason", reason, "why, for the record")->required();
+  std::string escalate_to;
+  std::vector<std::string> escalate_roles;
+  auto* escalate = app.add_subcommand("escalate", "raise the level above now, or call more areas' posts in");
+  escalate->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
+  escalate->add_option("--to", escalate_to, "superior, duty_officer, or an area code")->required();
+  escalate->add_option("--roles", escalate_roles, "with an area: only these roles")->delimiter(',');
+  escalate->add_option("--reason", reason, "why, for the record and the message")->required();
+  auto* note = app.add_subcommand("note", "add a line to a warning's record");
+  note->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
+  note->add_option("TEXT", note_text, "the line")->required();
+  std::string warn_file, warn_hazard, warn_level, warn_headline, warn_text;
+  std::vector<std::string> warn_areas;
+  auto* warn = app.add_subcommand("warn", "call out a warning phoned in to the duty room (source duty-desk)");
+  warn->add_option("FILE", warn_file, "a warning file (JSON or CAP) instead of the options");
+  warn->add_option("--hazard", warn_hazard, "rainstorm, forest_fire, …");
+  warn->add_option("--level", warn_level, "blue, yellow, orange or red");
+  warn->add_option("--area", warn_areas, "division codes")->expected(1, -1);
+  warn->add_option("--headline", warn_headline, "the warning's headline");
+  warn->add_option("--text", warn_text, "the description");
 
   jiaoying::OfflineOptions offline;
   app.add_option("--config", offline.config_path, "jiaoyingd's configuration, for the offline checks");
@@ -169,6 +207,41 @@ int main(int argc, char** argv) {
     auto result = admin.post("/api/v1/reload", "{}", error);
     if (!result) return fail(error);
     std::cout << std::string(result->at("message").as_string()) << '\n';
+    return 0;
+  }
+  // The duty desk's verbs: POST /api/v1/warnings/<id>/<verb>, the daemon's answer printed.
+  auto act = [&](const std::string& verb, boost::json::object body) {
+    auto result = admin.post("/api/v1/warnings/" + warning_id + "/" + verb, boost::json::serialize(body), error);
+    if (!result) return fail(error);
+    std::cout << std::string(result->at("message").as_string()) << '\n';
+    return 0;
+  };
+  if (*ack) return act("ack", {{"person", person}, {"note", note_text}});
+  if (*call) return act("call", {{"person", person}, {"via", via}});
+  if (*resend) return act("resend", {{"unanswered", unanswered}});
+  if (*cancel) return act("cancel", {{"reason", reason}});
+  if (*note) return act("note", {{"text", note_text}});
+  if (*escalate) {
+    boost::json::array roles;
+    for (const auto& r : escalate_roles) roles.emplace_back(r);
+    return act("escalate", {{"to", escalate_to}, {"roles", std::move(roles)}, {"reason", reason}});
+  }
+  if (*warn) {
+    std::string body, content_type = "application/json";
+    if (!warn_file.empty()) {
+      std::ifstream in(warn_file, std::ios::binary);
+      if (!in) return fail(warn_file + ": cannot be read");
+      body.assign(std::istreambuf_iterator<char>(in), {});
+      if (body.find_first_not_of(" \t\r\n") != std::string::npos && body[body.find_first_not_of(" \t\r\n")] == '<')
+        content_type = "application/cap+xml";
+    } else {
+      if (warn_hazard.empty() || warn_level.empty() || warn_areas.empty() || warn_headline.empty())
+        return fail("a warning by hand needs --hazard, --level, --area and --headline (or a FILE)");
+      body = jiaoying::desk_warning_json(warn_hazard, warn_level, warn_areas, warn_headline, warn_text);
+    }
+    auto result = admin.post("/api/v1/warnings", body, error, content_type);
+    if (!result) return fail(error);
+    std::cout << jiaoying::render_posted(*result);
     return 0;
   }
   if (*warnings) {

@@ -155,6 +155,12 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
                      str(w, "sent"), str(w, "received_at"));
   out += fmt::format("plans: {}\n", plans.empty() ? "none matched — nobody was called" : plans);
   for (const auto& flag : w.at("flags").as_array()) out += "! " + std::string(flag.as_string()) + "\n";
+  if (const json::value* desk = w.as_object().if_contains("desk"); desk && desk->is_array() && !desk->as_array().empty()) {
+    out += "by hand at the duty desk:\n";
+    for (const auto& a : desk->as_array())
+      out += fmt::format("  {}  {} {}{}: {}\n", clock_of(str(a, "at")), event_zh(str(a, "kind")), str(a, "actor"),
+                         str(a, "person").empty() ? "" : " → " + str(a, "person"), str(a, "detail"));
+  }
   out += render_counts(detail.at("counts")) + "\n\n";
   Table t({"#", "TIER", "AREA", "ROLE", "SEAT", "PERSON", "MOBILE", "STATE", "NOTICES", "VIA", "ANSWERED IN",
            "RAISED"});
@@ -262,7 +268,42 @@ std::string render_report(const json::value& report) {
 std::string render_event(const json::value& e) {
   std::string who = str(e, "person");
   if (!who.empty()) who = fmt::format("{} ({}) ", who, str(e, "post"));
+  if (str(e, "actor").starts_with("duty:")) who += "[" + str(e, "actor") + "] ";  // done by hand, by whom
   return fmt::format("{}  {:<8} {}{}", clock_of(str(e, "at")), event_zh(str(e, "kind")), who, str(e, "detail"));
+}
+
+std::string desk_warning_json(const std::string& hazard, const std::string& level,
+                              const std::vector<std::string>& areas, const std::string& headline,
+                              const std::string& text) {
+  const auto now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  json::array codes;
+  for (const auto& a : areas) codes.emplace_back(a);
+  json::object w{{"identifier", fmt::format("desk-{}", now.time_since_epoch().count())},
+                 {"sender", "duty-desk"},
+                 {"sender_name", "值班室"},
+                 {"sent", format_china_time(now)},
+                 {"source", "duty-desk"},
+                 {"hazard", hazard},
+                 {"level", level},
+                 {"areas", std::move(codes)},
+                 {"headline", headline}};
+  if (!text.empty()) w["description"] = text;
+  return json::serialize(w);
+}
+
+std::string render_posted(const json::value& posted) {
+  const auto& o = posted.as_object();
+  if (o.contains("duplicate")) return fmt::format("warning {} was already in (the same sender and identifier)\n", num(posted, "id"));
+  std::string out = fmt::format("warning {} is called out: {} people", num(posted, "id"), num(posted, "callouts"));
+  if (const json::value* plans = o.if_contains("plans"); plans && plans->is_array()) {
+    std::string names;
+    for (const auto& p : plans->as_array()) names += (names.empty() ? "" : ", ") + std::string(p.as_string());
+    out += " (plans " + (names.empty() ? std::string("none") : names) + ")";
+  }
+  out += "\n";
+  if (const json::value* flags = o.if_contains("flags"); flags && flags->is_array())
+    for (const auto& f : flags->as_array()) out += "! " + std::string(f.as_string()) + "\n";
+  return out;
 }
 
 }  // namespace jiaoying

@@ -5,6 +5,7 @@
 
 #include <boost/json/value.hpp>
 #include <string>
+#include <vector>
 
 namespace jiaoying {
 
@@ -17,5 +18,13 @@ std::string render_report(const boost::json::value& report);
 std::string render_event(const boost::json::value& event);
 // "answered 12/19 · calling 5 · exhausted 2"
 std::string render_counts(const boost::json::value& counts);
+
+// A warning phoned in to the duty room, as the JSON ingest format (source duty-desk; the
+// identifier from the time, so two are never one).
+std::string desk_warning_json(const std::string& hazard, const std::string& level,
+                              const std::vector<std::string>& areas, const std::string& headline,
+                              const std::string& text);
+// What jiaoyingd said of a posted warning: its number, the people called, the flags.
+std::string render_posted(const boost::json::value& posted);
 
 }  // namespace jiaoying

@@ -117,6 +117,19 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
   f.bind(1, warning_id);
   while (f.step()) flags.emplace_back(f.text(0));
   warning["flags"] = std::move(flags);
+  // What was done by hand at the duty desk, by whom (the Unix user) and why.
+  json::array desk;
+  Stmt d = db.prepare(
+      "SELECT e.at, e.kind, e.actor, e.detail, c.person_name FROM events e LEFT JOIN callouts c ON c.id = e.callout_id "
+      "WHERE e.warning_id = ? AND e.actor LIKE 'duty:%' ORDER BY e.id LIMIT 200");
+  d.bind(1, warning_id);
+  while (d.step())
+    desk.push_back(json::object{{"at", format_china_time(from_epoch_ms(d.int64(0)))},
+                                {"kind", d.text(1)},
+                                {"actor", d.text(2)},
+                                {"detail", d.text(3)},
+                                {"person", d.is_null(4) ? std::string() : d.text(4)}});
+  warning["desk"] = std::move(desk);
 
   Stmt c = db.prepare(
       "SELECT id, area_code, area_name, tier, role, seat, person_name, mobile, state, "
@@ -334,20 +347,22 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now) {
   // What happened, without the per-message noise: the record a duty office files (一事一档).
   json::array timeline;
   Stmt e = db.prepare(
-      "SELECT e.at, e.kind, e.detail, c.person_name, c.area_name, c.role FROM events e "
+      "SELECT e.at, e.kind, e.detail, c.person_name, c.area_name, c.role, e.actor FROM events e "
       "LEFT JOIN callouts c ON c.id = e.callout_id WHERE e.warning_id = ? AND e.kind IN ("
       "'warning_received', 'plan_matched', 'supersedes', 'superseded', 'warning_cancelled', 'warning_expired', "
       "'warning_closed', 'exhausted', 'duty_officer_told', 'report_overdue', 'report_filed', 'report_amended', "
       "'broadcast_sent', 'broadcast_report', 'broadcast_failed', 'broadcast_gap', 'broadcast_unconfirmed', "
       "'broadcast_cancel_sent', 'message_unknown', 'step_late', 'post_unfilled', 'no_plan_matched', 'sent_suspicious', "
-      "'areas_not_ours', 'area_not_in_directory') ORDER BY e.id LIMIT 500");
+      "'areas_not_ours', 'area_not_in_directory', 'manual_ack', 'manual_call', 'manual_resend', 'note') "
+      "ORDER BY e.id LIMIT 500");
   e.bind(1, warning_id);
   while (e.step())
     timeline.push_back(json::object{{"at", format_china_time(from_epoch_ms(e.int64(0)))},
                                     {"kind", e.text(1)},
                                     {"detail", e.text(2)},
                                     {"person", e.is_null(3) ? std::string() : e.text(3)},
-                                    {"post", e.is_null(4) ? std::string() : e.text(4) + " " + std::string(role_zh(e.text(5)))}});
+                                    {"post", e.is_null(4) ? std::string() : e.text(4) + " " + std::string(role_zh(e.text(5)))},
+                                    {"actor", e.text(6)}});
   report["timeline"] = std::move(timeline);
   report["generated_at"] = format_china_time(now);
   return json::serialize(report);

@@ -217,6 +217,33 @@ class Engine {
   std::string ack_url(int64_t callout_id) const;
   bool verify_ack_token(int64_t callout_id, std::string_view token) const;
 
+  // The duty desk (engine_desk.cc): what a duty officer does by hand on the admin socket. Each
+  // is one transaction with an audit event naming who acted (the Unix user) and why; a request
+  // that makes no sense (an ended warning, nobody of that name) is refused with what to fix and
+  // changes nothing. `person` is a callout number, a person id or a mobile.
+  struct DeskOutcome {
+    int status = 200;     // 400 bad input, 404 unknown warning or person, 409 not now
+    std::string message;  // what was done, or why not — said to the duty officer as it is
+    int affected = 0;     // callouts reached
+    bool ok() const { return status == 200; }
+  };
+  // Answered by other means (a call to the duty room): the ladder stops, as for 收到.
+  DeskOutcome desk_ack(int64_t warning_id, std::string_view person, std::string_view note, std::string_view actor);
+  // Reach this person now, outside the ladder: `via` a configured channel, or the phone when
+  // there is one (else the plan's first channels).
+  DeskOutcome desk_call(int64_t warning_id, std::string_view person, std::string_view via, std::string_view actor);
+  // The current notice again: to those still silent, or (unanswered_only false) to everyone reached.
+  DeskOutcome desk_resend(int64_t warning_id, bool unanswered_only, std::string_view actor);
+  // Ends a warning issued by mistake: every callout ends, 解除 to those reached.
+  DeskOutcome desk_cancel(int64_t warning_id, std::string_view reason, std::string_view actor);
+  // Raise the level above now: `to` is "superior" (the posts above every silent one),
+  // "duty_officer" (the duty room, in its digest), or an area code whose posts (the warning's
+  // plans' roles, or `roles`) are called into this warning.
+  DeskOutcome desk_escalate(int64_t warning_id, std::string_view to, const std::vector<std::string>& roles,
+                            std::string_view reason, std::string_view actor);
+  // A line in the record, at any time (after the close too).
+  DeskOutcome desk_note(int64_t warning_id, std::string_view text, std::string_view actor);
+
   // An audit row for something refused at the edge (a forged callback, a bad body).
   void record_refusal(std::string_view kind, std::string_view actor, std::string_view detail);
 
@@ -263,6 +290,9 @@ class Engine {
   int64_t store_warning(const Warning& w, std::string_view raw, std::string_view actor, std::string_view state,
                         std::optional<int64_t> supersedes, IngestOutcome& out);
   void start_callouts(int64_t warning_id, const Warning& w, IngestOutcome& out);
+  // Primary callouts for `fresh`, each under its plan's snapshot, step 1 due after its `after`.
+  void insert_primary_callouts(int64_t warning_id, const std::vector<const Recipient*>& fresh,
+                               const std::map<const Plan*, int64_t>& snapshot_ids, int64_t now);
   // `w` has the areas that are ours (split_areas), `as_sent` all of them (stored as sent).
   void update_warning(int64_t old_id, const Warning& w, const Warning& as_sent, std::string_view raw,
                       std::string_view actor, IngestOutcome& out);

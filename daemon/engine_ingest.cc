@@ -208,32 +208,11 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
   existing.bind(1, warning_id);
   while (existing.step()) already.insert(existing.text(0));
 
-  // Rows go in kCalloutRows at a time (one statement for many rows is a third of the cost of a
-  // statement each: a city's POST is answered when these are on disk). A callout's creation is on
-  // file as its own row (post, person, seat, plan, started_at); the warning's trail counts them.
   std::vector<const Recipient*> fresh;
   fresh.reserve(resolution.recipients.size());
   for (const Recipient& r : resolution.recipients)
     if (!already.count(r.person)) fresh.push_back(&r);
-  auto bind_row = [&](Stmt& s, int at, const Recipient& r) {
-    const Person* person = directory_->person(r.person);
-    const Area* area = directory_->area(r.area);
-    s.bind(at + 1, warning_id).bind(at + 2, snapshot_ids[r.plan]).bind(at + 3, person->id).bind(at + 4, person->name)
-        .bind(at + 5, person->zzd_account).bind(at + 6, person->mobile).bind(at + 7, r.area).bind(at + 8, area->name)
-        .bind(at + 9, r.role).bind(at + 10, seat_name(r.seat)).bind(at + 11, tier_name(r.tier))
-        .bind(at + 12, now + r.plan->ladder.front().after.count()).bind(at + 13, now).bind(at + 14, person->landline);
-  };
-  size_t i = 0;
-  for (Stmt& many = st_->insert_callouts; i + kCalloutRows <= fresh.size(); i += kCalloutRows) {
-    many.reset();
-    for (size_t k = 0; k < kCalloutRows; ++k) bind_row(many, static_cast<int>(k * kCalloutColumns), *fresh[i + k]);
-    many.run();
-  }
-  for (Stmt& one = st_->insert_callout; i < fresh.size(); ++i) {
-    one.reset();
-    bind_row(one, 0, *fresh[i]);
-    one.run();
-  }
+  insert_primary_callouts(warning_id, fresh, snapshot_ids, now);
   out.callouts = static_cast<int>(fresh.size());
   std::map<const Plan*, std::map<Tier, int>> by_plan;
   for (const Recipient* r : fresh) ++by_plan[r->plan][r->tier];
@@ -248,6 +227,32 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
           fmt::format("{} callout(s) under plan {} ({})", total, plan->name, text));
   }
   start_broadcast(warning_id, w, matched, snapshot_ids);
+}
+
+// Rows go in kCalloutRows at a time (one statement for many rows is a third of the cost of a
+// statement each: a city's POST is answered when these are on disk). A callout's creation is on
+// file as its own row (post, person, seat, plan, started_at); the warning's trail counts them.
+void Engine::insert_primary_callouts(int64_t warning_id, const std::vector<const Recipient*>& fresh,
+                                     const std::map<const Plan*, int64_t>& snapshot_ids, int64_t now) {
+  auto bind_row = [&](Stmt& s, int at, const Recipient& r) {
+    const Person* person = directory_->person(r.person);
+    const Area* area = directory_->area(r.area);
+    s.bind(at + 1, warning_id).bind(at + 2, snapshot_ids.at(r.plan)).bind(at + 3, person->id)
+        .bind(at + 4, person->name).bind(at + 5, person->zzd_account).bind(at + 6, person->mobile).bind(at + 7, r.area)
+        .bind(at + 8, area->name).bind(at + 9, r.role).bind(at + 10, seat_name(r.seat)).bind(at + 11, tier_name(r.tier))
+        .bind(at + 12, now + r.plan->ladder.front().after.count()).bind(at + 13, now).bind(at + 14, person->landline);
+  };
+  size_t i = 0;
+  for (Stmt& many = st_->insert_callouts; i + kCalloutRows <= fresh.size(); i += kCalloutRows) {
+    many.reset();
+    for (size_t k = 0; k < kCalloutRows; ++k) bind_row(many, static_cast<int>(k * kCalloutColumns), *fresh[i + k]);
+    many.run();
+  }
+  for (Stmt& one = st_->insert_callout; i < fresh.size(); ++i) {
+    one.reset();
+    bind_row(one, 0, *fresh[i]);
+    one.run();
+  }
 }
 
 // An Update supersedes the warning it references. The running callouts move to the new

@@ -369,10 +369,63 @@ std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, co
   }
 }
 
+namespace {
+
+// Who acted at the duty desk: the Unix user the kernel names on the admin socket ("duty:alice").
+std::string desk_actor(const ServerRequest& req) {
+  return req.peer.starts_with("unix:") ? "duty:" + req.peer.substr(5) : std::string("duty:unknown");
+}
+
+std::string body_string(const json::object& body, std::string_view key) {
+  const json::value* v = body.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace
+
+// POST /api/v1/warnings/<id or identifier>/<ack|call|resend|cancel|note|escalate> with a JSON body.
+std::optional<ServerResponse> HttpApi::desk_action(const ServerRequest& req) {
+  constexpr std::string_view prefix = "/api/v1/warnings/";
+  if (req.method != "POST" || !req.path.starts_with(prefix)) return std::nullopt;
+  const std::string rest = req.path.substr(prefix.size());
+  const size_t slash = rest.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  const std::string ref = rest.substr(0, slash), verb = rest.substr(slash + 1);
+  if (verb != "ack" && verb != "call" && verb != "resend" && verb != "cancel" && verb != "note" && verb != "escalate")
+    return std::nullopt;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body), ec);
+  if (ec || !parsed.is_object()) return error_response(400, "the body must be a JSON object");
+  const json::object& body = parsed.as_object();
+  auto id = find_warning_id(db_, ref);
+  if (!id) return error_response(404, "there is no warning '" + ref + "' (jiaoying warnings lists them)");
+  const std::string actor = desk_actor(req);
+  Engine::DeskOutcome out;
+  if (verb == "ack") out = engine_.desk_ack(*id, body_string(body, "person"), body_string(body, "note"), actor);
+  else if (verb == "call") out = engine_.desk_call(*id, body_string(body, "person"), body_string(body, "via"), actor);
+  else if (verb == "resend") {
+    const json::value* u = body.if_contains("unanswered");
+    out = engine_.desk_resend(*id, u && u->is_bool() && u->as_bool(), actor);
+  } else if (verb == "cancel") out = engine_.desk_cancel(*id, body_string(body, "reason"), actor);
+  else if (verb == "escalate") {
+    std::vector<std::string> roles;
+    if (const json::value* r = body.if_contains("roles"); r && r->is_array())
+      for (const auto& role : r->as_array())
+        if (role.is_string()) roles.emplace_back(role.as_string());
+    out = engine_.desk_escalate(*id, body_string(body, "to"), roles, body_string(body, "reason"), actor);
+  }
+  else out = engine_.desk_note(*id, body_string(body, "text"), actor);
+  if (!out.ok()) return error_response(out.status, out.message);
+  changed_();
+  spdlog::info("duty desk: {} {} on warning {}: {}", actor, verb, *id, out.message);
+  return json_response(200, {{"ok", true}, {"message", out.message}, {"affected", out.affected}});
+}
+
 ServerResponse HttpApi::handle_admin(const ServerRequest& req) {
   if (auto view = read_admin(db_, clock_, req)) return *view;
   try {
-    if (req.method == "POST" && req.path == "/api/v1/warnings") return post_warning(req, "cli");
+    if (auto done = desk_action(req)) return *done;
+    if (req.method == "POST" && req.path == "/api/v1/warnings") return post_warning(req, desk_actor(req));
     if (req.method == "POST" && req.path == "/api/v1/reload") {
       if (!reload_) return error_response(501, "reload is not available");
       auto [ok, message] = reload_();

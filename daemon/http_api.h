@@ -44,6 +44,7 @@ class HttpApi {
                                                   const ProviderBoard* board = nullptr);
 
  private:
+  std::optional<ServerResponse> desk_action(const ServerRequest& req);
   ServerResponse post_warning(const ServerRequest& request, const std::string& actor);
   ServerResponse ack_link(const ServerRequest& request);
   ServerResponse report_link(const ServerRequest& request);

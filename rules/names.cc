@@ -69,6 +69,10 @@ constexpr std::array kEvents{
     Name{"told_of_update", "告知更新"},
     Name{"told_of_end", "告知解除"},
     Name{"cancelled", "已取消"},
+    Name{"manual_ack", "人工确认"},
+    Name{"manual_call", "人工叫应"},
+    Name{"manual_resend", "人工重发"},
+    Name{"note", "值班记录"},
 };
 
 template <size_t N>

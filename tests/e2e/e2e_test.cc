@@ -625,3 +625,51 @@ TEST_CASE("a polled Atom feed of CAP entries is called out, and no entry is take
   CHECK(gets["/feed/poll-2.xml"] == 1);
   CHECK(not_modified["/feed/index.atom"] >= 1);  // the ETag spares the index, too
 }
+
+// Runs the jiaoying CLI against this system's admin socket; its exit status and what it printed.
+struct CliRun {
+  int status;
+  std::string output;
+};
+CliRun run_cli(System& sys, std::vector<std::string> args) {
+  static int n = 0;
+  const std::string log = (sys.work / fmt::format("cli-{}.log", ++n)).string();
+  args.insert(args.begin(), {(kBin / "jiaoying").string(), "--socket", (sys.work / "sock").string()});
+  ChildProcess cli(args, log);
+  REQUIRE(sys.wait_for([&] { return !cli.running(); }, std::chrono::seconds(20)));
+  const int status = cli.stop();
+  std::ifstream in(log);
+  return {status, std::string(std::istreambuf_iterator<char>(in), {})};
+}
+
+TEST_CASE("a night at the duty desk from the CLI: a warning phoned in, answers and calls by hand, a note, a cancel") {
+  System sys;
+  CliRun warn = run_cli(sys, {"warn", "--hazard", "rainstorm", "--level", "red", "--area", "330702204", "--headline",
+                              "箬阳乡暴雨红色预警（电话报告）"});
+  REQUIRE_MESSAGE(warn.status == 0, warn.output);
+  CHECK(warn.output.starts_with("warning 1 is called out: "));
+  // 箬阳乡's party secretary (100013) never answers: the duty officer rings them by hand (by
+  // mobile), and they call back to the duty room.
+  CliRun call = run_cli(sys, {"call", "1", "19900000013", "--via", "ivr"});
+  CHECK_MESSAGE(call.output.find("is being reached on 电话") != std::string::npos, call.output);
+  CliRun ack = run_cli(sys, {"ack", "1", "p013", "--note", "本人来电确认，02:14"});
+  CHECK(ack.status == 0);
+  CHECK(ack.output.find("is answered") != std::string::npos);
+  CliRun again = run_cli(sys, {"ack", "1", "p013", "--note", "again"});
+  CHECK(again.status == 1);
+  CHECK(again.output.find("has answered already") != std::string::npos);
+  CHECK(run_cli(sys, {"resend", "1", "--unanswered"}).status == 0);
+  CHECK(run_cli(sys, {"note", "1", "乡防指已组织转移"}).output == "noted on warning 1\n");
+  CliRun show = run_cli(sys, {"show", "1"});
+  CHECK(show.output.find("by hand at the duty desk:") != std::string::npos);
+  CHECK(show.output.find("人工确认 duty:") != std::string::npos);  // the Unix user who acted
+  CliRun cancel = run_cli(sys, {"cancel", "1", "--reason", "报告有误，已核实"});
+  CHECK(cancel.status == 0);
+  CHECK(cancel.output.find("warning 1 is cancelled") != std::string::npos);
+  CliRun late = run_cli(sys, {"call", "1", "p013"});
+  CHECK(late.status == 1);
+  CHECK(late.output.find("has ended (cancelled)") != std::string::npos);
+  CliRun report = run_cli(sys, {"report", "1"});
+  CHECK(report.output.find("值班记录") != std::string::npos);
+  CHECK(report.output.find("乡防指已组织转移") != std::string::npos);
+}

@@ -1,0 +1,296 @@
+// Engine: the duty desk — what a duty officer does by hand (jiaoying ack, call, resend, cancel,
+// note). Each action is one transaction and an audit event whose actor is the Unix user on the
+// admin socket; a request that makes no sense is refused with what to fix, and changes nothing.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <variant>
+
+#include "daemon/engine.h"
+#include "daemon/engine_internal.h"
+#include "rules/names.h"
+
+namespace jiaoying {
+
+namespace {
+
+using DeskOutcome = Engine::DeskOutcome;
+
+DeskOutcome refused(int status, std::string message) { return {status, std::move(message), 0}; }
+
+bool open_state(std::string_view state) { return state == "pending" || state == "calling"; }
+
+// The warning's state, or a refusal: unknown, or (when `active` is asked) no longer running.
+std::optional<DeskOutcome> check_warning(Db& db, int64_t warning_id, bool active, std::string& state) {
+  Stmt s = db.prepare("SELECT state FROM warnings WHERE id = ?");
+  s.bind(1, warning_id);
+  if (!s.step()) return refused(404, fmt::format("there is no warning {} (jiaoying warnings lists them)", warning_id));
+  state = s.text(0);
+  if (active && state != "active")
+    return refused(409, fmt::format("warning {} has ended ({}): nobody is being called under it any more", warning_id,
+                                    state));
+  return std::nullopt;
+}
+
+struct DeskPerson {
+  int64_t callout_id = 0;
+  std::string name, state, kind, zzd_account, mobile, landline;
+  int64_t snapshot_id = 0;
+};
+
+// Whom `person` means under the warning: a callout number, a person id or a mobile; their
+// primary callout first (the one whose ladder runs), else the raised one.
+std::variant<DeskPerson, DeskOutcome> find_person(Db& db, int64_t warning_id, std::string_view person) {
+  if (person.empty()) return refused(400, "say whom: a callout number (jiaoying show), a person id or a mobile");
+  int64_t number = 0;
+  const bool numeric = std::all_of(person.begin(), person.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                       person.size() < 12;
+  if (numeric) number = std::stoll(std::string(person));
+  Stmt s = db.prepare(
+      "SELECT id, person_name, state, kind, zzd_account, mobile, landline, snapshot_id, person_id FROM callouts "
+      "WHERE warning_id = ? AND (id = ? OR person_id = ? OR mobile = ?) "
+      "ORDER BY kind = 'primary' DESC, id LIMIT 8");
+  s.bind(1, warning_id).bind(2, number).bind(3, person).bind(4, person);
+  std::vector<DeskPerson> found;
+  std::set<std::string> people;
+  while (s.step()) {
+    found.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.int64(7)});
+    people.insert(s.text(8));
+  }
+  if (found.empty())
+    return refused(404, fmt::format("nobody called under warning {} is '{}': give a callout number (jiaoying show {}), "
+                                    "a person id or a mobile",
+                                    warning_id, person, warning_id));
+  if (people.size() > 1)
+    return refused(400, fmt::format("'{}' is {} people under warning {}: give the callout number instead", person,
+                                    people.size(), warning_id));
+  return found.front();
+}
+
+// How many times `kind` was done by hand on the warning: the next one's own idempotency key
+// ("m3": a second call is a second call, even within the same millisecond).
+int64_t desk_count(Db& db, int64_t warning_id, std::string_view kind) {
+  Stmt s = db.prepare("SELECT COUNT(*) FROM events WHERE warning_id = ? AND kind = ?");
+  s.bind(1, warning_id).bind(2, kind);
+  return s.step() ? s.int64(0) : 0;
+}
+
+}  // namespace
+
+Engine::DeskOutcome Engine::desk_ack(int64_t warning_id, std::string_view person, std::string_view note,
+                                     std::string_view actor) {
+  std::string state;
+  if (auto no = check_warning(db_, warning_id, true, state)) return *no;
+  if (note.empty()) return refused(400, "say how they answered (--note \"rang the duty room at 02:14\")");
+  auto found = find_person(db_, warning_id, person);
+  if (auto* no = std::get_if<DeskOutcome>(&found)) return *no;
+  const DeskPerson& p = std::get<DeskPerson>(found);
+  if (p.state == "answered" || p.state == "covered")
+    return refused(409, fmt::format("{} has answered already ({}): nothing to do", p.name,
+                                    p.state == "covered" ? "the post's other seat answered" : "answered"));
+  if (p.state == "cancelled") return refused(409, fmt::format("{}'s callout was cancelled: nothing to answer", p.name));
+  Transaction tx(db_);
+  const AckOutcome out = ack(p.callout_id, "duty_desk", actor);
+  event(warning_id, p.callout_id, std::nullopt, "manual_ack", actor,
+        fmt::format("answered by other means, recorded at the duty desk: {}", note));
+  tx.commit();
+  return {200, fmt::format("{} is answered{} (callout {}); their ladder stops", p.name, out.late ? ", late" : "",
+                           p.callout_id),
+          1};
+}
+
+Engine::DeskOutcome Engine::desk_call(int64_t warning_id, std::string_view person, std::string_view via,
+                                      std::string_view actor) {
+  std::string state;
+  if (auto no = check_warning(db_, warning_id, true, state)) return *no;
+  auto found = find_person(db_, warning_id, person);
+  if (auto* no = std::get_if<DeskOutcome>(&found)) return *no;
+  const DeskPerson& p = std::get<DeskPerson>(found);
+  if (p.state == "answered" || p.state == "covered")
+    return refused(409, fmt::format("{} has answered already: nobody needs to reach them", p.name));
+  if (p.state == "cancelled") return refused(409, fmt::format("{}'s callout was cancelled", p.name));
+  std::string channel(via);
+  if (channel.empty()) {  // the phone wakes people; else what the plan sends first
+    for (const std::string& c : channels_)
+      if (const Medium* m = find_medium(c); m && m->rings && reachable_on(c, p.zzd_account, p.mobile, p.landline))
+        channel = c;
+    if (channel.empty()) channel = snapshot_plan(p.snapshot_id).ladder.front().channels.front();
+  }
+  const Medium* medium = find_medium(channel);
+  if (!medium || medium->per_area || !channels_.count(channel)) {
+    std::string names;
+    for (const std::string& c : channels_)
+      if (const Medium* m = find_medium(c); m && !m->per_area) names += (names.empty() ? "" : ", ") + c;
+    return refused(400, fmt::format("'{}' is not a channel jiaoyingd can reach a person on (configured: {})", channel,
+                                    names));
+  }
+  if (!reachable_on(channel, p.zzd_account, p.mobile, p.landline))
+    return refused(409, fmt::format("{} has no contact for {} in the directory", p.name, medium->zh));
+  Transaction tx(db_);
+  // Step 0: as urgent as a first notice.
+  queue_messages(p.callout_id, {channel}, 0, fmt::format("m{}", desk_count(db_, warning_id, "manual_call") + 1), 1,
+                 "值班室人工叫应：请立即确认收到。", "【值班室】");
+  event(warning_id, p.callout_id, std::nullopt, "manual_call", actor,
+        fmt::format("reached by hand on {} ({})", channel, medium->zh));
+  tx.commit();
+  return {200, fmt::format("{} is being reached on {} now (callout {})", p.name, medium->zh, p.callout_id), 1};
+}
+
+Engine::DeskOutcome Engine::desk_resend(int64_t warning_id, bool unanswered_only, std::string_view actor) {
+  std::string state;
+  if (auto no = check_warning(db_, warning_id, true, state)) return *no;
+  // Those the first notice reached (a pending callout's step 1 is still to come), silent or all.
+  std::vector<int64_t> ids;
+  {
+    Stmt s = db_.prepare(
+        "SELECT id, state FROM callouts WHERE warning_id = ? AND kind = 'primary' AND first_sent_at IS NOT NULL");
+    s.bind(1, warning_id);
+    while (s.step())
+      if (unanswered_only ? open_state(s.text(1)) || s.text(1) == "exhausted" : s.text(1) != "cancelled")
+        ids.push_back(s.int64(0));
+  }
+  if (ids.empty())
+    return refused(409, unanswered_only ? fmt::format("nobody reached under warning {} is still silent", warning_id)
+                                        : fmt::format("nobody under warning {} has been reached yet", warning_id));
+  Transaction tx(db_);
+  const std::string key = fmt::format("r{}", desk_count(db_, warning_id, "manual_resend") + 1);
+  int queued = 0;
+  for (int64_t id : ids) {
+    auto c = callout_row(id);
+    if (!c) continue;
+    queued += queue_messages(*c, snapshot_plan(c->snapshot_id).ladder.front().channels, -1, key, 1,
+                             "值班室重发本预警，请立即确认收到。", "【重发】") > 0;
+  }
+  event(warning_id, std::nullopt, std::nullopt, "manual_resend", actor,
+        fmt::format("the notice sent again to {} {}", queued, unanswered_only ? "still silent" : "reached"));
+  tx.commit();
+  return {200, fmt::format("the notice goes again to {} {}", queued, unanswered_only ? "people still silent" : "people"),
+          queued};
+}
+
+Engine::DeskOutcome Engine::desk_cancel(int64_t warning_id, std::string_view reason, std::string_view actor) {
+  std::string state;
+  if (auto no = check_warning(db_, warning_id, true, state)) return *no;
+  if (reason.empty()) return refused(400, "say why it is cancelled (--reason \"issued by mistake\"): it goes on file");
+  int reached = 0;
+  {
+    Stmt s = db_.prepare("SELECT COUNT(*) FROM callouts WHERE warning_id = ? AND first_sent_at IS NOT NULL");
+    s.bind(1, warning_id);
+    if (s.step()) reached = static_cast<int>(s.int64(0));
+  }
+  Transaction tx(db_);
+  end_warning(warning_id, "cancelled", fmt::format("cancelled at the duty desk: {}", reason), true, actor);
+  tx.commit();
+  return {200, fmt::format("warning {} is cancelled; 解除 goes to the {} people it reached", warning_id, reached),
+          reached};
+}
+
+Engine::DeskOutcome Engine::desk_note(int64_t warning_id, std::string_view text, std::string_view actor) {
+  std::string state;
+  if (auto no = check_warning(db_, warning_id, false, state)) return *no;
+  if (text.empty()) return refused(400, "the note is empty");
+  if (text.size() > 2000) return refused(400, "a note holds at most 2000 bytes; file a longer text elsewhere");
+  event(warning_id, std::nullopt, std::nullopt, "note", actor, std::string(text));
+  return {200, fmt::format("noted on warning {}", warning_id), 0};
+}
+
+Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view to,
+                                          const std::vector<std::string>& roles, std::string_view reason,
+                                          std::string_view actor) {
+  std::string state;
+  if (auto no = check_warning(db_, warning_id, true, state)) return *no;
+  if (reason.empty()) return refused(400, "say why (--reason \"村里联系不上\"): it goes on file and in the message");
+  // The warning's plans, as snapshotted when it started.
+  std::map<const Plan*, int64_t> snapshots;
+  std::vector<const Plan*> plans;
+  {
+    Stmt s = db_.prepare("SELECT id FROM plan_snapshots WHERE warning_id = ? ORDER BY id");
+    s.bind(1, warning_id);
+    std::vector<int64_t> ids;
+    while (s.step()) ids.push_back(s.int64(0));
+    for (int64_t id : ids) {
+      const Plan* plan = &snapshot_plan(id);
+      snapshots[plan] = id;
+      plans.push_back(plan);
+    }
+  }
+  if (plans.empty()) return refused(409, fmt::format("warning {} matched no plan: there is no ladder to raise", warning_id));
+  const int64_t n = desk_count(db_, warning_id, "manual_escalate") + 1;
+  Transaction tx(db_);
+  int reached = 0;
+  std::string what;
+  if (to == "superior") {
+    // The posts above every post still silent, told now (their ladder's superior step, early).
+    std::vector<CalloutRow> silent;
+    {
+      Stmt s = db_.prepare("SELECT id FROM callouts WHERE warning_id = ? AND kind = 'primary' AND state IN "
+                           "('pending', 'calling', 'exhausted')");
+      s.bind(1, warning_id);
+      std::vector<int64_t> ids;
+      while (s.step()) ids.push_back(s.int64(0));
+      for (int64_t id : ids)
+        if (auto c = callout_row(id)) silent.push_back(*c);
+    }
+    for (const CalloutRow& c : silent) {
+      const Plan& plan = snapshot_plan(c.snapshot_id);
+      const Area* area = directory_->area(c.area_code);
+      const Area* parent = area ? directory_->area(area->parent) : nullptr;
+      if (!parent) continue;
+      for (const RecipientRule& rule : plan.recipients) {
+        if (rule.tier != parent->tier) continue;
+        for (const std::string& role : rule.roles) {
+          Seat seat = Seat::A;
+          const Person* boss = directory_->holder(parent->code, role, Seat::A);
+          if (!boss) boss = directory_->holder(parent->code, role, seat = Seat::B);
+          if (!boss || boss->id == c.person_id) continue;
+          const int64_t id = secondary_callout(warning_id, c.snapshot_id, plan, c.id, "superior", *boss, parent->code,
+                                               role, seat);
+          reached += queue_messages(id, plan.ladder.front().channels, -1, fmt::format("e{}", n), 1,
+                                    fmt::format("督办（值班室）：您的下级 {} {} 尚未确认收到本预警（{}），请立即督促。",
+                                                c.area_name, c.person_name, reason),
+                                    "【督办】") > 0;
+        }
+      }
+    }
+    what = fmt::format("the posts above the silent ones told ({} message(s)): {}", reached, reason);
+  } else if (to == "duty_officer") {
+    tell_duty_officer_of_area(warning_id, "", snapshots.begin()->second, *plans.front(),
+                              fmt::format("值班室人工上报：{}", reason));
+    reached = 1;
+    what = fmt::format("the duty room told: {}", reason);
+  } else {
+    const Area* area = directory_->area(to);
+    if (!area)
+      return refused(400, fmt::format("'{}' is neither superior, duty_officer nor an area of the directory", to));
+    // The area's posts (and those below it) the warning's plans call, or only `roles`.
+    Warning scoped = warning_row(warning_id).warning;
+    scoped.areas = {std::string(to)};
+    scoped.polygons.clear();
+    scoped.circles.clear();
+    Resolution r = resolve_recipients(scoped, plans, *directory_);
+    std::set<std::string> already;
+    {
+      Stmt s = db_.prepare("SELECT person_id FROM callouts WHERE warning_id = ? AND kind = 'primary'");
+      s.bind(1, warning_id);
+      while (s.step()) already.insert(s.text(0));
+    }
+    std::vector<const Recipient*> fresh;
+    for (const Recipient& rec : r.recipients)
+      if (!already.count(rec.person) &&
+          (roles.empty() || std::find(roles.begin(), roles.end(), rec.role) != roles.end()))
+        fresh.push_back(&rec);
+    if (fresh.empty())
+      return refused(409, fmt::format("everyone the plans call in {} {}{} is in this warning already", area->code,
+                                      area->name, roles.empty() ? "" : " (of those roles)"));
+    insert_primary_callouts(warning_id, fresh, snapshots, to_epoch_ms(clock_.now()));
+    reached = static_cast<int>(fresh.size());
+    what = fmt::format("{} people of {} {} called into this warning: {}", reached, area->code, area->name, reason);
+  }
+  event(warning_id, std::nullopt, std::nullopt, "manual_escalate", actor, what);
+  tx.commit();
+  return {200, what, reached};
+}
+
+}  // namespace jiaoying
