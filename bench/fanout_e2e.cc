@@ -228,7 +228,9 @@ void run_scenario(int villages, const Scenario& sc, bool keep) {
   const auto t0 = Clock::now();
   HttpResponse posted = run.post_warning(fmt::format("bench-{}", ::getpid()), R"(["330700"])", &post_s);
   if (posted.status != 201) throw std::runtime_error("POST answered " + std::to_string(posted.status) + ": " + posted.body);
-  const int64_t people = json::parse(posted.body).at("callouts").as_int64();
+  const json::value posted_json = json::parse(posted.body);
+  const int64_t people = posted_json.at("callouts").as_int64();
+  const int64_t warning_id = posted_json.at("id").as_int64();
   int64_t taken = 0;
   double restart_s = -1, ready_s = -1;
   bool killed = false;
@@ -325,6 +327,20 @@ void run_scenario(int villages, const Scenario& sc, bool keep) {
   if (restart_s >= 0) fmt::print("           SIGKILL at half, restart: answering {:.2f} s after the start (the directory "
                                  "read), sending again at {:.2f} s; duplicates answered by the platform (same bizMsgId) {}\n",
                                  ready_s, restart_s, field(s, "zzd", "duplicates"));
+  {  // The duty officer's views of this warning, as the CLI asks for them (issue "The duty desk": ≤ 1 s).
+    AdminClient admin(run.socket());
+    const std::string base = fmt::format("/api/v1/warnings/{}", warning_id);
+    std::string line, error;
+    for (const auto& [label, path] : std::vector<std::pair<std::string, std::string>>{
+             {"show", base}, {"show --state calling", base + "?state=calling"}, {"report", base + "/report"},
+             {"show -o csv (every row)", base + "?all=1"}}) {
+      const auto t = Clock::now();
+      auto v = admin.get(path, error);
+      const double took = seconds(Clock::now() - t);
+      line += fmt::format("{}{} {:.2f} s{}", line.empty() ? "" : ", ", label, took, v ? "" : " (" + error + ")");
+    }
+    fmt::print("           views of the warning ({} callouts): {}\n", people, line);
+  }
   const int64_t callouts = count_rows(run.db(), "SELECT COUNT(*) FROM callouts");
   const int64_t messages = count_rows(run.db(), "SELECT COUNT(*) FROM messages");
   const int64_t events = count_rows(run.db(), "SELECT COUNT(*) FROM events");

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "channels/form.h"
 #include "cli/admin_client.h"
 #include "cli/demo.h"
 #include "cli/directory_generator.h"
@@ -49,6 +50,18 @@ int main(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "every recipient of one warning: area, role, person, state");
   show->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
   show->add_flag("--json", json_out, "print the API's JSON");
+  std::string filter_area, filter_tier, filter_role, filter_state, view_output = "text";
+  int view_limit = 0;
+  bool unmask = false;
+  show->add_option("--area", filter_area, "only this area and everything below it (division code)");
+  show->add_option("--tier", filter_tier, "only this tier")->check(CLI::IsMember({"city", "county", "township", "village"}));
+  show->add_option("--role", filter_role, "only this role (township_head, flood_chief, …)");
+  show->add_option("--state", filter_state, "only this state")
+      ->check(CLI::IsMember({"pending", "calling", "answered", "covered", "exhausted", "cancelled"}));
+  show->add_option("--limit", view_limit, "list at most this many (default 500; those needing action first)");
+  show->add_option("-o,--output", view_output, "text, json or csv (csv: every callout)")
+      ->check(CLI::IsMember({"text", "json", "csv"}));
+  show->add_flag("--unmask", unmask, "csv with whole phone numbers (recorded in the warning's trail)");
 
   // The duty desk: acting by hand on a running warning (each an audit event naming the Unix user).
   std::string person, note_text, via, reason;
@@ -257,9 +270,24 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*show) {
-    auto detail = admin.get("/api/v1/warnings/" + warning_id, error);
+    if (json_out) view_output = "json";
+    jiaoying::FormParams params;
+    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+             {"area", filter_area}, {"tier", filter_tier}, {"role", filter_role}, {"state", filter_state}})
+      if (!value.empty()) params.emplace_back(key, value);
+    if (view_limit > 0) params.emplace_back("limit", std::to_string(view_limit));
+    if (view_output == "csv") params.emplace_back("all", "1");
+    const std::string query = params.empty() ? "" : "?" + jiaoying::form_encode(params);
+    if (unmask) {  // whole numbers leave the duty room's socket only on the record
+      if (view_output != "csv") return fail("--unmask is for -o csv (show prints whole numbers already)");
+      auto noted = admin.post("/api/v1/warnings/" + warning_id + "/unmask", "{\"what\": \"show -o csv\"}", error);
+      if (!noted) return fail(error);
+    }
+    auto detail = admin.get("/api/v1/warnings/" + warning_id + query, error);
     if (!detail) return fail(error);
-    std::cout << (json_out ? boost::json::serialize(*detail) + "\n" : jiaoying::render_warning_detail(*detail, colour));
+    if (view_output == "json") std::cout << boost::json::serialize(*detail) << '\n';
+    else if (view_output == "csv") std::cout << jiaoying::render_callouts_csv(*detail, unmask);
+    else std::cout << jiaoying::render_warning_detail(*detail, colour);
     return 0;
   }
   return 0;

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "cli/table.h"
+#include "daemon/admin_views.h"
 #include "rules/names.h"
 #include "rules/time.h"
 #include "rules/warning.h"
@@ -162,6 +163,33 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
                          str(a, "person").empty() ? "" : " → " + str(a, "person"), str(a, "detail"));
   }
   out += render_counts(detail.at("counts")) + "\n\n";
+  const int64_t total = num(detail, "callouts_total");
+  const size_t listed = detail.at("callouts").as_array().size();
+  if (total > static_cast<int64_t>(listed)) {
+    // A city's warning: the townships first, the worst at the top, then the rows needing action.
+    const json::value* ts = detail.as_object().if_contains("townships");
+    if (ts && ts->is_array() && !ts->as_array().empty()) {
+      std::vector<const json::value*> rows;
+      for (const auto& t : ts->as_array()) rows.push_back(&t);
+      std::stable_sort(rows.begin(), rows.end(), [](const json::value* a, const json::value* b) {
+        return num(*a, "exhausted") * 1000000 + num(*a, "calling") > num(*b, "exhausted") * 1000000 + num(*b, "calling");
+      });
+      Table tt({"TOWNSHIP", "CODE", "PEOPLE", "ANSWERED", "STILL CALLING", "EXHAUSTED"});
+      const size_t shown = std::min<size_t>(rows.size(), 30);
+      for (size_t i = 0; i < shown; ++i) {
+        const json::value& r = *rows[i];
+        const int64_t people = num(r, "total"), answered = num(r, "answered");
+        tt.add({str(r, "name"), str(r, "code"), std::to_string(people),
+                fmt::format("{} ({:.0f}%)", answered, people ? 100.0 * static_cast<double>(answered) / static_cast<double>(people) : 0.0),
+                std::to_string(num(r, "calling")), std::to_string(num(r, "exhausted"))},
+               num(r, "exhausted") > 0 ? "31" : num(r, "calling") > 0 ? "33" : "32");
+      }
+      out += fmt::format("by township ({} of {}, the most silent first)\n", shown, rows.size()) + tt.render(colour) + "\n";
+    }
+    out += fmt::format("{} of {} callouts listed, those needing action first — narrow with --area, --tier, --role "
+                       "or --state, or take them all with -o csv\n",
+                       listed, total);
+  }
   Table t({"#", "TIER", "AREA", "ROLE", "SEAT", "PERSON", "MOBILE", "STATE", "NOTICES", "VIA", "ANSWERED IN",
            "RAISED"});
   for (const auto& c : detail.at("callouts").as_array()) {
@@ -305,5 +333,30 @@ std::string render_posted(const json::value& posted) {
     for (const auto& f : flags->as_array()) out += "! " + std::string(f.as_string()) + "\n";
   return out;
 }
+
+std::string render_callouts_csv(const json::value& detail, bool unmask) {
+  auto cell = [](std::string v) {  // RFC 4180: quoted when it holds a comma, quote or newline
+    if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+    std::string q = "\"";
+    for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  std::string out =
+      "callout,kind,tier,area_code,area_name,role,role_zh,seat,person,mobile,state,notices,first_sent_at,answered_at,"
+      "answered_via,late\n";
+  for (const auto& c : detail.at("callouts").as_array()) {
+    const std::string mobile = str(c, "mobile");
+    const std::vector<std::string> row{str(c, "id"), str(c, "kind"), str(c, "tier"), str(c, "area_code"),
+                                       str(c, "area_name"), str(c, "role"), std::string(role_zh(str(c, "role"))),
+                                       str(c, "seat"), str(c, "person"), unmask ? mobile : mask_mobile(mobile),
+                                       str(c, "state"), str(c, "notified"), str(c, "first_sent_at"),
+                                       str(c, "answered_at"), str(c, "answered_via"),
+                                       c.at("late").as_bool() ? "yes" : ""};
+    for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + cell(row[i]);
+    out += "\n";
+  }
+  return out;
+}
+
 
 }  // namespace jiaoying

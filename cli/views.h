@@ -19,6 +19,8 @@ std::string render_event(const boost::json::value& event);
 // "answered 12/19 · calling 5 · exhausted 2"
 std::string render_counts(const boost::json::value& counts);
 
+// One CSV row per callout (a spreadsheet's view of `show -o csv`); mobiles masked unless `unmask`.
+std::string render_callouts_csv(const boost::json::value& detail, bool unmask);
 // A warning phoned in to the duty room, as the JSON ingest format (source duty-desk; the
 // identifier from the time, so two are never one).
 std::string desk_warning_json(const std::string& hazard, const std::string& level,

@@ -88,7 +88,7 @@ std::optional<int64_t> find_warning_id(Db& db, const std::string& key) {
   return s.int64(0);
 }
 
-std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
+std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const CalloutQuery& query) {
   Stmt w = db.prepare(
       "SELECT id, identifier, sender, sent, source, hazard, level, areas, headline, description, state, "
       "received_at FROM warnings WHERE id = ?");
@@ -131,14 +131,36 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
                                 {"person", d.is_null(4) ? std::string() : d.text(4)}});
   warning["desk"] = std::move(desk);
 
+  // The rows asked for (filters), the counts of all of them, and at most query.limit rows —
+  // then those needing action first (exhausted, still calling), so a city's warning shows its
+  // trouble, not 100,000 lines.
+  std::string where = " WHERE warning_id = ?";
+  std::vector<std::string> binds;
+  if (!query.area.empty()) where += " AND area_code LIKE ? || '%'", binds.push_back(query.area);
+  if (!query.tier.empty()) where += " AND tier = ?", binds.push_back(query.tier);
+  if (!query.role.empty()) where += " AND role = ?", binds.push_back(query.role);
+  if (!query.state.empty())
+    where += query.state == "calling" ? " AND state IN ('calling', 'pending') AND ? <> ''" : " AND state = ?",
+        binds.push_back(query.state);
+  auto bind_filters = [&](Stmt& st) {
+    st.bind(1, warning_id);
+    for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 2), binds[i]);
+  };
+  int64_t matching = 0;
+  {
+    Stmt n = db.prepare("SELECT COUNT(*) FROM callouts" + where);
+    bind_filters(n);
+    if (n.step()) matching = n.int64(0);
+  }
+  const bool truncated = query.limit > 0 && static_cast<size_t>(matching) > query.limit;
   Stmt c = db.prepare(
       "SELECT id, area_code, area_name, tier, role, seat, person_name, mobile, state, "
       "(SELECT COUNT(*) FROM messages m WHERE m.callout_id = callouts.id AND m.state IN ('sent','sending')), "
       "first_sent_at, answered_at, answered_via, answered_late, started_at, next_due_at, zzd_account, kind, "
-      "escalated_from FROM callouts WHERE warning_id = ? "
-      "ORDER BY CASE tier WHEN 'city' THEN 0 WHEN 'county' THEN 1 WHEN 'township' THEN 2 ELSE 3 END, "
-      "area_code, role, id");
-  c.bind(1, warning_id);
+      "escalated_from FROM callouts" + where + " ORDER BY " +
+      (truncated ? "CASE state WHEN 'exhausted' THEN 0 WHEN 'calling' THEN 1 WHEN 'pending' THEN 1 ELSE 2 END, " : "") +
+      "CASE tier WHEN 'city' THEN 0 WHEN 'county' THEN 1 WHEN 'township' THEN 2 ELSE 3 END, area_code, role, id");
+  bind_filters(c);
   json::array callouts;
   // Counts are of the people the plan called (primary callouts); raised ones are listed, not counted.
   json::object counts{{"total", 0}, {"answered", 0}, {"calling", 0}, {"exhausted", 0}, {"covered", 0},
@@ -154,6 +176,7 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
       counts["raised"] = counts["raised"].as_int64() + 1;
       if (state == "pending" || state == "calling") counts["raised_calling"] = counts["raised_calling"].as_int64() + 1;
     }
+    if (truncated && callouts.size() >= query.limit) continue;  // counted, not listed
     json::value answer_ms = nullptr;
     if (!c.is_null(11) && !c.is_null(10)) answer_ms = c.int64(11) - c.int64(10);
     json::value waiting_ms = nullptr;
@@ -165,7 +188,7 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
                                     {"role", c.text(4)},
                                     {"seat", c.text(5)},
                                     {"person", c.text(6)},
-                                    {"mobile", mask_mobile(c.text(7))},
+                                    {"mobile", c.text(7)},  // the duty room phones people: whole here
                                     {"zzd_account", c.text(16)},
                                     {"state", state},
                                     {"notified", c.int64(9)},
@@ -243,8 +266,28 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now) {
         {"error", b.is_null(13) ? json::value(nullptr) : json::value(b.text(13))},
         {"repeat", b.int64(14)}});
   }
+  // Per township (and per county above them): the people the plans called there, by state —
+  // what a duty officer reads first at city scale.
+  json::array townships;
+  {
+    Stmt t = db.prepare(
+        "SELECT substr(area_code, 1, 9) AS t, MAX(CASE WHEN tier = 'township' THEN area_name END), COUNT(*), "
+        "COUNT(*) FILTER (WHERE state IN ('answered', 'covered')), COUNT(*) FILTER (WHERE state IN ('pending', "
+        "'calling')), COUNT(*) FILTER (WHERE state = 'exhausted') FROM callouts" + where +
+        " AND kind = 'primary' AND tier IN ('township', 'village') GROUP BY t ORDER BY t");
+    bind_filters(t);
+    while (t.step())
+      townships.push_back(json::object{{"code", t.text(0)},
+                                       {"name", t.is_null(1) ? t.text(0) : t.text(1)},
+                                       {"total", t.int64(2)},
+                                       {"answered", t.int64(3)},
+                                       {"calling", t.int64(4)},
+                                       {"exhausted", t.int64(5)}});
+  }
   return json::serialize(json::object{{"warning", std::move(warning)},
                                       {"counts", std::move(counts)},
+                                      {"callouts_total", matching},
+                                      {"townships", std::move(townships)},
                                       {"callouts", std::move(callouts)},
                                       {"reports", std::move(reports)},
                                       {"broadcasts", std::move(broadcasts)}});
@@ -302,7 +345,7 @@ json::object service_of(const std::vector<const json::object*>& callouts) {
 
 }  // namespace
 
-std::string report_view(Db& db, int64_t warning_id, TimePoint now) {
+std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit) {
   const std::string detail_text = warning_view(db, warning_id, now);
   if (detail_text.empty()) return {};
   json::object report = json::parse(detail_text).as_object();
@@ -330,6 +373,15 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now) {
   service["by_tier"] = std::move(tiers);
   service["raised"] = std::move(raised);
   report["service"] = std::move(service);
+  // Every callout counted above; listed, at most `limit`, those not answered first.
+  if (json::array& all = report["callouts"].as_array(); limit > 0 && all.size() > limit) {
+    auto answered = [](const json::value& c) {
+      const auto state = c.at("state").as_string();
+      return state == "answered" || state == "covered" || state == "cancelled";
+    };
+    std::stable_partition(all.begin(), all.end(), [&](const json::value& c) { return !answered(c); });
+    all.resize(limit);
+  }
 
   // Messages by channel and how they ended.
   json::object channels;
@@ -353,7 +405,8 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now) {
       "'warning_closed', 'exhausted', 'duty_officer_told', 'report_overdue', 'report_filed', 'report_amended', "
       "'broadcast_sent', 'broadcast_report', 'broadcast_failed', 'broadcast_gap', 'broadcast_unconfirmed', "
       "'broadcast_cancel_sent', 'message_unknown', 'step_late', 'post_unfilled', 'no_plan_matched', 'sent_suspicious', "
-      "'areas_not_ours', 'area_not_in_directory', 'manual_ack', 'manual_call', 'manual_resend', 'note') "
+      "'areas_not_ours', 'area_not_in_directory', 'manual_ack', 'manual_call', 'manual_resend', 'manual_escalate', 'note', "
+      "'export_unmasked') "
       "ORDER BY e.id LIMIT 500");
   e.bind(1, warning_id);
   while (e.step())

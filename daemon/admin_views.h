@@ -24,7 +24,16 @@ std::optional<int64_t> find_warning_id(Db& db, const std::string& id_or_identifi
 
 // {"warning":{…}, "callouts":[{id, area_code, area_name, tier, role, seat, person, masked_mobile,
 //   state, notified, first_sent_at, answered_at, answered_via, answer_ms, late}], "counts":{…}}
-std::string warning_view(Db& db, int64_t warning_id, TimePoint now);
+// Which callouts a view lists: those of an area (its code and everything below it), a tier, a
+// role, a state ("calling" includes pending), at most `limit` of them (0 = all; when cut, those
+// needing action come first). Counts are of every callout the filters keep.
+struct CalloutQuery {
+  std::string area, tier, role, state;
+  size_t limit = 0;
+};
+// … plus "callouts_total" (how many the filters keep) and "townships" (per township: total,
+// answered, calling, exhausted). Mobiles are whole: the admin socket is the duty room's.
+std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const CalloutQuery& query = {});
 
 // {"events":[{id, at, callout_id, message_id, kind, actor, detail, person, post}]} with id > after;
 // person and post are those of the event's callout, empty for warning-wide events.
@@ -34,7 +43,8 @@ std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit);
 // answered, within the deadline, exhausted, open, median/p90 time to answer; by tier; raised
 // callouts), "channels" (messages by channel and final state) and "timeline" (the events worth
 // filing, without per-message noise). Empty if the warning is unknown.
-std::string report_view(Db& db, int64_t warning_id, TimePoint now);
+// At most `limit` callouts are listed (those needing action first); the figures count them all.
+std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit = 0);
 
 // 199****0001: phone numbers never appear whole in logs or views.
 std::string mask_mobile(const std::string& mobile);

@@ -241,6 +241,8 @@ class Engine {
   // plans' roles, or `roles`) are called into this warning.
   DeskOutcome desk_escalate(int64_t warning_id, std::string_view to, const std::vector<std::string>& roles,
                             std::string_view reason, std::string_view actor);
+  // Whole phone numbers are leaving the duty room (`show -o csv --unmask`): on the record.
+  DeskOutcome desk_unmasked(int64_t warning_id, std::string_view what, std::string_view actor);
   // A line in the record, at any time (after the close too).
   DeskOutcome desk_note(int64_t warning_id, std::string_view text, std::string_view actor);
 

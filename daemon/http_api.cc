@@ -1,9 +1,11 @@
 #include "daemon/http_api.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <charconv>
 
 #include "channels/form.h"
@@ -354,8 +356,31 @@ std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, co
       if (report) rest.resize(rest.size() - 7);
       auto id = find_warning_id(db, rest);
       if (!id) return error_response(404, "no warning '" + rest + "'");
-      if (report) return ServerResponse{200, "application/json; charset=utf-8", report_view(db, *id, clock.now())};
-      if (!events) return ServerResponse{200, "application/json; charset=utf-8", warning_view(db, *id, clock.now())};
+      // ?area=&tier=&role=&state= narrow the callouts; at most `limit` are listed (500 for a
+      // view, 200 in a report) unless all=1 (an export).
+      FormParams view_params;
+      form_decode(req.query, view_params);
+      const bool all = form_get(view_params, "all") == "1";
+      int64_t limit = 0;
+      if (!parse_int64(form_get(view_params, "limit"), limit) || limit <= 0) limit = report ? 200 : 500;
+      if (report)
+        return ServerResponse{200, "application/json; charset=utf-8",
+                              report_view(db, *id, clock.now(), all ? 0 : static_cast<size_t>(limit))};
+      if (!events) {
+        CalloutQuery query{form_get(view_params, "area"), form_get(view_params, "tier"), form_get(view_params, "role"),
+                           form_get(view_params, "state"), all ? 0 : static_cast<size_t>(limit)};
+        for (const auto& [name, value] : std::vector<std::pair<const char*, std::string*>>{
+                 {"tier", &query.tier}, {"state", &query.state}}) {
+          static const std::vector<std::string> tiers{"city", "county", "township", "village"};
+          static const std::vector<std::string> states{"pending", "calling", "answered", "covered", "exhausted",
+                                                       "cancelled"};
+          const auto& allowed = std::string_view(name) == "tier" ? tiers : states;
+          if (!value->empty() && std::find(allowed.begin(), allowed.end(), *value) == allowed.end())
+            return error_response(400, fmt::format("{} '{}' must be one of {}", name, *value, fmt::join(allowed, ", ")),
+                                  name);
+        }
+        return ServerResponse{200, "application/json; charset=utf-8", warning_view(db, *id, clock.now(), query)};
+      }
       FormParams params;
       int64_t after = 0;
       form_decode(req.query, params);
@@ -391,7 +416,8 @@ std::optional<ServerResponse> HttpApi::desk_action(const ServerRequest& req) {
   const size_t slash = rest.find('/');
   if (slash == std::string::npos) return std::nullopt;
   const std::string ref = rest.substr(0, slash), verb = rest.substr(slash + 1);
-  if (verb != "ack" && verb != "call" && verb != "resend" && verb != "cancel" && verb != "note" && verb != "escalate")
+  if (verb != "ack" && verb != "call" && verb != "resend" && verb != "cancel" && verb != "note" && verb != "escalate" &&
+      verb != "unmask")
     return std::nullopt;
   boost::system::error_code ec;
   json::value parsed = json::parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body), ec);
@@ -414,6 +440,7 @@ std::optional<ServerResponse> HttpApi::desk_action(const ServerRequest& req) {
         if (role.is_string()) roles.emplace_back(role.as_string());
     out = engine_.desk_escalate(*id, body_string(body, "to"), roles, body_string(body, "reason"), actor);
   }
+  else if (verb == "unmask") out = engine_.desk_unmasked(*id, body_string(body, "what"), actor);
   else out = engine_.desk_note(*id, body_string(body, "text"), actor);
   if (!out.ok()) return error_response(out.status, out.message);
   changed_();

@@ -73,6 +73,8 @@ constexpr std::array kEvents{
     Name{"manual_call", "人工叫应"},
     Name{"manual_resend", "人工重发"},
     Name{"note", "值班记录"},
+    Name{"manual_escalate", "人工升级"},
+    Name{"export_unmasked", "导出完整号码"},
 };
 
 template <size_t N>

@@ -92,3 +92,29 @@ TEST_CASE("the after-action report prints service levels by tier, who did not an
   CHECK(out.find("note        no B seat") != std::string::npos);
   CHECK(out.find("02:30:00  叫应用尽") != std::string::npos);  // event kinds in words
 }
+
+TEST_CASE("a warning larger than the list shows its townships first, the most silent at the top, and says how to narrow") {
+  auto detail = boost::json::parse(R"({"warning":{"id":7,"identifier":"w7","sender":"jinhua-met","hazard":"rainstorm",
+     "level":"red","headline":"暴雨红色预警","state":"active","sent":"2026-06-15T02:00:00+08:00",
+     "received_at":"2026-06-15T02:00:01+08:00","plans":["heavy-rain"],"flags":[]},
+    "counts":{"total":100329,"answered":90000,"calling":10000,"exhausted":329,"covered":0,"raised":0},
+    "callouts_total":100329,
+    "townships":[{"code":"330702102","name":"安地镇","total":300,"answered":300,"calling":0,"exhausted":0},
+                 {"code":"330702204","name":"箬阳乡","total":200,"answered":150,"calling":30,"exhausted":20}],
+    "callouts":[{"id":5,"area_code":"330702204201","area_name":"箬阳村","tier":"village","role":"flood_chief","seat":"A",
+       "person":"严某一","mobile":"19900000027","zzd_account":"1","state":"exhausted","notified":5,"first_sent_at":null,
+       "answered_at":null,"answered_via":null,"answer_ms":null,"waiting_ms":null,"late":false,"kind":"primary",
+       "escalated_from":null}],
+    "reports":[],"broadcasts":[]})");
+  const std::string out = render_warning_detail(detail, false);
+  const size_t ruoyang = out.find("箬阳乡"), anding = out.find("安地镇");
+  REQUIRE(ruoyang != std::string::npos);
+  CHECK(ruoyang < anding);  // exhausted posts first
+  CHECK(out.find("1 of 100329 callouts listed, those needing action first") != std::string::npos);
+  CHECK(out.find("19900000027") != std::string::npos);  // the duty room phones people: whole numbers
+  const std::string csv = render_callouts_csv(detail, false);
+  CHECK(csv.starts_with("callout,kind,tier,area_code"));
+  CHECK(csv.find("5,primary,village,330702204201,箬阳村,flood_chief,防汛责任人,A,严某一,199****0027,exhausted") !=
+        std::string::npos);  // an exported file is masked…
+  CHECK(render_callouts_csv(detail, true).find("19900000027") != std::string::npos);  // …unless asked
+}

@@ -103,7 +103,7 @@ TEST_CASE("an ack link with a forged token is refused 401 and changes no callout
   CHECK(f.count("SELECT COUNT(*) FROM callouts WHERE state = 'answered' AND answered_via = 'zzd'") == 1);
 }
 
-TEST_CASE("the admin API lists warnings and shows one with masked phone numbers") {
+TEST_CASE("the admin API lists warnings and shows one with whole phone numbers: the duty room phones people") {
   ApiFixture f;
   f.api.handle_public(post(kBody));
   auto list = boost::json::parse(f.api.handle_admin(get("/api/v1/warnings")).body);
@@ -112,10 +112,10 @@ TEST_CASE("the admin API lists warnings and shows one with masked phone numbers"
   REQUIRE(by_identifier.status == 200);
   auto detail = boost::json::parse(by_identifier.body);
   CHECK(detail.at("counts").at("total").as_int64() == 3);
-  bool masked = false;
+  bool whole = false;
   for (const auto& c : detail.at("callouts").as_array())
-    if (c.at("person") == "钱某一") masked = c.at("mobile") == "199****0002";
-  CHECK(masked);
+    if (c.at("person") == "钱某一") whole = c.at("mobile") == "19900000002";
+  CHECK(whole);
   CHECK(f.api.handle_admin(get("/api/v1/warnings/nope")).status == 404);
   auto events = boost::json::parse(f.api.handle_admin(get("/api/v1/warnings/1/events?after=0")).body);
   CHECK(events.at("events").as_array().size() >= 5);
@@ -124,4 +124,31 @@ TEST_CASE("the admin API lists warnings and shows one with masked phone numbers"
 TEST_CASE("the admin API is not reachable from the public side") {
   ApiFixture f;
   CHECK(f.api.handle_public(get("/api/v1/warnings")).status == 404);
+}
+
+TEST_CASE("a view narrows by area, tier, role and state, lists the trouble first when cut, and counts all") {
+  ApiFixture f;
+  f.api.handle_public(post(kBody));
+  f.engine->ack(f.callout_of("county-leader"), "zzd", "test");
+  auto view = [&](const std::string& query) {
+    auto r = f.api.handle_admin(get("/api/v1/warnings/1" + query));
+    REQUIRE(r.status == 200);
+    return boost::json::parse(r.body);
+  };
+  auto township = view("?tier=township");
+  CHECK(township.at("callouts_total").as_int64() == 1);
+  CHECK(township.at("callouts").as_array()[0].at("person") == "钱某一");
+  CHECK(view("?area=330702102201").at("callouts_total").as_int64() == 1);  // 岩头村 and below
+  CHECK(view("?state=calling").at("callouts_total").as_int64() == 2);
+  CHECK(view("?role=leader_on_duty&state=answered").at("callouts_total").as_int64() == 1);
+  auto cut = view("?limit=1");
+  CHECK(cut.at("callouts_total").as_int64() == 3);
+  REQUIRE(cut.at("callouts").as_array().size() == 1);
+  CHECK(cut.at("callouts").as_array()[0].at("state") == "calling");  // not the answered county leader
+  REQUIRE(cut.at("townships").as_array().size() == 1);
+  CHECK(cut.at("townships").as_array()[0].at("name") == "安地镇");
+  CHECK(cut.at("townships").as_array()[0].at("total").as_int64() == 2);
+  auto bad = f.api.handle_admin(get("/api/v1/warnings/1?state=silent"));
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("state 'silent' must be one of pending, calling") != std::string::npos);
 }
