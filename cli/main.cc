@@ -17,6 +17,7 @@
 #include "cli/plan_commands.h"
 #include "cli/warning_check.h"
 #include "cli/views.h"
+#include "cli/watch.h"
 #include "daemon/config.h"
 
 namespace {
@@ -99,6 +100,13 @@ int main(int argc, char** argv) {
   warn->add_option("--area", warn_areas, "division codes")->expected(1, -1);
   warn->add_option("--headline", warn_headline, "the warning's headline");
   warn->add_option("--text", warn_text, "the description");
+
+  jiaoying::WatchOptions watch_options;
+  std::string watch_output = "text";
+  auto* watch = app.add_subcommand("watch", "a live view of a warning (or of every open one) until it ends or Ctrl-C");
+  watch->add_option("WARNING", watch_options.warning, "the warning's number or identifier (default: every open one)");
+  watch->add_option("-o,--output", watch_output, "text, or json: one line per change")
+      ->check(CLI::IsMember({"text", "json"}));
 
   jiaoying::OfflineOptions offline;
   app.add_option("--config", offline.config_path, "jiaoyingd's configuration, for the offline checks");
@@ -256,6 +264,13 @@ int main(int argc, char** argv) {
     if (!result) return fail(error);
     std::cout << jiaoying::render_posted(*result);
     return 0;
+  }
+  if (*watch) {
+    // A terminal gets the redrawn screen; a pipe (or -o json) one line per change.
+    watch_options.json = watch_output == "json";
+    watch_options.redraw = !watch_options.json && colour;
+    watch_options.colour = colour;
+    return jiaoying::run_watch(admin, watch_options, std::cout, std::cerr);
   }
   if (*warnings) {
     auto list = admin.get("/api/v1/warnings", error);

@@ -16,6 +16,8 @@ std::string render_warning_detail(const boost::json::value& detail, bool colour)
 std::string render_report(const boost::json::value& report);
 // "02:03:15  answered       赵某一 answered via zzd"
 std::string render_event(const boost::json::value& event);
+// The providers under the warnings list: state, in flight, waiting (empty when none are listed).
+std::string render_providers(const boost::json::value& list, bool colour);
 // "answered 12/19 · calling 5 · exhausted 2"
 std::string render_counts(const boost::json::value& counts);
 

@@ -284,8 +284,24 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const Callou
                                        {"calling", t.int64(4)},
                                        {"exhausted", t.int64(5)}});
   }
+  json::array tiers;
+  {
+    Stmt t = db.prepare(
+        "SELECT tier, COUNT(*), COUNT(*) FILTER (WHERE state IN ('answered', 'covered')), COUNT(*) FILTER (WHERE "
+        "state IN ('pending', 'calling')), COUNT(*) FILTER (WHERE state = 'exhausted') FROM callouts" + where +
+        " AND kind = 'primary' GROUP BY tier ORDER BY CASE tier WHEN 'city' THEN 0 WHEN 'county' THEN 1 "
+        "WHEN 'township' THEN 2 ELSE 3 END");
+    bind_filters(t);
+    while (t.step())
+      tiers.push_back(json::object{{"tier", t.text(0)},
+                                   {"total", t.int64(1)},
+                                   {"answered", t.int64(2)},
+                                   {"calling", t.int64(3)},
+                                   {"exhausted", t.int64(4)}});
+  }
   return json::serialize(json::object{{"warning", std::move(warning)},
                                       {"counts", std::move(counts)},
+                                      {"by_tier", std::move(tiers)},
                                       {"callouts_total", matching},
                                       {"townships", std::move(townships)},
                                       {"callouts", std::move(callouts)},
@@ -293,12 +309,18 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const Callou
                                       {"broadcasts", std::move(broadcasts)}});
 }
 
-std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit) {
+std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit, int latest) {
+  // `latest`: the newest events without the per-message and per-step noise (a live view's tail).
   Stmt s = db.prepare(
-      "SELECT e.id, e.at, e.callout_id, e.message_id, e.kind, e.actor, e.detail, c.person_name, c.area_name, "
-      "c.role FROM events e LEFT JOIN callouts c ON c.id = e.callout_id "
-      "WHERE e.warning_id = ? AND e.id > ? ORDER BY e.id LIMIT ?");
-  s.bind(1, warning_id).bind(2, after).bind(3, limit);
+      latest > 0
+          ? "SELECT * FROM (SELECT e.id, e.at, e.callout_id, e.message_id, e.kind, e.actor, e.detail, c.person_name, "
+            "c.area_name, c.role FROM events e LEFT JOIN callouts c ON c.id = e.callout_id WHERE e.warning_id = ? "
+            "AND e.id > ? AND e.kind NOT LIKE 'message%' AND e.kind NOT IN ('notified', 'renotified', 'escalated', "
+            "'sms_delivered', 'call_result', 'answered', 'sms_codes_sent') ORDER BY e.id DESC LIMIT ?) ORDER BY id"
+          : "SELECT e.id, e.at, e.callout_id, e.message_id, e.kind, e.actor, e.detail, c.person_name, c.area_name, "
+            "c.role FROM events e LEFT JOIN callouts c ON c.id = e.callout_id "
+            "WHERE e.warning_id = ? AND e.id > ? ORDER BY e.id LIMIT ?");
+  s.bind(1, warning_id).bind(2, after).bind(3, latest > 0 ? latest : limit);
   json::array list;
   while (s.step()) {
     list.push_back(json::object{{"id", s.int64(0)},

@@ -37,7 +37,8 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const Callou
 
 // {"events":[{id, at, callout_id, message_id, kind, actor, detail, person, post}]} with id > after;
 // person and post are those of the event's callout, empty for warning-wide events.
-std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit);
+// With `latest` > 0: the newest `latest` events of note (no per-message or per-step rows), oldest first.
+std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit, int latest = 0);
 
 // The after-action report of one warning (一事一档): warning_view's content plus "service" (posts,
 // answered, within the deadline, exhausted, open, median/p90 time to answer; by tier; raised

@@ -148,13 +148,28 @@ int run_daemon(const DaemonOptions& options) {
   // The checks of `plan check` and `directory check`. At the start they are said loudly but do
   // not stop the daemon: a jiaoyingd that will not start calls nobody at all, while these skip
   // the posts they name. A reload with an error is refused (below): there the running set stays.
-  if (auto findings = check_rules(*plans, *directory, config->directory, templates->names()); !findings.empty()) {
-    if (error_count(findings))
-      spdlog::critical("the plans and the directory have faults that skip people until mended: {}",
-                       findings_text(findings));
-    else
-      spdlog::warn("plans and directory: {}", findings_text(findings));
-  }
+  // They run beside the start (a city's directory takes a few tenths of a second), so a restart
+  // sends again without waiting for them.
+  auto shared_directory = std::make_shared<const Directory>(std::move(*directory));
+  std::thread start_check([shared_directory, plans = *plans, names = templates->names(), file = config->directory] {
+    pthread_setname_np(pthread_self(), "jy-check");
+    try {
+      const auto findings = check_rules(plans, *shared_directory, file, names);
+      if (error_count(findings))
+        spdlog::critical("the plans and the directory have faults that skip people until mended: {}",
+                         findings_text(findings));
+      else if (!findings.empty())
+        spdlog::warn("plans and directory: {}", findings_text(findings));
+    } catch (const std::exception& e) {
+      spdlog::error("checking the plans against the directory failed: {}", e.what());
+    }
+  });
+  struct JoinCheck {
+    std::thread& thread;
+    ~JoinCheck() {
+      if (thread.joinable()) thread.join();
+    }
+  } join_check{start_check};
 
   try {
     std::filesystem::create_directories(std::filesystem::absolute(config->database).parent_path());
@@ -170,8 +185,7 @@ int run_daemon(const DaemonOptions& options) {
     settings.max_attempts = config->max_attempts;
     settings.hold_limit = config->hold_limit;
     if (const auto* b = config->first<BroadcastSettings>("broadcast")) settings.broadcast_ebrid = b->ebrid;
-    Engine engine(db, clock, settings, std::make_shared<const Directory>(std::move(*directory)),
-                  std::move(*plans), std::make_shared<const TemplateRenderer>(std::move(*templates)),
+    Engine engine(db, clock, settings, shared_directory, std::move(*plans), std::make_shared<const TemplateRenderer>(std::move(*templates)),
                   channel_names);
     if (int n = engine.recover()) spdlog::warn("{} message(s) were in flight at the last stop; resending", n);
 

@@ -385,7 +385,10 @@ std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, co
       int64_t after = 0;
       form_decode(req.query, params);
       parse_int64(form_get(params, "after"), after);
-      return ServerResponse{200, "application/json; charset=utf-8", events_view(db, *id, after, 1000)};
+      int64_t latest = 0;
+      if (!parse_int64(form_get(params, "latest"), latest) || latest > 100) latest = 0;
+      return ServerResponse{200, "application/json; charset=utf-8",
+                            events_view(db, *id, after, 1000, static_cast<int>(latest))};
     }
     return std::nullopt;
   } catch (const std::exception& e) {

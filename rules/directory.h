@@ -85,8 +85,10 @@ class Directory {
   std::vector<const Area*> descendants(std::string_view code) const;
   // The holder of a seat on a post, or nullptr.
   const Person* holder(std::string_view area, std::string_view role, Seat seat) const;
-  // The posts a person holds.
+  // The posts a person holds (a scan of every post: for one person, not in a loop over people).
   std::vector<const Post*> posts_of(std::string_view person_id) const;
+  // Every post, in the order loaded.
+  const std::vector<Post>& posts() const { return posts_; }
 
   size_t area_count() const { return areas_.size(); }
   size_t person_count() const { return people_.size(); }

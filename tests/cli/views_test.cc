@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "cli/views.h"
+#include "cli/watch.h"
 
 using namespace jiaoying;
 
@@ -117,4 +118,32 @@ TEST_CASE("a warning larger than the list shows its townships first, the most si
   CHECK(csv.find("5,primary,village,330702204201,箬阳村,flood_chief,防汛责任人,A,严某一,199****0027,exhausted") !=
         std::string::npos);  // an exported file is masked…
   CHECK(render_callouts_csv(detail, true).find("19900000027") != std::string::npos);  // …unless asked
+}
+
+TEST_CASE("watch draws progress overall and per tier, the silent townships and the last events; in a pipe, a line") {
+  auto detail = boost::json::parse(R"({"warning":{"id":3,"identifier":"w3","sender":"s","hazard":"rainstorm",
+     "level":"red","headline":"暴雨红色预警","state":"active","sent":"2026-06-15T02:00:00+08:00",
+     "received_at":"2026-06-15T02:00:01+08:00","plans":[],"flags":[]},
+    "counts":{"total":4,"answered":1,"calling":2,"exhausted":1,"covered":1,"raised":0},
+    "by_tier":[{"tier":"county","total":1,"answered":1,"calling":0,"exhausted":0},
+               {"tier":"village","total":3,"answered":1,"calling":1,"exhausted":1}],
+    "callouts_total":4,
+    "townships":[{"code":"330702204","name":"箬阳乡","total":3,"answered":1,"calling":1,"exhausted":1}],
+    "callouts":[],
+    "reports":[{"area_code":"330702204","area_name":"箬阳乡","tier":"township","state":"overdue","due_at":null,
+       "filed_at":null,"filed_by":null,"late":false,"commander":null,"villages":null,"people_moved":null,"note":null}],
+    "broadcasts":[]})");
+  auto list = boost::json::parse(R"({"warnings":[]})");
+  auto events = boost::json::parse(R"({"events":[{"id":9,"at":"2026-06-15T02:30:00+08:00","kind":"exhausted",
+     "actor":"engine","detail":"no answer within 30m","person":"严某一","post":"箬阳村 防汛责任人"}]})");
+  const std::string screen = render_watch(detail, list, events, false);
+  CHECK(screen.find("people   [") != std::string::npos);
+  CHECK(screen.find("2/4 answered") != std::string::npos);  // answered + covered
+  CHECK(screen.find("村（社区）") != std::string::npos);
+  CHECK(screen.find("回报 0/1 (1 overdue): overdue 箬阳乡") != std::string::npos);
+  CHECK(screen.find("still silent, by township") != std::string::npos);
+  CHECK(screen.find("叫应用尽") != std::string::npos);
+  CHECK(watch_line(detail, false) ==
+        "warning 3 active: people answered 2/4 · still calling 2 · exhausted 1 · 回报 0/1 (1 overdue)");
+  CHECK(boost::json::parse(watch_line(detail, true)).at("reports_overdue").as_int64() == 1);
 }

@@ -663,9 +663,24 @@ TEST_CASE("a night at the duty desk from the CLI: a warning phoned in, answers a
   CliRun show = run_cli(sys, {"show", "1"});
   CHECK(show.output.find("by hand at the duty desk:") != std::string::npos);
   CHECK(show.output.find("人工确认 duty:") != std::string::npos);  // the Unix user who acted
+  // watch in a pipe: a plain line per change, and it ends with the warning.
+  const std::string watch_log = (sys.work / "watch.log").string();
+  ChildProcess watch({(kBin / "jiaoying").string(), "--socket", (sys.work / "sock").string(), "watch", "1"}, watch_log);
+  REQUIRE(sys.wait_for([&] {
+    std::ifstream in(watch_log);
+    return std::string(std::istreambuf_iterator<char>(in), {}).find("warning 1 active: people answered") !=
+           std::string::npos;
+  }));
   CliRun cancel = run_cli(sys, {"cancel", "1", "--reason", "报告有误，已核实"});
   CHECK(cancel.status == 0);
   CHECK(cancel.output.find("warning 1 is cancelled") != std::string::npos);
+  REQUIRE(sys.wait_for([&] { return !watch.running(); }, std::chrono::seconds(10)));
+  CHECK(watch.stop() == 0);
+  {
+    std::ifstream in(watch_log);
+    const std::string lines(std::istreambuf_iterator<char>(in), {});
+    CHECK(lines.find("warning 1 cancelled: people answered") != std::string::npos);
+  }
   CliRun late = run_cli(sys, {"call", "1", "p013"});
   CHECK(late.status == 1);
   CHECK(late.output.find("has ended (cancelled)") != std::string::npos);
