@@ -101,6 +101,13 @@ int main(int argc, char** argv) {
   warn->add_option("--headline", warn_headline, "the warning's headline");
   warn->add_option("--text", warn_text, "the description");
 
+  std::string drill_plan, drill_level;
+  std::vector<std::string> drill_areas;
+  auto* drill = app.add_subcommand("drill", "a drill (演练) of a plan through the real channels, every message 【演练】");
+  drill->add_option("--plan", drill_plan, "the plan to drill")->required();
+  drill->add_option("--area", drill_areas, "where (division codes)")->required()->expected(1, -1);
+  drill->add_option("--level", drill_level, "the level (default: the plan's most urgent)");
+
   jiaoying::WatchOptions watch_options;
   std::string watch_output = "text";
   auto* watch = app.add_subcommand("watch", "a live view of a warning (or of every open one) until it ends or Ctrl-C");
@@ -263,6 +270,17 @@ int main(int argc, char** argv) {
     auto result = admin.post("/api/v1/warnings", body, error, content_type);
     if (!result) return fail(error);
     std::cout << jiaoying::render_posted(*result);
+    return 0;
+  }
+  if (*drill) {
+    boost::json::array areas;
+    for (const auto& a : drill_areas) areas.emplace_back(a);
+    auto result = admin.post("/api/v1/drills",
+                             boost::json::serialize(boost::json::object{
+                                 {"plan", drill_plan}, {"areas", std::move(areas)}, {"level", drill_level}}),
+                             error);
+    if (!result) return fail(error);
+    std::cout << std::string(result->at("message").as_string()) << '\n';
     return 0;
   }
   if (*watch) {

@@ -84,7 +84,8 @@ std::string render_warning_list(const json::value& list, bool colour) {
     const std::string broadcast = str(w, "broadcast");
     const bool broadcast_bad = broadcast == "partial" || broadcast == "failed" || broadcast == "unconfirmed";
     t.add({std::to_string(num(w, "id")), str(w, "received_at").substr(0, 19),
-           level_label(str(w, "hazard"), str(w, "level")), str(w, "sender"), str(w, "state"),
+           (str(w, "status") == "exercise" ? "【演练】" : "") + level_label(str(w, "hazard"), str(w, "level")),
+           str(w, "sender"), str(w, "state"),
            fmt::format("{}/{}", num(w, "answered"), num(w, "total")), std::to_string(num(w, "calling")),
            std::to_string(exhausted), reports, broadcast.empty() ? "—" : broadcast + (broadcast_bad ? " !" : ""),
            str(w, "headline")},
@@ -150,8 +151,9 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
   const json::value& w = detail.at("warning");
   std::string plans;
   for (const auto& p : w.at("plans").as_array()) plans += (plans.empty() ? "" : ", ") + std::string(p.as_string());
-  std::string out = fmt::format("warning {} · {} · {} · {}\n", num(w, "id"), level_label(str(w, "hazard"), str(w, "level")),
-                                str(w, "state"), str(w, "headline"));
+  std::string out = fmt::format("warning {} · {}{} · {} · {}\n", num(w, "id"),
+                                str(w, "status") == "exercise" ? "【演练 drill】" : "",
+                                level_label(str(w, "hazard"), str(w, "level")), str(w, "state"), str(w, "headline"));
   out += fmt::format("from {} ({}), sent {}, received {}\n", str(w, "sender"), str(w, "identifier"),
                      str(w, "sent"), str(w, "received_at"));
   out += fmt::format("plans: {}\n", plans.empty() ? "none matched — nobody was called" : plans);
@@ -236,8 +238,11 @@ std::string render_report(const json::value& report) {
   const json::value& w = report.at("warning");
   std::string plans;
   for (const auto& p : w.at("plans").as_array()) plans += (plans.empty() ? "" : ", ") + std::string(p.as_string());
-  std::string out = fmt::format("叫应报告 · callout report — warning {} · {}\n{}\n\n", num(w, "id"),
-                                level_label(str(w, "hazard"), str(w, "level")), str(w, "headline"));
+  std::string out = fmt::format("叫应报告 · callout report — warning {} · {}\n{}\n{}\n", num(w, "id"),
+                                level_label(str(w, "hazard"), str(w, "level")), str(w, "headline"),
+                                str(w, "status") == "exercise"
+                                    ? "演练（drill）: a rehearsal through the real channels, not counted in real figures\n"
+                                    : "");
   out += fmt::format("from        {} ({})\nsent        {}\nreceived    {}\nstate       {}\nplans       {}\n"
                      "reported at {}\n",
                      str(w, "sender"), str(w, "identifier"), str(w, "sent"), str(w, "received_at"), str(w, "state"),

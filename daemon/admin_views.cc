@@ -35,8 +35,8 @@ std::string warnings_view(Db& db, const std::vector<ProviderStatus>& providers) 
       "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state != 'cancelled'), "
       "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = 'filed'), "
       "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = 'overdue'), "
-      "(SELECT b.state FROM broadcasts b WHERE b.warning_id = w.id AND b.msg_type = 1 ORDER BY b.id DESC LIMIT 1) "
-      "FROM warnings w LEFT JOIN callouts c ON c.warning_id = w.id AND c.kind = 'primary' "
+      "(SELECT b.state FROM broadcasts b WHERE b.warning_id = w.id AND b.msg_type = 1 ORDER BY b.id DESC LIMIT 1), "
+      "w.status FROM warnings w LEFT JOIN callouts c ON c.warning_id = w.id AND c.kind = 'primary' "
       "GROUP BY w.id ORDER BY w.id DESC "
       "LIMIT 200");
   json::array list;
@@ -56,6 +56,7 @@ std::string warnings_view(Db& db, const std::vector<ProviderStatus>& providers) 
                                 {"reports", s.int64(12)},
                                 {"reports_filed", s.int64(13)},
                                 {"reports_overdue", s.int64(14)},
+                                {"status", s.text(16)},  // exercise: a drill, kept apart from real figures
                                 {"broadcast", s.is_null(15) ? json::value(nullptr) : json::value(s.text(15))}});
   }
   json::object out{{"warnings", std::move(list)}};
@@ -91,7 +92,7 @@ std::optional<int64_t> find_warning_id(Db& db, const std::string& key) {
 std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const CalloutQuery& query) {
   Stmt w = db.prepare(
       "SELECT id, identifier, sender, sent, source, hazard, level, areas, headline, description, state, "
-      "received_at FROM warnings WHERE id = ?");
+      "received_at, status FROM warnings WHERE id = ?");
   w.bind(1, warning_id);
   if (!w.step()) return {};
   json::object warning{{"id", w.int64(0)},
@@ -105,7 +106,8 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const Callou
                        {"headline", w.text(8)},
                        {"description", w.text(9)},
                        {"state", w.text(10)},
-                       {"received_at", format_china_time(from_epoch_ms(w.int64(11)))}};
+                       {"received_at", format_china_time(from_epoch_ms(w.int64(11)))},
+                       {"status", w.text(12)}};
   json::array plans;
   Stmt p = db.prepare("SELECT plan_name FROM plan_snapshots WHERE warning_id = ? ORDER BY id");
   p.bind(1, warning_id);

@@ -241,6 +241,12 @@ class Engine {
   // plans' roles, or `roles`) are called into this warning.
   DeskOutcome desk_escalate(int64_t warning_id, std::string_view to, const std::vector<std::string>& roles,
                             std::string_view reason, std::string_view actor);
+  // A drill (演练, task 16): an Exercise warning for `areas` shaped so that plan `plan_name`
+  // answers it (its first hazard, `level` or its most urgent), through the real channels, every
+  // message marked 【演练】; any other plan that answers such a warning runs too, as it would.
+  // Kept apart from real warnings in every view and figure.
+  DeskOutcome desk_drill(std::string_view plan_name, const std::vector<std::string>& areas, std::string_view level,
+                         std::string_view actor, int64_t& warning_id);
   // Whole phone numbers are leaving the duty room (`show -o csv --unmask`): on the record.
   DeskOutcome desk_unmasked(int64_t warning_id, std::string_view what, std::string_view actor);
   // A line in the record, at any time (after the close too).

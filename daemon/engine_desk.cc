@@ -2,6 +2,7 @@
 // note). Each action is one transaction and an audit event whose actor is the Unix user on the
 // admin socket; a request that makes no sense is refused with what to fix, and changes nothing.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <optional>
@@ -185,6 +186,51 @@ Engine::DeskOutcome Engine::desk_cancel(int64_t warning_id, std::string_view rea
   tx.commit();
   return {200, fmt::format("warning {} is cancelled; 解除 goes to the {} people it reached", warning_id, reached),
           reached};
+}
+
+Engine::DeskOutcome Engine::desk_drill(std::string_view plan_name, const std::vector<std::string>& areas,
+                                       std::string_view level, std::string_view actor, int64_t& warning_id) {
+  const Plan* plan = nullptr;
+  std::string names;
+  for (const Plan& p : plans_) {
+    if (p.name == plan_name) plan = &p;
+    names += (names.empty() ? "" : ", ") + p.name;
+  }
+  if (!plan) return refused(404, fmt::format("there is no plan '{}' (plans: {})", plan_name, names));
+  if (std::find(plan->statuses.begin(), plan->statuses.end(), WarningStatus::exercise) == plan->statuses.end())
+    return refused(409, fmt::format("plan {} does not answer drills (its match.status leaves exercise out)", plan->name));
+  if (areas.empty()) return refused(400, "say where the drill is (--area CODE, as many as needed)");
+  Warning w;
+  const int64_t now = to_epoch_ms(clock_.now());
+  w.identifier = fmt::format("drill-{}", now);
+  w.sender = "duty-desk";
+  w.sender_name = "值班室（演练）";
+  w.sent = from_epoch_ms(now);
+  w.source = "drill";
+  w.status = WarningStatus::exercise;
+  w.hazard = plan->hazards.empty() ? "rainstorm" : plan->hazards.front();
+  if (!level.empty()) {
+    auto lv = parse_level(level);
+    if (!lv) return refused(400, fmt::format("level '{}' must be one of blue, yellow, orange, red", level));
+    w.level = *lv;
+  } else {
+    w.level = plan->levels.empty() ? Level::red : *std::max_element(plan->levels.begin(), plan->levels.end());
+  }
+  if (!plan->levels.empty() && std::find(plan->levels.begin(), plan->levels.end(), w.level) == plan->levels.end())
+    return refused(409, fmt::format("plan {} does not answer {} warnings", plan->name, level_name(w.level)));
+  w.areas = areas;
+  const HazardInfo* h = find_hazard(w.hazard);
+  w.headline = fmt::format("【演练】{}{}预警（{}）", h ? h->zh : w.hazard, level_zh(w.level), plan->title);
+  w.description = "这是演练，不是真实预警。请按方案确认收到并履职。";
+  IngestOutcome out = ingest(w, warning_to_json(w), actor);
+  if (out.kind != IngestOutcome::Kind::created) return refused(400, out.error.text());
+  warning_id = out.warning_id;
+  event(warning_id, std::nullopt, std::nullopt, "drill_started", actor,
+        fmt::format("drill of plan {} for {}", plan->name, fmt::join(areas, " ")));
+  return {200,
+          fmt::format("drill {} started under plan(s) {}: {} people called, every message marked 【演练】", warning_id,
+                      fmt::join(out.plans, ", "), out.callouts),
+          out.callouts};
 }
 
 Engine::DeskOutcome Engine::desk_unmasked(int64_t warning_id, std::string_view what, std::string_view actor) {

@@ -455,6 +455,22 @@ ServerResponse HttpApi::handle_admin(const ServerRequest& req) {
   if (auto view = read_admin(db_, clock_, req)) return *view;
   try {
     if (auto done = desk_action(req)) return *done;
+    if (req.method == "POST" && req.path == "/api/v1/drills") {
+      boost::system::error_code ec;
+      json::value parsed = json::parse(req.body, ec);
+      if (ec || !parsed.is_object()) return error_response(400, "the body must be a JSON object");
+      std::vector<std::string> areas;
+      if (const json::value* a = parsed.as_object().if_contains("areas"); a && a->is_array())
+        for (const auto& code : a->as_array())
+          if (code.is_string()) areas.emplace_back(code.as_string());
+      int64_t warning_id = 0;
+      const auto out = engine_.desk_drill(body_string(parsed.as_object(), "plan"), areas,
+                                          body_string(parsed.as_object(), "level"), desk_actor(req), warning_id);
+      if (!out.ok()) return error_response(out.status, out.message);
+      changed_();
+      spdlog::info("duty desk: {} started drill {}: {}", desk_actor(req), warning_id, out.message);
+      return json_response(200, {{"ok", true}, {"message", out.message}, {"id", warning_id}});
+    }
     if (req.method == "POST" && req.path == "/api/v1/warnings") return post_warning(req, desk_actor(req));
     if (req.method == "POST" && req.path == "/api/v1/reload") {
       if (!reload_) return error_response(501, "reload is not available");

@@ -158,3 +158,18 @@ TEST_CASE("escalate raises the posts above the silent now, tells the duty room, 
   }
   CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'manual_escalate' AND actor = 'duty:alice'") >= 1);
 }
+
+TEST_CASE("a drill runs a plan through the real channels as an exercise, kept apart from real warnings") {
+  EngineFixture f;
+  int64_t id = 0;
+  auto out = f.engine->desk_drill("heavy-rain", {"330702102"}, "", "duty:alice", id);
+  REQUIRE_MESSAGE(out.ok(), out.message);
+  CHECK(id == 1);
+  CHECK(out.message == "drill 1 started under plan(s) heavy-rain: 3 people called, every message marked 【演练】");
+  CHECK(f.count("SELECT COUNT(*) FROM warnings WHERE status = 'exercise' AND source = 'drill'") == 1);
+  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'drill_started' AND actor = 'duty:alice'") == 1);
+  auto unknown = f.engine->desk_drill("heavy-snow", {"330702102"}, "", "duty:alice", id);
+  CHECK(unknown.status == 404);
+  CHECK(unknown.message == "there is no plan 'heavy-snow' (plans: heavy-rain)");
+  CHECK(f.engine->desk_drill("heavy-rain", {}, "", "duty:alice", id).status == 400);
+}
