@@ -16,6 +16,7 @@
 #include "cli/process.h"
 #include "cli/plan_commands.h"
 #include "cli/warning_check.h"
+#include "cli/report_html.h"
 #include "cli/views.h"
 #include "cli/watch.h"
 #include "daemon/config.h"
@@ -48,6 +49,13 @@ int main(int argc, char** argv) {
   auto* report = app.add_subcommand("report", "the printable after-action report of one warning (一事一档)");
   report->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
   report->add_flag("--json", json_out, "print the API's JSON");
+  std::string report_format = "text", report_file;
+  bool report_all = false, report_unmask = false;
+  report->add_option("--format", report_format, "text, html (one file to print and archive), csv or json")
+      ->check(CLI::IsMember({"text", "html", "csv", "json"}));
+  report->add_option("-o,--out", report_file, "write it to this file instead of the terminal");
+  report->add_flag("--all", report_all, "list every recipient (default: 200, those not answered first)");
+  report->add_flag("--unmask", report_unmask, "whole phone numbers in the file (recorded in the warning's trail)");
   auto* show = app.add_subcommand("show", "every recipient of one warning: area, role, person, state");
   show->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
   show->add_flag("--json", json_out, "print the API's JSON");
@@ -297,9 +305,33 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*report) {
-    auto r = admin.get("/api/v1/warnings/" + warning_id + "/report", error);
-    if (!r) return fail(error);
-    std::cout << (json_out ? boost::json::serialize(*r) + "\n" : jiaoying::render_report(*r));
+    if (json_out) report_format = "json";
+    if (report_unmask) {  // whole numbers leave the duty room only on the record
+      auto noted = admin.post("/api/v1/warnings/" + warning_id + "/unmask",
+                              boost::json::serialize(boost::json::object{{"what", "report --format " + report_format}}),
+                              error);
+      if (!noted) return fail(error);
+    }
+    std::string text;
+    if (report_format == "csv") {  // one row per recipient, every one
+      auto detail = admin.get("/api/v1/warnings/" + warning_id + "?all=1", error);
+      if (!detail) return fail(error);
+      text = jiaoying::render_callouts_csv(*detail, report_unmask);
+    } else {
+      auto r = admin.get("/api/v1/warnings/" + warning_id + "/report" + (report_all ? "?all=1" : ""), error);
+      if (!r) return fail(error);
+      text = report_format == "json"   ? boost::json::serialize(*r) + "\n"
+             : report_format == "html" ? jiaoying::render_report_html(*r, report_unmask)
+                                       : jiaoying::render_report(*r);
+    }
+    if (report_file.empty()) {
+      std::cout << text;
+      return 0;
+    }
+    std::ofstream out(report_file, std::ios::binary);
+    out << text;
+    if (!out.flush()) return fail(report_file + ": cannot be written");
+    std::cerr << "jiaoying: wrote " << report_file << " (" << text.size() << " bytes)\n";
     return 0;
   }
   if (*show) {

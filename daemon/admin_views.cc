@@ -441,6 +441,23 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit)
                                     {"post", e.is_null(4) ? std::string() : e.text(4) + " " + std::string(role_zh(e.text(5)))},
                                     {"actor", e.text(6)}});
   report["timeline"] = std::move(timeline);
+
+  // Answers over time, per tier (the record's chart): how many answered in each minute after the
+  // warning arrived, counted over every primary callout.
+  json::array answers;
+  Stmt a = db.prepare(
+      "SELECT c.tier, (c.answered_at - w.received_at) / 60000, COUNT(*) FROM callouts c JOIN warnings w ON w.id = "
+      "c.warning_id WHERE c.warning_id = ? AND c.kind = 'primary' AND c.answered_at IS NOT NULL GROUP BY 1, 2 ORDER BY 2");
+  a.bind(1, warning_id);
+  while (a.step())
+    answers.push_back(json::object{{"tier", a.text(0)}, {"minute", std::max<int64_t>(0, a.int64(1))}, {"count", a.int64(2)}});
+  report["answers_by_minute"] = std::move(answers);
+  // The plans as they were when the warning started (the ladder that ran).
+  json::array snapshots;
+  Stmt p = db.prepare("SELECT plan_name, file, yaml FROM plan_snapshots WHERE warning_id = ? ORDER BY id");
+  p.bind(1, warning_id);
+  while (p.step()) snapshots.push_back(json::object{{"name", p.text(0)}, {"file", p.text(1)}, {"yaml", p.text(2)}});
+  report["plan_snapshots"] = std::move(snapshots);
   report["generated_at"] = format_china_time(now);
   return json::serialize(report);
 }

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "cli/report_html.h"
 #include "cli/views.h"
 #include "cli/watch.h"
 
@@ -146,4 +147,31 @@ TEST_CASE("watch draws progress overall and per tier, the silent townships and t
   CHECK(watch_line(detail, false) ==
         "warning 3 active: people answered 2/4 · still calling 2 · exhausted 1 · 回报 0/1 (1 overdue)");
   CHECK(boost::json::parse(watch_line(detail, true)).at("reports_overdue").as_int64() == 1);
+}
+
+TEST_CASE("the record as HTML: one file, every text escaped, numbers masked, the chart drawn, a drill labelled") {
+  auto report = boost::json::parse(R"({"warning":{"id":4,"identifier":"w4","sender":"s<x>","hazard":"rainstorm",
+     "level":"red","headline":"暴雨<script>alert(1)</script>","state":"closed","status":"exercise",
+     "sent":"2026-06-15T02:00:00+08:00","received_at":"2026-06-15T02:00:01+08:00","areas":["330702102"],
+     "description":"d","source":"drill","plans":["heavy-rain"],"flags":[],"desk":[]},
+    "service":{"posts":2,"answered":1,"within_deadline":1,"exhausted":1,"open":0,"median_ms":90000,"p90_ms":90000,
+       "by_tier":[{"tier":"village","posts":2,"answered":1,"within_deadline":1,"exhausted":1,"open":0,
+                   "median_ms":90000,"p90_ms":90000}]},
+    "answers_by_minute":[{"tier":"village","minute":1,"count":1}],
+    "callouts_total":2,"townships":[],
+    "callouts":[{"id":1,"tier":"village","area_name":"岩头村","role":"village_head","seat":"A","person":"李某一",
+       "mobile":"19900000004","state":"answered","notified":1,"answered_via":"zzd","answer_ms":90000,"late":false}],
+    "reports":[],"broadcasts":[],"timeline":[],"plan_snapshots":[{"name":"heavy-rain","file":"p.yaml","yaml":"plan: <x>"}],
+    "generated_at":"2026-06-15T03:00:00+08:00"})");
+  const std::string html = render_report_html(report, false);
+  CHECK(html.starts_with("<!DOCTYPE html>"));
+  CHECK(html.find("<script>") == std::string::npos);
+  CHECK(html.find("暴雨&lt;script&gt;") != std::string::npos);
+  CHECK(html.find("199****0004") != std::string::npos);
+  CHECK(html.find("19900000004") == std::string::npos);
+  CHECK(html.find("<polyline") != std::string::npos);
+  CHECK(html.find("演练") != std::string::npos);
+  CHECK(html.find("@page { size: A4") != std::string::npos);
+  CHECK(html.find("http") == html.find("http://www.w3.org/2000/svg"));  // no external assets
+  CHECK(render_report_html(report, true).find("19900000004") != std::string::npos);
 }

@@ -684,6 +684,17 @@ TEST_CASE("a night at the duty desk from the CLI: a warning phoned in, answers a
   CliRun late = run_cli(sys, {"call", "1", "p013"});
   CHECK(late.status == 1);
   CHECK(late.output.find("has ended (cancelled)") != std::string::npos);
+  const std::string html = (sys.work / "record.html").string();
+  CliRun filed = run_cli(sys, {"report", "1", "--format", "html", "-o", html});
+  CHECK_MESSAGE(filed.status == 0, filed.output);
+  {
+    std::ifstream in(html);
+    const std::string page(std::istreambuf_iterator<char>(in), {});
+    CHECK(page.starts_with("<!DOCTYPE html>"));
+    CHECK(page.find("<svg") != std::string::npos);
+    CHECK(page.find("人工处置") != std::string::npos);
+    CHECK(page.find("19900000013") == std::string::npos);  // a file leaves the duty room masked
+  }
   CliRun report = run_cli(sys, {"report", "1"});
   CHECK(report.output.find("值班记录") != std::string::npos);
   CHECK(report.output.find("乡防指已组织转移") != std::string::npos);
