@@ -109,6 +109,15 @@ int main(int argc, char** argv) {
   warn->add_option("--headline", warn_headline, "the warning's headline");
   warn->add_option("--text", warn_text, "the description");
 
+  std::string summary_from, summary_to, summary_format = "text", summary_file;
+  bool summary_drills = false;
+  auto* summary = app.add_subcommand("summary", "the period summary (考核): R10 figures per county and township");
+  summary->add_option("--from", summary_from, "first day, 2026-06-01 (China time)")->required();
+  summary->add_option("--to", summary_to, "the day after the last, 2026-07-01")->required();
+  summary->add_flag("--drills", summary_drills, "the drills instead (never mixed into real figures)");
+  summary->add_option("--format", summary_format, "text, html or csv")->check(CLI::IsMember({"text", "html", "csv"}));
+  summary->add_option("-o,--out", summary_file, "write it to this file");
+
   std::string drill_plan, drill_level;
   std::vector<std::string> drill_areas;
   auto* drill = app.add_subcommand("drill", "a drill (演练) of a plan through the real channels, every message 【演练】");
@@ -278,6 +287,21 @@ int main(int argc, char** argv) {
     auto result = admin.post("/api/v1/warnings", body, error, content_type);
     if (!result) return fail(error);
     std::cout << jiaoying::render_posted(*result);
+    return 0;
+  }
+  if (*summary) {
+    jiaoying::FormParams params{{"from", summary_from}, {"to", summary_to}};
+    if (summary_drills) params.emplace_back("drills", "1");
+    auto result = admin.get("/api/v1/summary?" + jiaoying::form_encode(params), error);
+    if (!result) return fail(error);
+    const std::string text = jiaoying::render_summary(*result, summary_format);
+    if (summary_file.empty()) {
+      std::cout << text;
+      return 0;
+    }
+    std::ofstream out(summary_file, std::ios::binary);
+    out << text;
+    if (!out.flush()) return fail(summary_file + ": cannot be written");
     return 0;
   }
   if (*drill) {

@@ -364,4 +364,64 @@ std::string render_callouts_csv(const json::value& detail, bool unmask) {
 }
 
 
+std::string render_summary(const json::value& summary, const std::string& format) {
+  auto share = [](int64_t part, int64_t whole) {
+    return whole ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole)) : "—";
+  };
+  auto median = [](const json::value& row) {
+    const json::value& ms = row.at("median_ms");
+    return ms.is_int64() ? format_duration(Millis(ms.as_int64() / 1000 * 1000)) : std::string("—");
+  };
+  const bool drills = summary.at("drills").as_bool();
+  const std::vector<std::string> head{"COUNTY", "TOWNSHIP", "NAME", "POSTS", "REACHED", "ANSWERED ≤30M", "MEDIAN",
+                                      "EXHAUSTED", "回报 LATE"};
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& a : summary.at("areas").as_array())
+    rows.push_back({str(a, "county"), str(a, "township"), str(a, "name"), std::to_string(num(a, "posts")),
+                    share(num(a, "reached"), num(a, "posts")), share(num(a, "answered_within_30m"), num(a, "posts")),
+                    median(a), std::to_string(num(a, "exhausted")),
+                    fmt::format("{}/{}", num(a, "reports_late"), num(a, "reports"))});
+  const json::value& t = summary.at("total");
+  rows.push_back({"", "", "all", std::to_string(num(t, "posts")), share(num(t, "reached"), num(t, "posts")),
+                  share(num(t, "answered_within_30m"), num(t, "posts")), median(t), std::to_string(num(t, "exhausted")),
+                  fmt::format("{}/{}", num(t, "reports_late"), num(t, "reports"))});
+  if (format == "csv") {
+    std::string out = "county,township,name,posts,reached_pct,answered_within_30m_pct,median,exhausted,reports_late\n";
+    for (const auto& r : rows) {
+      for (size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + r[i];
+      out += "\n";
+    }
+    return out;
+  }
+  std::string kinds;
+  for (const auto& k : summary.at("warnings").as_array())
+    kinds += fmt::format("{}{} ×{}", kinds.empty() ? "" : ", ", level_label(str(k, "hazard"), str(k, "level")),
+                         num(k, "warnings"));
+  const std::string title = fmt::format("叫应考核 · {} {} – {} (to excluded)", drills ? "演练 drills" : "real warnings",
+                                        str(summary, "from").substr(0, 10), str(summary, "to").substr(0, 10));
+  if (format == "html") {
+    auto esc = [](const std::string& v) {
+      std::string o;
+      for (char c : v) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+      return o;
+    };
+    std::string out = "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>" + esc(title) +
+                      "</title><style>@page{size:A4 landscape;margin:14mm}body{font-family:sans-serif;font-size:10pt}"
+                      "table{border-collapse:collapse;width:100%}th,td{border:.5pt solid #999;padding:2pt 4pt}"
+                      "th{background:#eee}</style></head><body><h1>" +
+                      esc(title) + "</h1><p>" + esc(kinds.empty() ? "no warnings" : kinds) + "</p><table><tr>";
+    for (const auto& h : head) out += "<th>" + esc(h) + "</th>";
+    out += "</tr>";
+    for (const auto& r : rows) {
+      out += "<tr>";
+      for (const auto& c : r) out += "<td>" + esc(c) + "</td>";
+      out += "</tr>";
+    }
+    return out + "</table></body></html>\n";
+  }
+  Table table(head);
+  for (const auto& r : rows) table.add(r);
+  return title + "\nwarnings: " + (kinds.empty() ? "none" : kinds) + "\n\n" + table.render(false);
+}
+
 }  // namespace jiaoying

@@ -23,6 +23,10 @@ std::string render_counts(const boost::json::value& counts);
 
 // One CSV row per callout (a spreadsheet's view of `show -o csv`); mobiles masked unless `unmask`.
 std::string render_callouts_csv(const boost::json::value& detail, bool unmask);
+// The period summary (GET /api/v1/summary) as text, csv or html: per county and township the
+// R10 figures, and the warnings by hazard and level.
+std::string render_summary(const boost::json::value& summary, const std::string& format);
+
 // A warning phoned in to the duty room, as the JSON ingest format (source duty-desk; the
 // identifier from the time, so two are never one).
 std::string desk_warning_json(const std::string& hazard, const std::string& level,

@@ -462,4 +462,93 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit)
   return json::serialize(report);
 }
 
+std::string summary_view(Db& db, TimePoint from, TimePoint to, bool drills) {
+  const int64_t from_ms = to_epoch_ms(from), to_ms = to_epoch_ms(to);
+  const char* status = drills ? "exercise" : "actual";
+  json::array by_kind;
+  {
+    Stmt s = db.prepare(
+        "SELECT hazard, level, COUNT(*) FROM warnings WHERE received_at >= ? AND received_at < ? AND status = ? "
+        "AND state <> 'superseded' AND hazard <> '' GROUP BY 1, 2 ORDER BY 3 DESC");
+    s.bind(1, from_ms).bind(2, to_ms).bind(3, status);
+    while (s.step()) by_kind.push_back(json::object{{"hazard", s.text(0)}, {"level", s.text(1)}, {"warnings", s.int64(2)}});
+  }
+  struct Group {
+    std::string county, township, name;
+    int64_t posts = 0, reached = 0, within = 0, exhausted = 0, reports = 0, reports_late = 0;
+    std::vector<int64_t> times;
+  };
+  std::map<std::string, Group> groups;  // by county|township code
+  auto group_of = [&](const std::string& area_code, const std::string& tier) -> Group& {
+    const std::string county = area_code.substr(0, 6);
+    const std::string township = tier == "township" || tier == "village" ? area_code.substr(0, 9) : "";
+    Group& g = groups[county + "|" + township];
+    g.county = county;
+    g.township = township;
+    return g;
+  };
+  {
+    Stmt s = db.prepare(
+        "SELECT c.area_code, c.tier, c.area_name, c.state, c.started_at, c.first_sent_at, c.answered_at FROM callouts c "
+        "JOIN warnings w ON w.id = c.warning_id WHERE w.received_at >= ? AND w.received_at < ? AND w.status = ? "
+        "AND c.kind = 'primary'");
+    s.bind(1, from_ms).bind(2, to_ms).bind(3, status);
+    while (s.step()) {
+      Group& g = group_of(s.text(0), s.text(1));
+      if (s.text(1) == "township" || (g.township.empty() && s.text(1) == "county")) g.name = s.text(2);
+      ++g.posts;
+      if (!s.is_null(5)) ++g.reached;
+      if (s.text(3) == "exhausted") ++g.exhausted;
+      if (!s.is_null(6)) {
+        if (s.int64(6) - s.int64(4) <= 30 * 60 * 1000) ++g.within;
+        if (!s.is_null(5)) g.times.push_back(std::max<int64_t>(0, s.int64(6) - s.int64(5)));
+      }
+    }
+  }
+  {
+    Stmt s = db.prepare(
+        "SELECT r.area_code, r.tier, r.area_name, r.state, r.filed_late FROM reports r JOIN warnings w ON w.id = "
+        "r.warning_id WHERE w.received_at >= ? AND w.received_at < ? AND w.status = ? AND r.state <> 'cancelled'");
+    s.bind(1, from_ms).bind(2, to_ms).bind(3, status);
+    while (s.step()) {
+      Group& g = group_of(s.text(0), s.text(1));
+      if (g.name.empty()) g.name = s.text(2);
+      ++g.reports;
+      if (s.text(3) == "overdue" || s.int64(4) != 0) ++g.reports_late;
+    }
+  }
+  json::array areas;
+  Group all;
+  for (auto& [key, g] : groups) {
+    std::sort(g.times.begin(), g.times.end());
+    all.posts += g.posts, all.reached += g.reached, all.within += g.within, all.exhausted += g.exhausted;
+    all.reports += g.reports, all.reports_late += g.reports_late;
+    all.times.insert(all.times.end(), g.times.begin(), g.times.end());
+    areas.push_back(json::object{{"county", g.county},
+                                 {"township", g.township},
+                                 {"name", g.name.empty() ? (g.township.empty() ? g.county : g.township) : g.name},
+                                 {"posts", g.posts},
+                                 {"reached", g.reached},
+                                 {"answered_within_30m", g.within},
+                                 {"median_ms", g.times.empty() ? json::value(nullptr) : json::value(g.times[g.times.size() / 2])},
+                                 {"exhausted", g.exhausted},
+                                 {"reports", g.reports},
+                                 {"reports_late", g.reports_late}});
+  }
+  std::sort(all.times.begin(), all.times.end());
+  return json::serialize(json::object{
+      {"from", format_china_time(from)},
+      {"to", format_china_time(to)},
+      {"drills", drills},
+      {"warnings", std::move(by_kind)},
+      {"areas", std::move(areas)},
+      {"total", json::object{{"posts", all.posts},
+                             {"reached", all.reached},
+                             {"answered_within_30m", all.within},
+                             {"median_ms", all.times.empty() ? json::value(nullptr) : json::value(all.times[all.times.size() / 2])},
+                             {"exhausted", all.exhausted},
+                             {"reports", all.reports},
+                             {"reports_late", all.reports_late}}}});
+}
+
 }  // namespace jiaoying

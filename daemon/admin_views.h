@@ -47,6 +47,12 @@ std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit, in
 // At most `limit` callouts are listed (those needing action first); the figures count them all.
 std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit = 0);
 
+// The period summary (考核, R10): warnings received in [from, to) — real ones, or with `drills`
+// only the drills, never both mixed — by hazard and level, and per county and township: posts
+// called, reached (a notice left), answered within 30 minutes of the warning, median time to
+// answer, exhausted, report-backs owed and late.
+std::string summary_view(Db& db, TimePoint from, TimePoint to, bool drills);
+
 // 199****0001: phone numbers never appear whole in logs or views.
 std::string mask_mobile(const std::string& mobile);
 

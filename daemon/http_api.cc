@@ -348,6 +348,16 @@ std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, co
     if (req.path == "/api/v1/warnings")
       return ServerResponse{200, "application/json; charset=utf-8",
                             warnings_view(db, board ? board->read() : std::vector<ProviderStatus>{})};
+    if (req.path == "/api/v1/summary") {  // ?from=2026-06-01&to=2026-07-01[&drills=1], China dates, `to` excluded
+      FormParams params;
+      form_decode(req.query, params);
+      auto day = [](const std::string& date) { return parse_iso8601(date + "T00:00:00+08:00"); };
+      const auto from = day(form_get(params, "from")), to = day(form_get(params, "to"));
+      if (!from || !to) return error_response(400, "from and to must be dates like 2026-06-01", !from ? "from" : "to");
+      if (*to <= *from) return error_response(400, "to must be after from (to is not included)", "to");
+      return ServerResponse{200, "application/json; charset=utf-8",
+                            summary_view(db, *from, *to, form_get(params, "drills") == "1")};
+    }
     if (req.path.starts_with(prefix)) {
       std::string rest = req.path.substr(prefix.size());
       bool events = rest.ends_with("/events");

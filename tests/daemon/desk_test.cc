@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "daemon/engine_fixture.h"
+#include "daemon/admin_views.h"
 #include "daemon/http_api.h"
 
 using namespace jiaoying;
@@ -172,4 +174,26 @@ TEST_CASE("a drill runs a plan through the real channels as an exercise, kept ap
   CHECK(unknown.status == 404);
   CHECK(unknown.message == "there is no plan 'heavy-snow' (plans: heavy-rain)");
   CHECK(f.engine->desk_drill("heavy-rain", {}, "", "duty:alice", id).status == 400);
+}
+
+TEST_CASE("the period summary counts real warnings per township, and drills only apart") {
+  EngineFixture f;
+  f.ingest(f.warning());
+  f.send_all();
+  f.clock.advance(kMinute);
+  f.engine->ack(f.callout_of("anding-head"), "zzd", "test");
+  int64_t drill = 0;
+  REQUIRE(f.engine->desk_drill("heavy-rain", {"330702102"}, "", "duty:alice", drill).ok());
+  const TimePoint from = f.clock.now() - std::chrono::hours(24), to = f.clock.now() + std::chrono::hours(24);
+  auto real = boost::json::parse(summary_view(*f.db, from, to, false));
+  CHECK(real.at("total").at("posts").as_int64() == 3);  // the drill's 3 are not here
+  CHECK(real.at("total").at("answered_within_30m").as_int64() == 1);
+  CHECK(real.at("warnings").as_array().size() == 1);
+  bool anding = false;
+  for (const auto& a : real.at("areas").as_array())
+    if (a.at("township") == "330702102") anding = a.at("name") == "安地镇" && a.at("posts").as_int64() == 2;
+  CHECK(anding);
+  auto drills = boost::json::parse(summary_view(*f.db, from, to, true));
+  CHECK(drills.at("total").at("posts").as_int64() == 3);
+  CHECK(drills.at("total").at("answered_within_30m").as_int64() == 0);
 }
