@@ -343,17 +343,24 @@ namespace {
 
 // Service levels over primary callouts (each a post the plans called): R10's "connected" and
 // "responded within the deadline", and how long answers took (answered_at − first sent).
-json::object service_of(const std::vector<const json::object*>& callouts) {
+// One primary callout as the figures see it.
+struct ServiceRow {
+  std::string tier, state;
+  bool late = false;
+  std::optional<int64_t> answer_ms;  // answered − first sent
+};
+
+json::object service_of(const std::vector<const ServiceRow*>& callouts) {
   int64_t posts = 0, answered = 0, within = 0, exhausted = 0, open = 0;
   std::vector<int64_t> times;
-  for (const json::object* c : callouts) {
-    const std::string_view state = c->at("state").as_string();
+  for (const ServiceRow* c : callouts) {
+    const std::string_view state = c->state;
     if (state == "cancelled") continue;  // dropped by an Update or a Cancel: not owed
     ++posts;
     if (state == "answered" || state == "covered") {
       ++answered;
-      if (!c->at("late").as_bool()) ++within;
-      if (state == "answered" && c->at("answer_ms").is_int64()) times.push_back(c->at("answer_ms").as_int64());
+      if (!c->late) ++within;
+      if (state == "answered" && c->answer_ms) times.push_back(*c->answer_ms);
     }
     if (state == "exhausted") ++exhausted;
     if (state == "pending" || state == "calling") ++open;
@@ -370,21 +377,34 @@ json::object service_of(const std::vector<const json::object*>& callouts) {
 }  // namespace
 
 std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit) {
-  const std::string detail_text = warning_view(db, warning_id, now);
+  // The listed callouts (at most `limit`, those needing action first); the figures from every
+  // primary callout, read as rows — a city's report never builds 100,000 objects to count them.
+  CalloutQuery listed;
+  listed.limit = limit;
+  const std::string detail_text = warning_view(db, warning_id, now, listed);
   if (detail_text.empty()) return {};
   json::object report = json::parse(detail_text).as_object();
-  std::vector<const json::object*> primary;
-  std::map<std::string, std::vector<const json::object*>> by_tier;
+  std::vector<ServiceRow> rows;
+  {
+    Stmt q = db.prepare(
+        "SELECT tier, state, answered_late, answered_at - first_sent_at FROM callouts WHERE warning_id = ? AND "
+        "kind = 'primary'");
+    q.bind(1, warning_id);
+    while (q.step())
+      rows.push_back({q.text(0), q.text(1), q.int64(2) != 0, q.is_null(3) ? std::nullopt : std::optional(q.int64(3))});
+  }
+  std::vector<const ServiceRow*> primary;
+  std::map<std::string, std::vector<const ServiceRow*>> by_tier;
+  for (const ServiceRow& r : rows) {
+    primary.push_back(&r);
+    by_tier[r.tier].push_back(&r);
+  }
   json::object raised{{"deputy", 0}, {"superior", 0}, {"duty_officer", 0}};
-  for (const auto& c : report.at("callouts").as_array()) {
-    const json::object& o = c.as_object();
-    const std::string kind(o.at("kind").as_string());
-    if (kind == "primary") {
-      primary.push_back(&o);
-      by_tier[std::string(o.at("tier").as_string())].push_back(&o);
-    } else if (raised.contains(kind)) {
-      raised[kind] = raised[kind].as_int64() + 1;
-    }
+  {
+    Stmt q = db.prepare("SELECT kind, COUNT(*) FROM callouts WHERE warning_id = ? AND kind <> 'primary' GROUP BY kind");
+    q.bind(1, warning_id);
+    while (q.step())
+      if (raised.contains(q.text(0))) raised[q.text(0)] = q.int64(1);
   }
   json::object service = service_of(primary);
   json::array tiers;
@@ -397,15 +417,6 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit)
   service["by_tier"] = std::move(tiers);
   service["raised"] = std::move(raised);
   report["service"] = std::move(service);
-  // Every callout counted above; listed, at most `limit`, those not answered first.
-  if (json::array& all = report["callouts"].as_array(); limit > 0 && all.size() > limit) {
-    auto answered = [](const json::value& c) {
-      const auto state = c.at("state").as_string();
-      return state == "answered" || state == "covered" || state == "cancelled";
-    };
-    std::stable_partition(all.begin(), all.end(), [&](const json::value& c) { return !answered(c); });
-    all.resize(limit);
-  }
 
   // Messages by channel and how they ended.
   json::object channels;
