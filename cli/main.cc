@@ -11,6 +11,7 @@
 
 #include "channels/form.h"
 #include "cli/admin_client.h"
+#include "rules/json_text.h"
 #include "cli/demo.h"
 #include "cli/directory_generator.h"
 #include "cli/process.h"
@@ -195,6 +196,22 @@ int main(int argc, char** argv) {
     // A word that is no command (or none at all) names the commands there are.
     const bool no_command = dynamic_cast<const CLI::RequiredError*>(&e) && std::string(e.what()).find("subcommand") != std::string::npos;
     if (no_command || dynamic_cast<const CLI::ExtrasError*>(&e)) {
+      // A command with verbs of its own (`jiaoying plan`) names its verbs, not the top level's.
+      CLI::App* where = &app;
+      for (CLI::App* next = where; next;) {
+        next = nullptr;
+        for (CLI::App* sub : where->get_subcommands([](const CLI::App*) { return true; }))
+          if (sub->parsed()) next = sub;
+        if (next) where = next;
+      }
+      if (where != &app) {
+        std::string verbs;
+        for (const CLI::App* sub : where->get_subcommands([](const CLI::App*) { return true; }))
+          verbs += (verbs.empty() ? "" : ", ") + sub->get_name();
+        std::cerr << "jiaoying " << where->get_name() << ": which one? " << verbs << " (jiaoying "
+                  << where->get_name() << " VERB --help)\n";
+        return 2;
+      }
       std::string known;
       for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
         known += (known.empty() ? "" : ", ") + sub->get_name();
@@ -325,7 +342,7 @@ int main(int argc, char** argv) {
   if (*warnings) {
     auto list = admin.get("/api/v1/warnings", error);
     if (!list) return fail(error);
-    std::cout << (json_out ? boost::json::serialize(*list) + "\n" : jiaoying::render_warning_list(*list, colour));
+    std::cout << (json_out ? jiaoying::json_text(*list) + "\n" : jiaoying::render_warning_list(*list, colour));
     return 0;
   }
   if (*report) {
@@ -344,7 +361,7 @@ int main(int argc, char** argv) {
     } else {
       auto r = admin.get("/api/v1/warnings/" + warning_id + "/report" + (report_all ? "?all=1" : ""), error);
       if (!r) return fail(error);
-      text = report_format == "json"   ? boost::json::serialize(*r) + "\n"
+      text = report_format == "json"   ? jiaoying::json_text(*r) + "\n"
              : report_format == "html" ? jiaoying::render_report_html(*r, report_unmask)
                                        : jiaoying::render_report(*r);
     }
@@ -374,7 +391,7 @@ int main(int argc, char** argv) {
     }
     auto detail = admin.get("/api/v1/warnings/" + warning_id + query, error);
     if (!detail) return fail(error);
-    if (view_output == "json") std::cout << boost::json::serialize(*detail) << '\n';
+    if (view_output == "json") std::cout << jiaoying::json_text(*detail) << '\n';
     else if (view_output == "csv") std::cout << jiaoying::render_callouts_csv(*detail, unmask);
     else std::cout << jiaoying::render_warning_detail(*detail, colour);
     return 0;

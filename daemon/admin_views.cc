@@ -1,6 +1,7 @@
 #include "daemon/admin_views.h"
 
 #include "rules/names.h"
+#include "rules/json_text.h"
 
 #include <algorithm>
 #include <map>
@@ -78,7 +79,7 @@ std::string warnings_view(Db& db, const std::vector<ProviderStatus>& providers) 
                                 {"waiting", waiting.count(p.medium) ? waiting[p.medium] : 0}});
     out["providers"] = std::move(ps);
   }
-  return json::serialize(out);
+  return json_text(out);
 }
 
 std::optional<int64_t> find_warning_id(Db& db, const std::string& key) {
@@ -301,7 +302,7 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const Callou
                                    {"calling", t.int64(3)},
                                    {"exhausted", t.int64(4)}});
   }
-  return json::serialize(json::object{{"warning", std::move(warning)},
+  return json_text(json::object{{"warning", std::move(warning)},
                                       {"counts", std::move(counts)},
                                       {"by_tier", std::move(tiers)},
                                       {"callouts_total", matching},
@@ -336,7 +337,7 @@ std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit, in
                                 {"person", s.text(7)},
                                 {"post", s.is_null(8) ? std::string() : s.text(8) + " " + std::string(role_zh(s.text(9)))}});
   }
-  return json::serialize(json::object{{"events", std::move(list)}});
+  return json_text(json::object{{"events", std::move(list)}});
 }
 
 namespace {
@@ -470,7 +471,7 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit)
   while (p.step()) snapshots.push_back(json::object{{"name", p.text(0)}, {"file", p.text(1)}, {"yaml", p.text(2)}});
   report["plan_snapshots"] = std::move(snapshots);
   report["generated_at"] = format_china_time(now);
-  return json::serialize(report);
+  return json_text(report);
 }
 
 std::string summary_view(Db& db, TimePoint from, TimePoint to, bool drills) {
@@ -547,7 +548,7 @@ std::string summary_view(Db& db, TimePoint from, TimePoint to, bool drills) {
                                  {"reports_late", g.reports_late}});
   }
   std::sort(all.times.begin(), all.times.end());
-  return json::serialize(json::object{
+  return json_text(json::object{
       {"from", format_china_time(from)},
       {"to", format_china_time(to)},
       {"drills", drills},

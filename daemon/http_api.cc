@@ -13,6 +13,7 @@
 #include "channels/sms/aliyun_sms.h"
 #include "channels/zzd/signature.h"
 #include "daemon/ingest.h"
+#include "rules/json_text.h"
 #include "daemon/admin_views.h"
 
 namespace jiaoying {
@@ -22,7 +23,7 @@ namespace json = boost::json;
 namespace {
 
 ServerResponse json_response(int status, json::object body) {
-  return {status, "application/json; charset=utf-8", json::serialize(body)};
+  return {status, "application/json; charset=utf-8", json_text(body)};
 }
 
 ServerResponse error_response(int status, std::string_view message, std::string_view field = {}) {

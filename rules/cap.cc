@@ -152,12 +152,6 @@ bool parse_point(std::string_view s, GeoPoint& p) {
   return parse_number(s.substr(0, comma), p.lat) && parse_number(s.substr(comma + 1), p.lon);
 }
 
-int days_in_month(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
-}
-
 // CAP's time: exactly YYYY-MM-DDThh:mm:ss±hh:mm. Z and fractional seconds are refused
 // (docs/cap-china-profile.md says why).
 std::optional<TimePoint> parse_cap_time(std::string_view s, std::string& why) {

@@ -136,7 +136,8 @@ std::optional<std::string> person_channel_problem(const std::string& c, const st
   std::string list;
   for (const auto& k : channels)
     if (const Medium* m = find_medium(k); m && !m->per_area) list += (list.empty() ? "" : ", ") + k;
-  return "channel '" + c + "' is not configured in the daemon (configured: " + (list.empty() ? "none" : list) + ")";
+  return "channel '" + c + "' is not configured in the daemon (configured: " + (list.empty() ? "none" : list) +
+         "): configure channels." + c + " in jiaoyingd.yaml, or drop " + c + " from this step";
 }
 
 void read_ladder(YamlReader& yr, const YAML::Node& root, const std::set<std::string>& channels,

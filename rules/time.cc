@@ -29,6 +29,12 @@ int64_t days_from_civil(int y, unsigned m, unsigned d) {  // Howard Hinnant's al
 
 }  // namespace
 
+int days_in_month(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
 std::optional<TimePoint> parse_iso8601(std::string_view s) {
   int year, month, day, hour, minute, second;
   if (!read_digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !read_digits(s, 5, 2, month) ||
@@ -36,7 +42,8 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
       !read_digits(s, 11, 2, hour) || s[13] != ':' || !read_digits(s, 14, 2, minute) ||
       s[16] != ':' || !read_digits(s, 17, 2, second))
     return std::nullopt;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 ||
+      second > 60)
     return std::nullopt;
   size_t pos = 19;
   int64_t millis = 0;

@@ -16,7 +16,11 @@ using TimePoint = std::chrono::time_point<std::chrono::system_clock, Millis>;
 inline int64_t to_epoch_ms(TimePoint t) { return t.time_since_epoch().count(); }
 inline TimePoint from_epoch_ms(int64_t ms) { return TimePoint(Millis(ms)); }
 
-// "2026-06-15T02:00:00+08:00", "…-00:00", "…Z", optional fractional seconds. nullopt if malformed.
+// 28–31: the days of a month of the Gregorian calendar (month 1–12).
+int days_in_month(int year, int month);
+
+// "2026-06-15T02:00:00+08:00", "…-00:00", "…Z", optional fractional seconds. nullopt if malformed
+// or if the day does not exist (2026-02-31).
 std::optional<TimePoint> parse_iso8601(std::string_view text);
 
 // As China reads it: "2026-06-15T02:00:00+08:00".

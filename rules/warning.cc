@@ -9,6 +9,8 @@
 #include <cmath>
 #include <set>
 
+#include "rules/json_text.h"
+
 namespace jiaoying {
 
 namespace json = boost::json;
@@ -219,8 +221,8 @@ bool read_time(const json::object& o, std::string_view key, std::optional<TimePo
   if (!read_string(o, key, text, err, required, 64)) return false;
   if (!present(o, key)) return true;
   auto t = parse_iso8601(text);
-  if (!t) {
-    err = {std::string(key), "must be a time like 2026-06-15T02:00:00+08:00"};
+  if (!t) {  // malformed, or a day that does not exist (2026-02-31): both say what to write
+    err = {std::string(key), "must be a time that exists, like 2026-06-15T02:00:00+08:00 (a day such as 02-31 is not one)"};
     return false;
   }
   if (!is_plausible_time(*t)) {
@@ -643,7 +645,7 @@ std::string warning_to_json(const Warning& w) {
   }
   if (w.format != "json") o["format"] = w.format;
   if (!w.signature_xml.empty()) o["signature_xml"] = w.signature_xml;
-  return json::serialize(o);
+  return json_text(o);
 }
 
 }  // namespace jiaoying

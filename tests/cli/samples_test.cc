@@ -18,13 +18,15 @@ namespace {
 
 const fs::path kSource = JIAOYING_SOURCE_DIR;
 
-// Runs `fn` with std::cout captured; returns what it printed.
+// Runs `fn` with std::cout and std::cerr captured; returns what it printed on both.
 template <class Fn>
 std::string captured(Fn fn, int& status) {
   std::ostringstream out;
   auto* old = std::cout.rdbuf(out.rdbuf());
+  auto* old_err = std::cerr.rdbuf(out.rdbuf());
   status = fn();
   std::cout.rdbuf(old);
+  std::cerr.rdbuf(old_err);
   return out.str();
 }
 
@@ -49,7 +51,11 @@ struct Samples {
     std::ofstream(work / "jiaoyingd.yaml")
         << "plans: plans\ndirectory: directory.csv\ntemplates: " << (kSource / "templates").string()
         << "\ncallback_secret: samples-test-secret-0123\n"
-           "channels:\n  zzd: { base_url: \"http://127.0.0.1:1\", api_key: k, secret_key: s, tenant_id: \"1\" }\n";
+           "channels:\n  zzd: { base_url: \"http://127.0.0.1:1\", api_key: k, secret_key: s, tenant_id: \"1\" }\n"
+           "  ivr: { base_url: \"http://127.0.0.1:1\", access_key_id: a, access_key_secret: b, show_number: \"0571\", "
+           "start_code: T1, confirm_code: T2, report_token: samples-voice-token-0123456789 }\n"
+           "  sms: { base_url: \"http://127.0.0.1:1\", access_key_id: a, access_key_secret: b, sign_name: 婺城防汛, "
+           "template_code: SMS_1, callback_token: samples-sms-token-0123456789 }\n";
     options.config_path = (work / "jiaoyingd.yaml").string();
   }
   ~Samples() { fs::remove_all(work); }
@@ -65,6 +71,19 @@ TEST_CASE("the sample plans pass plan check against a generated directory of 婺
   CHECK(out.find("7 plan(s) OK") != std::string::npos);  // heavy-rain is one file of three level sections
   out = captured([&] { return run_directory_check(s.options); }, status);
   CHECK_MESSAGE(status == 0, out);
+}
+
+TEST_CASE("a county without SMS is told which step of the shipped plans to mend, and how") {
+  Samples s;
+  std::ofstream(s.options.config_path)
+      << "plans: plans\ndirectory: directory.csv\ntemplates: " << (kSource / "templates").string()
+      << "\ncallback_secret: samples-test-secret-0123\n"
+         "channels:\n  zzd: { base_url: \"http://127.0.0.1:1\", api_key: k, secret_key: s, tenant_id: \"1\" }\n";
+  int status = -1;
+  std::string out = captured([&] { return run_plan_check(s.options); }, status);
+  CHECK(status == 1);
+  CHECK_MESSAGE(out.find("forest-fire.yaml:11: channel 'sms' is not configured in the daemon (configured: zzd): configure "
+                 "channels.sms in jiaoyingd.yaml, or drop sms from this step") != std::string::npos, out);
 }
 
 TEST_CASE("a deliberately broken plan fails plan check with the right file and line") {
@@ -95,7 +114,7 @@ TEST_CASE("plan test on a red rainstorm for one county lists county, township an
   CHECK(out.find("  county (3):") != std::string::npos);
   CHECK(out.find("  township (") != std::string::npos);
   CHECK(out.find("  village (") != std::string::npos);
-  CHECK(out.find("02:03:00  +3m     step 2: zzd to both seats") != std::string::npos);
+  CHECK(out.find("02:03:00  +3m     step 2: zzd+sms+ivr to both seats") != std::string::npos);
   CHECK(out.find("default-red-orange") == std::string::npos);  // a fallback: not used when a plan matches
   CHECK(out.find("02:15:00  +15m    report-back due from each township (") != std::string::npos);
 }
@@ -105,7 +124,11 @@ TEST_CASE("plan test says how long each step takes at the providers' limits, and
   std::ofstream(s.work / "jiaoyingd.yaml")
       << "plans: plans\ndirectory: directory.csv\ntemplates: " << (kSource / "templates").string()
       << "\ncallback_secret: samples-test-secret-0123\n"
-         "channels:\n  zzd: { base_url: \"http://127.0.0.1:1\", api_key: k, secret_key: s, tenant_id: \"1\", rate: 1 }\n";
+         "channels:\n  zzd: { base_url: \"http://127.0.0.1:1\", api_key: k, secret_key: s, tenant_id: \"1\", rate: 1 }\n"
+         "  ivr: { base_url: \"http://127.0.0.1:1\", access_key_id: a, access_key_secret: b, show_number: \"0571\", "
+         "start_code: T1, confirm_code: T2, report_token: samples-voice-token-0123456789 }\n"
+         "  sms: { base_url: \"http://127.0.0.1:1\", access_key_id: a, access_key_secret: b, sign_name: 婺城防汛, "
+         "template_code: SMS_1, callback_token: samples-sms-token-0123456789 }\n";
   std::ofstream(s.work / "warning.json")
       << R"({"identifier":"t1","sender":"wucheng-met","sent":"2026-06-15T12:00:00+08:00","source":"meteorology",
              "hazard":"rainstorm","level":"red","areas":["330702"],"headline":"暴雨红色预警"})";

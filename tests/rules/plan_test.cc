@@ -67,7 +67,7 @@ TEST_CASE("a channel the daemon does not have is refused with file and line") {
   CHECK_FALSE(load_plan(text, "heavy-rain.yaml", kChannels, errors));
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].text() ==
-        "heavy-rain.yaml:9: channel 'ivr' is not configured in the daemon (configured: zzd)");
+        "heavy-rain.yaml:9: channel 'ivr' is not configured in the daemon (configured: zzd): configure channels.ivr in jiaoyingd.yaml, or drop ivr from this step");
 }
 
 TEST_CASE("steps out of order, a deadline before the last step and unknown keys are refused") {
@@ -291,7 +291,7 @@ TEST_CASE("the night rule is read with its hours and channels, and refused at it
         "p.yaml:11: from '10pm' must be a time of day, HH:MM");
   CHECK(first_error(replaced(base, "\"07:00\"", "\"22:00\""), channels) ==
         "p.yaml:11: from and to are the same time: the night would be empty");
-  CHECK(first_error(base, {"zzd"}) == "p.yaml:11: channel 'ivr' is not configured in the daemon (configured: zzd)");
+  CHECK(first_error(base, {"zzd"}) == "p.yaml:11: channel 'ivr' is not configured in the daemon (configured: zzd): configure channels.ivr in jiaoyingd.yaml, or drop ivr from this step");
 }
 
 TEST_CASE("a plan with only a name is refused for each missing part, not a crash") {

@@ -219,3 +219,23 @@ TEST_CASE("JSON that does not parse is named by line and column") {
   auto cut = parse_warning_json("{\"identifier\": \"x\"");
   CHECK(cut.error.text().starts_with("line 1: body is not valid JSON at column 19:"));
 }
+
+TEST_CASE("a JSON date that does not exist is refused, as the CAP reader refuses it") {
+  auto r = parse_warning_json(with("2026-06-15T02:00:00+08:00", "2026-02-31T10:00:00+08:00"));
+  CHECK_FALSE(r.warning);
+  CHECK(r.error.field == "sent");
+  CHECK(r.error.message.starts_with("must be a time that exists"));
+  CHECK(parse_warning_json(with("2026-06-15T02:00:00+08:00", "2028-02-29T10:00:00+08:00")).warning);  // a leap year
+}
+
+TEST_CASE("the JSON written says 28.98, not 2.898E1") {
+  Warning w = *parse_warning_json(kGood).warning;
+  w.circles.push_back({{28.98, 119.65}, 2.5});
+  const std::string text = warning_to_json(w);
+  CHECK(text.find("28.98") != std::string::npos);
+  CHECK(text.find("119.65") != std::string::npos);
+  CHECK(text.find("E1") == std::string::npos);
+  auto back = parse_warning_json(text);  // and it reads back the same
+  REQUIRE(back.warning);
+  CHECK(back.warning->circles.at(0).centre.lat == 28.98);
+}
