@@ -475,13 +475,22 @@ void read_sections(YamlReader& yr, const YAML::Node& root, const std::string& te
                                                      "broadcast"},
                                          "a level section"))
       continue;
-    YAML::Node merged = YAML::Clone(root);
-    merged.remove("levels");
-    bool complete = true;
+    // The top level with the section's keys laid over it, built from the file's own nodes (not
+    // clones) so every error still names the line it is on.
+    YAML::Node merged(YAML::NodeType::Map);
+    auto overridden = [&](const std::string& k) {
+      return section.IsMap() && section[k].IsDefined() &&
+             std::find(std::begin(kSectionKeys), std::end(kSectionKeys), k) != std::end(kSectionKeys);
+    };
+    for (auto kv = root.begin(); kv != root.end(); ++kv) {
+      const std::string k = kv->first.Scalar();
+      if (k != "levels" && k != "match" && !overridden(k)) merged[k] = kv->second;
+    }
     for (std::string_view key : kSectionKeys) {
       const std::string k(key);
-      if (section.IsMap() && section[k].IsDefined()) merged[k] = section[k];
+      if (overridden(k)) merged[k] = section[k];
     }
+    bool complete = true;
     for (const char* key : {"recipients", "ladder"})
       if (!merged[key].IsDefined()) {
         yr.error(it->first, "the " + level_name + " section has no " + key + ", and the plan has none above it");

@@ -82,7 +82,7 @@ TEST_CASE("a county without SMS is told which step of the shipped plans to mend,
   int status = -1;
   std::string out = captured([&] { return run_plan_check(s.options); }, status);
   CHECK(status == 1);
-  CHECK_MESSAGE(out.find("forest-fire.yaml:11: channel 'sms' is not configured in the daemon (configured: zzd): configure "
+  CHECK_MESSAGE(out.find("heavy-rain.yaml:18: channel 'sms' is not configured in the daemon (configured: zzd): configure "
                  "channels.sms in jiaoyingd.yaml, or drop sms from this step") != std::string::npos, out);
 }
 
