@@ -34,6 +34,19 @@ int fail(const std::string& message) {
   return 1;
 }
 
+// `text` to the terminal, or to `file` (-o FILE) with a line saying so.
+int emit(const std::string& text, const std::string& file) {
+  if (file.empty()) {
+    std::cout << text;
+    return 0;
+  }
+  std::ofstream out(file, std::ios::binary);
+  out << text;
+  if (!out.flush()) return fail(file + ": cannot be written");
+  std::cerr << "jiaoying: wrote " << file << " (" << text.size() << " bytes)\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -312,14 +325,7 @@ int main(int argc, char** argv) {
     auto result = admin.get("/api/v1/summary?" + jiaoying::form_encode(params), error);
     if (!result) return fail(error);
     const std::string text = jiaoying::render_summary(*result, summary_format);
-    if (summary_file.empty()) {
-      std::cout << text;
-      return 0;
-    }
-    std::ofstream out(summary_file, std::ios::binary);
-    out << text;
-    if (!out.flush()) return fail(summary_file + ": cannot be written");
-    return 0;
+    return emit(text, summary_file);
   }
   if (*drill) {
     boost::json::array areas;
@@ -365,15 +371,7 @@ int main(int argc, char** argv) {
              : report_format == "html" ? jiaoying::render_report_html(*r, report_unmask)
                                        : jiaoying::render_report(*r);
     }
-    if (report_file.empty()) {
-      std::cout << text;
-      return 0;
-    }
-    std::ofstream out(report_file, std::ios::binary);
-    out << text;
-    if (!out.flush()) return fail(report_file + ": cannot be written");
-    std::cerr << "jiaoying: wrote " << report_file << " (" << text.size() << " bytes)\n";
-    return 0;
+    return emit(text, report_file);
   }
   if (*show) {
     if (json_out) view_output = "json";

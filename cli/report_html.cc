@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/admin_views.h"
+#include "rules/html.h"
 #include "rules/names.h"
 #include "rules/warning.h"
 
@@ -80,22 +81,6 @@ constexpr const char* kStyle = R"(
 )";
 
 }  // namespace
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string answers_chart_svg(const json::value& report) {
   // Cumulative answered share per tier, by minute since the warning arrived.

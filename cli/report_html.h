@@ -12,9 +12,6 @@ namespace jiaoying {
 // `report` is GET /api/v1/warnings/<id>/report. Phone numbers are masked unless `unmask`.
 std::string render_report_html(const boost::json::value& report, bool unmask);
 
-// &, <, >, " and ' as entities.
-std::string html_escape(std::string_view text);
-
 // The chart alone: cumulative share of each tier's people answered, minute by minute, with the
 // 30-minute mark (R10: answered within 30 minutes).
 std::string answers_chart_svg(const boost::json::value& report);

@@ -6,6 +6,7 @@
 
 #include "cli/table.h"
 #include "daemon/admin_views.h"
+#include "rules/html.h"
 #include "rules/names.h"
 #include "rules/time.h"
 #include "rules/warning.h"
@@ -339,13 +340,28 @@ std::string render_posted(const json::value& posted) {
   return out;
 }
 
+namespace {
+
+// One CSV line, RFC 4180: a cell is quoted when it holds a comma, quote or newline.
+std::string csv_line(const std::vector<std::string>& cells) {
+  std::string out;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const std::string& v = cells[i];
+    if (i) out += ',';
+    if (v.find_first_of(",\"\r\n") == std::string::npos) {
+      out += v;
+      continue;
+    }
+    out += '"';
+    for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    out += '"';
+  }
+  return out + "\n";
+}
+
+}  // namespace
+
 std::string render_callouts_csv(const json::value& detail, bool unmask) {
-  auto cell = [](std::string v) {  // RFC 4180: quoted when it holds a comma, quote or newline
-    if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-    std::string q = "\"";
-    for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  };
   std::string out =
       "callout,kind,tier,area_code,area_name,role,role_zh,seat,person,mobile,state,notices,first_sent_at,answered_at,"
       "answered_via,late\n";
@@ -357,8 +373,7 @@ std::string render_callouts_csv(const json::value& detail, bool unmask) {
                                        str(c, "state"), str(c, "notified"), str(c, "first_sent_at"),
                                        str(c, "answered_at"), str(c, "answered_via"),
                                        c.at("late").as_bool() ? "yes" : ""};
-    for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + cell(row[i]);
-    out += "\n";
+    out += csv_line(row);
   }
   return out;
 }
@@ -387,10 +402,7 @@ std::string render_summary(const json::value& summary, const std::string& format
                   fmt::format("{}/{}", num(t, "reports_late"), num(t, "reports"))});
   if (format == "csv") {
     std::string out = "county,township,name,posts,reached_pct,answered_within_30m_pct,median,exhausted,reports_late\n";
-    for (const auto& r : rows) {
-      for (size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + r[i];
-      out += "\n";
-    }
+    for (const auto& r : rows) out += csv_line(r);
     return out;
   }
   std::string kinds;
@@ -400,11 +412,7 @@ std::string render_summary(const json::value& summary, const std::string& format
   const std::string title = fmt::format("叫应考核 · {} {} – {} (to excluded)", drills ? "演练 drills" : "real warnings",
                                         str(summary, "from").substr(0, 10), str(summary, "to").substr(0, 10));
   if (format == "html") {
-    auto esc = [](const std::string& v) {
-      std::string o;
-      for (char c : v) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-      return o;
-    };
+    auto esc = [](const std::string& v) { return html_escape(v); };
     std::string out = "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>" + esc(title) +
                       "</title><style>@page{size:A4 landscape;margin:14mm}body{font-family:sans-serif;font-size:10pt}"
                       "table{border-collapse:collapse;width:100%}th,td{border:.5pt solid #999;padding:2pt 4pt}"

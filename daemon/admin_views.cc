@@ -1,13 +1,15 @@
 #include "daemon/admin_views.h"
 
-#include "rules/names.h"
-#include "rules/json_text.h"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <vector>
 
 #include <boost/json.hpp>
+
+#include "rules/json_text.h"
+#include "rules/names.h"
 
 namespace jiaoying {
 
@@ -23,6 +25,26 @@ namespace {
 json::value opt_time(const Stmt& s, int col) {
   if (s.is_null(col)) return nullptr;
   return json::value(format_china_time(from_epoch_ms(s.int64(col))));
+}
+
+// Every view of events selects these columns, in this order, and reads them with event_json.
+constexpr const char* kEventColumns =
+    "SELECT e.id, e.at, e.callout_id, e.message_id, e.kind, e.actor, e.detail, c.person_name, c.area_name, c.role "
+    "FROM events e LEFT JOIN callouts c ON c.id = e.callout_id ";
+
+// One event: when, what, who did it, and the person and post of its callout (empty for the
+// warning's own events).
+json::object event_json(const Stmt& s) {
+  return {{"id", s.int64(0)},
+          {"at", format_china_time(from_epoch_ms(s.int64(1)))},
+          {"at_ms", s.int64(1)},
+          {"callout_id", s.is_null(2) ? json::value(nullptr) : json::value(s.int64(2))},
+          {"message_id", s.is_null(3) ? json::value(nullptr) : json::value(s.int64(3))},
+          {"kind", s.text(4)},
+          {"actor", s.text(5)},
+          {"detail", s.text(6)},
+          {"person", s.is_null(7) ? std::string() : s.text(7)},
+          {"post", s.is_null(8) ? std::string() : s.text(8) + " " + std::string(role_zh(s.text(9)))}};
 }
 
 }  // namespace
@@ -122,16 +144,10 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const Callou
   warning["flags"] = std::move(flags);
   // What was done by hand at the duty desk, by whom (the Unix user) and why.
   json::array desk;
-  Stmt d = db.prepare(
-      "SELECT e.at, e.kind, e.actor, e.detail, c.person_name FROM events e LEFT JOIN callouts c ON c.id = e.callout_id "
-      "WHERE e.warning_id = ? AND e.actor LIKE 'duty:%' ORDER BY e.id LIMIT 200");
+  Stmt d = db.prepare(std::string(kEventColumns) +
+                      "WHERE e.warning_id = ? AND e.actor LIKE 'duty:%' ORDER BY e.id LIMIT 200");
   d.bind(1, warning_id);
-  while (d.step())
-    desk.push_back(json::object{{"at", format_china_time(from_epoch_ms(d.int64(0)))},
-                                {"kind", d.text(1)},
-                                {"actor", d.text(2)},
-                                {"detail", d.text(3)},
-                                {"person", d.is_null(4) ? std::string() : d.text(4)}});
+  while (d.step()) desk.push_back(event_json(d));
   warning["desk"] = std::move(desk);
 
   // The rows asked for (filters), the counts of all of them, and at most query.limit rows —
@@ -149,11 +165,29 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const Callou
     st.bind(1, warning_id);
     for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 2), binds[i]);
   };
+  // Counts are of the people the plan called (primary callouts); raised ones are listed, apart.
+  // One aggregate over the index, not a walk of every row: only the listed rows are read whole.
+  json::object counts{{"total", 0}, {"answered", 0}, {"calling", 0}, {"exhausted", 0}, {"covered", 0},
+                      {"cancelled", 0}, {"raised", 0}, {"raised_calling", 0}};
   int64_t matching = 0;
   {
-    Stmt n = db.prepare("SELECT COUNT(*) FROM callouts" + where);
+    Stmt n = db.prepare("SELECT kind = 'primary', state, COUNT(*) FROM callouts" + where + " GROUP BY 1, 2");
     bind_filters(n);
-    if (n.step()) matching = n.int64(0);
+    auto add = [&](const char* key, int64_t k) { counts[key] = counts[key].as_int64() + k; };
+    while (n.step()) {
+      const std::string state = n.text(1);
+      const int64_t k = n.int64(2);
+      const bool open = state == "pending" || state == "calling";
+      matching += k;
+      if (n.int64(0) != 0) {
+        add("total", k);
+        const std::string bucket = open ? "calling" : state;
+        if (counts.contains(bucket)) add(bucket.c_str(), k);
+      } else {
+        add("raised", k);
+        if (open) add("raised_calling", k);
+      }
+    }
   }
   const bool truncated = query.limit > 0 && static_cast<size_t>(matching) > query.limit;
   Stmt c = db.prepare(
@@ -162,24 +196,13 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const Callou
       "first_sent_at, answered_at, answered_via, answered_late, started_at, next_due_at, zzd_account, kind, "
       "escalated_from FROM callouts" + where + " ORDER BY " +
       (truncated ? "CASE state WHEN 'exhausted' THEN 0 WHEN 'calling' THEN 1 WHEN 'pending' THEN 1 ELSE 2 END, " : "") +
-      "CASE tier WHEN 'city' THEN 0 WHEN 'county' THEN 1 WHEN 'township' THEN 2 ELSE 3 END, area_code, role, id");
+      "CASE tier WHEN 'city' THEN 0 WHEN 'county' THEN 1 WHEN 'township' THEN 2 ELSE 3 END, area_code, role, id" +
+      (truncated ? fmt::format(" LIMIT {}", query.limit) : std::string()));
   bind_filters(c);
   json::array callouts;
-  // Counts are of the people the plan called (primary callouts); raised ones are listed, not counted.
-  json::object counts{{"total", 0}, {"answered", 0}, {"calling", 0}, {"exhausted", 0}, {"covered", 0},
-                      {"cancelled", 0}, {"raised", 0}, {"raised_calling", 0}};
   while (c.step()) {
     std::string state = c.text(8);
     std::string kind = c.text(17);
-    if (kind == "primary") {
-      counts["total"] = counts["total"].as_int64() + 1;
-      std::string bucket = state == "pending" ? "calling" : state;
-      if (counts.contains(bucket)) counts[bucket] = counts[bucket].as_int64() + 1;
-    } else {
-      counts["raised"] = counts["raised"].as_int64() + 1;
-      if (state == "pending" || state == "calling") counts["raised_calling"] = counts["raised_calling"].as_int64() + 1;
-    }
-    if (truncated && callouts.size() >= query.limit) continue;  // counted, not listed
     json::value answer_ms = nullptr;
     if (!c.is_null(11) && !c.is_null(10)) answer_ms = c.int64(11) - c.int64(10);
     json::value waiting_ms = nullptr;
@@ -316,27 +339,14 @@ std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit, in
   // `latest`: the newest events without the per-message and per-step noise (a live view's tail).
   Stmt s = db.prepare(
       latest > 0
-          ? "SELECT * FROM (SELECT e.id, e.at, e.callout_id, e.message_id, e.kind, e.actor, e.detail, c.person_name, "
-            "c.area_name, c.role FROM events e LEFT JOIN callouts c ON c.id = e.callout_id WHERE e.warning_id = ? "
-            "AND e.id > ? AND e.kind NOT LIKE 'message%' AND e.kind NOT IN ('notified', 'renotified', 'escalated', "
-            "'sms_delivered', 'call_result', 'answered', 'sms_codes_sent') ORDER BY e.id DESC LIMIT ?) ORDER BY id"
-          : "SELECT e.id, e.at, e.callout_id, e.message_id, e.kind, e.actor, e.detail, c.person_name, c.area_name, "
-            "c.role FROM events e LEFT JOIN callouts c ON c.id = e.callout_id "
-            "WHERE e.warning_id = ? AND e.id > ? ORDER BY e.id LIMIT ?");
+          ? "SELECT * FROM (" + std::string(kEventColumns) +
+                "WHERE e.warning_id = ? AND e.id > ? AND e.kind NOT LIKE 'message%' AND e.kind NOT IN ('notified', "
+                "'renotified', 'escalated', 'sms_delivered', 'call_result', 'answered', 'sms_codes_sent') "
+                "ORDER BY e.id DESC LIMIT ?) ORDER BY id"
+          : std::string(kEventColumns) + "WHERE e.warning_id = ? AND e.id > ? ORDER BY e.id LIMIT ?");
   s.bind(1, warning_id).bind(2, after).bind(3, latest > 0 ? latest : limit);
   json::array list;
-  while (s.step()) {
-    list.push_back(json::object{{"id", s.int64(0)},
-                                {"at", format_china_time(from_epoch_ms(s.int64(1)))},
-                                {"at_ms", s.int64(1)},
-                                {"callout_id", s.is_null(2) ? json::value(nullptr) : json::value(s.int64(2))},
-                                {"message_id", s.is_null(3) ? json::value(nullptr) : json::value(s.int64(3))},
-                                {"kind", s.text(4)},
-                                {"actor", s.text(5)},
-                                {"detail", s.text(6)},
-                                {"person", s.text(7)},
-                                {"post", s.is_null(8) ? std::string() : s.text(8) + " " + std::string(role_zh(s.text(9)))}});
-  }
+  while (s.step()) list.push_back(event_json(s));
   return json_text(json::object{{"events", std::move(list)}});
 }
 
@@ -434,9 +444,8 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit)
 
   // What happened, without the per-message noise: the record a duty office files (一事一档).
   json::array timeline;
-  Stmt e = db.prepare(
-      "SELECT e.at, e.kind, e.detail, c.person_name, c.area_name, c.role, e.actor FROM events e "
-      "LEFT JOIN callouts c ON c.id = e.callout_id WHERE e.warning_id = ? AND e.kind IN ("
+  Stmt e = db.prepare(std::string(kEventColumns) +
+      "WHERE e.warning_id = ? AND e.kind IN ("
       "'warning_received', 'plan_matched', 'supersedes', 'superseded', 'warning_cancelled', 'warning_expired', "
       "'warning_closed', 'exhausted', 'duty_officer_told', 'report_overdue', 'report_filed', 'report_amended', "
       "'broadcast_sent', 'broadcast_report', 'broadcast_failed', 'broadcast_gap', 'broadcast_unconfirmed', "
@@ -445,13 +454,7 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit)
       "'export_unmasked') "
       "ORDER BY e.id LIMIT 500");
   e.bind(1, warning_id);
-  while (e.step())
-    timeline.push_back(json::object{{"at", format_china_time(from_epoch_ms(e.int64(0)))},
-                                    {"kind", e.text(1)},
-                                    {"detail", e.text(2)},
-                                    {"person", e.is_null(3) ? std::string() : e.text(3)},
-                                    {"post", e.is_null(4) ? std::string() : e.text(4) + " " + std::string(role_zh(e.text(5)))},
-                                    {"actor", e.text(6)}});
+  while (e.step()) timeline.push_back(event_json(e));
   report["timeline"] = std::move(timeline);
 
   // Answers over time, per tier (the record's chart): how many answered in each minute after the

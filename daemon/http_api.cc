@@ -13,6 +13,7 @@
 #include "channels/sms/aliyun_sms.h"
 #include "channels/zzd/signature.h"
 #include "daemon/ingest.h"
+#include "rules/html.h"
 #include "rules/json_text.h"
 #include "daemon/admin_views.h"
 
@@ -36,23 +37,6 @@ bool parse_int64(std::string_view s, int64_t& out) {
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size();
-}
-
-// Headlines and names come from outside (a warning's sender, the directory): never markup.
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string html_document(std::string_view title, std::string_view body_html) {

@@ -29,6 +29,11 @@ namespace {
 const fs::path kSource = JIAOYING_SOURCE_DIR;
 const fs::path kBin = JIAOYING_BIN_DIR;
 
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 constexpr const char* kVoiceToken = "e2e-voice-report-token-0123456789";
 constexpr const char* kSmsToken = "e2e-sms-callback-token-0123456789";
 constexpr const char* kOurEbrid = "10433070200000001030101";
@@ -356,11 +361,7 @@ TEST_CASE("a restart mid-callout resumes the ladder from the database without re
 TEST_CASE("a reload with a broken plan is refused with file:line and the running plans stay") {
   System sys(true);
   const fs::path plan = sys.work / "plans/e2e-rain.yaml";
-  std::string good;
-  {
-    std::ifstream in(plan);
-    good.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string good = read_text(plan);
   std::string bad = good;
   bad.replace(bad.find("after: 3m"), 9, "after: 3 minutes");
   std::ofstream(plan) << bad;
@@ -381,11 +382,7 @@ TEST_CASE("a reload with a broken plan is refused with file:line and the running
 TEST_CASE("a reload with a role nobody holds is refused as plan check refuses it, and the running plans stay") {
   System sys(true);
   const fs::path plan = sys.work / "plans/e2e-rain.yaml";
-  std::string good;
-  {
-    std::ifstream in(plan);
-    good.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string good = read_text(plan);
   std::string bad = good;
   bad.replace(bad.find("flood_chief"), 11, "flood_chef");
   std::ofstream(plan) << bad;
@@ -638,8 +635,7 @@ CliRun run_cli(System& sys, std::vector<std::string> args) {
   ChildProcess cli(args, log);
   REQUIRE(sys.wait_for([&] { return !cli.running(); }, std::chrono::seconds(20)));
   const int status = cli.stop();
-  std::ifstream in(log);
-  return {status, std::string(std::istreambuf_iterator<char>(in), {})};
+  return {status, read_text(log)};
 }
 
 TEST_CASE("a night at the duty desk from the CLI: a warning phoned in, answers and calls by hand, a note, a cancel") {
@@ -666,21 +662,13 @@ TEST_CASE("a night at the duty desk from the CLI: a warning phoned in, answers a
   // watch in a pipe: a plain line per change, and it ends with the warning.
   const std::string watch_log = (sys.work / "watch.log").string();
   ChildProcess watch({(kBin / "jiaoying").string(), "--socket", (sys.work / "sock").string(), "watch", "1"}, watch_log);
-  REQUIRE(sys.wait_for([&] {
-    std::ifstream in(watch_log);
-    return std::string(std::istreambuf_iterator<char>(in), {}).find("warning 1 active: people answered") !=
-           std::string::npos;
-  }));
+  REQUIRE(sys.wait_for([&] { return read_text(watch_log).find("warning 1 active: people answered") != std::string::npos; }));
   CliRun cancel = run_cli(sys, {"cancel", "1", "--reason", "报告有误，已核实"});
   CHECK(cancel.status == 0);
   CHECK(cancel.output.find("warning 1 is cancelled") != std::string::npos);
   REQUIRE(sys.wait_for([&] { return !watch.running(); }, std::chrono::seconds(10)));
   CHECK(watch.stop() == 0);
-  {
-    std::ifstream in(watch_log);
-    const std::string lines(std::istreambuf_iterator<char>(in), {});
-    CHECK(lines.find("warning 1 cancelled: people answered") != std::string::npos);
-  }
+  CHECK(read_text(watch_log).find("warning 1 cancelled: people answered") != std::string::npos);
   CliRun late = run_cli(sys, {"call", "1", "p013"});
   CHECK(late.status == 1);
   CHECK(late.output.find("has ended (cancelled)") != std::string::npos);
@@ -688,8 +676,7 @@ TEST_CASE("a night at the duty desk from the CLI: a warning phoned in, answers a
   CliRun filed = run_cli(sys, {"report", "1", "--format", "html", "-o", html});
   CHECK_MESSAGE(filed.status == 0, filed.output);
   {
-    std::ifstream in(html);
-    const std::string page(std::istreambuf_iterator<char>(in), {});
+    const std::string page = read_text(html);
     CHECK(page.starts_with("<!DOCTYPE html>"));
     CHECK(page.find("<svg") != std::string::npos);
     CHECK(page.find("人工处置") != std::string::npos);
