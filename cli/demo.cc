@@ -241,7 +241,8 @@ int run_demo(const DemoOptions& options) {
       for (const auto& e : events->at("events").as_array()) {
         last_event = e.at("id").as_int64();
         std::string kind(e.at("kind").as_string());
-        if (kind == "message_sent" || kind == "notified" || kind == "sms_delivered") {
+        if (kind == "message_sent" || kind == "notified" || kind == "sms_delivered" || kind == "message_sending" ||
+            kind == "message_cancelled" || kind == "broadcast_sending") {
           ++quiet[kind];
           continue;
         }

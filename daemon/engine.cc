@@ -19,6 +19,7 @@ Engine::Engine(Db& db, const Clock& clock, EngineSettings settings,
                std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
                std::shared_ptr<const TemplateRenderer> templates, std::set<std::string> channels)
     : db_(db),
+      store_(db),
       clock_(clock),
       settings_(std::move(settings)),
       directory_(std::move(directory)),
@@ -40,10 +41,7 @@ void Engine::replace_rules(std::shared_ptr<const Directory> directory, std::vect
 void Engine::event(std::optional<int64_t> warning, std::optional<int64_t> callout,
                    std::optional<int64_t> message, std::string_view kind, std::string_view actor,
                    std::string_view detail) {
-  Stmt& s = st_->insert_event;
-  s.reset();
-  s.bind(1, to_epoch_ms(clock_.now())).bind(2, warning).bind(3, callout).bind(4, message);
-  s.bind(5, kind).bind(6, actor).bind(7, detail).run();
+  store_.event({warning, callout, message}, {kind, actor, detail}, to_epoch_ms(clock_.now()));
 }
 
 void Engine::record_refusal(std::string_view kind, std::string_view actor, std::string_view detail) {
@@ -131,12 +129,11 @@ void Engine::close_warning_if_done(int64_t warning_id) {
       "SELECT 1 FROM broadcasts WHERE warning_id = ? AND state IN ('queued','sending','sent') LIMIT 1");
   loudspeakers.bind(1, warning_id);
   if (loudspeakers.step()) return;  // still waiting for the platform to take it, or for its playback report
-  Stmt upd = db_.prepare("UPDATE warnings SET state = 'closed' WHERE id = ? AND state = 'active'");
-  upd.bind(1, warning_id).run();
-  if (db_.changes() == 0) return;
-  event(warning_id, std::nullopt, std::nullopt, "warning_closed", "engine",
-        fmt::format("every callout ended: {} of {} posts answered, {} exhausted; {} raised", open.int64(1),
-                    open.int64(3), open.int64(2), open.int64(4)));
+  store_.move_warning(WarningMove::close, warning_id,
+                      {"warning_closed", "engine",
+                       fmt::format("every callout ended: {} of {} posts answered, {} exhausted; {} raised",
+                                   open.int64(1), open.int64(3), open.int64(2), open.int64(4))},
+                      to_epoch_ms(clock_.now()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,8 +203,8 @@ void Engine::cover_post(int64_t warning_id, int64_t answered_id, int64_t now) {
   std::vector<int64_t> post_ids, ids;
   while (seats.step()) {
     post_ids.push_back(seats.int64(0));
-    const std::string state = seats.text(1);
-    if (seats.int64(0) != answered_id && (state == "pending" || state == "calling")) ids.push_back(seats.int64(0));
+    const auto state = parse_state<CalloutState>(seats.text(1));
+    if (seats.int64(0) != answered_id && state && is_open(*state)) ids.push_back(seats.int64(0));
   }
   seats.reset();
   Stmt& raised = st_->raised_for;
@@ -218,14 +215,9 @@ void Engine::cover_post(int64_t warning_id, int64_t answered_id, int64_t now) {
   }
   raised.reset();
   for (int64_t id : ids) {
-    Stmt& c = st_->cover_callout;
-    c.reset();
-    c.bind(1, id).run();
-    Stmt& m = st_->cancel_queued;
-    m.reset();
-    m.bind(1, "post answered").bind(2, now).bind(3, id).run();
-    event(warning_id, id, std::nullopt, "covered", "engine",
-          fmt::format("the post was answered (callout {})", answered_id));
+    if (store_.end_callout(CalloutMove::cover, warning_id, id,
+                           {"covered", "engine", fmt::format("the post was answered (callout {})", answered_id)}, now))
+      store_.cancel_messages(warning_id, id, std::nullopt, "post answered", "engine", now);
   }
 }
 
@@ -235,37 +227,34 @@ AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_vie
   q.reset();
   q.bind(1, callout_id);
   if (!q.step()) return out;
-  const std::string state = q.text(0);
+  const CalloutState state = parse_state<CalloutState>(q.text(0)).value_or(CalloutState::cancelled);
   const std::optional<int64_t> first_sent = q.opt_int64(4);
   const std::string kind = q.text(5);
   out.warning_id = q.int64(1);
   out.person_name = q.text(2);
   out.headline = q.text(3);
   q.reset();
-  if (state == "answered") {
+  if (state == CalloutState::answered) {
     out.kind = AckOutcome::Kind::already_answered;
     return out;
   }
-  if (state == "cancelled" || state == "covered") {
+  if (!rule(CalloutMove::answer).from.has(state)) {  // cancelled, covered
     out.kind = AckOutcome::Kind::ended;
     return out;
   }
   const int64_t now = to_epoch_ms(clock_.now());
-  out.late = state == "exhausted";
+  out.late = state == CalloutState::exhausted;
   Transaction tx(db_);
-  Stmt& a = st_->mark_answered;
-  a.reset();
-  a.bind(1, now).bind(2, via).bind(3, actor).bind(4, out.late ? 1 : 0).bind(5, callout_id).run();
-  Stmt& m = st_->cancel_queued;
-  m.reset();
-  m.bind(1, "answered").bind(2, now).bind(3, callout_id).run();
-  int cancelled = db_.changes();
+  const int cancelled = store_.cancel_messages(out.warning_id, callout_id, std::nullopt, "answered", "engine", now);
+  store_.answer_callout(out.warning_id, callout_id, via, actor, out.late,
+                        {"answered", actor,
+                         fmt::format("via {}{}{}{}", via,
+                                     first_sent ? " after " + format_duration(Millis((now - *first_sent) / 1000 * 1000))
+                                                : "",
+                                     out.late ? " (late: after exhaustion)" : "",
+                                     cancelled ? fmt::format("; {} queued message(s) cancelled", cancelled) : "")},
+                        now);
   if (kind == "primary" || kind == "deputy") cover_post(out.warning_id, callout_id, now);
-  event(out.warning_id, callout_id, std::nullopt, "answered", actor,
-        fmt::format("via {}{}{}{}", via,
-                    first_sent ? " after " + format_duration(Millis((now - *first_sent) / 1000 * 1000)) : "",
-                    out.late ? " (late: after exhaustion)" : "",
-                    cancelled ? fmt::format("; {} queued message(s) cancelled", cancelled) : ""));
   close_warning_if_done(out.warning_id);
   tx.commit();
   out.kind = AckOutcome::Kind::answered;

@@ -22,6 +22,8 @@
 #include "channels/template_renderer.h"
 #include "daemon/clock.h"
 #include "daemon/sqlite.h"
+#include "daemon/states.h"
+#include "daemon/store.h"
 #include "rules/directory.h"
 #include "rules/plan.h"
 #include "rules/recipients.h"
@@ -95,6 +97,7 @@ struct CallResult {
 // One message claimed for sending: the dispatcher hands it to a provider, then reports back.
 struct SendJob {
   int64_t message_id = 0;
+  int64_t callout_id = 0;
   std::string channel;
   int step = 0;  // the ladder step it belongs to; -1 for notices (update, 解除, 催报)
   OutboundMessage message;
@@ -295,7 +298,7 @@ class Engine {
   // One due callout: its step (or exhaustion), and its next look.
   void advance(const CalloutRow& callout, TimePoint now, std::set<int64_t>& touched_warnings);
   // Ingest and the lifecycle (engine_ingest.cc).
-  int64_t store_warning(const Warning& w, std::string_view raw, std::string_view actor, std::string_view state,
+  int64_t store_warning(const Warning& w, std::string_view raw, std::string_view actor, WarningState state,
                         std::optional<int64_t> supersedes, IngestOutcome& out);
   void start_callouts(int64_t warning_id, const Warning& w, IngestOutcome& out);
   // Primary callouts for `fresh`, each under its plan's snapshot, step 1 due after its `after`.
@@ -304,7 +307,7 @@ class Engine {
   // `w` has the areas that are ours (split_areas), `as_sent` all of them (stored as sent).
   void update_warning(int64_t old_id, const Warning& w, const Warning& as_sent, std::string_view raw,
                       std::string_view actor, IngestOutcome& out);
-  void end_warning(int64_t warning_id, std::string_view state, std::string_view why, bool tell_reached,
+  void end_warning(int64_t warning_id, WarningMove move, std::string_view why, bool tell_reached,
                    std::string_view actor);
   void end_callout(int64_t callout_id, int64_t warning_id, std::string_view why, bool tell_reached);
   std::optional<int64_t> find_active(const Reference& ref);
@@ -368,6 +371,7 @@ class Engine {
   std::string link_token(std::string_view purpose, int64_t callout_id) const;
 
   Db& db_;
+  Store store_;  // the one writer of states and events
   const Clock& clock_;
   EngineSettings settings_;
   std::shared_ptr<const Directory> directory_;

@@ -103,9 +103,10 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
   json::object names;
   for (const auto& code : areas) names[code] = directory_->area(code)->name;
   const int64_t now = to_epoch_ms(clock_.now());
-  db_.prepare(
+  db_.prepare(fmt::format(
          "INSERT INTO broadcasts(warning_id, snapshot_id, ebm_id, msg_type, state, not_before, title, body, areas, "
-         "repeat, within_ms, queued_at, updated_at, area_names) VALUES (?,?,'',1,'queued',?,?,?,?,?,?,?,?,?)")
+         "repeat, within_ms, queued_at, updated_at, area_names) VALUES (?,?,'',1,'{}',?,?,?,?,?,?,?,?,?)",
+         state_name(BroadcastState::queued)))
       .bind(1, warning_id).bind(2, snapshots.at(owner)).bind(3, now).bind(4, title).bind(5, body)
       .bind(6, codes_json(areas)).bind(7, repeat).bind(8, within.count()).bind(9, now).bind(10, now)
       .bind(11, json::serialize(names)).run();
@@ -130,27 +131,31 @@ void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
   s.bind(1, warning_id);
   struct Row {
     int64_t id;
-    std::string state, ebm_id;
+    BroadcastState state;
+    std::string ebm_id;
     int64_t snapshot;
     std::string areas;
   };
   std::vector<Row> rows;
-  while (s.step()) rows.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3), s.text(4)});
+  while (s.step())
+    rows.push_back({s.int64(0), parse_state<BroadcastState>(s.text(1)).value_or(BroadcastState::cancelled), s.text(2),
+                    s.int64(3), s.text(4)});
   for (const Row& r : rows) {
-    if (r.state == "queued") {
-      db_.prepare("UPDATE broadcasts SET state = 'cancelled', error = 'the warning ended first', updated_at = ? "
-                  "WHERE id = ?")
-          .bind(1, now).bind(2, r.id).run();
-      event(warning_id, std::nullopt, std::nullopt, "broadcast_cancelled", "engine",
-            fmt::format("EBM {}: never sent, the warning ended first", r.ebm_id));
+    if (r.state == BroadcastState::queued) {
+      store_.move_broadcast(BroadcastMove::cancel, warning_id, r.id, "the warning ended first",
+                            {"broadcast_cancelled", "engine",
+                             fmt::format("EBM {}: never sent, the warning ended first", r.ebm_id)},
+                            now);
       continue;
     }
-    if (!tell_platform || r.state == "failed" || r.state == "cancelled") continue;
+    if (!tell_platform || r.state == BroadcastState::failed || r.state == BroadcastState::cancelled) continue;
     // Awaiting its playback report: no longer — the platform is told to stop.
-    if (r.state == "sent")
-      db_.prepare("UPDATE broadcasts SET state = 'cancelled', error = 'the warning was cancelled', updated_at = ? "
-                  "WHERE id = ?")
-          .bind(1, now).bind(2, r.id).run();
+    if (r.state == BroadcastState::sent)
+      store_.move_broadcast(BroadcastMove::cancel, warning_id, r.id, "the warning was cancelled",
+                            {"broadcast_cancelled", "engine",
+                             fmt::format("EBM {}: its playback report is no longer awaited, the warning was cancelled",
+                                         r.ebm_id)},
+                            now);
     // It reached the platform (or may have): tell it to stop, under the same EBMID.
     const WarningRow& row = warning_row(warning_id);
     const Warning& w = row.warning;
@@ -163,9 +168,10 @@ void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
                           {"cancel", "yes"}};
     const Plan& owner = snapshot_plan(r.snapshot);
     const std::string family(owner.templates.empty() ? hazard_family(w.hazard) : owner.templates);
-    db_.prepare(
+    db_.prepare(fmt::format(
            "INSERT OR IGNORE INTO broadcasts(warning_id, snapshot_id, ebm_id, msg_type, state, not_before, title, "
-           "body, areas, repeat, within_ms, queued_at, updated_at) VALUES (?,?,?,2,'queued',?,?,?,?,1,0,?,?)")
+           "body, areas, repeat, within_ms, queued_at, updated_at) VALUES (?,?,?,2,'{}',?,?,?,?,1,0,?,?)",
+           state_name(BroadcastState::queued)))
         .bind(1, warning_id).bind(2, r.snapshot).bind(3, r.ebm_id).bind(4, now)
         .bind(5, templates_->render(templates_->pick(family, "broadcast.title"), values))
         .bind(6, templates_->render(templates_->pick(family, "broadcast.body"), values))
@@ -198,8 +204,12 @@ std::vector<Engine::BroadcastJob> Engine::claim_broadcasts(size_t limit) {
   if (rows.empty()) return jobs;
   Transaction tx(db_);
   for (const Row& r : rows) {
-    db_.prepare("UPDATE broadcasts SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")
-        .bind(1, now).bind(2, r.id).run();
+    if (!store_.claim_broadcast(r.warning_id, r.id,
+                                {"broadcast_sending", "engine",
+                                 fmt::format("{} {}: to the broadcast platform (attempt {})",
+                                             r.msg_type == 2 ? "cancel of EBM" : "EBM", r.ebm_id, r.attempts + 1)},
+                                now))
+      continue;
     const Warning& w = warning_row(r.warning_id).warning;
     BroadcastOrder o;
     o.broadcast_id = r.id;
@@ -224,7 +234,7 @@ void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) 
   Stmt q = db_.prepare("SELECT warning_id, ebm_id, msg_type, attempts, within_ms, snapshot_id, areas, state "
                        "FROM broadcasts WHERE id = ?");
   q.bind(1, broadcast_id);
-  if (!q.step() || q.text(7) != "sending") return;
+  if (!q.step() || q.text(7) != state_name(BroadcastState::sending)) return;
   const int64_t warning_id = q.int64(0);
   const std::string ebm_id = q.text(1);
   const bool cancel = q.int64(2) == 2;
@@ -237,38 +247,38 @@ void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) 
   switch (result.outcome) {
     case SendOutcome::sent:
     case SendOutcome::duplicate:
-      db_.prepare("UPDATE broadcasts SET state = ?, sent_at = ?, report_due_at = ?, error = NULL, updated_at = ? "
-                  "WHERE id = ?")
-          .bind(1, cancel ? "cancelled" : "sent").bind(2, now)
-          .bind(3, cancel ? std::optional<int64_t>() : std::optional<int64_t>(now + within)).bind(4, now)
-          .bind(5, broadcast_id).run();
-      event(warning_id, std::nullopt, std::nullopt, cancel ? "broadcast_cancel_sent" : "broadcast_sent", "engine",
-            fmt::format("{}: the platform took it{}", what, result.detail.empty() ? "" : " (" + result.detail + ")"));
+      store_.broadcast_sent(
+          cancel ? BroadcastMove::cancel_sent : BroadcastMove::sent, warning_id, broadcast_id,
+          cancel ? std::optional<int64_t>() : std::optional<int64_t>(now + within),
+          {cancel ? "broadcast_cancel_sent" : "broadcast_sent", "engine",
+           fmt::format("{}: the platform took it{}", what, result.detail.empty() ? "" : " (" + result.detail + ")")},
+          now);
       break;
     case SendOutcome::deferred:
       // The platform asked us to slow down: again shortly, the attempt not counted.
-      db_.prepare("UPDATE broadcasts SET state = 'queued', attempts = attempts - 1, not_before = ?, error = ?, "
-                  "updated_at = ? WHERE id = ?")
-          .bind(1, now + settings_.defer_pause.count()).bind(2, result.detail).bind(3, now).bind(4, broadcast_id).run();
+      store_.requeue_broadcast(warning_id, broadcast_id, now + settings_.defer_pause.count(), result.detail, true,
+                               {"broadcast_deferred", "engine",
+                                fmt::format("{}: {}; again in {}", what, result.detail,
+                                            format_duration(settings_.defer_pause))},
+                               now);
       break;
     case SendOutcome::retry:
       if (attempts < settings_.max_attempts) {
         const int64_t backoff = settings_.retry_backoff.count() << std::min(attempts - 1, 10);
-        db_.prepare("UPDATE broadcasts SET state = 'queued', not_before = ?, error = ?, updated_at = ? WHERE id = ?")
-            .bind(1, now + backoff).bind(2, result.detail).bind(3, now).bind(4, broadcast_id).run();
-        event(warning_id, std::nullopt, std::nullopt, "broadcast_retry", "engine",
-              fmt::format("{}: {} (attempt {}, again in {})", what, result.detail, attempts,
-                          format_duration(Millis(backoff))));
+        store_.requeue_broadcast(warning_id, broadcast_id, now + backoff, result.detail, false,
+                                 {"broadcast_retry", "engine",
+                                  fmt::format("{}: {} (attempt {}, again in {})", what, result.detail, attempts,
+                                              format_duration(Millis(backoff)))},
+                                 now);
         break;
       }
       [[fallthrough]];
     case SendOutcome::failed:
     case SendOutcome::unknown: {
-      db_.prepare("UPDATE broadcasts SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")
-          .bind(1, result.detail).bind(2, now).bind(3, broadcast_id).run();
       const std::string why = fmt::format("应急广播{}发送失败（{}）：{}", cancel ? "解除指令" : "", result.detail,
                                           cancel ? "请联系广播平台停止播放" : "广播没有播出，请人工播发或入户通知");
-      event(warning_id, std::nullopt, std::nullopt, "broadcast_failed", "engine", fmt::format("{}: {}", what, why));
+      store_.move_broadcast(BroadcastMove::fail, warning_id, broadcast_id, result.detail,
+                            {"broadcast_failed", "engine", fmt::format("{}: {}", what, why)}, now);
       tell_duty_officer_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
                                 snapshot_plan(snapshot_id), why);
       break;
@@ -287,7 +297,7 @@ bool Engine::broadcast_report(const PlaybackReport& report, std::string_view act
     return false;
   }
   const int64_t id = q.int64(0), warning_id = q.int64(1), snapshot_id = q.int64(4);
-  const std::string state = q.text(2);
+  const BroadcastState state = parse_state<BroadcastState>(q.text(2)).value_or(BroadcastState::cancelled);
   const std::vector<std::string> areas = codes_of(q.text(3));
   const int64_t now = to_epoch_ms(clock_.now());
   const std::string brd = std::string(ebd::brd_state_name(report.state));
@@ -296,10 +306,10 @@ bool Engine::broadcast_report(const PlaybackReport& report, std::string_view act
               "WHERE id = ?")
       .bind(1, report.state).bind(2, now).bind(3, codes_json(report.covered_areas)).bind(4, report.coverage_rate)
       .bind(5, now).bind(6, id).run();
-  const bool late = state == "unconfirmed";
+  const bool late = state == BroadcastState::unconfirmed;
   std::string detail = fmt::format("EBM {}: {}{}{}", report.ebm_id, brd, report.desc.empty() ? "" : " (" + report.desc + ")",
                                    late ? " — after the report was due" : "");
-  std::string next_state = state;
+  std::optional<BroadcastMove> move;  // none: progress only (waiting, playing, not handled)
   std::string tell;  // what the duty officer must hear, if anything
   if (report.state == ebd::kPlayed) {
     std::set<std::string> covered(report.covered_areas.begin(), report.covered_areas.end());
@@ -311,23 +321,24 @@ bool Engine::broadcast_report(const PlaybackReport& report, std::string_view act
         for (const Area* up : directory_->ancestors(a)) in = in || covered.count(up->code) > 0;
         if (!in) missed.push_back(a);
       }
-    next_state = missed.empty() ? "played" : "partial";
+    move = missed.empty() ? BroadcastMove::played : BroadcastMove::partial;
     detail += fmt::format("; covered {} of {} areas{}", areas.size() - missed.size(), areas.size(),
                           report.coverage_rate.empty() ? "" : " (rate " + report.coverage_rate + ")");
     if (!missed.empty())
       tell = fmt::format("应急广播只播出了一部分：{} 处没有播出（{}）。请安排人员入户通知。", missed.size(),
                          some_names(*directory_, missed));
   } else if (report.state == ebd::kPlayFailed) {
-    next_state = "failed";
+    move = BroadcastMove::play_failed;
     tell = fmt::format("广播平台报告应急广播播发失败（{}）：请人工播发或入户通知。",
                        report.desc.empty() ? "无说明" : report.desc);
   } else if (report.state == ebd::kCancelled) {
-    next_state = "cancelled";
+    move = BroadcastMove::platform_cancelled;
   }
-  // waiting / playing / not handled: progress only; the deadline still stands.
-  if (next_state != state && state != "cancelled")
-    db_.prepare("UPDATE broadcasts SET state = ? WHERE id = ?").bind(1, next_state).bind(2, id).run();
-  event(warning_id, std::nullopt, std::nullopt, "broadcast_report", actor, detail);
+  // Progress only, or what the row already says (a cancelled one stays so): the report is on
+  // file, the state and its deadline stand.
+  const Audit audit{"broadcast_report", actor, detail};
+  if (!move || !store_.move_broadcast(*move, warning_id, id, std::nullopt, audit, now))
+    store_.event({warning_id, std::nullopt, std::nullopt}, audit, now);
   if (!tell.empty())
     tell_duty_officer_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
                               snapshot_plan(snapshot_id), tell);
@@ -357,19 +368,22 @@ int Engine::tick_broadcasts() {
   Transaction tx(db_);
   for (const Row& r : rows) {
     // Sent while the warning was being cancelled (the cancel EBM followed): nothing to chase.
-    if (r.warning_state == "cancelled") {
-      db_.prepare("UPDATE broadcasts SET state = 'cancelled', error = 'the warning was cancelled', updated_at = ? "
-                  "WHERE id = ?")
-          .bind(1, now).bind(2, r.id).run();
+    if (r.warning_state == state_name(WarningState::cancelled)) {
+      store_.move_broadcast(BroadcastMove::cancel, r.warning_id, r.id, "the warning was cancelled",
+                            {"broadcast_cancelled", "engine",
+                             fmt::format("EBM {}: its playback report is no longer awaited, the warning was cancelled",
+                                         r.ebm_id)},
+                            now);
       continue;
     }
-    db_.prepare("UPDATE broadcasts SET state = 'unconfirmed', updated_at = ? WHERE id = ?").bind(1, now).bind(2, r.id).run();
     const std::vector<std::string> areas = codes_of(r.areas);
     const std::string last = r.brd_state ? std::string(ebd::brd_state_name(static_cast<int>(*r.brd_state))) : "nothing";
     const std::string why = fmt::format("应急广播未确认播出：广播平台没有报告播放结果（最后报告：{}）。请联系广播平台核实。",
                                         last == "nothing" ? "无" : last);
-    event(r.warning_id, std::nullopt, std::nullopt, "broadcast_unconfirmed", "engine",
-          fmt::format("EBM {}: no playback report by the deadline (last: {})", r.ebm_id, last));
+    store_.move_broadcast(BroadcastMove::unconfirm, r.warning_id, r.id, std::nullopt,
+                          {"broadcast_unconfirmed", "engine",
+                           fmt::format("EBM {}: no playback report by the deadline (last: {})", r.ebm_id, last)},
+                          now);
     tell_duty_officer_of_area(r.warning_id, areas.empty() ? std::string() : areas.front(), r.snapshot_id,
                               snapshot_plan(r.snapshot_id), why);
     close_warning_if_done(r.warning_id);

@@ -21,15 +21,13 @@ using DeskOutcome = Engine::DeskOutcome;
 
 DeskOutcome refused(int status, std::string message) { return {status, std::move(message), 0}; }
 
-bool open_state(std::string_view state) { return state == "pending" || state == "calling"; }
-
 // The warning's state, or a refusal: unknown, or (when `active` is asked) no longer running.
 std::optional<DeskOutcome> check_warning(Db& db, int64_t warning_id, bool active, std::string& state) {
   Stmt s = db.prepare("SELECT state FROM warnings WHERE id = ?");
   s.bind(1, warning_id);
   if (!s.step()) return refused(404, fmt::format("there is no warning {} (jiaoying warnings lists them)", warning_id));
   state = s.text(0);
-  if (active && state != "active")
+  if (active && state != state_name(WarningState::active))
     return refused(409, fmt::format("warning {} has ended ({}): nobody is being called under it any more", warning_id,
                                     state));
   return std::nullopt;
@@ -37,7 +35,9 @@ std::optional<DeskOutcome> check_warning(Db& db, int64_t warning_id, bool active
 
 struct DeskPerson {
   int64_t callout_id = 0;
-  std::string name, state, kind, zzd_account, mobile, landline;
+  std::string name;
+  CalloutState state = CalloutState::cancelled;
+  std::string kind, zzd_account, mobile, landline;
   int64_t snapshot_id = 0;
 };
 
@@ -57,7 +57,8 @@ std::variant<DeskPerson, DeskOutcome> find_person(Db& db, int64_t warning_id, st
   std::vector<DeskPerson> found;
   std::set<std::string> people;
   while (s.step()) {
-    found.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.int64(7)});
+    found.push_back({s.int64(0), s.text(1), parse_state<CalloutState>(s.text(2)).value_or(CalloutState::cancelled),
+                      s.text(3), s.text(4), s.text(5), s.text(6), s.int64(7)});
     people.insert(s.text(8));
   }
   if (found.empty())
@@ -88,10 +89,11 @@ Engine::DeskOutcome Engine::desk_ack(int64_t warning_id, std::string_view person
   auto found = find_person(db_, warning_id, person);
   if (auto* no = std::get_if<DeskOutcome>(&found)) return *no;
   const DeskPerson& p = std::get<DeskPerson>(found);
-  if (p.state == "answered" || p.state == "covered")
+  if (p.state == CalloutState::answered || p.state == CalloutState::covered)
     return refused(409, fmt::format("{} has answered already ({}): nothing to do", p.name,
-                                    p.state == "covered" ? "the post's other seat answered" : "answered"));
-  if (p.state == "cancelled") return refused(409, fmt::format("{}'s callout was cancelled: nothing to answer", p.name));
+                                    p.state == CalloutState::covered ? "the post's other seat answered" : "answered"));
+  if (p.state == CalloutState::cancelled)
+    return refused(409, fmt::format("{}'s callout was cancelled: nothing to answer", p.name));
   Transaction tx(db_);
   const AckOutcome out = ack(p.callout_id, "duty_desk", actor);
   event(warning_id, p.callout_id, std::nullopt, "manual_ack", actor,
@@ -109,9 +111,9 @@ Engine::DeskOutcome Engine::desk_call(int64_t warning_id, std::string_view perso
   auto found = find_person(db_, warning_id, person);
   if (auto* no = std::get_if<DeskOutcome>(&found)) return *no;
   const DeskPerson& p = std::get<DeskPerson>(found);
-  if (p.state == "answered" || p.state == "covered")
+  if (p.state == CalloutState::answered || p.state == CalloutState::covered)
     return refused(409, fmt::format("{} has answered already: nobody needs to reach them", p.name));
-  if (p.state == "cancelled") return refused(409, fmt::format("{}'s callout was cancelled", p.name));
+  if (p.state == CalloutState::cancelled) return refused(409, fmt::format("{}'s callout was cancelled", p.name));
   std::string channel(via);
   if (channel.empty()) {  // the phone wakes people; else what the plan sends first
     for (const std::string& c : channels_)
@@ -148,9 +150,11 @@ Engine::DeskOutcome Engine::desk_resend(int64_t warning_id, bool unanswered_only
     Stmt s = db_.prepare(
         "SELECT id, state FROM callouts WHERE warning_id = ? AND kind = 'primary' AND first_sent_at IS NOT NULL");
     s.bind(1, warning_id);
-    while (s.step())
-      if (unanswered_only ? open_state(s.text(1)) || s.text(1) == "exhausted" : s.text(1) != "cancelled")
+    while (s.step()) {
+      const CalloutState c = parse_state<CalloutState>(s.text(1)).value_or(CalloutState::cancelled);
+      if (unanswered_only ? is_open(c) || c == CalloutState::exhausted : c != CalloutState::cancelled)
         ids.push_back(s.int64(0));
+    }
   }
   if (ids.empty())
     return refused(409, unanswered_only ? fmt::format("nobody reached under warning {} is still silent", warning_id)
@@ -182,7 +186,7 @@ Engine::DeskOutcome Engine::desk_cancel(int64_t warning_id, std::string_view rea
     if (s.step()) reached = static_cast<int>(s.int64(0));
   }
   Transaction tx(db_);
-  end_warning(warning_id, "cancelled", fmt::format("cancelled at the duty desk: {}", reason), true, actor);
+  end_warning(warning_id, WarningMove::cancel, fmt::format("cancelled at the duty desk: {}", reason), true, actor);
   tx.commit();
   return {200, fmt::format("warning {} is cancelled; 解除 goes to the {} people it reached", warning_id, reached),
           reached};

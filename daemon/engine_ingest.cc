@@ -85,9 +85,9 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
     for (const Reference& ref : w.references)
       if (auto id = find_active(ref)) target = id;  // the newest reference still running
     if (w.msg_type == MsgType::cancel) {
-      int64_t id = store_warning(w, raw, actor, "closed", target, out);
+      int64_t id = store_warning(w, raw, actor, WarningState::closed, target, out);
       if (target) {
-        end_warning(*target, "cancelled", fmt::format("cancelled by {} ({})", w.identifier, w.sender), true, actor);
+        end_warning(*target, WarningMove::cancel, fmt::format("cancelled by {} ({})", w.identifier, w.sender), true, actor);
       } else {
         out.flags.push_back("cancels no running warning");
         event(id, std::nullopt, std::nullopt, "cancel_unmatched", "engine",
@@ -108,7 +108,7 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
     if (!target) out.flags.push_back("updates no running warning: called out as new");
   }
   if (!acts) {
-    int64_t id = store_warning(w, raw, actor, "closed", std::nullopt, out);
+    int64_t id = store_warning(w, raw, actor, WarningState::closed, std::nullopt, out);
     std::string why = !called_out(w.status)
                           ? fmt::format("status {}: stored, nobody is called", status_name(w.status))
                           : fmt::format("{} message: stored, nobody is called", msg_type_name(w.msg_type));
@@ -117,7 +117,7 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
     tx.commit();
     return out;
   }
-  int64_t id = store_warning(w, raw, actor, "active", std::nullopt, out);
+  int64_t id = store_warning(w, raw, actor, WarningState::active, std::nullopt, out);
   start_callouts(id, scoped, out);
   start_reports(id);
   close_warning_if_done(id);
@@ -127,13 +127,14 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
 }
 
 std::optional<int64_t> Engine::find_active(const Reference& ref) {
-  Stmt s = db_.prepare("SELECT id FROM warnings WHERE sender = ? AND identifier = ? AND state = 'active'");
+  Stmt s = db_.prepare(fmt::format("SELECT id FROM warnings WHERE sender = ? AND identifier = ? AND state = '{}'",
+                                   state_name(WarningState::active)));
   s.bind(1, ref.sender).bind(2, ref.identifier);
   if (!s.step()) return std::nullopt;
   return s.int64(0);
 }
 
-int64_t Engine::store_warning(const Warning& w, std::string_view raw, std::string_view actor, std::string_view state,
+int64_t Engine::store_warning(const Warning& w, std::string_view raw, std::string_view actor, WarningState state,
                               std::optional<int64_t> supersedes, IngestOutcome& out) {
   const int64_t now = to_epoch_ms(clock_.now());
   json::array areas;
@@ -147,7 +148,7 @@ int64_t Engine::store_warning(const Warning& w, std::string_view raw, std::strin
       .bind(1, w.sender).bind(2, w.identifier).bind(3, to_epoch_ms(w.sent)).bind(4, w.source)
       .bind(5, w.hazard).bind(6, w.has_info ? level_name(w.level) : "").bind(7, json::serialize(areas))
       .bind(8, w.headline).bind(9, w.description).bind(10, raw).bind(11, status_name(w.status))
-      .bind(12, msg_type_name(w.msg_type)).bind(13, expires).bind(14, supersedes).bind(15, state).bind(16, now)
+      .bind(12, msg_type_name(w.msg_type)).bind(13, expires).bind(14, supersedes).bind(15, state_name(state)).bind(16, now)
       .bind(17, w.sender_name)
       .run();
   const int64_t id = db_.last_insert_id();
@@ -261,9 +262,10 @@ void Engine::insert_primary_callouts(int64_t warning_id, const std::vector<const
 // they were reached; newly covered areas start their ladder.
 void Engine::update_warning(int64_t old_id, const Warning& w, const Warning& as_sent, std::string_view raw,
                             std::string_view actor, IngestOutcome& out) {
-  const int64_t id = store_warning(as_sent, raw, actor, "active", old_id, out);
-  db_.prepare("UPDATE warnings SET state = 'superseded' WHERE id = ?").bind(1, old_id).run();
-  event(old_id, std::nullopt, std::nullopt, "superseded", actor, fmt::format("by warning {} ({})", id, w.identifier));
+  const int64_t id = store_warning(as_sent, raw, actor, WarningState::active, old_id, out);
+  store_.move_warning(WarningMove::supersede, old_id,
+                      {"superseded", actor, fmt::format("by warning {} ({})", id, w.identifier)},
+                      to_epoch_ms(clock_.now()));
   event(id, std::nullopt, std::nullopt, "supersedes", actor, fmt::format("warning {}: its callouts carry on here", old_id));
   db_.prepare("UPDATE callouts SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
   db_.prepare("UPDATE reports SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
@@ -277,20 +279,23 @@ void Engine::update_warning(int64_t old_id, const Warning& w, const Warning& as_
   for (const Recipient& r : now_covered.recipients) covered.insert(r.person);
   struct Row {
     int64_t id;
-    std::string person, state;
+    std::string person;
+    CalloutState state;
     int64_t snapshot;
   };
   std::vector<Row> rows;
   Stmt s = db_.prepare("SELECT id, person_id, state, snapshot_id FROM callouts WHERE warning_id = ? AND kind = 'primary'");
   s.bind(1, id);
-  while (s.step()) rows.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3)});
+  while (s.step())
+    rows.push_back({s.int64(0), s.text(1), parse_state<CalloutState>(s.text(2)).value_or(CalloutState::cancelled),
+                    s.int64(3)});
   const HazardInfo* h = find_hazard(w.hazard);
   const std::string change = fmt::format("预警已更新为{}{}预警：{}", h ? h->zh : w.hazard, level_zh(w.level), w.headline);
   for (const Row& r : rows) {
-    const bool open = r.state == "pending" || r.state == "calling";
+    const bool open = is_open(r.state);
     if (!covered.count(r.person)) {
-      if (open || r.state == "answered") end_callout(r.id, id, "no longer in the warned area (update)", true);
-    } else if (r.state == "answered" || r.state == "covered") {
+      if (open || r.state == CalloutState::answered) end_callout(r.id, id, "no longer in the warned area (update)", true);
+    } else if (r.state == CalloutState::answered || r.state == CalloutState::covered) {
       queue_messages(r.id, snapshot_plan(r.snapshot).ladder.front().channels, -1, fmt::format("u{}", id), 1,
                      change + "。此前您已确认，请按更新后的预警继续履职。", "【更新】");
       event(id, r.id, std::nullopt, "told_of_update", "engine", change);
@@ -309,15 +314,10 @@ void Engine::end_callout(int64_t callout_id, int64_t warning_id, std::string_vie
   Stmt s = db_.prepare("SELECT state, first_sent_at, snapshot_id FROM callouts WHERE id = ?");
   s.bind(1, callout_id);
   if (!s.step()) return;
-  const std::string state = s.text(0);
   const bool reached = !s.is_null(1);
   const int64_t snapshot = s.int64(2);
-  if (state == "pending" || state == "calling") {
-    db_.prepare("UPDATE callouts SET state = 'cancelled', next_due_at = NULL WHERE id = ?").bind(1, callout_id).run();
-    db_.prepare("UPDATE messages SET state = 'cancelled', error = ?, updated_at = ? WHERE callout_id = ? AND state = 'queued'")
-        .bind(1, why).bind(2, now).bind(3, callout_id).run();
-    event(warning_id, callout_id, std::nullopt, "cancelled", "engine", why);
-  }
+  if (store_.end_callout(CalloutMove::cancel, warning_id, callout_id, {"cancelled", "engine", why}, now))
+    store_.cancel_messages(warning_id, callout_id, std::nullopt, why, "engine", now);
   if (reached && tell_reached) {
     const WarningRow& row = warning_row(warning_id);
     queue_messages(callout_id, snapshot_plan(snapshot).ladder.front().channels, -1, "x", 1,
@@ -333,10 +333,10 @@ void Engine::end_callout(int64_t callout_id, int64_t warning_id, std::string_vie
 }
 
 // Cancel or expiry: every callout of the warning ends.
-void Engine::end_warning(int64_t warning_id, std::string_view state, std::string_view why, bool tell_reached,
+void Engine::end_warning(int64_t warning_id, WarningMove move, std::string_view why, bool tell_reached,
                          std::string_view actor) {
-  db_.prepare("UPDATE warnings SET state = ? WHERE id = ?").bind(1, state).bind(2, warning_id).run();
-  event(warning_id, std::nullopt, std::nullopt, std::string("warning_") + std::string(state), actor, why);
+  const std::string kind = fmt::format("warning_{}", state_name(rule(move).to));
+  if (!store_.move_warning(move, warning_id, {kind, actor, why}, to_epoch_ms(clock_.now()))) return;
   std::vector<int64_t> ids;
   Stmt s = db_.prepare("SELECT id FROM callouts WHERE warning_id = ? AND kind = 'primary'");
   s.bind(1, warning_id);
@@ -349,18 +349,21 @@ void Engine::end_warning(int64_t warning_id, std::string_view state, std::string
   while (o.step()) rest.push_back(o.int64(0));
   for (int64_t id : rest) end_callout(id, warning_id, why, false);
   cancel_reports(warning_id, why, false);
-  cancel_broadcast(warning_id, state == "cancelled");
+  cancel_broadcast(warning_id, move == WarningMove::cancel);
 }
 
 int Engine::expire_warnings() {
   const int64_t now = to_epoch_ms(clock_.now());
   std::vector<int64_t> ids;
-  Stmt s = db_.prepare("SELECT id FROM warnings WHERE state = 'active' AND expires_at <= ?");
+  // The state as a literal in the text (not a parameter): that is what lets SQLite use the
+  // partial index warnings_expiring.
+  Stmt s = db_.prepare(fmt::format("SELECT id FROM warnings WHERE state = '{}' AND expires_at <= ?",
+                                   state_name(WarningState::active)));
   s.bind(1, now);
   while (s.step()) ids.push_back(s.int64(0));
   if (ids.empty()) return 0;
   Transaction tx(db_);
-  for (int64_t id : ids) end_warning(id, "expired", "the warning expired", false, "engine");
+  for (int64_t id : ids) end_warning(id, WarningMove::expire, "the warning expired", false, "engine");
   tx.commit();
   return static_cast<int>(ids.size());
 }

@@ -4,6 +4,8 @@
 // use outside the Engine.
 #pragma once
 
+#include <fmt/format.h>
+
 #include "daemon/engine.h"
 
 namespace jiaoying {
@@ -57,13 +59,14 @@ inline constexpr const char* kInsertCallouts =
     "role, seat, tier, state, next_step, next_due_at, started_at, landline) VALUES ";
 inline std::string callout_values(size_t rows) {
   std::string out;
-  for (size_t i = 0; i < rows; ++i) out += std::string(i ? "," : "") + "(?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?,?)";
+  const std::string row = fmt::format("(?,?,?,?,?,?,?,?,?,?,?,'{}',0,?,?,?)", state_name(CalloutState::pending));
+  for (size_t i = 0; i < rows; ++i) out += (i ? "," : "") + row;
   return out;
 }
 
-// Prepared once, reused on every tick, claim and result (the hot path of a large fan-out).
+// Prepared once, reused on every tick, claim and result (the hot path of a large fan-out). The
+// state changes are the store's (daemon/store.h); these are the reads and the other writes.
 struct Engine::Statements {
-  Stmt insert_event;
   Stmt find_warning;
   Stmt due_callouts;
   Stmt callout_by_id;
@@ -71,36 +74,21 @@ struct Engine::Statements {
   Stmt insert_callouts;  // kCalloutRows at once
   Stmt insert_message;
   Stmt insert_text;
-  Stmt supersede_queued;
-  Stmt advance_callout;
   Stmt set_next_due;
-  Stmt exhaust_callout;
   Stmt claimable;
-  Stmt mark_sending;
   Stmt hold_back;
   Stmt message_for_completion;
-  Stmt mark_sent;
   Stmt callout_sent;
   Stmt callout_released;
-  Stmt mark_retry;
-  Stmt mark_deferred;
-  Stmt mark_failed;
-  Stmt mark_unknown;
   Stmt report_owed;
   Stmt claimable_broadcasts;
   Stmt any_open;
   Stmt callout_for_ack;
-  Stmt mark_answered;
-  Stmt cancel_queued;
   Stmt post_seats;
   Stmt raised_for;
-  Stmt cover_callout;
 
   explicit Statements(Db& db)
-      : insert_event(db.prepare(
-            "INSERT INTO events(at, warning_id, callout_id, message_id, kind, actor, detail) "
-            "VALUES (?,?,?,?,?,?,?)")),
-        find_warning(db.prepare("SELECT id FROM warnings WHERE sender = ? AND identifier = ?")),
+      : find_warning(db.prepare("SELECT id FROM warnings WHERE sender = ? AND identifier = ?")),
         due_callouts(db.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts "
                                 "WHERE state IN ('pending','calling') AND next_due_at <= ? ORDER BY next_due_at LIMIT ?")),
         callout_by_id(db.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts WHERE id = ?")),
@@ -110,32 +98,17 @@ struct Engine::Statements {
             "INSERT INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
             "queued_at, updated_at, error, report) VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
         insert_text(db.prepare("INSERT INTO message_texts(message_id, title, body) VALUES (?,?,?)")),
-        // By the callout's own messages: left to itself the planner walks the whole queue of the
-        // channel (messages_ready), which made a city's second step quadratic.
-        supersede_queued(db.prepare(
-            "UPDATE messages INDEXED BY messages_callout SET state = 'cancelled', error = ?, updated_at = ? "
-            "WHERE callout_id = ? AND channel = ? AND state = 'queued'")),
-        advance_callout(db.prepare(
-            "UPDATE callouts SET state = 'calling', next_step = ?, next_due_at = ?, held_due_at = ?, clock_at = ?, "
-            "notified = notified + 1 WHERE id = ?")),
         set_next_due(db.prepare("UPDATE callouts SET next_due_at = ?, held_due_at = NULL WHERE id = ?")),
-        exhaust_callout(db.prepare(
-            "UPDATE callouts SET state = 'exhausted', next_due_at = NULL, held_due_at = NULL WHERE id = ?")),
         claimable(db.prepare(
             "SELECT m.id, m.idem_key, t.title, t.body, m.report, m.step, " JIAOYING_CALLOUT_COLUMNS_C
             " FROM messages m JOIN callouts c ON c.id = m.callout_id JOIN message_texts t ON t.message_id = m.id "
             "WHERE m.state = 'queued' AND m.channel = ?1 AND m.priority BETWEEN ?2 AND ?5 AND m.not_before <= ?3 "
             "ORDER BY m.priority DESC, m.not_before, m.id LIMIT ?4")),
-        mark_sending(db.prepare(
-            "UPDATE messages SET state = 'sending', attempts = attempts + 1, provider = ?, updated_at = ? "
-            "WHERE id = ? AND state = 'queued'")),
         hold_back(db.prepare("UPDATE messages SET not_before = ?, error = ?, updated_at = ? WHERE id = ?")),
         message_for_completion(db.prepare(
             "SELECT m.callout_id, c.warning_id, m.attempts, m.state, m.channel, m.step, m.queued_at, c.held_due_at, "
             "COALESCE(c.clock_at, c.started_at), c.snapshot_id, m.provider, c.next_step FROM messages m "
             "JOIN callouts c ON c.id = m.callout_id WHERE m.id = ?")),
-        mark_sent(db.prepare(
-            "UPDATE messages SET state = 'sent', provider_ref = ?, sent_at = ?, updated_at = ? WHERE id = ?")),
         callout_sent(db.prepare(
             "UPDATE callouts SET first_sent_at = COALESCE(first_sent_at, ?1), last_sent_at = ?1, "
             "clock_at = CASE WHEN ?3 AND held_due_at IS NOT NULL THEN ?4 ELSE clock_at END, "
@@ -144,13 +117,6 @@ struct Engine::Statements {
         callout_released(db.prepare(
             "UPDATE callouts SET clock_at = ?, next_due_at = ?, held_due_at = NULL WHERE id = ? "
             "AND held_due_at IS NOT NULL AND state IN ('pending','calling')")),
-        mark_retry(db.prepare(
-            "UPDATE messages SET state = 'queued', not_before = ?, error = ?, updated_at = ? WHERE id = ?")),
-        mark_deferred(db.prepare(
-            "UPDATE messages SET state = 'queued', attempts = attempts - 1, not_before = ?, error = ?, updated_at = ? "
-            "WHERE id = ?")),
-        mark_failed(db.prepare("UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")),
-        mark_unknown(db.prepare("UPDATE messages SET state = 'unknown', error = ?, updated_at = ? WHERE id = ?")),
         report_owed(db.prepare(
             "SELECT due_at FROM reports WHERE warning_id = ? AND area_code = ? AND state IN ('due','overdue')")),
         claimable_broadcasts(db.prepare(
@@ -161,20 +127,13 @@ struct Engine::Statements {
         callout_for_ack(db.prepare(
             "SELECT c.state, c.warning_id, c.person_name, w.headline, c.first_sent_at, c.kind FROM callouts c "
             "JOIN warnings w ON w.id = c.warning_id WHERE c.id = ?")),
-        mark_answered(db.prepare(
-            "UPDATE callouts SET state = 'answered', answered_at = ?, answered_via = ?, answered_by = ?, "
-            "answered_late = ?, next_due_at = NULL, held_due_at = NULL WHERE id = ?")),
-        cancel_queued(db.prepare(
-            "UPDATE messages SET state = 'cancelled', error = ?, updated_at = ? WHERE callout_id = ? AND state = 'queued'")),
         // Two indexed look-ups (the post's seats by callouts_post, what was raised for them by
         // callouts_escalated) rather than one OR that would scan every callout of the warning.
         post_seats(db.prepare(
             "SELECT c.id, c.state FROM callouts c, callouts a WHERE a.id = ?2 AND c.warning_id = ?1 "
             "AND c.area_code = a.area_code AND c.role = a.role AND c.kind IN ('primary','deputy')")),
         raised_for(db.prepare(
-            "SELECT id FROM callouts WHERE escalated_from = ? AND kind = 'superior' AND state IN ('pending','calling')")),
-        cover_callout(db.prepare(
-            "UPDATE callouts SET state = 'covered', next_due_at = NULL, held_due_at = NULL WHERE id = ?")) {}
+            "SELECT id FROM callouts WHERE escalated_from = ? AND kind = 'superior' AND state IN ('pending','calling')")) {}
 };
 
 struct Engine::WarningRow {

@@ -94,16 +94,14 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
     if (title.empty()) title = w.headline;
     std::string key = fmt::format("w{}-c{}-{}-{}", c.warning_id, c.id, key_part, channel);
     // A later step replaces what an earlier one still has queued on the same channel.
-    if (step_index > 0) {
-      Stmt& s = st_->supersede_queued;
-      s.reset();
-      s.bind(1, fmt::format("superseded by step {}", step_index + 1)).bind(2, now).bind(3, c.id).bind(4, channel).run();
-    }
+    if (step_index > 0)
+      store_.cancel_messages(c.warning_id, c.id, channel, fmt::format("superseded by step {}", step_index + 1), "engine",
+                             now);
     const bool ok = reachable_on(channel, c.zzd_account, c.mobile, c.landline);
     Stmt& m = st_->insert_message;
     m.reset();
     m.bind(1, c.id).bind(2, step_index).bind(3, channel).bind(4, key).bind(5, priority)
-        .bind(6, ok ? "queued" : "failed").bind(7, now).bind(8, now).bind(9, now);
+        .bind(6, state_name(ok ? MessageState::queued : MessageState::failed)).bind(7, now).bind(8, now).bind(9, now);
     if (ok) m.bind(10, std::nullopt); else m.bind(10, "no contact for this channel");
     m.bind(11, owes_report ? 1 : 0);
     m.run();
@@ -306,10 +304,11 @@ int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const
   const int64_t now = to_epoch_ms(clock_.now());
   // Raised callouts climb no ladder of their own (the source's ladder drives them); they end
   // when answered, when the post is answered (covered), or at the plan's deadline.
-  db_.prepare(
+  db_.prepare(fmt::format(
          "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, area_code, "
          "area_name, role, seat, tier, kind, escalated_from, state, next_step, next_due_at, started_at, landline) "
-         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'calling',?,?,?,?)")
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'{}',?,?,?,?)",
+         state_name(CalloutState::calling)))
       .bind(1, warning_id).bind(2, snapshot_id).bind(3, person.id).bind(4, person.name)
       .bind(5, person.zzd_account).bind(6, person.mobile).bind(7, area_code)
       .bind(8, area ? area->name : area_code).bind(9, role).bind(10, seat_name(seat))
@@ -379,28 +378,28 @@ void Engine::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touc
     // While held, the next look is only the backstop; held_due_at keeps the planned time.
     const int64_t next_due = to_epoch_ms(decision.next_due);
     const std::optional<int64_t> held = to_self > 0 ? std::optional<int64_t>(next_due) : std::nullopt;
-    Stmt& a = st_->advance_callout;
-    a.reset();
-    a.bind(1, decision.run_step + 1).bind(2, held ? next_due + settings_.hold_limit.count() : next_due).bind(3, held)
-        .bind(4, clock_at).bind(5, c.id).run();
     std::string what;
     for (const auto& ch : step.channels) what += (what.empty() ? "" : ",") + ch;
     if (decision.run_step == 0 && plan.night && is_night(*plan.night, now))
       for (const auto& ch : plan.night->first) what += (what.empty() ? "" : ",") + ch + " (night rule)";
     if (step.seat != SeatChoice::A) what += step.seat == SeatChoice::B ? " to the B seat" : " to both seats";
     if (step.notify != Notify::none) what += fmt::format("{}notify {}", what.empty() ? "" : "; ", notify_name(step.notify));
-    event(c.warning_id, c.id, std::nullopt, decision.run_step == 0 ? "notified" : "renotified", "engine",
-          fmt::format("step {} (after {}): {}", decision.run_step + 1, format_duration(step.after), what));
+    store_.advance_callout(c.warning_id, c.id, decision.run_step + 1,
+                           held ? next_due + settings_.hold_limit.count() : next_due, held, clock_at,
+                           {decision.run_step == 0 ? "notified" : "renotified", "engine",
+                            fmt::format("step {} (after {}): {}", decision.run_step + 1, format_duration(step.after),
+                                        what)},
+                           to_epoch_ms(now));
     if (decision.skipped > 0 || decision.late > settings_.collapse_after)
       event(c.warning_id, c.id, std::nullopt, "step_late", "engine",
             fmt::format("step {} ran {} late; {} overdue step(s) collapsed into it", decision.run_step + 1,
                         format_duration(decision.late), decision.skipped));
   } else if (decision.exhausted) {
-    Stmt& x = st_->exhaust_callout;
-    x.reset();
-    x.bind(1, c.id).run();
-    event(c.warning_id, c.id, std::nullopt, "exhausted", "engine",
-          fmt::format("no answer within {}: every step ran; the duty officer must act", format_duration(plan.deadline)));
+    store_.end_callout(CalloutMove::exhaust, c.warning_id, c.id,
+                       {"exhausted", "engine",
+                        fmt::format("no answer within {}: every step ran; the duty officer must act",
+                                    format_duration(plan.deadline))},
+                       to_epoch_ms(now));
     if (c.kind == "primary")
       tell_duty_officer(c.id, c.snapshot_id, plan,
                         fmt::format("{} {}：{}内无人应答，叫应已用尽；{}", post_zh(c.area_name, c.role, c.seat),

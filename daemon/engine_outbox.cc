@@ -26,6 +26,7 @@ std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) {
       const CalloutRow c = CalloutRow::read(q, 6);
       SendJob job;
       job.message_id = q.int64(0);
+      job.callout_id = c.id;
       job.channel = request.channel;
       job.step = static_cast<int>(q.int64(5));
       OutboundMessage& m = job.message;
@@ -51,6 +52,9 @@ std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) {
   Transaction tx(db_);
   std::vector<SendJob> claimed;
   claimed.reserve(jobs.size());
+  const std::string to = request.provider.empty() || request.provider == request.channel
+                             ? "to " + request.channel
+                             : fmt::format("to {}:{}", request.channel, request.provider);
   for (SendJob& job : jobs) {
     if (request.hold_back) {
       if (std::optional<TimePoint> later = request.hold_back(job)) {
@@ -61,10 +65,9 @@ std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) {
         continue;
       }
     }
-    Stmt& s = st_->mark_sending;
-    s.reset();
-    s.bind(1, request.provider).bind(2, now).bind(3, job.message_id).run();
-    if (db_.changes() == 1) claimed.push_back(std::move(job));
+    if (store_.claim_message({job.message.warning_id, job.callout_id, job.message_id}, request.provider,
+                             {"message_sending", "engine", to}, now))
+      claimed.push_back(std::move(job));
   }
   tx.commit();
   return claimed;
@@ -135,16 +138,14 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
   const Hold hold{q.int64(9), next_step, q.int64(8), held ? q.int64(7) : 0};
   const std::string provider = q.text(10);
   q.reset();
-  if (state != "sending") return;  // recovered or ended meanwhile; nothing to record
+  if (state != state_name(MessageState::sending)) return;  // recovered or ended meanwhile; nothing to record
+  const MessageRef ref{warning_id, callout_id, message_id};
   // Only the notice of the step just run holds the ladder (not an update or 解除 notice).
   const bool holds = held && step >= 0 && step == next_step - 1;
   const std::string actor = provider.empty() || provider == channel ? channel : channel + ":" + provider;
   switch (result.outcome) {
     case SendOutcome::sent:
     case SendOutcome::duplicate: {
-      Stmt& s = st_->mark_sent;
-      s.reset();
-      s.bind(1, result.provider_ref).bind(2, now).bind(3, now).bind(4, message_id).run();
       // One write of the callout: sent, and (when its ladder waited on this) the clock from now.
       const Released r = holds ? released(hold, now) : Released{};
       Stmt& c = st_->callout_sent;
@@ -156,46 +157,42 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
       if (holds && now - queued_at >= 1000)
         detail += fmt::format("; waited {} for the provider, the next step counts from now",
                               format_duration(Millis((now - queued_at) / 1000 * 1000)));
-      event(warning_id, callout_id, message_id, "message_sent", actor, detail);
+      store_.message_sent(ref, result.provider_ref, {"message_sent", actor, detail}, now);
       return;
     }
     case SendOutcome::unknown: {
-      Stmt& u = st_->mark_unknown;
-      u.reset();
-      u.bind(1, result.detail).bind(2, now).bind(3, message_id).run();
-      event(warning_id, callout_id, message_id, "message_unknown", actor,
-            fmt::format("{}; not tried again (a phone is rung at most once), the ladder goes on", result.detail));
+      store_.end_message(
+          MessageMove::unknown, ref, result.detail,
+          {"message_unknown", actor,
+           fmt::format("{}; not tried again (a phone is rung at most once), the ladder goes on", result.detail)},
+          now);
       if (holds) release_hold(callout_id, std::nullopt);
       return;
     }
     case SendOutcome::deferred: {
       // The provider asked us to slow down: not a failure, not an attempt; the ladder still waits.
-      Stmt& d = st_->mark_deferred;
-      d.reset();
-      d.bind(1, now + settings_.defer_pause.count()).bind(2, result.detail).bind(3, now).bind(4, message_id).run();
-      event(warning_id, callout_id, message_id, "message_deferred", actor,
-            fmt::format("{}; again in {}", result.detail, format_duration(settings_.defer_pause)));
+      store_.requeue_message(
+          ref, now + settings_.defer_pause.count(), result.detail, true,
+          {"message_deferred", actor, fmt::format("{}; again in {}", result.detail, format_duration(settings_.defer_pause))},
+          now);
       return;
     }
     case SendOutcome::retry:
       if (attempts < settings_.max_attempts) {
         Millis backoff = settings_.retry_backoff * (int64_t{1} << std::min<int64_t>(attempts - 1, 6));
-        Stmt& r = st_->mark_retry;
-        r.reset();
-        r.bind(1, now + backoff.count()).bind(2, result.detail).bind(3, now).bind(4, message_id).run();
-        event(warning_id, callout_id, message_id, "message_retry", actor,
-              fmt::format("attempt {} failed ({}); retrying in {}", attempts, result.detail, format_duration(backoff)));
+        store_.requeue_message(ref, now + backoff.count(), result.detail, false,
+                               {"message_retry", actor,
+                                fmt::format("attempt {} failed ({}); retrying in {}", attempts, result.detail,
+                                            format_duration(backoff))},
+                               now);
         // A failing provider does not hold the ladder: the next rung (another channel) runs on time.
         if (holds) release_hold(callout_id, std::nullopt);
         return;
       }
       [[fallthrough]];
     case SendOutcome::failed: {
-      Stmt& f = st_->mark_failed;
-      f.reset();
-      f.bind(1, result.detail).bind(2, now).bind(3, message_id).run();
-      event(warning_id, callout_id, message_id, "message_failed", actor,
-            fmt::format("after {} attempt(s): {}", attempts, result.detail));
+      store_.end_message(MessageMove::fail, ref, result.detail,
+                         {"message_failed", actor, fmt::format("after {} attempt(s): {}", attempts, result.detail)}, now);
       if (holds) release_hold(callout_id, std::nullopt);
       return;
     }
@@ -262,30 +259,35 @@ int Engine::recover() {
     for (const auto& [message, callout, warning] : left) {
       if (medium.dedups_by_key) {
         // The provider de-duplicates on the key: sending again is safe.
-        event(warning, callout, message, "message_recovered", "engine",
-              fmt::format("was being sent on {} when jiaoyingd stopped; resending with the same key", medium.name));
-        db_.prepare("UPDATE messages SET state = 'queued', not_before = ?, updated_at = ? WHERE id = ?")
-            .bind(1, now).bind(2, now).bind(3, message).run();
+        store_.requeue_message(
+            {warning, callout, message}, now, std::nullopt, false,
+            {"message_recovered", "engine",
+             fmt::format("was being sent on {} when jiaoyingd stopped; resending with the same key", medium.name)},
+            now);
         ++n;
       } else {
         // A call or a text may have gone out, and the platform keeps no key: never again.
-        db_.prepare("UPDATE messages SET state = 'unknown', error = ?, updated_at = ? WHERE id = ?")
-            .bind(1, "jiaoyingd stopped while it was being sent").bind(2, now).bind(3, message).run();
-        event(warning, callout, message, "message_unknown", "engine",
-              "jiaoyingd stopped while this call or text was being sent; it may have gone out, so it is not sent again");
+        store_.end_message(MessageMove::unknown, {warning, callout, message}, "jiaoyingd stopped while it was being sent",
+                           {"message_unknown", "engine",
+                            "jiaoyingd stopped while this call or text was being sent; it may have gone out, so it is "
+                            "not sent again"},
+                           now);
         release_hold(callout, std::nullopt);
       }
     }
   }
   // A broadcast being sent: again, under the same EBMID (the platform de-duplicates on it).
   Stmt b = db_.prepare("SELECT id, warning_id, ebm_id FROM broadcasts WHERE state = 'sending'");
-  while (b.step()) {
-    event(b.int64(1), std::nullopt, std::nullopt, "broadcast_recovered", "engine",
-          fmt::format("EBM {} was being sent when jiaoyingd stopped; resending with the same EBMID", b.text(2)));
+  std::vector<std::tuple<int64_t, int64_t, std::string>> sending;
+  while (b.step()) sending.emplace_back(b.int64(0), b.int64(1), b.text(2));
+  for (const auto& [id, warning, ebm_id] : sending) {
+    store_.requeue_broadcast(
+        warning, id, now, std::nullopt, false,
+        {"broadcast_recovered", "engine",
+         fmt::format("EBM {} was being sent when jiaoyingd stopped; resending with the same EBMID", ebm_id)},
+        now);
     ++n;
   }
-  db_.prepare("UPDATE broadcasts SET state = 'queued', not_before = ?, updated_at = ? WHERE state = 'sending'")
-      .bind(1, now).bind(2, now).run();
   tx.commit();
   return n;
 }

@@ -36,9 +36,10 @@ void Engine::start_reports(int64_t warning_id) {
     while (areas.step()) owed.emplace_back(areas.text(0), areas.text(1));
     for (const auto& [code, name] : owed) {
       const int64_t due = now + duty.within.count();
-      db_.prepare(
+      db_.prepare(fmt::format(
              "INSERT INTO reports(warning_id, snapshot_id, area_code, area_name, tier, state, created_at, due_at) "
-             "VALUES (?,?,?,?,?,'due',?,?)")
+             "VALUES (?,?,?,?,?,'{}',?,?)",
+             state_name(ReportState::due)))
           .bind(1, warning_id).bind(2, snapshot_id).bind(3, code).bind(4, name).bind(5, tier_name(duty.tier))
           .bind(6, now).bind(7, due).run();
       event(warning_id, std::nullopt, std::nullopt, "report_due", "engine",
@@ -61,11 +62,10 @@ void Engine::cancel_reports(int64_t warning_id, std::string_view why, bool only_
   s.bind(1, warning_id);
   std::vector<std::pair<int64_t, std::string>> ended;
   while (s.step()) ended.emplace_back(s.int64(0), s.text(1));
-  for (const auto& [id, name] : ended) {
-    db_.prepare("UPDATE reports SET state = 'cancelled' WHERE id = ?").bind(1, id).run();
-    event(warning_id, std::nullopt, std::nullopt, "report_cancelled", "engine",
-          fmt::format("{} owes no report-back: {}", name, why));
-  }
+  const int64_t now = to_epoch_ms(clock_.now());
+  for (const auto& [id, name] : ended)
+    store_.move_report(ReportMove::cancel, warning_id, id,
+                       {"report_cancelled", "engine", fmt::format("{} owes no report-back: {}", name, why)}, now);
 }
 
 // Reports past their deadline: the area's posts are chased and the plan's `notify` is told.
@@ -88,9 +88,11 @@ int Engine::tick_reports() {
     const Plan& plan = snapshot_plan(r.snapshot_id);
     const ReportDuty duty = plan.report_back.value_or(ReportDuty{});  // the plan that made the row has one
     const std::string within = format_duration(duty.within);
-    db_.prepare("UPDATE reports SET state = 'overdue' WHERE id = ?").bind(1, r.id).run();
-    event(r.warning_id, std::nullopt, std::nullopt, "report_overdue", "engine",
-          fmt::format("{} has not reported back within {}", r.area_name, within));
+    if (!store_.move_report(ReportMove::overdue, r.warning_id, r.id,
+                            {"report_overdue", "engine",
+                             fmt::format("{} has not reported back within {}", r.area_name, within)},
+                            now))
+      continue;
     // Every post of the area still in the callout (answered or not) is chased on the plan's
     // first channels; the report link rides on each card.
     std::vector<int64_t> posts;
@@ -143,13 +145,13 @@ ReportOutcome Engine::report_status(int64_t callout_id) {
     out.kind = ReportOutcome::Kind::not_owed;
     return out;
   }
-  const std::string state = q.text(4);
+  const ReportState state = parse_state<ReportState>(q.text(4)).value_or(ReportState::cancelled);
   const std::string due = format_china_time(from_epoch_ms(q.int64(5)));  // 2026-06-15T02:15:00+08:00
   out.due = due.substr(0, 10) + " " + due.substr(11, 5);
-  out.kind = state == "filed"       ? ReportOutcome::Kind::filed
-             : state == "cancelled" ? ReportOutcome::Kind::ended
-                                    : ReportOutcome::Kind::open;
-  out.late = state == "overdue";
+  out.kind = state == ReportState::filed       ? ReportOutcome::Kind::filed
+             : state == ReportState::cancelled ? ReportOutcome::Kind::ended
+                                               : ReportOutcome::Kind::open;
+  out.late = state == ReportState::overdue;
   return out;
 }
 
@@ -160,31 +162,28 @@ ReportOutcome Engine::file_report(int64_t callout_id, const ReportFiling& f, std
     return out;
   const bool amending = out.kind == ReportOutcome::Kind::filed;
   const int64_t now = to_epoch_ms(clock_.now());
-  Stmt c = db_.prepare("SELECT area_code FROM callouts WHERE id = ?");
+  Stmt c = db_.prepare(
+      "SELECT r.id FROM callouts c JOIN reports r ON r.warning_id = c.warning_id AND r.area_code = c.area_code "
+      "WHERE c.id = ?");
   c.bind(1, callout_id);
-  c.step();
-  const std::string area_code = c.text(0);
-  Transaction tx(db_);
-  db_.prepare(
-         "UPDATE reports SET state = 'filed', filed_at = ?, filed_by = ?, filed_callout = ?, "
-         "filed_late = CASE WHEN ? THEN filed_late ELSE (? > due_at) END, commander = ?, villages = ?, "
-         "people_moved = ?, note = ? WHERE warning_id = ? AND area_code = ?")
-      .bind(1, now).bind(2, out.person_name).bind(3, callout_id).bind(4, amending ? 1 : 0).bind(5, now)
-      .bind(6, f.commander).bind(7, f.villages).bind(8, f.people_moved).bind(9, f.note)
-      .bind(10, out.warning_id).bind(11, area_code).run();
+  if (!c.step()) return out;
+  const int64_t report_id = c.int64(0);
   const std::string what = fmt::format("指挥：{}；影响村数：{}；转移群众：{}{}", f.commander, f.villages,
                                        f.people_moved > 0 ? fmt::format("{}人", f.people_moved) : "无",
                                        f.note.empty() ? "" : "；" + f.note);
-  event(out.warning_id, callout_id, std::nullopt, amending ? "report_amended" : "report_filed", actor,
-        fmt::format("{} by {}{}: {}", out.area_name, out.person_name, out.late ? " (late)" : "", what));
-  tx.commit();
-  // Filing the report is an answer too: whoever reports has the warning in hand.
+  // One transaction: the report, the answer it also is (whoever reports has the warning in
+  // hand) and the warning's close.
+  Transaction tx(db_);
+  const bool filed = store_.file_report(
+      amending ? ReportMove::amend : ReportMove::file, out.warning_id, report_id,
+      {out.person_name, callout_id, f.commander, f.villages, f.people_moved, f.note},
+      {amending ? "report_amended" : "report_filed", actor,
+       fmt::format("{} by {}{}: {}", out.area_name, out.person_name, out.late ? " (late)" : "", what)},
+      now);
+  if (!filed) return report_status(callout_id);  // ended meanwhile: nothing written
   ack(callout_id, "report", actor);
-  {
-    Transaction close(db_);
-    close_warning_if_done(out.warning_id);
-    close.commit();
-  }
+  close_warning_if_done(out.warning_id);
+  tx.commit();
   out.kind = amending ? ReportOutcome::Kind::amended : ReportOutcome::Kind::filed;
   return out;
 }

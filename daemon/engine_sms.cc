@@ -86,9 +86,10 @@ void Engine::ask_for_code(const std::string& phone, int64_t first_callout, int64
   }
   const int64_t now = to_epoch_ms(clock_.now());
   Transaction tx(db_);
-  db_.prepare(
+  db_.prepare(fmt::format(
          "INSERT OR IGNORE INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, "
-         "queued_at, updated_at) VALUES (?,-1,'sms',?,100,'queued',?,?,?)")
+         "queued_at, updated_at) VALUES (?,-1,'sms',?,100,'{}',?,?,?)",
+         state_name(MessageState::queued)))
       .bind(1, first_callout).bind(2, fmt::format("w{}-c{}-q{}-sms", first_warning, first_callout, codes))
       .bind(3, now).bind(4, now).bind(5, now)
       .run();

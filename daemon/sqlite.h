@@ -72,6 +72,7 @@ class Db {
   int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
   int user_version();
+  bool in_transaction() { return !sqlite3_get_autocommit(db_); }
   sqlite3* handle() { return db_; }
 
  private:
