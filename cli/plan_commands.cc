@@ -1,5 +1,6 @@
 #include "cli/plan_commands.h"
 
+#include "daemon/rule_files.h"
 #include "rules/names.h"
 
 #include <fmt/format.h>
@@ -37,7 +38,7 @@ std::optional<Loaded> load_all(const OfflineOptions& options, bool need_plans) {
     // `directory check FILE` needs only the file: without a config there are no plans to check
     // it against, and that is said.
     LoadErrors directory_errors;
-    Loaded out{Config{}, Directory::load_file(options.directory_file, directory_errors), {}, {}, std::nullopt};
+    Loaded out{Config{}, load_directory_file(options.directory_file, directory_errors), {}, {}, std::nullopt};
     for (const auto& e : directory_errors) std::cerr << e.text() << '\n';
     if (!out.directory) return std::nullopt;
     out.config.directory = options.directory_file;
@@ -54,8 +55,8 @@ std::optional<Loaded> load_all(const OfflineOptions& options, bool need_plans) {
   std::string directory = options.directory_file.empty() ? config->directory : options.directory_file;
   out.config.plans = plans_dir;
   out.config.directory = directory;
-  out.directory = Directory::load_file(directory, errors);
-  auto plans = load_plans(plans_dir, channels, errors);
+  out.directory = load_directory_file(directory, errors);
+  auto plans = load_plans_folder(plans_dir, channels, errors);
   auto templates = TemplateRenderer::load(config->templates, errors);
   for (const auto& e : errors) std::cerr << e.text() << '\n';
   if (!out.directory || (need_plans && !plans) || !templates) return std::nullopt;
@@ -85,7 +86,6 @@ std::string read_file(const std::string& path, bool& ok) {
   s << in.rdbuf();
   return s.str();
 }
-
 
 // How fast a medium's messages go at its first provider's configured limits (the others take
 // over only while it is down): messages a second, and what that rests on.
@@ -121,7 +121,6 @@ std::string count_text(size_t n) {
   }
   return out;
 }
-
 
 
 // For each step, how long its messages take to go out at the providers' configured limits, and a
@@ -180,7 +179,7 @@ std::optional<Directory> load_directory(const OfflineOptions& options) {
     if (config) file = config->directory;
   }
   std::optional<Directory> directory;
-  if (!file.empty()) directory = Directory::load_file(file, errors);
+  if (!file.empty()) directory = load_directory_file(file, errors);
   for (const auto& e : errors) std::cerr << e.text() << '\n';
   return directory;
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "channels/http_server.h"
+#include "daemon/rule_files.h"
 #include "rules/yaml_reader.h"
 
 namespace jiaoying {
@@ -349,8 +350,10 @@ namespace {
 
 std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
   size_t before = errors.size();
+  auto text = read_rule_file(path, errors);
+  if (!text) return std::nullopt;
   YamlReader yr(path, errors);
-  auto root = yr.load();
+  auto root = yr.load_string(*text);
   if (!root) return std::nullopt;
   Config c;
   c.file = path;

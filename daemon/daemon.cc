@@ -17,6 +17,7 @@
 
 #include "channels/http_client.h"
 #include "channels/http_server.h"
+#include "daemon/rule_files.h"
 #include "channels/ivr/ivr_provider.h"
 #include "channels/sms/sms_provider.h"
 #include "channels/webhook/webhook_provider.h"
@@ -138,8 +139,8 @@ int run_daemon(const DaemonOptions& options) {
   if (!report(errors)) return 2;
 
   const std::set<std::string> channel_names = config->media();
-  auto directory = Directory::load_file(config->directory, errors);
-  auto plans = load_plans(config->plans, channel_names, errors);
+  auto directory = load_directory_file(config->directory, errors);
+  auto plans = load_plans_folder(config->plans, channel_names, errors);
   auto templates = TemplateRenderer::load(config->templates, errors);
   if (!report(errors)) return 2;
   spdlog::info("directory {}: {} areas, {} people, {} posts; {} plan(s) from {}", config->directory,
@@ -204,8 +205,8 @@ int run_daemon(const DaemonOptions& options) {
     EngineLoop loop(io, engine, dispatcher);
     auto reload_unguarded = [&]() -> std::pair<bool, std::string> {
       LoadErrors errors;
-      auto directory = Directory::load_file(config->directory, errors);
-      auto plans = load_plans(config->plans, channel_names, errors);
+      auto directory = load_directory_file(config->directory, errors);
+      auto plans = load_plans_folder(config->plans, channel_names, errors);
       auto templates = TemplateRenderer::load(config->templates, errors);
       if (!errors.empty()) {
         std::string text = "reload refused; the running directory, plans and templates stay:";

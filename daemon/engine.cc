@@ -179,16 +179,15 @@ bool Engine::call_result(const CallResult& r, std::string_view actor) {
   const bool confirmed = r.dtmf.find('1') != std::string::npos;
   // With ack: read, a call heard to the end is the phone's read receipt.
   const bool heard = r.status_code == "200000" && snapshot_plan(q.int64(3)).ack == AckMode::read;
-  {
-    Transaction tx(db_);
-    event(warning_id, callout_id, r.message_id, "call_result", actor,
-          fmt::format("{}{}{}", vms::call_status_text(r.status_code),
-                      r.dtmf.empty() ? "" : fmt::format(", pressed {}", r.dtmf),
-                      r.duration.empty() || r.duration == "0" ? "" : fmt::format(", {} s", r.duration)));
-    tx.commit();
-  }
+  // One transaction: the call's outcome and the answer it may be.
+  Transaction tx(db_);
+  event(warning_id, callout_id, r.message_id, "call_result", actor,
+        fmt::format("{}{}{}", vms::call_status_text(r.status_code),
+                    r.dtmf.empty() ? "" : fmt::format(", pressed {}", r.dtmf),
+                    r.duration.empty() || r.duration == "0" ? "" : fmt::format(", {} s", r.duration)));
   if (confirmed) ack(callout_id, "ivr", actor);
   else if (heard) ack(callout_id, "ivr-heard", actor);
+  tx.commit();
   return true;
 }
 

@@ -30,46 +30,52 @@ int Engine::sms_code_for(int64_t callout_id, const std::string& mobile) {
 }
 
 std::string Engine::sms_reply(const std::string& phone, const std::string& content, std::string_view actor) {
-  struct Open {
-    int64_t id, warning_id;
-    int64_t code;
-  };
-  std::vector<Open> open;
-  Stmt q = db_.prepare(
-      "SELECT id, warning_id, sms_code FROM callouts WHERE mobile = ? AND sms_code IS NOT NULL "
-      "AND state IN ('pending','calling') ORDER BY sms_code");
-  q.bind(1, phone);
-  while (q.step()) open.push_back({q.int64(0), q.int64(1), q.int64(2)});
-  const std::string who = mask_mobile(phone);
-  // What people type is kept as typed, but only so much of it.
-  std::string text = content.size() > 200 ? content.substr(0, 200) + "…" : content;
-  auto record = [&](std::optional<int64_t> warning, std::optional<int64_t> callout, const std::string& why) {
-    Transaction tx(db_);
-    event(warning, callout, std::nullopt, "sms_reply", actor, fmt::format("{} texted \"{}\": {}", who, text, why));
-    tx.commit();
-    return why;
-  };
-  const Open* target = nullptr;
-  if (auto code = sms::reply_code_of(content)) {
-    for (const Open& o : open)
-      if (o.code == *code) target = &o;
-    if (!target) return record(std::nullopt, std::nullopt, fmt::format("no open callout has code {}", *code));
-  } else if (sms::is_bare_receipt(content)) {
-    if (open.empty()) return record(std::nullopt, std::nullopt, "nothing is open for this phone");
-    if (open.size() > 1) {
-      ask_for_code(phone, open.front().id, open.front().warning_id);
-      return record(open.front().warning_id, std::nullopt,
-                    fmt::format("{} callouts are open for this phone: a reply must start with its code (asked)",
-                                open.size()));
+  // One transaction: what was texted, and the answer it may be.
+  Transaction whole(db_);
+  const std::string outcome = [&]() -> std::string {
+    struct Open {
+      int64_t id, warning_id;
+      int64_t code;
+    };
+    std::vector<Open> open;
+    Stmt q = db_.prepare(
+        "SELECT id, warning_id, sms_code FROM callouts WHERE mobile = ? AND sms_code IS NOT NULL "
+        "AND state IN ('pending','calling') ORDER BY sms_code");
+    q.bind(1, phone);
+    while (q.step()) open.push_back({q.int64(0), q.int64(1), q.int64(2)});
+    const std::string who = mask_mobile(phone);
+    // What people type is kept as typed, but only so much of it.
+    std::string text = content.size() > 200 ? content.substr(0, 200) + "…" : content;
+    auto record = [&](std::optional<int64_t> warning, std::optional<int64_t> callout, const std::string& why) {
+      Transaction tx(db_);
+      event(warning, callout, std::nullopt, "sms_reply", actor, fmt::format("{} texted \"{}\": {}", who, text, why));
+      tx.commit();
+      return why;
+    };
+    const Open* target = nullptr;
+    if (auto code = sms::reply_code_of(content)) {
+      for (const Open& o : open)
+        if (o.code == *code) target = &o;
+      if (!target) return record(std::nullopt, std::nullopt, fmt::format("no open callout has code {}", *code));
+    } else if (sms::is_bare_receipt(content)) {
+      if (open.empty()) return record(std::nullopt, std::nullopt, "nothing is open for this phone");
+      if (open.size() > 1) {
+        ask_for_code(phone, open.front().id, open.front().warning_id);
+        return record(open.front().warning_id, std::nullopt,
+                      fmt::format("{} callouts are open for this phone: a reply must start with its code (asked)",
+                                  open.size()));
+      }
+      target = &open.front();
+    } else {
+      return record(open.empty() ? std::nullopt : std::optional<int64_t>(open.front().warning_id), std::nullopt,
+                    "not an answer (no reply code)");
     }
-    target = &open.front();
-  } else {
-    return record(open.empty() ? std::nullopt : std::optional<int64_t>(open.front().warning_id), std::nullopt,
-                  "not an answer (no reply code)");
-  }
-  record(target->warning_id, target->id, fmt::format("answers with code {}", target->code));
-  AckOutcome out = ack(target->id, "sms", actor);
-  return out.kind == AckOutcome::Kind::answered ? "answered" : "already answered";
+    record(target->warning_id, target->id, fmt::format("answers with code {}", target->code));
+    AckOutcome out = ack(target->id, "sms", actor);
+    return out.kind == AckOutcome::Kind::answered ? "answered" : "already answered";
+  }();
+  whole.commit();
+  return outcome;
 }
 
 // A bare 收到 while several callouts are open: the phone is texted which code is which. Once per

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -394,22 +393,6 @@ std::optional<Directory> build_guarded(YamlReader& yr, const YAML::Node& root, L
 }
 
 }  // namespace
-
-std::optional<Directory> Directory::load_file(const std::string& path, LoadErrors& errors) {
-  if (path.ends_with(".csv")) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      errors.push_back({path, 0, "cannot open"});
-      return std::nullopt;
-    }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return build_csv(path, text, errors);
-  }
-  YamlReader yr(path, errors);
-  auto root = yr.load();
-  if (!root) return std::nullopt;
-  return build_guarded(yr, *root, errors);
-}
 
 std::optional<Directory> Directory::load_string(const std::string& text, const std::string& name,
                                                 LoadErrors& errors) {

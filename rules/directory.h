@@ -65,9 +65,9 @@ struct Post {
 
 class Directory {
  public:
-  // Loads and validates; on any error returns nullopt and fills `errors`. A name ending in
-  // .csv is read as one row per person and post (docs/directory.md); anything else as YAML.
-  static std::optional<Directory> load_file(const std::string& path, LoadErrors& errors);
+  // Validates the text of a directory file named `name` (daemon/rule_files reads the file); on
+  // any error returns nullopt and fills `errors`. A name ending in .csv is read as one row per
+  // person and post (docs/directory.md); anything else as YAML.
   static std::optional<Directory> load_string(const std::string& text, const std::string& name,
                                               LoadErrors& errors);
 

@@ -7,9 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "rules/yaml_reader.h"
 
@@ -552,42 +549,22 @@ std::optional<Plan> load_plan(const std::string& text, const std::string& file,
   return std::move(plans->front());
 }
 
-std::optional<std::vector<Plan>> load_plans(const std::string& dir,
-                                            const std::set<std::string>& channels,
-                                            LoadErrors& errors) {
-  namespace fs = std::filesystem;
+std::optional<std::vector<Plan>> plan_set(const std::vector<PlanFile>& files, const std::string& where,
+                                          const std::set<std::string>& channels, LoadErrors& errors) {
   size_t before = errors.size();
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    errors.push_back({dir, 0, "is not a folder of plans"});
-    return std::nullopt;
-  }
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    auto ext = entry.path().extension();
-    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
   std::vector<Plan> plans;
-  for (const auto& path : files) {
-    std::ifstream in(path);
-    if (!in) {
-      errors.push_back({path.string(), 0, "cannot open"});
-      continue;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto loaded = load_plan_file(text.str(), path.string(), channels, errors);
+  for (const PlanFile& file : files) {
+    auto loaded = load_plan_file(file.text, file.name, channels, errors);
     if (!loaded) continue;
     for (Plan& plan : *loaded) {
       for (const auto& other : plans)
         if (other.name == plan.name)
-          errors.push_back({path.string(), 1, "plan '" + plan.name + "' is also defined in " + other.file});
+          errors.push_back({file.name, 1, "plan '" + plan.name + "' is also defined in " + other.file});
       plans.push_back(std::move(plan));
     }
   }
   if (plans.empty() && errors.size() == before)
-    errors.push_back({dir, 0, "holds no plan (*.yaml)"});
+    errors.push_back({where, 0, "holds no plan (*.yaml)"});
   if (errors.size() != before) return std::nullopt;
   return plans;
 }

@@ -139,10 +139,16 @@ std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const s
 std::optional<Plan> load_plan(const std::string& text, const std::string& file,
                               const std::set<std::string>& channels, LoadErrors& errors);
 
-// Loads every *.yaml / *.yml file of a folder, in name order; plan names must be unique.
-// Returns nullopt (with every error) if any file is bad: plans load all or nothing.
-std::optional<std::vector<Plan>> load_plans(const std::string& dir,
-                                            const std::set<std::string>& channels,
-                                            LoadErrors& errors);
+// One plan file's name and text.
+struct PlanFile {
+  std::string name;
+  std::string text;
+};
+
+// The plans of a set of files (a plans folder, in name order: daemon/rule_files reads it);
+// plan names must be unique across them. Returns nullopt (with every error) if any file is bad:
+// plans load all or nothing. `where` names the set in the error when it holds no plan.
+std::optional<std::vector<Plan>> plan_set(const std::vector<PlanFile>& files, const std::string& where,
+                                          const std::set<std::string>& channels, LoadErrors& errors);
 
 }  // namespace jiaoying

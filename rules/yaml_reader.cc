@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <sstream>
 
 namespace jiaoying {
 
@@ -60,17 +58,6 @@ std::string syntax_hint(const std::string& msg, const std::string& text, int lin
 
 LoadError yaml_exception_error(const std::string& file, const YAML::Exception& e) {
   return {file, e.mark.line >= 0 ? e.mark.line + 1 : 0, std::string("cannot be read: ") + e.what()};
-}
-
-std::optional<YAML::Node> YamlReader::load() {
-  std::ifstream in(file_);
-  if (!in) {
-    errors_.push_back({file_, 0, "cannot open"});
-    return std::nullopt;
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return load_string(buffer.str());
 }
 
 std::optional<YAML::Node> YamlReader::load_string(const std::string& text) {

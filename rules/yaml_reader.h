@@ -24,9 +24,8 @@ class YamlReader {
  public:
   YamlReader(std::string file, LoadErrors& errors) : file_(std::move(file)), errors_(errors) {}
 
-  // Parses the whole file; records an error and returns nullopt if it can't.
-  std::optional<YAML::Node> load();
-  // Parses text (for tests and embedded samples).
+  // Parses the text of the file this reader names (daemon/rule_files reads files); records an
+  // error and returns nullopt if it can't.
   std::optional<YAML::Node> load_string(const std::string& text);
 
   static int line_of(const YAML::Node& node) { return node.Mark().line + 1; }

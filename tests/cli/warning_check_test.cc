@@ -6,6 +6,7 @@
 
 #include "cli/plan_commands.h"
 #include "cli/warning_check.h"
+#include "daemon/rule_files.h"
 
 using namespace jiaoying;
 namespace fs = std::filesystem;
@@ -83,7 +84,7 @@ TEST_CASE("warning check refuses a directory rather than reading it") {
 
 TEST_CASE("warning check against a directory reads the areas as jiaoyingd does: ours, not ours, none of ours") {
   LoadErrors errors;
-  auto directory = Directory::load_file((fs::path(JIAOYING_SOURCE_DIR) / "packaging/demo/directory.yaml").string(), errors);
+  auto directory = load_directory_file((fs::path(JIAOYING_SOURCE_DIR) / "packaging/demo/directory.yaml").string(), errors);
   REQUIRE(directory);
   const fs::path dir = fs::temp_directory_path() / "jiaoying-warning-check-areas";
   fs::create_directories(dir);
