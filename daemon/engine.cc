@@ -10,23 +10,34 @@
 #include "channels/ivr/aliyun_vms.h"
 #include "channels/zzd/signature.h"
 #include "daemon/engine_internal.h"
+#include "daemon/store_sqlite.h"
 
 namespace jiaoying {
 
 namespace json = boost::json;
 
-Engine::Engine(Db& db, const Clock& clock, EngineSettings settings,
+Engine::Engine(Store& store, const Clock& clock, EngineSettings settings,
                std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
                std::shared_ptr<const TemplateRenderer> templates, std::set<std::string> channels)
-    : db_(db),
-      store_(db),
+    : store_(store),
       clock_(clock),
       settings_(std::move(settings)),
       directory_(std::move(directory)),
       plans_(std::move(plans)),
       templates_(std::move(templates)),
-      channels_(std::move(channels)),
-      st_(std::make_unique<Statements>(db)) {}
+      channels_(std::move(channels)) {}
+
+Engine::Engine(Db& db, const Clock& clock, EngineSettings settings,
+               std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
+               std::shared_ptr<const TemplateRenderer> templates, std::set<std::string> channels)
+    : own_store_(std::make_unique<SqliteStore>(db)),
+      store_(*own_store_),
+      clock_(clock),
+      settings_(std::move(settings)),
+      directory_(std::move(directory)),
+      plans_(std::move(plans)),
+      templates_(std::move(templates)),
+      channels_(std::move(channels)) {}
 
 Engine::~Engine() = default;
 
@@ -54,48 +65,32 @@ void Engine::record_refusal(std::string_view kind, std::string_view actor, std::
 const Plan& Engine::snapshot_plan(int64_t snapshot_id) {
   auto it = snapshot_cache_.find(snapshot_id);
   if (it != snapshot_cache_.end()) return it->second;
-  Stmt s = db_.prepare("SELECT plan_name, file, yaml FROM plan_snapshots WHERE id = ?");
-  s.bind(1, snapshot_id);
-  if (!s.step()) throw SqliteError(fmt::format("plan snapshot {} is missing", snapshot_id));
+  const std::optional<SnapshotRow> s = store_.snapshot(snapshot_id);
+  if (!s) throw std::runtime_error(fmt::format("plan snapshot {} is missing", snapshot_id));
   LoadErrors errors;
   // The snapshot was valid when taken; re-read it with every channel name allowed so a
   // channel removed from the config later cannot strand a running warning.
   std::set<std::string> any_channel = channels_;
   for (const Medium& m : media()) any_channel.insert(std::string(m.name));
-  auto plans = load_plan_file(s.text(2), s.text(1), any_channel, errors);
-  if (!plans) throw SqliteError(fmt::format("plan snapshot {} no longer parses: {}", snapshot_id,
+  auto plans = load_plan_file(s->yaml, s->file, any_channel, errors);
+  if (!plans) throw std::runtime_error(fmt::format("plan snapshot {} no longer parses: {}", snapshot_id,
                                             errors.empty() ? "" : errors.front().text()));
-  const std::string name = s.text(0);
+  const std::string& name = s->plan_name;
   for (Plan& plan : *plans)  // a file of level sections holds several plans; the snapshot names one
     if (plan.name == name) return snapshot_cache_.emplace(snapshot_id, std::move(plan)).first->second;
-  throw SqliteError(fmt::format("plan snapshot {} holds no plan named {}", snapshot_id, name));
+  throw std::runtime_error(fmt::format("plan snapshot {} holds no plan named {}", snapshot_id, name));
 }
 
 const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
   auto it = warning_cache_.find(warning_id);
   if (it != warning_cache_.end()) return *it->second;
-  Stmt s = db_.prepare(
-      "SELECT sender, identifier, sent, source, hazard, level, areas, headline, description, status, sender_name "
-      "FROM warnings WHERE id = ?");
-  s.bind(1, warning_id);
-  if (!s.step()) throw SqliteError(fmt::format("warning {} is missing", warning_id));
+  std::optional<StoredWarning> stored = store_.warning(warning_id);
+  if (!stored) throw std::runtime_error(fmt::format("warning {} is missing", warning_id));
   auto row = std::make_unique<WarningRow>();
   Warning& w = row->warning;
-  w.sender = s.text(0);
-  w.identifier = s.text(1);
-  w.sent = from_epoch_ms(s.int64(2));
-  w.source = s.text(3);
-  w.hazard = s.text(4);
-  w.level = parse_level(s.text(5)).value_or(Level::blue);
-  w.headline = s.text(7);
-  w.description = s.text(8);
-  w.sender_name = s.text(10);
-  row->drill = s.text(9) == "exercise";
-  Stmt reports = db_.prepare("SELECT EXISTS (SELECT 1 FROM reports WHERE warning_id = ?)");
-  reports.bind(1, warning_id);
-  row->owes_reports = reports.step() && reports.int64(0) != 0;
-  const json::value areas = json::parse(s.text(6));
-  for (const auto& a : areas.as_array()) w.areas.emplace_back(a.as_string());
+  w = std::move(stored->warning);
+  row->drill = w.status == WarningStatus::exercise;
+  row->owes_reports = store_.owes_reports(warning_id);
   // Messages name the warned areas that are ours (a city's warning, in a county: that county).
   for (const std::string& code : split_areas(w.areas, *directory_).ours)
     row->areas_zh += (row->areas_zh.empty() ? "" : "、") + directory_->area(code)->name;
@@ -104,35 +99,16 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
 }
 
 void Engine::close_warning_if_done(int64_t warning_id) {
-  // Cheap first (callouts_tally, by its state prefix): most answers leave others still open.
-  {
-    Stmt& any_open = st_->any_open;
-    any_open.reset();
-    any_open.bind(1, warning_id);
-    const bool open = any_open.step();
-    any_open.reset();
-    if (open) return;
-  }
-  Stmt open = db_.prepare(
-      "SELECT COUNT(*) FILTER (WHERE state IN ('pending','calling')), "
-      "COUNT(*) FILTER (WHERE kind = 'primary' AND state IN ('answered','covered')), "
-      "COUNT(*) FILTER (WHERE kind = 'primary' AND state = 'exhausted'), "
-      "COUNT(*) FILTER (WHERE kind = 'primary'), COUNT(*) FILTER (WHERE kind != 'primary') "
-      "FROM callouts WHERE warning_id = ?");
-  open.bind(1, warning_id);
-  open.step();
-  if (open.int64(0) > 0) return;
-  Stmt reports = db_.prepare("SELECT COUNT(*) FROM reports WHERE warning_id = ? AND state = 'due'");
-  reports.bind(1, warning_id);
-  if (reports.step() && reports.int64(0) > 0) return;  // still waiting for a report-back
-  Stmt loudspeakers = db_.prepare(
-      "SELECT 1 FROM broadcasts WHERE warning_id = ? AND state IN ('queued','sending','sent') LIMIT 1");
-  loudspeakers.bind(1, warning_id);
-  if (loudspeakers.step()) return;  // still waiting for the platform to take it, or for its playback report
+  // Cheap first (by index): most answers leave others still open.
+  if (store_.any_open_callout(warning_id)) return;
+  if (store_.any_report_due(warning_id)) return;  // still waiting for a report-back
+  if (store_.any_broadcast_awaited(warning_id)) return;  // for the platform to take it, or its playback report
+  const CalloutTally t = store_.tally(warning_id);
+  if (t.open > 0) return;
   store_.move_warning(WarningMove::close, warning_id,
                       {"warning_closed", "engine",
-                       fmt::format("every callout ended: {} of {} posts answered, {} exhausted; {} raised",
-                                   open.int64(1), open.int64(3), open.int64(2), open.int64(4))},
+                       fmt::format("every callout ended: {} of {} posts answered, {} exhausted; {} raised", t.answered,
+                                   t.primaries, t.exhausted, t.raised)},
                       to_epoch_ms(clock_.now()));
 }
 
@@ -170,17 +146,16 @@ bool Engine::verify_report_token(int64_t callout_id, std::string_view token) con
 }
 
 bool Engine::call_result(const CallResult& r, std::string_view actor) {
-  Stmt q = db_.prepare(
-      "SELECT m.callout_id, c.warning_id, m.channel, c.snapshot_id FROM messages m "
-      "JOIN callouts c ON c.id = m.callout_id WHERE m.id = ?");
-  q.bind(1, r.message_id);
-  if (!q.step() || q.text(2) != "ivr") return false;
-  const int64_t callout_id = q.int64(0), warning_id = q.int64(1);
+  const std::optional<LeftSending> call = store_.message_on(r.message_id, "ivr");
+  if (!call) return false;
+  const int64_t callout_id = call->callout_id, warning_id = call->warning_id;
+  const std::optional<CalloutRow> callout = store_.callout(callout_id);
+  if (!callout) return false;
   const bool confirmed = r.dtmf.find('1') != std::string::npos;
   // With ack: read, a call heard to the end is the phone's read receipt.
-  const bool heard = r.status_code == "200000" && snapshot_plan(q.int64(3)).ack == AckMode::read;
+  const bool heard = r.status_code == "200000" && snapshot_plan(callout->snapshot_id).ack == AckMode::read;
   // One transaction: the call's outcome and the answer it may be.
-  Transaction tx(db_);
+  Store::Tx tx(store_);
   event(warning_id, callout_id, r.message_id, "call_result", actor,
         fmt::format("{}{}{}", vms::call_status_text(r.status_code),
                     r.dtmf.empty() ? "" : fmt::format(", pressed {}", r.dtmf),
@@ -194,25 +169,12 @@ bool Engine::call_result(const CallResult& r, std::string_view actor) {
 // A post is answered when either seat answers: the other seat's callout and the escalations
 // raised for the post end as `covered`, and what is queued for them is cancelled.
 void Engine::cover_post(int64_t warning_id, int64_t answered_id, int64_t now) {
-  // Two indexed look-ups (the post's seats by callouts_post, what was raised for them by
-  // callouts_escalated) rather than one OR that would scan every callout of the warning.
-  Stmt& seats = st_->post_seats;
-  seats.reset();
-  seats.bind(1, warning_id).bind(2, answered_id);
-  std::vector<int64_t> post_ids, ids;
-  while (seats.step()) {
-    post_ids.push_back(seats.int64(0));
-    const auto state = parse_state<CalloutState>(seats.text(1));
-    if (seats.int64(0) != answered_id && state && is_open(*state)) ids.push_back(seats.int64(0));
-  }
-  seats.reset();
-  Stmt& raised = st_->raised_for;
-  for (int64_t seat : post_ids) {
-    raised.reset();
-    raised.bind(1, seat);
-    while (raised.step()) ids.push_back(raised.int64(0));
-  }
-  raised.reset();
+  std::vector<int64_t> ids;
+  const auto seats = store_.post_seats(warning_id, answered_id);
+  for (const auto& [id, state] : seats)
+    if (id != answered_id && is_open(state)) ids.push_back(id);
+  for (const auto& [seat, state] : seats)
+    for (int64_t raised : store_.open_raised_for(seat, true)) ids.push_back(raised);
   for (int64_t id : ids) {
     if (store_.end_callout(CalloutMove::cover, warning_id, id,
                            {"covered", "engine", fmt::format("the post was answered (callout {})", answered_id)}, now))
@@ -222,17 +184,14 @@ void Engine::cover_post(int64_t warning_id, int64_t answered_id, int64_t now) {
 
 AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_view actor) {
   AckOutcome out;
-  Stmt& q = st_->callout_for_ack;
-  q.reset();
-  q.bind(1, callout_id);
-  if (!q.step()) return out;
-  const CalloutState state = parse_state<CalloutState>(q.text(0)).value_or(CalloutState::cancelled);
-  const std::optional<int64_t> first_sent = q.opt_int64(4);
-  const std::string kind = q.text(5);
-  out.warning_id = q.int64(1);
-  out.person_name = q.text(2);
-  out.headline = q.text(3);
-  q.reset();
+  const std::optional<AckRow> row = store_.callout_for_ack(callout_id);
+  if (!row) return out;
+  const CalloutState state = row->state;
+  const std::optional<int64_t> first_sent = row->first_sent_at;
+  const std::string& kind = row->kind;
+  out.warning_id = row->warning_id;
+  out.person_name = row->person_name;
+  out.headline = row->headline;
   if (state == CalloutState::answered) {
     out.kind = AckOutcome::Kind::already_answered;
     return out;
@@ -243,7 +202,7 @@ AckOutcome Engine::ack(int64_t callout_id, std::string_view via, std::string_vie
   }
   const int64_t now = to_epoch_ms(clock_.now());
   out.late = state == CalloutState::exhausted;
-  Transaction tx(db_);
+  Store::Tx tx(store_);
   const int cancelled = store_.cancel_messages(out.warning_id, callout_id, std::nullopt, "answered", "engine", now);
   store_.answer_callout(out.warning_id, callout_id, via, actor, out.late,
                         {"answered", actor,

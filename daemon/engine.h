@@ -129,6 +129,11 @@ struct PlacedCall {
 
 class Engine {
  public:
+  // On a store of the caller's (SQLite, PostgreSQL, or the tests' in-memory one).
+  Engine(Store& store, const Clock& clock, EngineSettings settings, std::shared_ptr<const Directory> directory,
+         std::vector<Plan> plans, std::shared_ptr<const TemplateRenderer> templates,
+         std::set<std::string> channels);
+  // On SQLite, a store of its own on `db`.
   Engine(Db& db, const Clock& clock, EngineSettings settings, std::shared_ptr<const Directory> directory,
          std::vector<Plan> plans, std::shared_ptr<const TemplateRenderer> templates,
          std::set<std::string> channels);
@@ -264,11 +269,11 @@ class Engine {
   // made together, a burst of answers. Every engine call inside commits as part of it.
   class Batch {
    public:
-    explicit Batch(Engine& engine) : tx_(engine.db_) {}
+    explicit Batch(Engine& engine) : tx_(engine.store_) {}
     void commit() { tx_.commit(); }
 
    private:
-    Transaction tx_;
+    Store::Tx tx_;
   };
 
   // Swaps in a reloaded directory, plans and templates. New warnings use them; running
@@ -278,9 +283,7 @@ class Engine {
                      std::shared_ptr<const TemplateRenderer> templates);
 
  private:
-  struct Statements;
   struct WarningRow;
-  struct CalloutRow;
   const Plan& snapshot_plan(int64_t snapshot_id);
   const WarningRow& warning_row(int64_t warning_id);
   // Queues one message per channel for a callout. `key_part` makes the idempotency key
@@ -370,15 +373,14 @@ class Engine {
   std::string ack_token(int64_t callout_id) const;
   std::string link_token(std::string_view purpose, int64_t callout_id) const;
 
-  Db& db_;
-  Store store_;  // the one writer of states and events
+  std::unique_ptr<Store> own_store_;  // when made on a Db
+  Store& store_;                     // everything kept: rows, states, events
   const Clock& clock_;
   EngineSettings settings_;
   std::shared_ptr<const Directory> directory_;
   std::vector<Plan> plans_;
   std::shared_ptr<const TemplateRenderer> templates_;
   std::set<std::string> channels_;
-  std::unique_ptr<Statements> st_;
   std::map<int64_t, Plan> snapshot_cache_;                     // parsed plan snapshots
   std::map<int64_t, std::unique_ptr<WarningRow>> warning_cache_;  // warnings seen this run
 };

@@ -19,22 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string codes_json(const std::vector<std::string>& codes) {
-  json::array a;
-  for (const auto& c : codes) a.emplace_back(c);
-  return json::serialize(a);
-}
-
-std::vector<std::string> codes_of(std::string_view text) {
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const auto& c : v.as_array())
-    if (c.is_string()) out.emplace_back(c.as_string());
-  return out;
-}
-
 // "岩头村、下店村 等 12 个村": names for the duty officer's message, not a wall of them.
 std::string some_names(const Directory& directory, const std::vector<std::string>& codes) {
   std::string out;
@@ -103,16 +87,19 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
   json::object names;
   for (const auto& code : areas) names[code] = directory_->area(code)->name;
   const int64_t now = to_epoch_ms(clock_.now());
-  db_.prepare(fmt::format(
-         "INSERT INTO broadcasts(warning_id, snapshot_id, ebm_id, msg_type, state, not_before, title, body, areas, "
-         "repeat, within_ms, queued_at, updated_at, area_names) VALUES (?,?,'',1,'{}',?,?,?,?,?,?,?,?,?)",
-         state_name(BroadcastState::queued)))
-      .bind(1, warning_id).bind(2, snapshots.at(owner)).bind(3, now).bind(4, title).bind(5, body)
-      .bind(6, codes_json(areas)).bind(7, repeat).bind(8, within.count()).bind(9, now).bind(10, now)
-      .bind(11, json::serialize(names)).run();
-  const int64_t id = db_.last_insert_id();
-  const std::string ebm_id = make_ebm_id(settings_.broadcast_ebrid, from_epoch_ms(now), id);
-  db_.prepare("UPDATE broadcasts SET ebm_id = ? WHERE id = ?").bind(1, ebm_id).bind(2, id).run();
+  NewBroadcast b;
+  b.warning_id = warning_id;
+  b.snapshot_id = snapshots.at(owner);
+  b.title = title;
+  b.body = body;
+  b.areas = areas;
+  b.area_names_json = json::serialize(names);
+  b.repeat = repeat;
+  b.within_ms = within.count();
+  b.now = now;
+  const int64_t id = store_.insert_broadcast(b);
+  const std::string ebm_id = make_ebm_id(settings_.broadcast_ebrid, from_epoch_ms(now), id);  // names its row
+  store_.set_ebm_id(id, ebm_id);
   event(warning_id, std::nullopt, std::nullopt, "broadcast_queued", "engine",
         fmt::format("EBM {}: {} areas, played {} times, report due {} after sending ({})", ebm_id, areas.size(),
                     repeat, format_duration(within), owner->name));
@@ -126,21 +113,7 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
 
 void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
   const int64_t now = to_epoch_ms(clock_.now());
-  Stmt s = db_.prepare(
-      "SELECT id, state, ebm_id, snapshot_id, areas FROM broadcasts WHERE warning_id = ? AND msg_type = 1");
-  s.bind(1, warning_id);
-  struct Row {
-    int64_t id;
-    BroadcastState state;
-    std::string ebm_id;
-    int64_t snapshot;
-    std::string areas;
-  };
-  std::vector<Row> rows;
-  while (s.step())
-    rows.push_back({s.int64(0), parse_state<BroadcastState>(s.text(1)).value_or(BroadcastState::cancelled), s.text(2),
-                    s.int64(3), s.text(4)});
-  for (const Row& r : rows) {
+  for (const BroadcastRow& r : store_.broadcasts_of(warning_id)) {
     if (r.state == BroadcastState::queued) {
       store_.move_broadcast(BroadcastMove::cancel, warning_id, r.id, "the warning ended first",
                             {"broadcast_cancelled", "engine",
@@ -166,17 +139,18 @@ void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
                           {"drill", row.drill ? "【演练】" : ""},
                           {"tag", "【解除】"},
                           {"cancel", "yes"}};
-    const Plan& owner = snapshot_plan(r.snapshot);
+    const Plan& owner = snapshot_plan(r.snapshot_id);
     const std::string family(owner.templates.empty() ? hazard_family(w.hazard) : owner.templates);
-    db_.prepare(fmt::format(
-           "INSERT OR IGNORE INTO broadcasts(warning_id, snapshot_id, ebm_id, msg_type, state, not_before, title, "
-           "body, areas, repeat, within_ms, queued_at, updated_at) VALUES (?,?,?,2,'{}',?,?,?,?,1,0,?,?)",
-           state_name(BroadcastState::queued)))
-        .bind(1, warning_id).bind(2, r.snapshot).bind(3, r.ebm_id).bind(4, now)
-        .bind(5, templates_->render(templates_->pick(family, "broadcast.title"), values))
-        .bind(6, templates_->render(templates_->pick(family, "broadcast.body"), values))
-        .bind(7, r.areas).bind(8, now).bind(9, now).run();
-    if (db_.changes() > 0)
+    NewBroadcast cancel;
+    cancel.warning_id = warning_id;
+    cancel.snapshot_id = r.snapshot_id;
+    cancel.msg_type = 2;
+    cancel.ebm_id = r.ebm_id;
+    cancel.title = templates_->render(templates_->pick(family, "broadcast.title"), values);
+    cancel.body = templates_->render(templates_->pick(family, "broadcast.body"), values);
+    cancel.areas = r.areas;
+    cancel.now = now;
+    if (store_.insert_cancel_broadcast(cancel))
       event(warning_id, std::nullopt, std::nullopt, "broadcast_cancel_queued", "engine",
             fmt::format("EBM {}: the platform is told to stop (MsgType 2)", r.ebm_id));
   }
@@ -185,25 +159,10 @@ void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
 std::vector<Engine::BroadcastJob> Engine::claim_broadcasts(size_t limit) {
   std::vector<BroadcastJob> jobs;
   const int64_t now = to_epoch_ms(clock_.now());
-  // Prepared once: the dispatcher asks on every pump, and there is almost never anything.
-  Stmt& q = st_->claimable_broadcasts;
-  q.reset();
-  q.bind(1, now).bind(2, static_cast<int64_t>(limit));
-  struct Row {
-    int64_t id;
-    int msg_type;
-    std::string ebm_id, title, body, areas;
-    int attempts;
-    int64_t warning_id;
-  };
-  std::vector<Row> rows;
-  while (q.step())
-    rows.push_back({q.int64(0), static_cast<int>(q.int64(1)), q.text(2), q.text(3), q.text(4), q.text(5),
-                    static_cast<int>(q.int64(6)), q.int64(7)});
-  q.reset();
+  const std::vector<BroadcastRow> rows = store_.claimable_broadcasts(now, limit);
   if (rows.empty()) return jobs;
-  Transaction tx(db_);
-  for (const Row& r : rows) {
+  Store::Tx tx(store_);
+  for (const BroadcastRow& r : rows) {
     if (!store_.claim_broadcast(r.warning_id, r.id,
                                 {"broadcast_sending", "engine",
                                  fmt::format("{} {}: to the broadcast platform (attempt {})",
@@ -220,7 +179,7 @@ std::vector<Engine::BroadcastJob> Engine::claim_broadcasts(size_t limit) {
     o.level = w.level;
     o.title = r.title;
     o.text = r.body;
-    o.area_codes = codes_of(r.areas);
+    o.area_codes = r.areas;
     o.sent = w.sent;
     o.start = w.onset.value_or(w.effective.value_or(w.sent));
     o.end = w.expires.value_or(w.sent + std::chrono::hours(24));
@@ -231,19 +190,17 @@ std::vector<Engine::BroadcastJob> Engine::claim_broadcasts(size_t limit) {
 }
 
 void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) {
-  Stmt q = db_.prepare("SELECT warning_id, ebm_id, msg_type, attempts, within_ms, snapshot_id, areas, state "
-                       "FROM broadcasts WHERE id = ?");
-  q.bind(1, broadcast_id);
-  if (!q.step() || q.text(7) != state_name(BroadcastState::sending)) return;
-  const int64_t warning_id = q.int64(0);
-  const std::string ebm_id = q.text(1);
-  const bool cancel = q.int64(2) == 2;
-  const int attempts = static_cast<int>(q.int64(3));
-  const int64_t within = q.int64(4), snapshot_id = q.int64(5);
-  const std::vector<std::string> areas = codes_of(q.text(6));
+  const std::optional<BroadcastRow> b = store_.broadcast(broadcast_id);
+  if (!b || b->state != BroadcastState::sending) return;
+  const int64_t warning_id = b->warning_id;
+  const std::string& ebm_id = b->ebm_id;
+  const bool cancel = b->msg_type == 2;
+  const int attempts = b->attempts;
+  const int64_t within = b->within_ms, snapshot_id = b->snapshot_id;
+  const std::vector<std::string>& areas = b->areas;
   const int64_t now = to_epoch_ms(clock_.now());
   const std::string what = cancel ? "cancel of EBM " + ebm_id : "EBM " + ebm_id;
-  Transaction tx(db_);
+  Store::Tx tx(store_);
   switch (result.outcome) {
     case SendOutcome::sent:
     case SendOutcome::duplicate:
@@ -289,23 +246,18 @@ void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) 
 }
 
 bool Engine::broadcast_report(const PlaybackReport& report, std::string_view actor) {
-  Stmt q = db_.prepare("SELECT id, warning_id, state, areas, snapshot_id, report_due_at FROM broadcasts "
-                       "WHERE ebm_id = ? AND msg_type = 1");
-  q.bind(1, report.ebm_id);
-  if (!q.step()) {
+  const std::optional<BroadcastRow> b = store_.broadcast_by_ebm(report.ebm_id);
+  if (!b) {
     record_refusal("callback_refused", actor, fmt::format("a playback report for EBM {} we never sent", report.ebm_id));
     return false;
   }
-  const int64_t id = q.int64(0), warning_id = q.int64(1), snapshot_id = q.int64(4);
-  const BroadcastState state = parse_state<BroadcastState>(q.text(2)).value_or(BroadcastState::cancelled);
-  const std::vector<std::string> areas = codes_of(q.text(3));
+  const int64_t id = b->id, warning_id = b->warning_id, snapshot_id = b->snapshot_id;
+  const BroadcastState state = b->state;
+  const std::vector<std::string>& areas = b->areas;
   const int64_t now = to_epoch_ms(clock_.now());
   const std::string brd = std::string(ebd::brd_state_name(report.state));
-  Transaction tx(db_);
-  db_.prepare("UPDATE broadcasts SET brd_state = ?, reported_at = ?, coverage = ?, coverage_rate = ?, updated_at = ? "
-              "WHERE id = ?")
-      .bind(1, report.state).bind(2, now).bind(3, codes_json(report.covered_areas)).bind(4, report.coverage_rate)
-      .bind(5, now).bind(6, id).run();
+  Store::Tx tx(store_);
+  store_.record_playback(id, report.state, report.covered_areas, report.coverage_rate, now);
   const bool late = state == BroadcastState::unconfirmed;
   std::string detail = fmt::format("EBM {}: {}{}{}", report.ebm_id, brd, report.desc.empty() ? "" : " (" + report.desc + ")",
                                    late ? " — after the report was due" : "");
@@ -349,26 +301,12 @@ bool Engine::broadcast_report(const PlaybackReport& report, std::string_view act
 
 int Engine::tick_broadcasts() {
   const int64_t now = to_epoch_ms(clock_.now());
-  Stmt q = db_.prepare("SELECT b.id, b.warning_id, b.ebm_id, b.areas, b.snapshot_id, b.brd_state, w.state "
-                       "FROM broadcasts b JOIN warnings w ON w.id = b.warning_id "
-                       "WHERE b.state = 'sent' AND b.report_due_at <= ?");
-  q.bind(1, now);
-  struct Row {
-    int64_t id, warning_id;
-    std::string ebm_id, areas;
-    int64_t snapshot_id;
-    std::optional<int64_t> brd_state;
-    std::string warning_state;
-  };
-  std::vector<Row> rows;
-  while (q.step())
-    rows.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.int64(4),
-                    q.is_null(5) ? std::nullopt : std::optional<int64_t>(q.int64(5)), q.text(6)});
+  const auto rows = store_.broadcasts_past_due(now);
   if (rows.empty()) return 0;
-  Transaction tx(db_);
-  for (const Row& r : rows) {
+  Store::Tx tx(store_);
+  for (const auto& [r, warning_state] : rows) {
     // Sent while the warning was being cancelled (the cancel EBM followed): nothing to chase.
-    if (r.warning_state == state_name(WarningState::cancelled)) {
+    if (warning_state == WarningState::cancelled) {
       store_.move_broadcast(BroadcastMove::cancel, r.warning_id, r.id, "the warning was cancelled",
                             {"broadcast_cancelled", "engine",
                              fmt::format("EBM {}: its playback report is no longer awaited, the warning was cancelled",
@@ -376,7 +314,7 @@ int Engine::tick_broadcasts() {
                             now);
       continue;
     }
-    const std::vector<std::string> areas = codes_of(r.areas);
+    const std::vector<std::string>& areas = r.areas;
     const std::string last = r.brd_state ? std::string(ebd::brd_state_name(static_cast<int>(*r.brd_state))) : "nothing";
     const std::string why = fmt::format("应急广播未确认播出：广播平台没有报告播放结果（最后报告：{}）。请联系广播平台核实。",
                                         last == "nothing" ? "无" : last);

@@ -22,45 +22,26 @@ using DeskOutcome = Engine::DeskOutcome;
 DeskOutcome refused(int status, std::string message) { return {status, std::move(message), 0}; }
 
 // The warning's state, or a refusal: unknown, or (when `active` is asked) no longer running.
-std::optional<DeskOutcome> check_warning(Db& db, int64_t warning_id, bool active, std::string& state) {
-  Stmt s = db.prepare("SELECT state FROM warnings WHERE id = ?");
-  s.bind(1, warning_id);
-  if (!s.step()) return refused(404, fmt::format("there is no warning {} (jiaoying warnings lists them)", warning_id));
-  state = s.text(0);
-  if (active && state != state_name(WarningState::active))
+std::optional<DeskOutcome> check_warning(Store& store, int64_t warning_id, bool active) {
+  const std::optional<StoredWarning> w = store.warning(warning_id);
+  if (!w) return refused(404, fmt::format("there is no warning {} (jiaoying warnings lists them)", warning_id));
+  if (active && w->state != WarningState::active)
     return refused(409, fmt::format("warning {} has ended ({}): nobody is being called under it any more", warning_id,
-                                    state));
+                                    state_name(w->state)));
   return std::nullopt;
 }
 
-struct DeskPerson {
-  int64_t callout_id = 0;
-  std::string name;
-  CalloutState state = CalloutState::cancelled;
-  std::string kind, zzd_account, mobile, landline;
-  int64_t snapshot_id = 0;
-};
-
 // Whom `person` means under the warning: a callout number, a person id or a mobile; their
 // primary callout first (the one whose ladder runs), else the raised one.
-std::variant<DeskPerson, DeskOutcome> find_person(Db& db, int64_t warning_id, std::string_view person) {
+std::variant<CalloutRow, DeskOutcome> find_person(Store& store, int64_t warning_id, std::string_view person) {
   if (person.empty()) return refused(400, "say whom: a callout number (jiaoying show), a person id or a mobile");
   int64_t number = 0;
   const bool numeric = std::all_of(person.begin(), person.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
                        person.size() < 12;
   if (numeric) number = std::stoll(std::string(person));
-  Stmt s = db.prepare(
-      "SELECT id, person_name, state, kind, zzd_account, mobile, landline, snapshot_id, person_id FROM callouts "
-      "WHERE warning_id = ? AND (id = ? OR person_id = ? OR mobile = ?) "
-      "ORDER BY kind = 'primary' DESC, id LIMIT 8");
-  s.bind(1, warning_id).bind(2, number).bind(3, person).bind(4, person);
-  std::vector<DeskPerson> found;
+  const std::vector<CalloutRow> found = store.callouts_named(warning_id, person, number);
   std::set<std::string> people;
-  while (s.step()) {
-    found.push_back({s.int64(0), s.text(1), parse_state<CalloutState>(s.text(2)).value_or(CalloutState::cancelled),
-                      s.text(3), s.text(4), s.text(5), s.text(6), s.int64(7)});
-    people.insert(s.text(8));
-  }
+  for (const CalloutRow& c : found) people.insert(c.person_id);
   if (found.empty())
     return refused(404, fmt::format("nobody called under warning {} is '{}': give a callout number (jiaoying show {}), "
                                     "a person id or a mobile",
@@ -71,49 +52,39 @@ std::variant<DeskPerson, DeskOutcome> find_person(Db& db, int64_t warning_id, st
   return found.front();
 }
 
-// How many times `kind` was done by hand on the warning: the next one's own idempotency key
-// ("m3": a second call is a second call, even within the same millisecond).
-int64_t desk_count(Db& db, int64_t warning_id, std::string_view kind) {
-  Stmt s = db.prepare("SELECT COUNT(*) FROM events WHERE warning_id = ? AND kind = ?");
-  s.bind(1, warning_id).bind(2, kind);
-  return s.step() ? s.int64(0) : 0;
-}
-
 }  // namespace
 
 Engine::DeskOutcome Engine::desk_ack(int64_t warning_id, std::string_view person, std::string_view note,
                                      std::string_view actor) {
-  std::string state;
-  if (auto no = check_warning(db_, warning_id, true, state)) return *no;
+  if (auto no = check_warning(store_, warning_id, true)) return *no;
   if (note.empty()) return refused(400, "say how they answered (--note \"rang the duty room at 02:14\")");
-  auto found = find_person(db_, warning_id, person);
+  auto found = find_person(store_, warning_id, person);
   if (auto* no = std::get_if<DeskOutcome>(&found)) return *no;
-  const DeskPerson& p = std::get<DeskPerson>(found);
+  const CalloutRow& p = std::get<CalloutRow>(found);
   if (p.state == CalloutState::answered || p.state == CalloutState::covered)
-    return refused(409, fmt::format("{} has answered already ({}): nothing to do", p.name,
+    return refused(409, fmt::format("{} has answered already ({}): nothing to do", p.person_name,
                                     p.state == CalloutState::covered ? "the post's other seat answered" : "answered"));
   if (p.state == CalloutState::cancelled)
-    return refused(409, fmt::format("{}'s callout was cancelled: nothing to answer", p.name));
-  Transaction tx(db_);
-  const AckOutcome out = ack(p.callout_id, "duty_desk", actor);
-  event(warning_id, p.callout_id, std::nullopt, "manual_ack", actor,
+    return refused(409, fmt::format("{}'s callout was cancelled: nothing to answer", p.person_name));
+  Store::Tx tx(store_);
+  const AckOutcome out = ack(p.id, "duty_desk", actor);
+  event(warning_id, p.id, std::nullopt, "manual_ack", actor,
         fmt::format("answered by other means, recorded at the duty desk: {}", note));
   tx.commit();
-  return {200, fmt::format("{} is answered{} (callout {}); their ladder stops", p.name, out.late ? ", late" : "",
-                           p.callout_id),
+  return {200, fmt::format("{} is answered{} (callout {}); their ladder stops", p.person_name, out.late ? ", late" : "",
+                           p.id),
           1};
 }
 
 Engine::DeskOutcome Engine::desk_call(int64_t warning_id, std::string_view person, std::string_view via,
                                       std::string_view actor) {
-  std::string state;
-  if (auto no = check_warning(db_, warning_id, true, state)) return *no;
-  auto found = find_person(db_, warning_id, person);
+  if (auto no = check_warning(store_, warning_id, true)) return *no;
+  auto found = find_person(store_, warning_id, person);
   if (auto* no = std::get_if<DeskOutcome>(&found)) return *no;
-  const DeskPerson& p = std::get<DeskPerson>(found);
+  const CalloutRow& p = std::get<CalloutRow>(found);
   if (p.state == CalloutState::answered || p.state == CalloutState::covered)
-    return refused(409, fmt::format("{} has answered already: nobody needs to reach them", p.name));
-  if (p.state == CalloutState::cancelled) return refused(409, fmt::format("{}'s callout was cancelled", p.name));
+    return refused(409, fmt::format("{} has answered already: nobody needs to reach them", p.person_name));
+  if (p.state == CalloutState::cancelled) return refused(409, fmt::format("{}'s callout was cancelled", p.person_name));
   std::string channel(via);
   if (channel.empty()) {  // the phone wakes people; else what the plan sends first
     for (const std::string& c : channels_)
@@ -130,42 +101,33 @@ Engine::DeskOutcome Engine::desk_call(int64_t warning_id, std::string_view perso
                                     names));
   }
   if (!reachable_on(channel, p.zzd_account, p.mobile, p.landline))
-    return refused(409, fmt::format("{} has no contact for {} in the directory", p.name, medium->zh));
-  Transaction tx(db_);
+    return refused(409, fmt::format("{} has no contact for {} in the directory", p.person_name, medium->zh));
+  Store::Tx tx(store_);
   // Step 0: as urgent as a first notice.
-  queue_messages(p.callout_id, {channel}, 0, fmt::format("m{}", desk_count(db_, warning_id, "manual_call") + 1), 1,
+  queue_messages(p.id, {channel}, 0, fmt::format("m{}", store_.count_events(warning_id, "manual_call") + 1), 1,
                  "值班室人工叫应：请立即确认收到。", "【值班室】");
-  event(warning_id, p.callout_id, std::nullopt, "manual_call", actor,
+  event(warning_id, p.id, std::nullopt, "manual_call", actor,
         fmt::format("reached by hand on {} ({})", channel, medium->zh));
   tx.commit();
-  return {200, fmt::format("{} is being reached on {} now (callout {})", p.name, medium->zh, p.callout_id), 1};
+  return {200, fmt::format("{} is being reached on {} now (callout {})", p.person_name, medium->zh, p.id), 1};
 }
 
 Engine::DeskOutcome Engine::desk_resend(int64_t warning_id, bool unanswered_only, std::string_view actor) {
-  std::string state;
-  if (auto no = check_warning(db_, warning_id, true, state)) return *no;
+  if (auto no = check_warning(store_, warning_id, true)) return *no;
   // Those the first notice reached (a pending callout's step 1 is still to come), silent or all.
-  std::vector<int64_t> ids;
-  {
-    Stmt s = db_.prepare(
-        "SELECT id, state FROM callouts WHERE warning_id = ? AND kind = 'primary' AND first_sent_at IS NOT NULL");
-    s.bind(1, warning_id);
-    while (s.step()) {
-      const CalloutState c = parse_state<CalloutState>(s.text(1)).value_or(CalloutState::cancelled);
-      if (unanswered_only ? is_open(c) || c == CalloutState::exhausted : c != CalloutState::cancelled)
-        ids.push_back(s.int64(0));
-    }
-  }
-  if (ids.empty())
+  std::vector<CalloutRow> reached;
+  for (CalloutRow& c : store_.primaries(warning_id))
+    if (c.first_sent_at && (unanswered_only ? is_open(c.state) || c.state == CalloutState::exhausted
+                                            : c.state != CalloutState::cancelled))
+      reached.push_back(std::move(c));
+  if (reached.empty())
     return refused(409, unanswered_only ? fmt::format("nobody reached under warning {} is still silent", warning_id)
                                         : fmt::format("nobody under warning {} has been reached yet", warning_id));
-  Transaction tx(db_);
-  const std::string key = fmt::format("r{}", desk_count(db_, warning_id, "manual_resend") + 1);
+  Store::Tx tx(store_);
+  const std::string key = fmt::format("r{}", store_.count_events(warning_id, "manual_resend") + 1);
   int queued = 0;
-  for (int64_t id : ids) {
-    auto c = callout_row(id);
-    if (!c) continue;
-    queued += queue_messages(*c, snapshot_plan(c->snapshot_id).ladder.front().channels, -1, key, 1,
+  for (const CalloutRow& c : reached) {
+    queued += queue_messages(c, snapshot_plan(c.snapshot_id).ladder.front().channels, -1, key, 1,
                              "值班室重发本预警，请立即确认收到。", "【重发】") > 0;
   }
   event(warning_id, std::nullopt, std::nullopt, "manual_resend", actor,
@@ -176,16 +138,10 @@ Engine::DeskOutcome Engine::desk_resend(int64_t warning_id, bool unanswered_only
 }
 
 Engine::DeskOutcome Engine::desk_cancel(int64_t warning_id, std::string_view reason, std::string_view actor) {
-  std::string state;
-  if (auto no = check_warning(db_, warning_id, true, state)) return *no;
+  if (auto no = check_warning(store_, warning_id, true)) return *no;
   if (reason.empty()) return refused(400, "say why it is cancelled (--reason \"issued by mistake\"): it goes on file");
-  int reached = 0;
-  {
-    Stmt s = db_.prepare("SELECT COUNT(*) FROM callouts WHERE warning_id = ? AND first_sent_at IS NOT NULL");
-    s.bind(1, warning_id);
-    if (s.step()) reached = static_cast<int>(s.int64(0));
-  }
-  Transaction tx(db_);
+  const int reached = static_cast<int>(store_.count_reached(warning_id));
+  Store::Tx tx(store_);
   end_warning(warning_id, WarningMove::cancel, fmt::format("cancelled at the duty desk: {}", reason), true, actor);
   tx.commit();
   return {200, fmt::format("warning {} is cancelled; 解除 goes to the {} people it reached", warning_id, reached),
@@ -238,16 +194,14 @@ Engine::DeskOutcome Engine::desk_drill(std::string_view plan_name, const std::ve
 }
 
 Engine::DeskOutcome Engine::desk_unmasked(int64_t warning_id, std::string_view what, std::string_view actor) {
-  std::string state;
-  if (auto no = check_warning(db_, warning_id, false, state)) return *no;
+  if (auto no = check_warning(store_, warning_id, false)) return *no;
   event(warning_id, std::nullopt, std::nullopt, "export_unmasked", actor,
         fmt::format("whole phone numbers exported ({})", what.empty() ? "an export" : what));
   return {200, "the export of whole numbers is on the record", 0};
 }
 
 Engine::DeskOutcome Engine::desk_note(int64_t warning_id, std::string_view text, std::string_view actor) {
-  std::string state;
-  if (auto no = check_warning(db_, warning_id, false, state)) return *no;
+  if (auto no = check_warning(store_, warning_id, false)) return *no;
   if (text.empty()) return refused(400, "the note is empty");
   if (text.size() > 2000) return refused(400, "a note holds at most 2000 bytes; file a longer text elsewhere");
   event(warning_id, std::nullopt, std::nullopt, "note", actor, std::string(text));
@@ -257,40 +211,26 @@ Engine::DeskOutcome Engine::desk_note(int64_t warning_id, std::string_view text,
 Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view to,
                                           const std::vector<std::string>& roles, std::string_view reason,
                                           std::string_view actor) {
-  std::string state;
-  if (auto no = check_warning(db_, warning_id, true, state)) return *no;
+  if (auto no = check_warning(store_, warning_id, true)) return *no;
   if (reason.empty()) return refused(400, "say why (--reason \"村里联系不上\"): it goes on file and in the message");
   // The warning's plans, as snapshotted when it started.
   std::map<const Plan*, int64_t> snapshots;
   std::vector<const Plan*> plans;
-  {
-    Stmt s = db_.prepare("SELECT id FROM plan_snapshots WHERE warning_id = ? ORDER BY id");
-    s.bind(1, warning_id);
-    std::vector<int64_t> ids;
-    while (s.step()) ids.push_back(s.int64(0));
-    for (int64_t id : ids) {
-      const Plan* plan = &snapshot_plan(id);
-      snapshots[plan] = id;
-      plans.push_back(plan);
-    }
+  for (int64_t id : store_.snapshots_of(warning_id)) {
+    const Plan* plan = &snapshot_plan(id);
+    snapshots[plan] = id;
+    plans.push_back(plan);
   }
   if (plans.empty()) return refused(409, fmt::format("warning {} matched no plan: there is no ladder to raise", warning_id));
-  const int64_t n = desk_count(db_, warning_id, "manual_escalate") + 1;
-  Transaction tx(db_);
+  const int64_t n = store_.count_events(warning_id, "manual_escalate") + 1;
+  Store::Tx tx(store_);
   int reached = 0;
   std::string what;
   if (to == "superior") {
     // The posts above every post still silent, told now (their ladder's superior step, early).
     std::vector<CalloutRow> silent;
-    {
-      Stmt s = db_.prepare("SELECT id FROM callouts WHERE warning_id = ? AND kind = 'primary' AND state IN "
-                           "('pending', 'calling', 'exhausted')");
-      s.bind(1, warning_id);
-      std::vector<int64_t> ids;
-      while (s.step()) ids.push_back(s.int64(0));
-      for (int64_t id : ids)
-        if (auto c = callout_row(id)) silent.push_back(*c);
-    }
+    for (CalloutRow& c : store_.primaries(warning_id))
+      if (is_open(c.state) || c.state == CalloutState::exhausted) silent.push_back(std::move(c));
     for (const CalloutRow& c : silent) {
       const Plan& plan = snapshot_plan(c.snapshot_id);
       const Area* area = directory_->area(c.area_code);
@@ -328,12 +268,7 @@ Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view t
     scoped.polygons.clear();
     scoped.circles.clear();
     Resolution r = resolve_recipients(scoped, plans, *directory_);
-    std::set<std::string> already;
-    {
-      Stmt s = db_.prepare("SELECT person_id FROM callouts WHERE warning_id = ? AND kind = 'primary'");
-      s.bind(1, warning_id);
-      while (s.step()) already.insert(s.text(0));
-    }
+    const std::set<std::string> already = store_.primary_people(warning_id);
     std::vector<const Recipient*> fresh;
     for (const Recipient& rec : r.recipients)
       if (!already.count(rec.person) &&

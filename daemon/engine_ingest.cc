@@ -43,16 +43,11 @@ std::string missing_text(const AreaSplit::Missing& m) {
 
 IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string_view actor) {
   IngestOutcome out;
-  Stmt& find = st_->find_warning;
-  find.reset();
-  find.bind(1, w.sender).bind(2, w.identifier);
-  if (find.step()) {
+  if (const std::optional<int64_t> known = store_.find_warning(w.sender, w.identifier)) {
     out.kind = IngestOutcome::Kind::duplicate;
-    out.warning_id = find.int64(0);
-    find.reset();
+    out.warning_id = *known;
     return out;
   }
-  find.reset();
   // A warning larger than this county is called out where it is ours; only one with no area of
   // ours at all is refused (an update or cancel still reaches the warning it references).
   const AreaSplit split = split_areas(w.areas, *directory_);
@@ -76,7 +71,7 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
   Warning scoped = w;  // what this directory calls out: the areas that are ours
   if (!w.areas.empty()) scoped.areas = split.ours;
 
-  Transaction tx(db_);
+  Store::Tx tx(store_);
   out.kind = IngestOutcome::Kind::created;
   const bool acts = called_out(w.status) && w.has_info &&
                     (w.msg_type == MsgType::alert || w.msg_type == MsgType::update);
@@ -127,31 +122,13 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
 }
 
 std::optional<int64_t> Engine::find_active(const Reference& ref) {
-  Stmt s = db_.prepare(fmt::format("SELECT id FROM warnings WHERE sender = ? AND identifier = ? AND state = '{}'",
-                                   state_name(WarningState::active)));
-  s.bind(1, ref.sender).bind(2, ref.identifier);
-  if (!s.step()) return std::nullopt;
-  return s.int64(0);
+  return store_.find_active_warning(ref.sender, ref.identifier);
 }
 
 int64_t Engine::store_warning(const Warning& w, std::string_view raw, std::string_view actor, WarningState state,
                               std::optional<int64_t> supersedes, IngestOutcome& out) {
   const int64_t now = to_epoch_ms(clock_.now());
-  json::array areas;
-  for (const auto& a : w.areas) areas.emplace_back(a);
-  std::optional<int64_t> expires;
-  if (w.expires) expires = to_epoch_ms(*w.expires);
-  db_.prepare(
-         "INSERT INTO warnings(sender, identifier, sent, source, hazard, level, areas, headline, description, raw, "
-         "status, msg_type, expires_at, supersedes, state, received_at, sender_name) "
-         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-      .bind(1, w.sender).bind(2, w.identifier).bind(3, to_epoch_ms(w.sent)).bind(4, w.source)
-      .bind(5, w.hazard).bind(6, w.has_info ? level_name(w.level) : "").bind(7, json::serialize(areas))
-      .bind(8, w.headline).bind(9, w.description).bind(10, raw).bind(11, status_name(w.status))
-      .bind(12, msg_type_name(w.msg_type)).bind(13, expires).bind(14, supersedes).bind(15, state_name(state)).bind(16, now)
-      .bind(17, w.sender_name)
-      .run();
-  const int64_t id = db_.last_insert_id();
+  const int64_t id = store_.insert_warning(w, raw, state, supersedes, now);
   out.warning_id = id;
   event(id, std::nullopt, std::nullopt, "warning_received", actor, describe(w));
   const AreaSplit split = split_areas(w.areas, *directory_);
@@ -191,10 +168,7 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
   Resolution resolution = resolve_recipients(w, matched, *directory_);
   std::map<const Plan*, int64_t> snapshot_ids;
   for (const Plan* p : matched) {
-    db_.prepare("INSERT INTO plan_snapshots(warning_id, plan_name, file, yaml) VALUES (?,?,?,?)")
-        .bind(1, warning_id).bind(2, p->name).bind(3, p->file).bind(4, p->yaml)
-        .run();
-    snapshot_ids[p] = db_.last_insert_id();
+    snapshot_ids[p] = store_.insert_snapshot(warning_id, p->name, p->file, p->yaml);
     out.plans.push_back(p->name);
     event(warning_id, std::nullopt, std::nullopt, "plan_matched", "engine", fmt::format("{} ({})", p->name, p->title));
   }
@@ -204,10 +178,7 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
           fmt::format("{} {} {}: {}", u.area, a ? a->name : "", u.role, u.why));
   }
   out.unfilled = resolution.unfilled;
-  std::set<std::string> already;
-  Stmt existing = db_.prepare("SELECT person_id FROM callouts WHERE warning_id = ? AND kind = 'primary'");
-  existing.bind(1, warning_id);
-  while (existing.step()) already.insert(existing.text(0));
+  const std::set<std::string> already = store_.primary_people(warning_id);
 
   std::vector<const Recipient*> fresh;
   fresh.reserve(resolution.recipients.size());
@@ -235,25 +206,29 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
 // file as its own row (post, person, seat, plan, started_at); the warning's trail counts them.
 void Engine::insert_primary_callouts(int64_t warning_id, const std::vector<const Recipient*>& fresh,
                                      const std::map<const Plan*, int64_t>& snapshot_ids, int64_t now) {
-  auto bind_row = [&](Stmt& s, int at, const Recipient& r) {
-    const Person* person = directory_->person(r.person);
-    const Area* area = directory_->area(r.area);
-    s.bind(at + 1, warning_id).bind(at + 2, snapshot_ids.at(r.plan)).bind(at + 3, person->id)
-        .bind(at + 4, person->name).bind(at + 5, person->zzd_account).bind(at + 6, person->mobile).bind(at + 7, r.area)
-        .bind(at + 8, area->name).bind(at + 9, r.role).bind(at + 10, seat_name(r.seat)).bind(at + 11, tier_name(r.tier))
-        .bind(at + 12, now + r.plan->ladder.front().after.count()).bind(at + 13, now).bind(at + 14, person->landline);
-  };
-  size_t i = 0;
-  for (Stmt& many = st_->insert_callouts; i + kCalloutRows <= fresh.size(); i += kCalloutRows) {
-    many.reset();
-    for (size_t k = 0; k < kCalloutRows; ++k) bind_row(many, static_cast<int>(k * kCalloutColumns), *fresh[i + k]);
-    many.run();
+  std::vector<NewCallout> rows;
+  rows.reserve(fresh.size());
+  for (const Recipient* r : fresh) {
+    const Person* person = directory_->person(r->person);
+    const Area* area = directory_->area(r->area);
+    NewCallout n;
+    n.warning_id = warning_id;
+    n.snapshot_id = snapshot_ids.at(r->plan);
+    n.person_id = person->id;
+    n.person_name = person->name;
+    n.zzd_account = person->zzd_account;
+    n.mobile = person->mobile;
+    n.landline = person->landline;
+    n.area_code = r->area;
+    n.area_name = area->name;
+    n.role = r->role;
+    n.seat = std::string(seat_name(r->seat));
+    n.tier = std::string(tier_name(r->tier));
+    n.next_due = now + r->plan->ladder.front().after.count();
+    n.started_at = now;
+    rows.push_back(std::move(n));
   }
-  for (Stmt& one = st_->insert_callout; i < fresh.size(); ++i) {
-    one.reset();
-    bind_row(one, 0, *fresh[i]);
-    one.run();
-  }
+  store_.insert_primaries(rows);
 }
 
 // An Update supersedes the warning it references. The running callouts move to the new
@@ -267,36 +242,23 @@ void Engine::update_warning(int64_t old_id, const Warning& w, const Warning& as_
                       {"superseded", actor, fmt::format("by warning {} ({})", id, w.identifier)},
                       to_epoch_ms(clock_.now()));
   event(id, std::nullopt, std::nullopt, "supersedes", actor, fmt::format("warning {}: its callouts carry on here", old_id));
-  db_.prepare("UPDATE callouts SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
-  db_.prepare("UPDATE reports SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
   // The loudspeakers already told stay on file with the warning that carries on (a new EBM
   // follows below if the updated warning still calls for one).
-  db_.prepare("UPDATE broadcasts SET warning_id = ? WHERE warning_id = ?").bind(1, id).bind(2, old_id).run();
+  store_.carry_over(old_id, id);
   warning_cache_.erase(old_id);
 
   std::set<std::string> covered;
   Resolution now_covered = resolve_recipients(w, plans_for(plans_, w), *directory_);
   for (const Recipient& r : now_covered.recipients) covered.insert(r.person);
-  struct Row {
-    int64_t id;
-    std::string person;
-    CalloutState state;
-    int64_t snapshot;
-  };
-  std::vector<Row> rows;
-  Stmt s = db_.prepare("SELECT id, person_id, state, snapshot_id FROM callouts WHERE warning_id = ? AND kind = 'primary'");
-  s.bind(1, id);
-  while (s.step())
-    rows.push_back({s.int64(0), s.text(1), parse_state<CalloutState>(s.text(2)).value_or(CalloutState::cancelled),
-                    s.int64(3)});
+  const std::vector<CalloutRow> rows = store_.primaries(id);
   const HazardInfo* h = find_hazard(w.hazard);
   const std::string change = fmt::format("预警已更新为{}{}预警：{}", h ? h->zh : w.hazard, level_zh(w.level), w.headline);
-  for (const Row& r : rows) {
+  for (const CalloutRow& r : rows) {
     const bool open = is_open(r.state);
-    if (!covered.count(r.person)) {
+    if (!covered.count(r.person_id)) {
       if (open || r.state == CalloutState::answered) end_callout(r.id, id, "no longer in the warned area (update)", true);
     } else if (r.state == CalloutState::answered || r.state == CalloutState::covered) {
-      queue_messages(r.id, snapshot_plan(r.snapshot).ladder.front().channels, -1, fmt::format("u{}", id), 1,
+      queue_messages(r.id, snapshot_plan(r.snapshot_id).ladder.front().channels, -1, fmt::format("u{}", id), 1,
                      change + "。此前您已确认，请按更新后的预警继续履职。", "【更新】");
       event(id, r.id, std::nullopt, "told_of_update", "engine", change);
     }
@@ -311,11 +273,10 @@ void Engine::update_warning(int64_t old_id, const Warning& w, const Warning& as_
 // already reached gets a 解除 notice.
 void Engine::end_callout(int64_t callout_id, int64_t warning_id, std::string_view why, bool tell_reached) {
   const int64_t now = to_epoch_ms(clock_.now());
-  Stmt s = db_.prepare("SELECT state, first_sent_at, snapshot_id FROM callouts WHERE id = ?");
-  s.bind(1, callout_id);
-  if (!s.step()) return;
-  const bool reached = !s.is_null(1);
-  const int64_t snapshot = s.int64(2);
+  const std::optional<CalloutRow> c = store_.callout(callout_id);
+  if (!c) return;
+  const bool reached = c->first_sent_at.has_value();
+  const int64_t snapshot = c->snapshot_id;
   if (store_.end_callout(CalloutMove::cancel, warning_id, callout_id, {"cancelled", "engine", why}, now))
     store_.cancel_messages(warning_id, callout_id, std::nullopt, why, "engine", now);
   if (reached && tell_reached) {
@@ -325,11 +286,7 @@ void Engine::end_callout(int64_t callout_id, int64_t warning_id, std::string_vie
     event(warning_id, callout_id, std::nullopt, "told_of_end", "engine", std::string(why));
   }
   // Escalations raised for this callout end with it.
-  std::vector<int64_t> raised;
-  Stmt r = db_.prepare("SELECT id FROM callouts WHERE escalated_from = ? AND state IN ('pending','calling')");
-  r.bind(1, callout_id);
-  while (r.step()) raised.push_back(r.int64(0));
-  for (int64_t id : raised) end_callout(id, warning_id, why, false);
+  for (int64_t id : store_.open_raised_for(callout_id, false)) end_callout(id, warning_id, why, false);
 }
 
 // Cancel or expiry: every callout of the warning ends.
@@ -337,32 +294,18 @@ void Engine::end_warning(int64_t warning_id, WarningMove move, std::string_view 
                          std::string_view actor) {
   const std::string kind = fmt::format("warning_{}", state_name(rule(move).to));
   if (!store_.move_warning(move, warning_id, {kind, actor, why}, to_epoch_ms(clock_.now()))) return;
-  std::vector<int64_t> ids;
-  Stmt s = db_.prepare("SELECT id FROM callouts WHERE warning_id = ? AND kind = 'primary'");
-  s.bind(1, warning_id);
-  while (s.step()) ids.push_back(s.int64(0));
-  for (int64_t id : ids) end_callout(id, warning_id, why, tell_reached);
+  for (const CalloutRow& c : store_.primaries(warning_id)) end_callout(c.id, warning_id, why, tell_reached);
   // Raised callouts without a source (the duty officer's) end too.
-  std::vector<int64_t> rest;
-  Stmt o = db_.prepare("SELECT id FROM callouts WHERE warning_id = ? AND state IN ('pending','calling')");
-  o.bind(1, warning_id);
-  while (o.step()) rest.push_back(o.int64(0));
-  for (int64_t id : rest) end_callout(id, warning_id, why, false);
+  for (int64_t id : store_.open_callouts(warning_id)) end_callout(id, warning_id, why, false);
   cancel_reports(warning_id, why, false);
   cancel_broadcast(warning_id, move == WarningMove::cancel);
 }
 
 int Engine::expire_warnings() {
   const int64_t now = to_epoch_ms(clock_.now());
-  std::vector<int64_t> ids;
-  // The state as a literal in the text (not a parameter): that is what lets SQLite use the
-  // partial index warnings_expiring.
-  Stmt s = db_.prepare(fmt::format("SELECT id FROM warnings WHERE state = '{}' AND expires_at <= ?",
-                                   state_name(WarningState::active)));
-  s.bind(1, now);
-  while (s.step()) ids.push_back(s.int64(0));
+  const std::vector<int64_t> ids = store_.expiring_warnings(now);
   if (ids.empty()) return 0;
-  Transaction tx(db_);
+  Store::Tx tx(store_);
   for (int64_t id : ids) end_warning(id, WarningMove::expire, "the warning expired", false, "engine");
   tx.commit();
   return static_cast<int>(ids.size());

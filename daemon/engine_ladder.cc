@@ -13,15 +13,7 @@
 
 namespace jiaoying {
 
-std::optional<Engine::CalloutRow> Engine::callout_row(int64_t callout_id) {
-  Stmt& s = st_->callout_by_id;
-  s.reset();
-  s.bind(1, callout_id);
-  std::optional<CalloutRow> row;
-  if (s.step()) row = CalloutRow::read(s);
-  s.reset();
-  return row;
-}
+std::optional<CalloutRow> Engine::callout_row(int64_t callout_id) { return store_.callout(callout_id); }
 
 int Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
                            const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
@@ -65,14 +57,10 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
   // A post of an area that owes the report-back is asked for it on every card.
   bool owes_report = false;
   if (row.owes_reports && (c.kind == "primary" || c.kind == "deputy")) {
-    Stmt& r = st_->report_owed;
-    r.reset();
-    r.bind(1, c.warning_id).bind(2, c.area_code);
-    if (r.step()) {
-      values["report_due"] = format_china_clock(from_epoch_ms(r.int64(0))).substr(0, 5);
+    if (const std::optional<int64_t> due = store_.report_owed_due(c.warning_id, c.area_code)) {
+      values["report_due"] = format_china_clock(from_epoch_ms(*due)).substr(0, 5);
       owes_report = true;
     }
-    r.reset();
   }
   // A text carries the person's reply code (回复1确认收到).
   for (const std::string& channel : channels) {
@@ -98,17 +86,19 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
       store_.cancel_messages(c.warning_id, c.id, channel, fmt::format("superseded by step {}", step_index + 1), "engine",
                              now);
     const bool ok = reachable_on(channel, c.zzd_account, c.mobile, c.landline);
-    Stmt& m = st_->insert_message;
-    m.reset();
-    m.bind(1, c.id).bind(2, step_index).bind(3, channel).bind(4, key).bind(5, priority)
-        .bind(6, state_name(ok ? MessageState::queued : MessageState::failed)).bind(7, now).bind(8, now).bind(9, now);
-    if (ok) m.bind(10, std::nullopt); else m.bind(10, "no contact for this channel");
-    m.bind(11, owes_report ? 1 : 0);
-    m.run();
-    const int64_t message_id = db_.last_insert_id();
-    Stmt& t = st_->insert_text;
-    t.reset();
-    t.bind(1, message_id).bind(2, title).bind(3, body).run();
+    NewMessage m;
+    m.callout_id = c.id;
+    m.step = step_index;
+    m.channel = channel;
+    m.idem_key = std::move(key);
+    m.priority = priority;
+    m.failed = !ok;
+    if (!ok) m.error = "no contact for this channel";
+    m.report = owes_report;
+    m.title = std::move(title);
+    m.body = body;
+    m.now = now;
+    const int64_t message_id = store_.insert_message(m);
     if (ok) {
       ++queued;
     } else {
@@ -217,32 +207,23 @@ void Engine::raise_duty_officer(int64_t warning_id, std::optional<int64_t> sourc
                       area_code.empty() ? std::string("the warned areas") : area_code, why));
     return;
   }
-  Stmt existing = db_.prepare("SELECT id FROM callouts WHERE warning_id = ? AND person_id = ? AND kind = 'duty_officer'");
-  existing.bind(1, warning_id).bind(2, officer.person->id);
-  const int64_t id = existing.step() ? existing.int64(0)
-                                     : secondary_callout(warning_id, snapshot_id, plan, std::nullopt, "duty_officer",
-                                                         *officer.person, officer.area->code, "duty_officer",
-                                                         officer.seat);
+  const std::optional<int64_t> existing = store_.find_duty_officer(warning_id, officer.person->id);
+  const int64_t id = existing ? *existing
+                              : secondary_callout(warning_id, snapshot_id, plan, std::nullopt, "duty_officer",
+                                                  *officer.person, officer.area->code, "duty_officer", officer.seat);
   event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
   // Due now, or a minute after the last message to this duty room; already due stays as it is.
-  db_.prepare(
-         "UPDATE callouts SET digest_due_at = MAX(?, IFNULL(digest_sent_at, 0) + ?) "
-         "WHERE id = ? AND digest_due_at IS NULL")
-      .bind(1, to_epoch_ms(clock_.now())).bind(2, settings_.duty_digest_every.count()).bind(3, id).run();
+  store_.schedule_digest(id, to_epoch_ms(clock_.now()), settings_.duty_digest_every.count());
 }
 
 // What was tried for a callout, as the duty officer reads it: "浙政钉 3 次、电话 1 次（未接通）".
 std::string Engine::tried_text(int64_t callout_id) {
-  Stmt s = db_.prepare(
-      "SELECT channel, COUNT(*) FILTER (WHERE state IN ('sent', 'sending', 'unknown')), "
-      "COUNT(*) FILTER (WHERE state = 'failed') FROM messages WHERE callout_id = ? GROUP BY channel ORDER BY MIN(id)");
-  s.bind(1, callout_id);
   std::string out;
-  while (s.step()) {
-    const Medium* m = find_medium(s.text(0));
-    const int64_t sent = s.int64(1), failed = s.int64(2);
+  for (const Tried& t : store_.tried(callout_id)) {
+    const Medium* m = find_medium(t.channel);
+    const int64_t sent = t.sent, failed = t.failed;
     if (sent == 0 && failed == 0) continue;
-    out += fmt::format("{}{} {} 次{}", out.empty() ? "" : "、", m ? m->zh : s.text(0), sent + failed,
+    out += fmt::format("{}{} {} 次{}", out.empty() ? "" : "、", m ? m->zh : t.channel, sent + failed,
                        failed ? fmt::format("（{} 次失败）", failed) : std::string());
   }
   return out.empty() ? "尚未发出任何通知" : "已发 " + out;
@@ -251,28 +232,15 @@ std::string Engine::tried_text(int64_t callout_id) {
 // One message per duty room with every matter since its last one.
 int Engine::tick_duty_digests() {
   const int64_t now = to_epoch_ms(clock_.now());
-  struct Due {
-    int64_t id, warning_id, snapshot_id, through;
-  };
-  std::vector<Due> due;
-  {
-    Stmt q = db_.prepare(
-        "SELECT id, warning_id, snapshot_id, IFNULL(digest_through, 0) FROM callouts "
-        "WHERE digest_due_at IS NOT NULL AND digest_due_at <= ? LIMIT 100");
-    q.bind(1, now);
-    while (q.step()) due.push_back({q.int64(0), q.int64(1), q.int64(2), q.int64(3)});
-  }
+  const std::vector<DueDigest> due = store_.due_digests(now, 100);
   if (due.empty()) return 0;
-  Transaction tx(db_);
-  for (const Due& d : due) {
-    Stmt e = db_.prepare(
-        "SELECT id, at, detail FROM events WHERE callout_id = ? AND kind = 'duty_officer_told' AND id > ? ORDER BY id");
-    e.bind(1, d.id).bind(2, d.through);
+  Store::Tx tx(store_);
+  for (const DueDigest& d : due) {
     std::vector<std::string> lines;
     int64_t last = d.through;
-    while (e.step()) {
-      last = e.int64(0);
-      lines.push_back(fmt::format("{} {}", format_china_clock(from_epoch_ms(e.int64(1))).substr(0, 5), e.text(2)));
+    for (const ToldMatter& m : store_.told_since(d.callout_id, d.through)) {
+      last = m.event_id;
+      lines.push_back(fmt::format("{} {}", format_china_clock(from_epoch_ms(m.at)).substr(0, 5), m.detail));
     }
     constexpr size_t kListed = 12;  // a card a person reads at 02:00; the rest is in `jiaoying show`
     std::string details;
@@ -282,11 +250,10 @@ int Engine::tick_duty_digests() {
     if (!lines.empty()) {
       const std::string notice =
           fmt::format("值班提醒：{} 项需人工处置，请查看叫应情况（jiaoying show {}）", lines.size(), d.warning_id);
-      queue_messages(d.id, snapshot_plan(d.snapshot_id).ladder.front().channels, 0, fmt::format("d{}", last), 1,
-                     notice, "【值班】", details);
+      queue_messages(d.callout_id, snapshot_plan(d.snapshot_id).ladder.front().channels, 0, fmt::format("d{}", last),
+                     1, notice, "【值班】", details);
     }
-    db_.prepare("UPDATE callouts SET digest_due_at = NULL, digest_sent_at = ?, digest_through = ? WHERE id = ?")
-        .bind(1, now).bind(2, last).bind(3, d.id).run();
+    store_.digest_sent(d.callout_id, now, last);
   }
   tx.commit();
   return static_cast<int>(due.size());
@@ -295,28 +262,30 @@ int Engine::tick_duty_digests() {
 int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
                                   std::optional<int64_t> source, std::string_view kind, const Person& person,
                                   const std::string& area_code, const std::string& role, Seat seat) {
-  Stmt find = db_.prepare(
-      "SELECT id FROM callouts WHERE warning_id = ? AND person_id = ? AND kind = ? "
-      "AND IFNULL(escalated_from, 0) = ?");
-  find.bind(1, warning_id).bind(2, person.id).bind(3, kind).bind(4, source.value_or(0));
-  if (find.step()) return find.int64(0);
+  if (auto found = store_.find_raised(warning_id, person.id, kind, source)) return *found;
   const Area* area = directory_->area(area_code);
   const int64_t now = to_epoch_ms(clock_.now());
   // Raised callouts climb no ladder of their own (the source's ladder drives them); they end
   // when answered, when the post is answered (covered), or at the plan's deadline.
-  db_.prepare(fmt::format(
-         "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, area_code, "
-         "area_name, role, seat, tier, kind, escalated_from, state, next_step, next_due_at, started_at, landline) "
-         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'{}',?,?,?,?)",
-         state_name(CalloutState::calling)))
-      .bind(1, warning_id).bind(2, snapshot_id).bind(3, person.id).bind(4, person.name)
-      .bind(5, person.zzd_account).bind(6, person.mobile).bind(7, area_code)
-      .bind(8, area ? area->name : area_code).bind(9, role).bind(10, seat_name(seat))
-      .bind(11, area ? tier_name(area->tier) : "").bind(12, kind).bind(13, source)
-      .bind(14, static_cast<int64_t>(plan.ladder.size())).bind(15, now + plan.deadline.count()).bind(16, now)
-      .bind(17, person.landline)
-      .run();
-  int64_t id = db_.last_insert_id();
+  NewCallout n;
+  n.warning_id = warning_id;
+  n.snapshot_id = snapshot_id;
+  n.person_id = person.id;
+  n.person_name = person.name;
+  n.zzd_account = person.zzd_account;
+  n.mobile = person.mobile;
+  n.landline = person.landline;
+  n.area_code = area_code;
+  n.area_name = area ? area->name : area_code;
+  n.role = role;
+  n.seat = std::string(seat_name(seat));
+  n.tier = area ? std::string(tier_name(area->tier)) : std::string();
+  n.kind = std::string(kind);
+  n.escalated_from = source;
+  n.next_step = static_cast<int>(plan.ladder.size());
+  n.next_due = now + plan.deadline.count();
+  n.started_at = now;
+  const int64_t id = store_.insert_raised(n);
   const char* label = kind == "deputy" ? "the B seat is called" : kind == "superior" ? "the post above is told"
                                                                                  : "the duty officer is told";
   event(warning_id, id, std::nullopt, "escalated", "engine",
@@ -337,17 +306,10 @@ int Engine::tick_step(bool& more) {
   more = false;
   int moved = expire_warnings() + tick_reports() + tick_broadcasts() + tick_duty_digests();
   const TimePoint now = clock_.now();
-  std::vector<CalloutRow> due;
-  {
-    Stmt& q = st_->due_callouts;
-    q.reset();
-    q.bind(1, to_epoch_ms(now)).bind(2, settings_.tick_batch);
-    while (q.step()) due.push_back(CalloutRow::read(q));
-    q.reset();
-  }
+  const std::vector<CalloutRow> due = store_.due_callouts(to_epoch_ms(now), settings_.tick_batch);
   if (due.empty()) return moved;
   std::set<int64_t> touched_warnings;
-  Transaction tx(db_);
+  Store::Tx tx(store_);
   for (const CalloutRow& c : due) advance(c, now, touched_warnings);
   for (int64_t w : touched_warnings) close_warning_if_done(w);
   tx.commit();
@@ -406,11 +368,8 @@ void Engine::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touc
                                     c.person_name, duration_zh(plan.deadline), tried_text(c.id)));
     touched_warnings.insert(c.warning_id);
   } else {
-    Stmt& n = st_->set_next_due;
-    n.reset();
-    n.bind(1, to_epoch_ms(decision.next_due)).bind(2, c.id).run();
-    if (clock_at != c.clock_at)
-      db_.prepare("UPDATE callouts SET clock_at = ? WHERE id = ?").bind(1, clock_at).bind(2, c.id).run();
+    store_.set_next_due(c.id, to_epoch_ms(decision.next_due));
+    if (clock_at != c.clock_at) store_.set_clock(c.id, clock_at);
   }
 }
 

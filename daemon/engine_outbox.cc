@@ -18,24 +18,21 @@ std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) {
   if (request.limit == 0) return jobs;
   const int64_t now = to_epoch_ms(clock_.now());
   {
-    Stmt& q = st_->claimable;
-    q.reset();
-    q.bind(1, request.channel).bind(2, request.min_priority).bind(3, now).bind(4, static_cast<int64_t>(request.limit))
-        .bind(5, request.max_priority);
-    while (q.step()) {
-      const CalloutRow c = CalloutRow::read(q, 6);
+    for (ClaimRow& row : store_.claimable(request.channel, request.min_priority, request.max_priority, now,
+                                          request.limit)) {
+      const CalloutRow& c = row.callout;
       SendJob job;
-      job.message_id = q.int64(0);
+      job.message_id = row.message_id;
       job.callout_id = c.id;
       job.channel = request.channel;
-      job.step = static_cast<int>(q.int64(5));
+      job.step = row.step;
       OutboundMessage& m = job.message;
       m.message_id = job.message_id;
-      m.idem_key = q.text(1);
-      m.title = q.text(2);
-      m.text = q.text(3);
+      m.idem_key = std::move(row.idem_key);
+      m.title = std::move(row.title);
+      m.text = std::move(row.body);
       m.ack_url = ack_url(c.id);
-      if (q.int64(4) != 0) m.report_url = report_url(c.id);
+      if (row.report) m.report_url = report_url(c.id);
       m.person_id = c.person_id;
       m.person_name = c.person_name;
       m.zzd_account = c.zzd_account;
@@ -46,10 +43,9 @@ std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) {
       m.level = std::string(level_name(warning_row(c.warning_id).warning.level));
       jobs.push_back(std::move(job));
     }
-    q.reset();
   }
   if (jobs.empty()) return jobs;
-  Transaction tx(db_);
+  Store::Tx tx(store_);
   std::vector<SendJob> claimed;
   claimed.reserve(jobs.size());
   const std::string to = request.provider.empty() || request.provider == request.channel
@@ -58,10 +54,8 @@ std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) {
   for (SendJob& job : jobs) {
     if (request.hold_back) {
       if (std::optional<TimePoint> later = request.hold_back(job)) {
-        Stmt& h = st_->hold_back;
-        h.reset();
-        h.bind(1, to_epoch_ms(*later)).bind(2, "held back by a per-number or per-township call limit").bind(3, now)
-            .bind(4, job.message_id).run();
+        store_.hold_back(job.message_id, to_epoch_ms(*later), "held back by a per-number or per-township call limit",
+                         now);
         continue;
       }
     }
@@ -90,7 +84,7 @@ std::vector<SendJob> Engine::claim_messages(size_t limit) {
 void Engine::complete_messages(const std::vector<Completion>& completions) {
   if (completions.empty()) return;
   const int64_t now = to_epoch_ms(clock_.now());
-  Transaction tx(db_);
+  Store::Tx tx(store_);
   for (const Completion& c : completions) record_completion(c, now);
   tx.commit();
 }
@@ -114,31 +108,23 @@ void Engine::release_hold(int64_t callout_id, std::optional<int64_t> sent_at) {
   auto c = callout_row(callout_id);
   if (!c || !c->held_due_at) return;
   const Released r = released({c->snapshot_id, c->next_step, c->clock_at, *c->held_due_at}, sent_at);
-  Stmt& s = st_->callout_released;
-  s.reset();
-  s.bind(1, r.clock_at).bind(2, r.next_due).bind(3, callout_id).run();
+  store_.release_hold(callout_id, r.clock_at, r.next_due);
 }
 
 void Engine::record_completion(const Completion& completion, int64_t now) {
   const int64_t message_id = completion.message_id;
   const SendResult& result = completion.result;
-  Stmt& q = st_->message_for_completion;
-  q.reset();
-  q.bind(1, message_id);
-  if (!q.step()) {
-    q.reset();
-    return;
-  }
-  const int64_t callout_id = q.int64(0), warning_id = q.int64(1), attempts = q.int64(2);
-  const std::string state = q.text(3), channel = q.text(4);
-  const int step = static_cast<int>(q.int64(5));
-  const int64_t queued_at = q.int64(6);
-  const bool held = !q.is_null(7);
-  const int next_step = static_cast<int>(q.int64(11));
-  const Hold hold{q.int64(9), next_step, q.int64(8), held ? q.int64(7) : 0};
-  const std::string provider = q.text(10);
-  q.reset();
-  if (state != state_name(MessageState::sending)) return;  // recovered or ended meanwhile; nothing to record
+  const std::optional<SendingRow> row = store_.sending_row(message_id);
+  if (!row) return;
+  const int64_t callout_id = row->callout_id, warning_id = row->warning_id, attempts = row->attempts;
+  const std::string& channel = row->channel;
+  const int step = row->step;
+  const int64_t queued_at = row->queued_at;
+  const bool held = row->held_due_at.has_value();
+  const int next_step = row->next_step;
+  const Hold hold{row->snapshot_id, next_step, row->clock_at, row->held_due_at.value_or(0)};
+  const std::string& provider = row->provider;
+  if (row->state != MessageState::sending) return;  // recovered or ended meanwhile; nothing to record
   const MessageRef ref{warning_id, callout_id, message_id};
   // Only the notice of the step just run holds the ladder (not an update or 解除 notice).
   const bool holds = held && step >= 0 && step == next_step - 1;
@@ -148,9 +134,7 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
     case SendOutcome::duplicate: {
       // One write of the callout: sent, and (when its ladder waited on this) the clock from now.
       const Released r = holds ? released(hold, now) : Released{};
-      Stmt& c = st_->callout_sent;
-      c.reset();
-      c.bind(1, now).bind(2, callout_id).bind(3, holds ? 1 : 0).bind(4, r.clock_at).bind(5, r.next_due).run();
+      store_.callout_sent(callout_id, now, holds, r.clock_at, r.next_due);
       std::string detail = result.outcome == SendOutcome::duplicate
                                ? "the provider already had this message (sent before a restart)"
                                : fmt::format("provider id {}", result.provider_ref);
@@ -200,27 +184,17 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
 }
 
 int Engine::release_holds(std::string_view channel, std::string_view kind, std::string_view detail) {
-  Transaction tx(db_);
+  Store::Tx tx(store_);
   channel_event(channel, kind, "engine", detail);
-  Stmt s = db_.prepare(
-      "UPDATE callouts SET next_due_at = MIN(next_due_at, held_due_at), held_due_at = NULL "
-      "WHERE held_due_at IS NOT NULL AND state IN ('pending','calling') AND id IN "
-      "(SELECT callout_id FROM messages WHERE state = 'queued' AND channel = ?)");
-  s.bind(1, channel).run();
-  const int released = db_.changes();
+  const int released = store_.release_holds_on(channel);
   tx.commit();
   return released;
 }
 
 void Engine::channel_event(std::string_view channel, std::string_view kind, std::string_view actor,
                            std::string_view detail) {
-  Transaction tx(db_);
-  Stmt s = db_.prepare(
-      "SELECT DISTINCT c.warning_id FROM messages m JOIN callouts c ON c.id = m.callout_id "
-      "WHERE m.state IN ('queued','sending') AND m.channel = ?");
-  s.bind(1, channel);
-  std::vector<int64_t> warnings;
-  while (s.step()) warnings.push_back(s.int64(0));
+  Store::Tx tx(store_);
+  const std::vector<int64_t> warnings = store_.warnings_waiting_on(channel);
   if (warnings.empty()) event(std::nullopt, std::nullopt, std::nullopt, kind, actor, detail);
   for (int64_t w : warnings) event(w, std::nullopt, std::nullopt, kind, actor, detail);
   tx.commit();
@@ -231,32 +205,21 @@ std::vector<PlacedCall> Engine::recent_calls(TimePoint since) {
   std::vector<std::string> ringing;
   for (const Medium& m : media())
     if (m.rings) ringing.emplace_back(m.name);
-  for (const std::string& channel : ringing) {
-    Stmt s = db_.prepare(
-        "SELECT m.id, CASE WHEN c.mobile != '' THEN c.mobile ELSE c.landline END, c.area_code, "
-        "COALESCE(m.sent_at, m.updated_at), EXISTS (SELECT 1 FROM events e WHERE e.message_id = m.id "
-        "AND e.kind = 'call_result') FROM messages m JOIN callouts c ON c.id = m.callout_id "
-        "WHERE m.channel = ? AND m.state IN ('sent','unknown') AND COALESCE(m.sent_at, m.updated_at) >= ?");
-    s.bind(1, channel).bind(2, to_epoch_ms(since));
-    while (s.step()) out.push_back({s.int64(0), s.text(1), s.text(2), from_epoch_ms(s.int64(3)), s.int64(4) != 0});
-  }
+  for (const std::string& channel : ringing)
+    for (const PlacedCallRow& c : store_.placed_calls(channel, to_epoch_ms(since)))
+      out.push_back({c.message_id, c.number, c.area_code, from_epoch_ms(c.at), c.ended});
   std::sort(out.begin(), out.end(), [](const PlacedCall& a, const PlacedCall& b) { return a.at < b.at; });
   return out;
 }
 
 int Engine::recover() {
   const int64_t now = to_epoch_ms(clock_.now());
-  Transaction tx(db_);
+  Store::Tx tx(store_);
   int n = 0;
   for (const Medium& medium : media()) {
     if (medium.per_area) continue;
-    Stmt q = db_.prepare(
-        "SELECT m.id, m.callout_id, c.warning_id FROM messages m JOIN callouts c ON c.id = m.callout_id "
-        "WHERE m.state = 'sending' AND m.channel = ?");
-    q.bind(1, medium.name);
-    std::vector<std::tuple<int64_t, int64_t, int64_t>> left;
-    while (q.step()) left.emplace_back(q.int64(0), q.int64(1), q.int64(2));
-    for (const auto& [message, callout, warning] : left) {
+    for (const LeftSending& left : store_.left_sending(medium.name)) {
+      const int64_t message = left.message_id, callout = left.callout_id, warning = left.warning_id;
       if (medium.dedups_by_key) {
         // The provider de-duplicates on the key: sending again is safe.
         store_.requeue_message(
@@ -277,14 +240,11 @@ int Engine::recover() {
     }
   }
   // A broadcast being sent: again, under the same EBMID (the platform de-duplicates on it).
-  Stmt b = db_.prepare("SELECT id, warning_id, ebm_id FROM broadcasts WHERE state = 'sending'");
-  std::vector<std::tuple<int64_t, int64_t, std::string>> sending;
-  while (b.step()) sending.emplace_back(b.int64(0), b.int64(1), b.text(2));
-  for (const auto& [id, warning, ebm_id] : sending) {
+  for (const BroadcastRow& b : store_.sending_broadcasts()) {
     store_.requeue_broadcast(
-        warning, id, now, std::nullopt, false,
+        b.warning_id, b.id, now, std::nullopt, false,
         {"broadcast_recovered", "engine",
-         fmt::format("EBM {} was being sent when jiaoyingd stopped; resending with the same EBMID", ebm_id)},
+         fmt::format("EBM {} was being sent when jiaoyingd stopped; resending with the same EBMID", b.ebm_id)},
         now);
     ++n;
   }

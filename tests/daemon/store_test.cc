@@ -6,7 +6,7 @@
 #include <string>
 
 #include "daemon/schema.h"
-#include "daemon/store.h"
+#include "daemon/store_sqlite.h"
 
 namespace jiaoying {
 namespace {
@@ -128,7 +128,7 @@ TEST_CASE("every state's name reads back as that state; an unknown name is no st
 
 TEST_CASE("every warning move is made from the states its table allows, and refused from the others") {
   Rows rows;
-  Store store(rows.db);
+  SqliteStore store(rows.db);
   walk<WarningMoveRule>(
       rows, "warnings", rows.warning, warning_moves(),
       [&](WarningMove m, const Audit& a) { return store.move_warning(m, rows.warning, a, 1); },
@@ -137,7 +137,7 @@ TEST_CASE("every warning move is made from the states its table allows, and refu
 
 TEST_CASE("every callout move is made from the states its table allows, and refused from the others") {
   Rows rows;
-  Store store(rows.db);
+  SqliteStore store(rows.db);
   walk<CalloutMoveRule>(
       rows, "callouts", rows.callout, callout_moves(),
       [&](CalloutMove m, const Audit& a) {
@@ -155,7 +155,7 @@ TEST_CASE("every callout move is made from the states its table allows, and refu
 
 TEST_CASE("every message move is made from the states its table allows, and refused from the others") {
   Rows rows;
-  Store store(rows.db);
+  SqliteStore store(rows.db);
   const MessageRef ref{rows.warning, rows.callout, rows.message};
   walk<MessageMoveRule>(
       rows, "messages", rows.message, message_moves(),
@@ -174,7 +174,7 @@ TEST_CASE("every message move is made from the states its table allows, and refu
 
 TEST_CASE("every broadcast move is made from the states its table allows, and refused from the others") {
   Rows rows;
-  Store store(rows.db);
+  SqliteStore store(rows.db);
   walk<BroadcastMoveRule>(
       rows, "broadcasts", rows.broadcast, broadcast_moves(),
       [&](BroadcastMove m, const Audit& a) {
@@ -192,7 +192,7 @@ TEST_CASE("every broadcast move is made from the states its table allows, and re
 
 TEST_CASE("every report-back move is made from the states its table allows, and refused from the others") {
   Rows rows;
-  Store store(rows.db);
+  SqliteStore store(rows.db);
   walk<ReportMoveRule>(
       rows, "reports", rows.report, report_moves(),
       [&](ReportMove m, const Audit& a) {
@@ -215,7 +215,7 @@ TEST_CASE("every report-back move is made from the states its table allows, and 
 
 TEST_CASE("a move with an event its table does not name is refused and writes nothing") {
   Rows rows;
-  Store store(rows.db);
+  SqliteStore store(rows.db);
   CHECK_THROWS_AS(store.end_callout(CalloutMove::exhaust, rows.warning, rows.callout, {"answered", "test", ""}, 1),
                   std::logic_error);
   CHECK_THROWS_AS(store.end_callout(CalloutMove::answer, rows.warning, rows.callout, {"answered", "test", ""}, 1),
@@ -226,7 +226,7 @@ TEST_CASE("a move with an event its table does not name is refused and writes no
 
 TEST_CASE("a move and its event are one: rolled back together, or made together on their own") {
   Rows rows;
-  Store store(rows.db);
+  SqliteStore store(rows.db);
   {
     Transaction tx(rows.db);
     CHECK(store.end_callout(CalloutMove::exhaust, rows.warning, rows.callout, {"exhausted", "test", ""}, 1));
@@ -243,7 +243,7 @@ TEST_CASE("a move and its event are one: rolled back together, or made together 
 
 TEST_CASE("cancelling a callout's queued messages cancels each with its own event, on one channel when asked") {
   Rows rows;
-  Store store(rows.db);
+  SqliteStore store(rows.db);
   rows.db.exec("INSERT INTO messages(callout_id, step, channel, idem_key, priority, state, not_before, queued_at, "
                "updated_at) VALUES (1, 1, 'sms', 'k2', 41, 'queued', 0, 0, 0), (1, 1, 'zzd', 'k3', 41, 'sent', 0, 0, 0)");
   CHECK(store.cancel_messages(rows.warning, rows.callout, "sms", "superseded by step 3", "engine", 1) == 1);
