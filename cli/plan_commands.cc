@@ -2,6 +2,7 @@
 
 #include "daemon/rule_files.h"
 #include "rules/names.h"
+#include "rules/notices.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -222,6 +223,22 @@ std::vector<Finding> check_templates(const std::vector<Plan>& plans, const Templ
         }
     }
   }
+  // The notices' own templates, against the values each is given (rules/notices.h).
+  for (const NoticeTemplate& n : notice_templates()) {
+    const std::string name(n.name);
+    if (!templates.has(name)) continue;  // check_notice_templates says so
+    std::set<std::string> given;
+    for (std::string_view rest = n.values; !rest.empty();) {
+      const size_t space = rest.find(' ');
+      given.insert(std::string(rest.substr(0, space)));
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    }
+    for (const std::string& v : templates.variables(name))
+      if (!given.count(v))
+        out.push_back({Finding::Severity::warning, dir + "/" + name + ".mustache", 0,
+                       fmt::format("uses {{{{{}}}}}, which this notice is not given ({}): it prints nothing there", v,
+                                   n.values.empty() ? std::string("it is given none") : "it is given " + std::string(n.values))});
+  }
   return out;
 }
 
@@ -229,6 +246,7 @@ int run_plan_check(const OfflineOptions& options) {
   auto loaded = load_all(options, true);
   if (!loaded) return 1;
   std::vector<Finding> findings = check_plans(loaded->plans, *loaded->directory, loaded->template_names);
+  for (Finding& f : check_notice_templates(loaded->templates->names())) findings.push_back(std::move(f));
   for (Finding& f : check_templates(loaded->plans, *loaded->templates, loaded->config.templates))
     findings.push_back(std::move(f));
   std::string names;

@@ -7,7 +7,6 @@
 #include <map>
 #include <vector>
 
-#include "daemon/admin_views.h"
 #include "rules/html.h"
 #include "rules/names.h"
 #include "rules/warning.h"

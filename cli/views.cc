@@ -5,7 +5,6 @@
 #include <boost/json.hpp>
 
 #include "cli/table.h"
-#include "daemon/admin_views.h"
 #include "rules/html.h"
 #include "rules/names.h"
 #include "rules/time.h"

@@ -18,6 +18,8 @@
 #include "channels/http_client.h"
 #include "channels/http_server.h"
 #include "daemon/rule_files.h"
+#include "daemon/store_sqlite.h"
+#include "daemon/store_sqlite_views.h"
 #include "channels/ivr/ivr_provider.h"
 #include "channels/sms/sms_provider.h"
 #include "channels/webhook/webhook_provider.h"
@@ -186,7 +188,9 @@ int run_daemon(const DaemonOptions& options) {
     settings.max_attempts = config->max_attempts;
     settings.hold_limit = config->hold_limit;
     if (const auto* b = config->first<BroadcastSettings>("broadcast")) settings.broadcast_ebrid = b->ebrid;
-    Engine engine(db, clock, settings, shared_directory, std::move(*plans), std::make_shared<const TemplateRenderer>(std::move(*templates)),
+    SqliteStore store(db);
+    SqliteViews views(db);
+    Engine engine(store, clock, settings, shared_directory, std::move(*plans), std::make_shared<const TemplateRenderer>(std::move(*templates)),
                   channel_names);
     if (int n = engine.recover()) spdlog::warn("{} message(s) were in flight at the last stop; resending", n);
 
@@ -242,7 +246,7 @@ int run_daemon(const DaemonOptions& options) {
         return {false, text};
       }
     };
-    HttpApi api(engine, db, clock, [&loop] { loop.kick(); }, reload);
+    HttpApi api(engine, views, clock, [&loop] { loop.kick(); }, reload);
     api.set_broadcast(providers.broadcast.get());
     api.set_sms_callback_token(config->sms_callback_token);
     api.set_call_ended([&dispatcher](int64_t id) { dispatcher.call_ended(id); });
@@ -262,8 +266,9 @@ int run_daemon(const DaemonOptions& options) {
     // something (a warning posted by hand, a reload) is handed to the engine's thread.
     asio::io_context admin_io;
     Db admin_db(config->database);
+    SqliteViews admin_views(admin_db);
     HttpServer admin_server(admin_io, AsyncRequestHandler([&](ServerRequest r, Respond respond) {
-                              if (auto view = HttpApi::read_admin(admin_db, clock, r, &board)) return respond(std::move(*view));
+                              if (auto view = HttpApi::read_admin(admin_views, clock, r, &board)) return respond(std::move(*view));
                               asio::post(io, [&api, r = std::move(r), respond = std::move(respond)] {
                                 respond(api.handle_admin(r));
                               });
@@ -302,7 +307,7 @@ int run_daemon(const DaemonOptions& options) {
         continue;
       }
       if (feed.type == FeedConfig::Type::poll) {
-        polls.push_back(std::make_unique<PollFeed>(io, feed.name, feed.url, feed.interval, engine, db, http,
+        polls.push_back(std::make_unique<PollFeed>(io, feed.name, feed.url, feed.interval, engine, store, http,
                                                    [&loop] { loop.kick(); }));
         polls.back()->start();
         spdlog::info("poll feed {} reading {} every {}", feed.name, feed.url, format_duration(feed.interval));

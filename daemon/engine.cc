@@ -11,6 +11,7 @@
 #include "channels/zzd/signature.h"
 #include "daemon/engine_internal.h"
 #include "daemon/store_sqlite.h"
+#include "rules/names.h"
 
 namespace jiaoying {
 
@@ -94,7 +95,7 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
   // Messages name the warned areas that are ours (a city's warning, in a county: that county).
   for (const std::string& code : split_areas(w.areas, *directory_).ours)
     row->areas_zh += (row->areas_zh.empty() ? "" : "、") + directory_->area(code)->name;
-  if (row->areas_zh.empty()) row->areas_zh = "按预警图形划定的范围";
+  if (row->areas_zh.empty()) row->areas_zh = words("notice.areas_by_shape");
   return *warning_cache_.emplace(warning_id, std::move(row)).first->second;
 }
 
@@ -116,6 +117,14 @@ void Engine::close_warning_if_done(int64_t warning_id) {
 // Answers
 
 std::string Engine::ack_token(int64_t callout_id) const { return link_token("ack", callout_id); }
+
+std::string Engine::words(const std::string& name, const TemplateValues& values) const {
+  return templates_->render(name, values);
+}
+
+std::string Engine::family_of(const Plan& plan, const Warning& warning) const {
+  return plan.templates.empty() ? std::string(hazard_family(warning.hazard)) : plan.templates;
+}
 
 // A link's token is an HMAC of its purpose and the callout: an ack token opens no report form.
 std::string Engine::link_token(std::string_view purpose, int64_t callout_id) const {

@@ -265,6 +265,10 @@ class Engine {
 
   const Directory& directory() const { return *directory_; }
 
+  // The words of a notice, a duty room's line or a page (templates/notice.*, duty.*, page.*:
+  // rules/notices.h; the same for every hazard family).
+  std::string words(const std::string& name, const TemplateValues& values = {}) const;
+
   // Groups what follows into one transaction (one fsync): results recorded and the next claims
   // made together, a burst of answers. Every engine call inside commits as part of it.
   class Batch {
@@ -370,6 +374,8 @@ class Engine {
   // Where a held ladder goes on: its clock shifted to `sent_at` (the notice left), or unchanged
   // on its planned time.
   Released released(const Hold& hold, std::optional<int64_t> sent_at);
+  // The family whose templates a plan's warning speaks in (the plan's own, or its hazard's).
+  std::string family_of(const Plan& plan, const Warning& warning) const;
   std::string ack_token(int64_t callout_id) const;
   std::string link_token(std::string_view purpose, int64_t callout_id) const;
 

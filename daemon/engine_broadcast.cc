@@ -61,8 +61,8 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
     return;
   }
   if (reachable.empty()) {
-    const std::string why = fmt::format("应急广播无法播发：预警范围内 {} 处没有广播终端（{}）", gaps.size(),
-                                        some_names(*directory_, gaps));
+    const std::string why = words(
+        "duty.broadcast_none", {{"count", std::to_string(gaps.size())}, {"names", some_names(*directory_, gaps)}});
     event(warning_id, std::nullopt, std::nullopt, "broadcast_failed", "engine", why);
     tell_duty_officer_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, why);
     return;
@@ -73,7 +73,7 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
       {"headline", w.headline},       {"description", w.description},
       {"hazard_zh", std::string(h ? h->zh : w.hazard)},
       {"level_zh", std::string(level_zh(w.level))},
-      {"areas_zh", row.areas_zh},     {"drill", row.drill ? "【演练】" : ""},
+      {"areas_zh", row.areas_zh},     {"drill", row.drill ? words("notice.drill.tag") : ""},
       {"tag", ""},                    {"cancel", ""},
   };
   // The loudspeakers say what this hazard asks of villagers (templates/<family>/broadcast.body).
@@ -104,8 +104,8 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
         fmt::format("EBM {}: {} areas, played {} times, report due {} after sending ({})", ebm_id, areas.size(),
                     repeat, format_duration(within), owner->name));
   if (!gaps.empty()) {
-    const std::string why = fmt::format("应急广播覆盖不到 {} 处（没有广播终端）：{}。请安排人员入户通知。", gaps.size(),
-                                        some_names(*directory_, gaps));
+    const std::string why = words(
+        "duty.broadcast_gap", {{"count", std::to_string(gaps.size())}, {"names", some_names(*directory_, gaps)}});
     event(warning_id, std::nullopt, std::nullopt, "broadcast_gap", "engine", why);
     tell_duty_officer_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, why);
   }
@@ -136,8 +136,8 @@ void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
     TemplateValues values{{"hazard_zh", std::string(h ? h->zh : w.hazard)},
                           {"level_zh", std::string(level_zh(w.level))},
                           {"areas_zh", row.areas_zh},
-                          {"drill", row.drill ? "【演练】" : ""},
-                          {"tag", "【解除】"},
+                          {"drill", row.drill ? words("notice.drill.tag") : ""},
+                          {"tag", words("notice.end.tag")},
                           {"cancel", "yes"}};
     const Plan& owner = snapshot_plan(r.snapshot_id);
     const std::string family(owner.templates.empty() ? hazard_family(w.hazard) : owner.templates);
@@ -232,8 +232,8 @@ void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) 
       [[fallthrough]];
     case SendOutcome::failed:
     case SendOutcome::unknown: {
-      const std::string why = fmt::format("应急广播{}发送失败（{}）：{}", cancel ? "解除指令" : "", result.detail,
-                                          cancel ? "请联系广播平台停止播放" : "广播没有播出，请人工播发或入户通知");
+      const std::string why =
+          words("duty.broadcast_failed", {{"cancel", cancel ? "yes" : ""}, {"error", result.detail}});
       store_.move_broadcast(BroadcastMove::fail, warning_id, broadcast_id, result.detail,
                             {"broadcast_failed", "engine", fmt::format("{}: {}", what, why)}, now);
       tell_duty_officer_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
@@ -277,12 +277,11 @@ bool Engine::broadcast_report(const PlaybackReport& report, std::string_view act
     detail += fmt::format("; covered {} of {} areas{}", areas.size() - missed.size(), areas.size(),
                           report.coverage_rate.empty() ? "" : " (rate " + report.coverage_rate + ")");
     if (!missed.empty())
-      tell = fmt::format("应急广播只播出了一部分：{} 处没有播出（{}）。请安排人员入户通知。", missed.size(),
-                         some_names(*directory_, missed));
+      tell = words("duty.broadcast_partial",
+                   {{"count", std::to_string(missed.size())}, {"names", some_names(*directory_, missed)}});
   } else if (report.state == ebd::kPlayFailed) {
     move = BroadcastMove::play_failed;
-    tell = fmt::format("广播平台报告应急广播播发失败（{}）：请人工播发或入户通知。",
-                       report.desc.empty() ? "无说明" : report.desc);
+    tell = words("duty.broadcast_play_failed", {{"desc", report.desc}});
   } else if (report.state == ebd::kCancelled) {
     move = BroadcastMove::platform_cancelled;
   }
@@ -316,8 +315,7 @@ int Engine::tick_broadcasts() {
     }
     const std::vector<std::string>& areas = r.areas;
     const std::string last = r.brd_state ? std::string(ebd::brd_state_name(static_cast<int>(*r.brd_state))) : "nothing";
-    const std::string why = fmt::format("应急广播未确认播出：广播平台没有报告播放结果（最后报告：{}）。请联系广播平台核实。",
-                                        last == "nothing" ? "无" : last);
+    const std::string why = words("duty.broadcast_unconfirmed", {{"last", last == "nothing" ? "" : last}});
     store_.move_broadcast(BroadcastMove::unconfirm, r.warning_id, r.id, std::nullopt,
                           {"broadcast_unconfirmed", "engine",
                            fmt::format("EBM {}: no playback report by the deadline (last: {})", r.ebm_id, last)},

@@ -105,7 +105,7 @@ Engine::DeskOutcome Engine::desk_call(int64_t warning_id, std::string_view perso
   Store::Tx tx(store_);
   // Step 0: as urgent as a first notice.
   queue_messages(p.id, {channel}, 0, fmt::format("m{}", store_.count_events(warning_id, "manual_call") + 1), 1,
-                 "值班室人工叫应：请立即确认收到。", "【值班室】");
+                 words("notice.desk_call"), words("notice.desk_call.tag"));
   event(warning_id, p.id, std::nullopt, "manual_call", actor,
         fmt::format("reached by hand on {} ({})", channel, medium->zh));
   tx.commit();
@@ -128,7 +128,7 @@ Engine::DeskOutcome Engine::desk_resend(int64_t warning_id, bool unanswered_only
   int queued = 0;
   for (const CalloutRow& c : reached) {
     queued += queue_messages(c, snapshot_plan(c.snapshot_id).ladder.front().channels, -1, key, 1,
-                             "值班室重发本预警，请立即确认收到。", "【重发】") > 0;
+                             words("notice.desk_resend"), words("notice.desk_resend.tag")) > 0;
   }
   event(warning_id, std::nullopt, std::nullopt, "manual_resend", actor,
         fmt::format("the notice sent again to {} {}", queued, unanswered_only ? "still silent" : "reached"));
@@ -164,7 +164,7 @@ Engine::DeskOutcome Engine::desk_drill(std::string_view plan_name, const std::ve
   const int64_t now = to_epoch_ms(clock_.now());
   w.identifier = fmt::format("drill-{}", now);
   w.sender = "duty-desk";
-  w.sender_name = "值班室（演练）";
+  w.sender_name = words("notice.drill_sender");
   w.sent = from_epoch_ms(now);
   w.source = "drill";
   w.status = WarningStatus::exercise;
@@ -180,8 +180,10 @@ Engine::DeskOutcome Engine::desk_drill(std::string_view plan_name, const std::ve
     return refused(409, fmt::format("plan {} does not answer {} warnings", plan->name, level_name(w.level)));
   w.areas = areas;
   const HazardInfo* h = find_hazard(w.hazard);
-  w.headline = fmt::format("【演练】{}{}预警（{}）", h ? h->zh : w.hazard, level_zh(w.level), plan->title);
-  w.description = "这是演练，不是真实预警。请按方案确认收到并履职。";
+  w.headline = words("notice.drill_headline", {{"hazard_zh", std::string(h ? h->zh : w.hazard)},
+                                               {"level_zh", std::string(level_zh(w.level))},
+                                               {"plan_title", plan->title}});
+  w.description = words("notice.drill_description");
   IngestOutcome out = ingest(w, warning_to_json(w), actor);
   if (out.kind != IngestOutcome::Kind::created) return refused(400, out.error.text());
   warning_id = out.warning_id;
@@ -246,16 +248,17 @@ Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view t
           const int64_t id = secondary_callout(warning_id, c.snapshot_id, plan, c.id, "superior", *boss, parent->code,
                                                role, seat);
           reached += queue_messages(id, plan.ladder.front().channels, -1, fmt::format("e{}", n), 1,
-                                    fmt::format("督办（值班室）：您的下级 {} {} 尚未确认收到本预警（{}），请立即督促。",
-                                                c.area_name, c.person_name, reason),
-                                    "【督办】") > 0;
+                                    words("notice.desk_superior", {{"area_name", c.area_name},
+                                                                   {"person_name", c.person_name},
+                                                                   {"reason", std::string(reason)}}),
+                                    words("notice.superior.tag")) > 0;
         }
       }
     }
     what = fmt::format("the posts above the silent ones told ({} message(s)): {}", reached, reason);
   } else if (to == "duty_officer") {
     tell_duty_officer_of_area(warning_id, "", snapshots.begin()->second, *plans.front(),
-                              fmt::format("值班室人工上报：{}", reason));
+                              words("duty.desk", {{"reason", std::string(reason)}}));
     reached = 1;
     what = fmt::format("the duty room told: {}", reason);
   } else {

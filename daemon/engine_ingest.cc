@@ -252,14 +252,16 @@ void Engine::update_warning(int64_t old_id, const Warning& w, const Warning& as_
   for (const Recipient& r : now_covered.recipients) covered.insert(r.person);
   const std::vector<CalloutRow> rows = store_.primaries(id);
   const HazardInfo* h = find_hazard(w.hazard);
-  const std::string change = fmt::format("预警已更新为{}{}预警：{}", h ? h->zh : w.hazard, level_zh(w.level), w.headline);
+  const TemplateValues changed{
+      {"hazard_zh", std::string(h ? h->zh : w.hazard)}, {"level_zh", std::string(level_zh(w.level))}, {"headline", w.headline}};
+  const std::string change = words("notice.update", changed);
   for (const CalloutRow& r : rows) {
     const bool open = is_open(r.state);
     if (!covered.count(r.person_id)) {
       if (open || r.state == CalloutState::answered) end_callout(r.id, id, "no longer in the warned area (update)", true);
     } else if (r.state == CalloutState::answered || r.state == CalloutState::covered) {
       queue_messages(r.id, snapshot_plan(r.snapshot_id).ladder.front().channels, -1, fmt::format("u{}", id), 1,
-                     change + "。此前您已确认，请按更新后的预警继续履职。", "【更新】");
+                     change + "。" + words("notice.update.answered"), words("notice.update.tag"));
       event(id, r.id, std::nullopt, "told_of_update", "engine", change);
     }
   }
@@ -282,7 +284,8 @@ void Engine::end_callout(int64_t callout_id, int64_t warning_id, std::string_vie
   if (reached && tell_reached) {
     const WarningRow& row = warning_row(warning_id);
     queue_messages(callout_id, snapshot_plan(snapshot).ladder.front().channels, -1, "x", 1,
-                   fmt::format("解除：{}（{}）。", row.warning.headline, why), "【解除】");
+                   words("notice.end", {{"headline", row.warning.headline}, {"why", std::string(why)}}),
+                   words("notice.end.tag"));
     event(warning_id, callout_id, std::nullopt, "told_of_end", "engine", std::string(why));
   }
   // Escalations raised for this callout end with it.

@@ -29,7 +29,7 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
   const Warning& w = row.warning;
   const HazardInfo* hazard = find_hazard(w.hazard);
   const Plan& plan = snapshot_plan(c.snapshot_id);
-  const std::string family(plan.templates.empty() ? hazard_family(w.hazard) : plan.templates);
+  const std::string family = family_of(plan, w);
   TemplateValues values{
       {"role_zh", std::string(role_zh(c.role))},
       {"sender_zh", w.sender_name.empty() ? std::string(source_zh(w.source)) : w.sender_name},
@@ -51,7 +51,7 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
       {"notice", notice},
       {"details", details},
       {"tag", tag},
-      {"drill", row.drill ? "【演练】" : ""},
+      {"drill", row.drill ? words("notice.drill.tag") : ""},
       {"report_due", ""},
   };
   // A post of an area that owes the report-back is asked for it on every card.
@@ -134,23 +134,29 @@ int Engine::run_step(const CalloutRow& c, const Plan& plan, int step_index) {
       int64_t id = secondary_callout(c.warning_id, c.snapshot_id, plan, c.id, "deputy", *deputy, c.area_code, c.role,
                                      Seat::B);
       queue_messages(id, step.channels, step_index, fmt::format("s{}", step_index), 1,
-                     fmt::format("A岗{}已{}未确认收到，请您（B岗）立即确认并履职。", c.person_name, waited), "【B岗】");
+                     words("notice.deputy", {{"a_person", c.person_name}, {"waited", waited}}),
+                     words("notice.deputy.tag"));
     }
   }
 
   if (step.notify == Notify::superior) {
     const auto& notify_on = step.channels.empty() ? plan.ladder.front().channels : step.channels;
     if (notify_superiors(c.id, c.snapshot_id, plan, step_index, notify_on,
-                         fmt::format("督办：您的下级 {} {}（{}）已{}未确认收到本预警，请立即督促。", c.area_name, c.role,
-                                     c.person_name, waited)) == 0)
+                         words("notice.superior",
+                               {{"area_name", c.area_name},
+                                {"role_zh", std::string(role_zh(c.role))},
+                                {"person_name", c.person_name},
+                                {"waited", waited}})) == 0)
       event(c.warning_id, c.id, std::nullopt, "post_unfilled", "engine",
             fmt::format("{} {}: no superior post to notify at step {}", c.area_name, c.role, step_index + 1));
   }
 
   if (step.notify == Notify::duty_officer)
     tell_duty_officer(c.id, c.snapshot_id, plan,
-                      fmt::format("{} {}：已{}未确认收到；{}", post_zh(c.area_name, c.role, c.seat), c.person_name,
-                                  duration_zh(step.after), tried_text(c.id)));
+                      words("duty.silent", {{"post", post_zh(c.area_name, c.role, c.seat)},
+                                            {"person_name", c.person_name},
+                                            {"waited_zh", duration_zh(step.after)},
+                                            {"tried", tried_text(c.id)}}));
   return to_self;
 }
 
@@ -172,7 +178,7 @@ int Engine::notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan
     if (!boss || boss->id == c->person_id) continue;
     int64_t id = secondary_callout(c->warning_id, snapshot_id, plan, callout_id, "superior", *boss, parent->code,
                                    superior_role, superior_seat);
-    queue_messages(id, channels, step_index, fmt::format("s{}", step_index), 1, notice, "【督办】");
+    queue_messages(id, channels, step_index, fmt::format("s{}", step_index), 1, notice, words("notice.superior.tag"));
     ++raised;
   }
   return raised;
@@ -246,12 +252,14 @@ int Engine::tick_duty_digests() {
     std::string details;
     for (size_t i = 0; i < lines.size() && i < kListed; ++i) details += fmt::format("{}. {}\n", i + 1, lines[i]);
     if (lines.size() > kListed)
-      details += fmt::format("另有 {} 项，见 jiaoying show {}\n", lines.size() - kListed, d.warning_id);
+      details += words("notice.digest_more", {{"more", std::to_string(lines.size() - kListed)},
+                                              {"warning_id", std::to_string(d.warning_id)}}) +
+                 "\n";
     if (!lines.empty()) {
-      const std::string notice =
-          fmt::format("值班提醒：{} 项需人工处置，请查看叫应情况（jiaoying show {}）", lines.size(), d.warning_id);
+      const std::string notice = words(
+          "notice.digest", {{"count", std::to_string(lines.size())}, {"warning_id", std::to_string(d.warning_id)}});
       queue_messages(d.callout_id, snapshot_plan(d.snapshot_id).ladder.front().channels, 0, fmt::format("d{}", last),
-                     1, notice, "【值班】", details);
+                     1, notice, words("notice.digest.tag"), details);
     }
     store_.digest_sent(d.callout_id, now, last);
   }
@@ -364,8 +372,10 @@ void Engine::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touc
                        to_epoch_ms(now));
     if (c.kind == "primary")
       tell_duty_officer(c.id, c.snapshot_id, plan,
-                        fmt::format("{} {}：{}内无人应答，叫应已用尽；{}", post_zh(c.area_name, c.role, c.seat),
-                                    c.person_name, duration_zh(plan.deadline), tried_text(c.id)));
+                        words("duty.exhausted", {{"post", post_zh(c.area_name, c.role, c.seat)},
+                                                 {"person_name", c.person_name},
+                                                 {"deadline_zh", duration_zh(plan.deadline)},
+                                                 {"tried", tried_text(c.id)}}));
     touched_warnings.insert(c.warning_id);
   } else {
     store_.set_next_due(c.id, to_epoch_ms(decision.next_due));

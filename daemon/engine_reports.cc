@@ -63,22 +63,24 @@ int Engine::tick_reports() {
     // Every post of the area still in the callout (answered or not) is chased on the plan's
     // first channels; the report link rides on each card.
     const std::vector<int64_t> posts = store_.area_posts(r.warning_id, r.area_code);
-    const std::string notice = fmt::format(
-        "催报：{}已超过{}未回报。请立即点击「回报」报告：谁在指挥、影响几个村、是否转移群众。", r.area_name, within);
-    for (int64_t callout_id : posts) queue_messages(callout_id, plan.ladder.front().channels, -1, "r", 1, notice, "【催报】");
+    const std::string notice = words(
+        "notice.chase", {{"area_name", r.area_name}, {"within", within}, {"within_zh", duration_zh(duty.within)}});
+    const std::string tag = words("notice.chase.tag");
+    for (int64_t callout_id : posts) queue_messages(callout_id, plan.ladder.front().channels, -1, "r", 1, notice, tag);
     if (posts.empty()) continue;
     std::string chased;  // who was chased, as the duty room reads it
     for (size_t i = 0; i < posts.size() && i < 4; ++i)
       if (auto c = callout_row(posts[i]))
         chased += fmt::format("{}{} {}", chased.empty() ? "" : "、", role_zh(c->role), c->person_name);
     if (posts.size() > 4) chased += fmt::format(" 等 {} 人", posts.size());
-    const std::string why = fmt::format("{}超过{}未回报（谁在指挥、影响村数、是否转移群众）；已催报 {}", r.area_name,
-                                        duration_zh(duty.within), chased);
+    const std::string why = words("duty.report_overdue", {{"area_name", r.area_name},
+                                                          {"within_zh", duration_zh(duty.within)},
+                                                          {"chased", chased}});
     const Notify notify = duty.notify;
     const int marker = static_cast<int>(plan.ladder.size()) + 1;  // a key part no ladder step uses
     if (notify == Notify::superior &&
         notify_superiors(posts.front(), r.snapshot_id, plan, marker, plan.ladder.front().channels,
-                         "督办：" + why + "，请立即督促。") > 0)
+                         words("notice.chase_superior", {{"matter", why}})) > 0)
       continue;
     tell_duty_officer(posts.front(), r.snapshot_id, plan, why);
   }

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "channels/sms/aliyun_sms.h"
-#include "daemon/admin_views.h"
+#include "rules/names.h"
 #include "daemon/engine_internal.h"
 
 namespace jiaoying {
@@ -68,7 +68,8 @@ void Engine::ask_for_code(const std::string& phone, int64_t first_callout, int64
   std::string codes, which;
   for (const SmsCode& c : store_.open_sms_codes(phone)) {
     codes += fmt::format("{}{}", codes.empty() ? "" : "-", c.code);
-    which += fmt::format("{}回复{}确认「{}」", which.empty() ? "" : "，", c.code, c.headline);
+    which += (which.empty() ? "" : "，") +
+             words("notice.sms_code_item", {{"code", std::to_string(c.code)}, {"headline", c.headline}});
   }
   const int64_t now = to_epoch_ms(clock_.now());
   Store::Tx tx(store_);
@@ -78,8 +79,8 @@ void Engine::ask_for_code(const std::string& phone, int64_t first_callout, int64
   m.channel = "sms";
   m.idem_key = fmt::format("w{}-c{}-q{}-sms", first_warning, first_callout, codes);
   m.priority = 100;
-  m.title = "请回复编号确认";
-  m.body = "您有多条预警待确认：" + which + "。";
+  m.title = words("notice.sms_codes.title");
+  m.body = words("notice.sms_codes", {{"which", which}});
   m.now = now;
   if (const std::optional<int64_t> message_id = store_.insert_message_once(m)) {
     event(first_warning, first_callout, *message_id, "sms_codes_sent", "engine",

@@ -15,7 +15,8 @@
 #include "daemon/ingest.h"
 #include "rules/html.h"
 #include "rules/json_text.h"
-#include "daemon/admin_views.h"
+#include "daemon/views.h"
+#include "rules/names.h"
 
 namespace jiaoying {
 
@@ -50,28 +51,27 @@ std::string html_document(std::string_view title, std::string_view body_html) {
                      html_escape(title), body_html);
 }
 
-ServerResponse html_page(int status, std::string_view title, std::string_view text) {
-  return {status, "text/html; charset=utf-8", html_document(title, "<p>" + html_escape(text) + "</p>")};
+// A page of one paragraph: the words of `page.<title>.title` and `page.<text>` (templates/),
+// both escaped.
+ServerResponse html_page(const Engine& engine, int status, const std::string& title, const std::string& text,
+                         const TemplateValues& values = {}) {
+  return {status, "text/html; charset=utf-8",
+          html_document(engine.words("page." + title + ".title", values),
+                        "<p>" + html_escape(engine.words("page." + text, values)) + "</p>")};
 }
 
-// The report-back form (回报): three questions, answerable on a phone in under a minute.
-std::string report_form(const ReportOutcome& r, int64_t callout_id, std::string_view token,
-                        std::string_view error) {
-  return html_document(
-      "回报 · " + r.area_name,
-      fmt::format(
-          "<p>{headline}</p><p>回报时限：{due}{late}</p>{error}"
-          "<form method=\"post\" action=\"/api/v1/report\">"
-          "<input type=\"hidden\" name=\"c\" value=\"{c}\"><input type=\"hidden\" name=\"t\" value=\"{t}\">"
-          "<p><label>谁在指挥（姓名、职务）<br><input name=\"commander\" required maxlength=\"100\"></label></p>"
-          "<p><label>影响几个村<br><input name=\"villages\" type=\"number\" min=\"0\" required></label></p>"
-          "<p><label>转移群众人数（未转移填 0）<br><input name=\"moved\" type=\"number\" min=\"0\" required></label></p>"
-          "<p><label>补充说明<br><textarea name=\"note\" maxlength=\"500\"></textarea></label></p>"
-          "<p><button type=\"submit\">提交回报</button></p></form>",
-          fmt::arg("headline", html_escape(r.headline)), fmt::arg("due", html_escape(r.due)),
-          fmt::arg("late", r.late ? "（已超时，请立即回报）" : ""),
-          fmt::arg("error", error.empty() ? "" : "<p><strong>" + html_escape(error) + "</strong></p>"),
-          fmt::arg("c", callout_id), fmt::arg("t", html_escape(token))));
+// The report-back form (回报, templates/page.report_form): three questions, answerable on a
+// phone in under a minute. What it shows is escaped before it is filled in.
+std::string report_form(const Engine& engine, const ReportOutcome& r, int64_t callout_id, std::string_view token,
+                        const std::string& error_page) {
+  const TemplateValues values{{"area_name", r.area_name},
+                              {"headline", html_escape(r.headline)},
+                              {"due", html_escape(r.due)},
+                              {"late", r.late ? "yes" : ""},
+                              {"error", error_page.empty() ? "" : html_escape(engine.words("page." + error_page))},
+                              {"c", std::to_string(callout_id)},
+                              {"t", html_escape(token)}};
+  return html_document(engine.words("page.report_form.title", values), engine.words("page.report_form", values));
 }
 
 bool parse_count(std::string_view s, int64_t& out) {
@@ -80,8 +80,8 @@ bool parse_count(std::string_view s, int64_t& out) {
 
 }  // namespace
 
-HttpApi::HttpApi(Engine& engine, Db& db, const Clock& clock, std::function<void()> changed, Reload reload)
-    : engine_(engine), db_(db), clock_(clock), changed_(std::move(changed)), reload_(std::move(reload)) {}
+HttpApi::HttpApi(Engine& engine, Views& views, const Clock& clock, std::function<void()> changed, Reload reload)
+    : engine_(engine), views_(views), clock_(clock), changed_(std::move(changed)), reload_(std::move(reload)) {}
 
 ServerResponse HttpApi::post_warning(const ServerRequest& req, const std::string& actor) {
   WarningFormat format = format_of(req.header("content-type"));
@@ -134,21 +134,22 @@ ServerResponse HttpApi::ack_link(const ServerRequest& req) {
       !engine_.verify_ack_token(callout_id, form_get(params, "t"))) {
     engine_.record_refusal("callback_refused", "link@" + req.peer, "ack link with a bad or missing token");
     spdlog::warn("refused an ack link from {}: bad token", req.peer);
-    return html_page(401, "链接无效", "此确认链接无效或已被篡改。Invalid confirmation link.");
+    return html_page(engine_, 401, "invalid", "ack_invalid");
   }
   AckOutcome out = engine_.ack(callout_id, "zzd", "link@" + req.peer);
   switch (out.kind) {
     case AckOutcome::Kind::answered:
       changed_();
-      return html_page(200, "已确认收到", fmt::format("{}，您已确认收到：{}", out.person_name, out.headline));
+      return html_page(engine_, 200, "answered", "answered",
+                       {{"person_name", out.person_name}, {"headline", out.headline}});
     case AckOutcome::Kind::already_answered:
-      return html_page(200, "已确认收到", "您此前已确认，无需重复操作。");
+      return html_page(engine_, 200, "answered", "already_answered");
     case AckOutcome::Kind::ended:
-      return html_page(200, "预警已结束", "该预警的叫应已结束。");
+      return html_page(engine_, 200, "ended", "ack_ended");
     case AckOutcome::Kind::unknown:
       break;
   }
-  return html_page(404, "未找到", "没有这条叫应记录。");
+  return html_page(engine_, 404, "unknown", "unknown");
 }
 
 // GET shows the form; POST (form-encoded: c, t, commander, villages, moved, note) files it.
@@ -158,7 +159,7 @@ ServerResponse HttpApi::report_link(const ServerRequest& req) {
   FormParams params;
   int64_t callout_id = 0;
   if (post && !req.header("content-type").starts_with("application/x-www-form-urlencoded"))
-    return html_page(415, "无法提交", "请用回报表单提交（application/x-www-form-urlencoded）。");
+    return html_page(engine_, 415, "not_form", "not_form");
   // The form posts c and t as hidden fields; a client posting to the link itself keeps them in
   // the query. Either way they are checked the same.
   FormParams query;
@@ -168,42 +169,41 @@ ServerResponse HttpApi::report_link(const ServerRequest& req) {
       !engine_.verify_report_token(callout_id, form_get(params, "t"))) {
     engine_.record_refusal("callback_refused", "link@" + req.peer, "report link with a bad or missing token");
     spdlog::warn("refused a report link from {}: bad token", req.peer);
-    return html_page(401, "链接无效", "此回报链接无效或已被篡改。Invalid report link.");
+    return html_page(engine_, 401, "invalid", "report_invalid");
   }
   const std::string token = form_get(params, "t");
   ReportOutcome status = engine_.report_status(callout_id);
   switch (status.kind) {
-    case ReportOutcome::Kind::unknown: return html_page(404, "未找到", "没有这条叫应记录。");
-    case ReportOutcome::Kind::not_owed: return html_page(404, "无需回报", "您所在的区域无需回报本预警。");
-    case ReportOutcome::Kind::ended: return html_page(200, "预警已结束", "该预警已结束，无需回报。");
+    case ReportOutcome::Kind::unknown: return html_page(engine_, 404, "unknown", "unknown");
+    case ReportOutcome::Kind::not_owed: return html_page(engine_, 404, "not_owed", "not_owed");
+    case ReportOutcome::Kind::ended: return html_page(engine_, 200, "ended", "report_ended");
     default: break;
   }
   if (!post) {
     if (status.kind == ReportOutcome::Kind::filed)
       return {200, "text/html; charset=utf-8",
-              report_form(status, callout_id, token, "本区域已回报；再次提交将更正回报内容。")};
-    return {200, "text/html; charset=utf-8", report_form(status, callout_id, token, "")};
+              report_form(engine_, status, callout_id, token, "report_filed_before")};
+    return {200, "text/html; charset=utf-8", report_form(engine_, status, callout_id, token, "")};
   }
   ReportFiling filing;
   filing.commander = form_get(params, "commander");
   filing.note = form_get(params, "note");
   std::string why;
   if (filing.commander.empty() || filing.commander.size() > 300)
-    why = "请填写谁在指挥（姓名、职务）。";
+    why = "need_commander";
   else if (!parse_count(form_get(params, "villages"), filing.villages))
-    why = "影响村数须为 0 或正整数。";
+    why = "bad_villages";
   else if (!parse_count(form_get(params, "moved"), filing.people_moved))
-    why = "转移群众人数须为 0 或正整数。";
+    why = "bad_moved";
   else if (filing.note.size() > 1500)
-    why = "补充说明过长。";
-  if (!why.empty()) return {400, "text/html; charset=utf-8", report_form(status, callout_id, token, why)};
+    why = "note_too_long";
+  if (!why.empty()) return {400, "text/html; charset=utf-8", report_form(engine_, status, callout_id, token, why)};
   ReportOutcome out = engine_.file_report(callout_id, filing, "link@" + req.peer);
   changed_();
   if (out.kind == ReportOutcome::Kind::amended)
-    return html_page(200, "已更正回报", fmt::format("{}：回报内容已更正。", out.area_name));
-  if (out.kind != ReportOutcome::Kind::filed) return html_page(409, "无法回报", "该预警已结束，无需回报。");
-  return html_page(200, "已回报", fmt::format("{}：回报已收到{}。谢谢。", out.area_name,
-                                              out.late ? "（已超时）" : ""));
+    return html_page(engine_, 200, "amended", "amended", {{"area_name", out.area_name}});
+  if (out.kind != ReportOutcome::Kind::filed) return html_page(engine_, 409, "refused", "report_ended");
+  return html_page(engine_, 200, "filed", "filed", {{"area_name", out.area_name}, {"late", out.late ? "yes" : ""}});
 }
 
 // The broadcast platform's EBMStateResponse: a signed EBDT tar in the multipart field `file`.
@@ -324,7 +324,7 @@ ServerResponse HttpApi::handle_public(const ServerRequest& req) {
   }
 }
 
-std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, const ServerRequest& req,
+std::optional<ServerResponse> HttpApi::read_admin(Views& views, const Clock& clock, const ServerRequest& req,
                                                   const ProviderBoard* board) {
   if (req.method != "GET") return std::nullopt;
   try {
@@ -332,7 +332,7 @@ std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, co
     if (req.path == "/api/v1/health") return json_response(200, {{"ok", true}, {"now", format_china_time(clock.now())}});
     if (req.path == "/api/v1/warnings")
       return ServerResponse{200, "application/json; charset=utf-8",
-                            warnings_view(db, board ? board->read() : std::vector<ProviderStatus>{})};
+                            views.warnings(board ? board->read() : std::vector<ProviderStatus>{})};
     if (req.path == "/api/v1/summary") {  // ?from=2026-06-01&to=2026-07-01[&drills=1], China dates, `to` excluded
       FormParams params;
       form_decode(req.query, params);
@@ -341,7 +341,7 @@ std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, co
       if (!from || !to) return error_response(400, "from and to must be dates like 2026-06-01", !from ? "from" : "to");
       if (*to <= *from) return error_response(400, "to must be after from (to is not included)", "to");
       return ServerResponse{200, "application/json; charset=utf-8",
-                            summary_view(db, *from, *to, form_get(params, "drills") == "1")};
+                            views.summary(*from, *to, form_get(params, "drills") == "1")};
     }
     if (req.path.starts_with(prefix)) {
       std::string rest = req.path.substr(prefix.size());
@@ -349,7 +349,7 @@ std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, co
       if (events) rest.resize(rest.size() - 7);
       bool report = rest.ends_with("/report");
       if (report) rest.resize(rest.size() - 7);
-      auto id = find_warning_id(db, rest);
+      auto id = views.find_warning_id(rest);
       if (!id) return error_response(404, "no warning '" + rest + "'");
       // ?area=&tier=&role=&state= narrow the callouts; at most `limit` are listed (500 for a
       // view, 200 in a report) unless all=1 (an export).
@@ -360,7 +360,7 @@ std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, co
       if (!parse_int64(form_get(view_params, "limit"), limit) || limit <= 0) limit = report ? 200 : 500;
       if (report)
         return ServerResponse{200, "application/json; charset=utf-8",
-                              report_view(db, *id, clock.now(), all ? 0 : static_cast<size_t>(limit))};
+                              views.report(*id, clock.now(), all ? 0 : static_cast<size_t>(limit))};
       if (!events) {
         CalloutQuery query{form_get(view_params, "area"), form_get(view_params, "tier"), form_get(view_params, "role"),
                            form_get(view_params, "state"), all ? 0 : static_cast<size_t>(limit)};
@@ -374,7 +374,7 @@ std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, co
             return error_response(400, fmt::format("{} '{}' must be one of {}", name, *value, fmt::join(allowed, ", ")),
                                   name);
         }
-        return ServerResponse{200, "application/json; charset=utf-8", warning_view(db, *id, clock.now(), query)};
+        return ServerResponse{200, "application/json; charset=utf-8", views.warning(*id, clock.now(), query)};
       }
       FormParams params;
       int64_t after = 0;
@@ -383,7 +383,7 @@ std::optional<ServerResponse> HttpApi::read_admin(Db& db, const Clock& clock, co
       int64_t latest = 0;
       if (!parse_int64(form_get(params, "latest"), latest) || latest > 100) latest = 0;
       return ServerResponse{200, "application/json; charset=utf-8",
-                            events_view(db, *id, after, 1000, static_cast<int>(latest))};
+                            views.events(*id, after, 1000, static_cast<int>(latest))};
     }
     return std::nullopt;
   } catch (const std::exception& e) {
@@ -421,7 +421,7 @@ std::optional<ServerResponse> HttpApi::desk_action(const ServerRequest& req) {
   json::value parsed = json::parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body), ec);
   if (ec || !parsed.is_object()) return error_response(400, "the body must be a JSON object");
   const json::object& body = parsed.as_object();
-  auto id = find_warning_id(db_, ref);
+  auto id = views_.find_warning_id(ref);
   if (!id) return error_response(404, "there is no warning '" + ref + "' (jiaoying warnings lists them)");
   const std::string actor = desk_actor(req);
   Engine::DeskOutcome out;
@@ -447,7 +447,7 @@ std::optional<ServerResponse> HttpApi::desk_action(const ServerRequest& req) {
 }
 
 ServerResponse HttpApi::handle_admin(const ServerRequest& req) {
-  if (auto view = read_admin(db_, clock_, req)) return *view;
+  if (auto view = read_admin(views_, clock_, req)) return *view;
   try {
     if (auto done = desk_action(req)) return *done;
     if (req.method == "POST" && req.path == "/api/v1/drills") {

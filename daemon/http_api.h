@@ -13,6 +13,7 @@
 #include "channels/http_server.h"
 #include "daemon/engine.h"
 #include "daemon/provider_board.h"
+#include "daemon/views.h"
 
 namespace jiaoying {
 
@@ -21,7 +22,7 @@ class HttpApi {
   // `changed` is called after anything that may have queued messages (the dispatcher's pump);
   // `reload` re-reads the directory, plans and templates and says what happened (ok, message).
   using Reload = std::function<std::pair<bool, std::string>()>;
-  HttpApi(Engine& engine, Db& db, const Clock& clock, std::function<void()> changed, Reload reload = {});
+  HttpApi(Engine& engine, Views& views, const Clock& clock, std::function<void()> changed, Reload reload = {});
 
   // The bearer token of each push feed, by feed name. No token, no push ingest.
   void set_push_tokens(std::map<std::string, std::string> tokens) { push_tokens_ = std::move(tokens); }
@@ -40,7 +41,7 @@ class HttpApi {
   // any connection to the store — the daemon answers them on their own thread with a reading
   // connection, so a duty officer's look never waits for the engine. nullopt: not a view.
   // `board` (may be null) adds the providers' state to the warning list.
-  static std::optional<ServerResponse> read_admin(Db& db, const Clock& clock, const ServerRequest& request,
+  static std::optional<ServerResponse> read_admin(Views& views, const Clock& clock, const ServerRequest& request,
                                                   const ProviderBoard* board = nullptr);
 
  private:
@@ -54,7 +55,7 @@ class HttpApi {
   std::optional<std::string> push_source(const ServerRequest& request) const;
 
   Engine& engine_;
-  Db& db_;
+  Views& views_;
   const Clock& clock_;
   std::function<void()> changed_;
   Reload reload_;

@@ -18,19 +18,17 @@ struct PollFeed::Fetched {
 };
 
 PollFeed::PollFeed(boost::asio::io_context& io, std::string name, std::string url, Millis interval, Engine& engine,
-                   Db& db, HttpClient& http, std::function<void()> changed)
+                   Store& store, HttpClient& http, std::function<void()> changed)
     : io_(io),
       name_(std::move(name)),
       url_(std::move(url)),
       interval_(interval),
       engine_(engine),
-      db_(db),
+      store_(store),
       http_(http),
       changed_(std::move(changed)),
       timer_(io) {
-  Stmt s = db_.prepare("SELECT link FROM feed_entries WHERE feed = ?");
-  s.bind(1, name_);
-  while (s.step()) seen_.insert(s.text(0));
+  seen_ = store_.feed_links(name_);
 }
 
 PollFeed::~PollFeed() {
@@ -125,10 +123,9 @@ void PollFeed::handle(std::shared_ptr<Fetched> fetched) {
         continue;
       }
       std::string outcome = take(link, response.body);
-      db_.prepare("INSERT OR IGNORE INTO feed_entries(feed, link, taken_at, outcome) VALUES (?,?,?,?)")
-          .bind(1, name_).bind(2, link)
-          .bind(3, std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count())
-          .bind(4, outcome).run();
+      store_.record_feed_entry(
+          name_, link,
+          std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count(), outcome);
       seen_.insert(link);
     }
   }

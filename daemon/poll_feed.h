@@ -20,7 +20,7 @@ namespace jiaoying {
 
 class PollFeed {
  public:
-  PollFeed(boost::asio::io_context& io, std::string name, std::string url, Millis interval, Engine& engine, Db& db,
+  PollFeed(boost::asio::io_context& io, std::string name, std::string url, Millis interval, Engine& engine, Store& store,
            HttpClient& http, std::function<void()> changed);
   ~PollFeed();
 
@@ -38,7 +38,7 @@ class PollFeed {
   std::string url_;
   Millis interval_;
   Engine& engine_;
-  Db& db_;
+  Store& store_;
   HttpClient& http_;
   std::function<void()> changed_;
   boost::asio::steady_timer timer_;

@@ -365,6 +365,11 @@ class Store {
   virtual bool move_broadcast(BroadcastMove move, int64_t warning_id, int64_t broadcast_id,
                               std::optional<std::string_view> error, const Audit& audit, int64_t now) = 0;
 
+  // ---- polled feeds: the entries already taken in, so none is ingested twice, even after a restart
+  virtual std::set<std::string> feed_links(std::string_view feed) = 0;
+  virtual void record_feed_entry(std::string_view feed, std::string_view link, int64_t taken_at,
+                                 std::string_view outcome) = 0;
+
   // ---- report-backs
   virtual int64_t insert_report(int64_t warning_id, int64_t snapshot_id, std::string_view area_code,
                                 std::string_view area_name, std::string_view tier, int64_t now, int64_t due_at) = 0;

@@ -1108,6 +1108,23 @@ std::vector<BroadcastRow> SqliteStore::sending_broadcasts() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Polled feeds
+
+std::set<std::string> SqliteStore::feed_links(std::string_view feed) {
+  Stmt s = db_.prepare("SELECT link FROM feed_entries WHERE feed = ?");
+  s.bind(1, feed);
+  std::set<std::string> out;
+  while (s.step()) out.insert(s.text(0));
+  return out;
+}
+
+void SqliteStore::record_feed_entry(std::string_view feed, std::string_view link, int64_t taken_at,
+                                    std::string_view outcome) {
+  db_.prepare("INSERT OR IGNORE INTO feed_entries(feed, link, taken_at, outcome) VALUES (?,?,?,?)")
+      .bind(1, feed).bind(2, link).bind(3, taken_at).bind(4, outcome).run();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Report-backs
 
 int64_t SqliteStore::insert_report(int64_t warning_id, int64_t snapshot_id, std::string_view area_code,

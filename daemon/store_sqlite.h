@@ -96,6 +96,9 @@ class SqliteStore final : public Store {
   bool broadcast_sent(BroadcastMove move, int64_t warning_id, int64_t broadcast_id, std::optional<int64_t> report_due, const Audit& audit, int64_t now) override;
   bool requeue_broadcast(int64_t warning_id, int64_t broadcast_id, int64_t not_before, std::optional<std::string_view> error, bool give_back_attempt, const Audit& audit, int64_t now) override;
   bool move_broadcast(BroadcastMove move, int64_t warning_id, int64_t broadcast_id, std::optional<std::string_view> error, const Audit& audit, int64_t now) override;
+  std::set<std::string> feed_links(std::string_view feed) override;
+  void record_feed_entry(std::string_view feed, std::string_view link, int64_t taken_at,
+                         std::string_view outcome) override;
   int64_t insert_report(int64_t warning_id, int64_t snapshot_id, std::string_view area_code, std::string_view area_name, std::string_view tier, int64_t now, int64_t due_at) override;
   std::vector<ReportRow> open_reports(int64_t warning_id, bool abandoned_only) override;
   std::vector<ReportRow> reports_past_due(int64_t now, int limit) override;

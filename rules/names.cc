@@ -174,4 +174,9 @@ std::string time_zh(TimePoint t) {
   return fmt::format("{}月{}日 {}", month, day, iso.substr(11, 5));
 }
 
+std::string mask_mobile(const std::string& mobile) {
+  if (mobile.size() < 7) return mobile.empty() ? "" : "****";
+  return mobile.substr(0, 3) + "****" + mobile.substr(mobile.size() - 4);
+}
+
 }  // namespace jiaoying

@@ -38,5 +38,7 @@ std::string_view family_room_zh(std::string_view family);
 std::string_view source_zh(std::string_view source);
 // A time as people write it in a message: "6月15日 02:15" (China time).
 std::string time_zh(TimePoint t);
+// 199****0001: phone numbers never appear whole in logs or views.
+std::string mask_mobile(const std::string& mobile);
 
 }  // namespace jiaoying

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "rules/notices.h"
+
 namespace jiaoying {
 
 std::string Finding::text() const {
@@ -176,10 +178,21 @@ std::vector<Finding> check_directory(const Directory& directory, const std::stri
   return out;
 }
 
+std::vector<Finding> check_notice_templates(const std::set<std::string>& template_names) {
+  std::vector<Finding> out;
+  for (const NoticeTemplate& n : notice_templates())
+    if (!template_names.count(std::string(n.name)))
+      out.push_back({Finding::Severity::error, std::string(n.name) + ".mustache", 0,
+                     fmt::format("is missing from the templates folder ({}): that text would go out empty", n.what)});
+  return out;
+}
+
 std::vector<Finding> check_rules(const std::vector<Plan>& plans, const Directory& directory,
                                  const std::string& directory_file, const std::set<std::string>& template_names) {
   std::vector<Finding> out = check_plans(plans, directory, template_names);
   std::vector<Finding> more = check_directory(directory, directory_file, plans);
+  out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  more = check_notice_templates(template_names);
   out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   std::stable_partition(out.begin(), out.end(), [](const Finding& f) { return f.severity == Finding::Severity::error; });
   return out;

@@ -38,6 +38,10 @@ std::vector<Finding> check_directory(const Directory& directory, const std::stri
 std::vector<Finding> check_rules(const std::vector<Plan>& plans, const Directory& directory,
                                  const std::string& directory_file, const std::set<std::string>& template_names);
 
+// The notices and duty rooms' lines jiaoying says of its own accord (rules/notices.h): each must
+// have its template, or that notice would go out empty.
+std::vector<Finding> check_notice_templates(const std::set<std::string>& template_names);
+
 // "2 error(s), 1 warning(s)" and the findings a line each, errors first.
 std::string findings_text(const std::vector<Finding>& findings);
 int error_count(const std::vector<Finding>& findings);

@@ -6,7 +6,7 @@
 #include <boost/json.hpp>
 
 #include "daemon/engine_fixture.h"
-#include "daemon/admin_views.h"
+#include "daemon/store_sqlite_views.h"
 #include "daemon/http_api.h"
 
 using namespace jiaoying;
@@ -115,7 +115,7 @@ TEST_CASE("a warning cancelled by hand ends every callout and tells those reache
 
 TEST_CASE("on the admin socket the actor is the Unix user the kernel names, and the answer says what was done") {
   EngineFixture f;
-  HttpApi api{*f.engine, *f.db, f.clock, [&f] { f.engine->tick(); }};
+  HttpApi api{*f.engine, *f.views, f.clock, [&f] { f.engine->tick(); }};
   f.ingest(f.warning());
   ServerRequest r;
   r.method = "POST";
@@ -185,7 +185,7 @@ TEST_CASE("the period summary counts real warnings per township, and drills only
   int64_t drill = 0;
   REQUIRE(f.engine->desk_drill("heavy-rain", {"330702102"}, "", "duty:alice", drill).ok());
   const TimePoint from = f.clock.now() - std::chrono::hours(24), to = f.clock.now() + std::chrono::hours(24);
-  auto real = boost::json::parse(summary_view(*f.db, from, to, false));
+  auto real = boost::json::parse(f.views->summary(from, to, false));
   CHECK(real.at("total").at("posts").as_int64() == 3);  // the drill's 3 are not here
   CHECK(real.at("total").at("answered_within_30m").as_int64() == 1);
   CHECK(real.at("warnings").as_array().size() == 1);
@@ -193,7 +193,7 @@ TEST_CASE("the period summary counts real warnings per township, and drills only
   for (const auto& a : real.at("areas").as_array())
     if (a.at("township") == "330702102") anding = a.at("name") == "安地镇" && a.at("posts").as_int64() == 2;
   CHECK(anding);
-  auto drills = boost::json::parse(summary_view(*f.db, from, to, true));
+  auto drills = boost::json::parse(f.views->summary(from, to, true));
   CHECK(drills.at("total").at("posts").as_int64() == 3);
   CHECK(drills.at("total").at("answered_within_30m").as_int64() == 0);
 }

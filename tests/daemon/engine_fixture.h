@@ -5,10 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 
 #include "daemon/engine.h"
+#include "daemon/store_sqlite_views.h"
 #include "daemon/schema.h"
 #include "rules/test_directory.h"
 
@@ -29,6 +31,19 @@ deadline: 30m
 )";
 
 inline const Millis kMinute{60'000};
+
+// The notices, duty rooms' lines and pages as shipped (templates/notice.*, duty.*, page.*): the
+// engine's tests read what a person would be sent.
+inline std::map<std::string, std::string> shipped_notices() {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(JIAOYING_SOURCE_DIR) / "templates")) {
+    const std::string file = entry.path().filename().string();
+    if (!file.ends_with(".mustache") || !(file.starts_with("notice.") || file.starts_with("duty.") || file.starts_with("page."))) continue;
+    std::ifstream in(entry.path());
+    out[file.substr(0, file.size() - 9)] = std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  return out;
+}
 
 // A provider and its transport in one: records every send; answers with `next_outcome`. Like
 // the real platform, a repeated idempotency key is answered `duplicate`.
@@ -57,14 +72,16 @@ struct EngineFixture {
     LoadErrors errors;
     directory = std::make_shared<const Directory>(*Directory::load_string(kTestDirectory, "dir.yaml", errors));
     plans.push_back(*load_plan(plan_yaml, "plan.yaml", {"zzd"}, errors));
-    templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(
-        {{"zzd.title", "{{#repeat}}【第{{attempt}}次提醒】{{/repeat}}{{headline}}"},
+    std::map<std::string, std::string> texts = shipped_notices();
+    for (auto& [name, text] : std::map<std::string, std::string>{
+             {"zzd.title", "{{#repeat}}【第{{attempt}}次提醒】{{/repeat}}{{headline}}"},
          {"zzd.body", "{{notice}}|{{details}}|{{description}} — {{area_name}} {{role}}"},
          {"sms.title", "{{headline}}"},
          {"sms.body", "{{headline}} {{person_name}}回复{{sms_code}}确认收到"},
          {"broadcast.title", "{{tag}}{{areas_zh}}{{hazard_zh}}{{level_zh}}预警"},
-         {"broadcast.body", "{{#cancel}}预警解除。{{/cancel}}{{^cancel}}请注意：{{headline}}。{{/cancel}}"}},
-        errors));
+         {"broadcast.body", "{{#cancel}}预警解除。{{/cancel}}{{^cancel}}请注意：{{headline}}。{{/cancel}}"}})
+      texts[name] = text;
+    templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(std::move(texts), errors));
     REQUIRE(errors.empty());
     restart();
   }
@@ -79,6 +96,7 @@ struct EngineFixture {
     settings.max_attempts = 3;
     settings.broadcast_ebrid = broadcast_ebrid;
     engine = std::make_unique<Engine>(*db, clock, settings, directory, plans, templates, channel_names);
+    views = std::make_unique<SqliteViews>(*db);
   }
 
   Warning warning(std::vector<std::string> areas = {"330702102"}, std::string identifier = "w-1") {
@@ -148,6 +166,7 @@ struct EngineFixture {
   std::set<std::string> channel_names{"zzd"};
   std::string broadcast_ebrid;  // set (with "broadcast" in channel_names) for the broadcast rule
   std::unique_ptr<Engine> engine;
+  std::unique_ptr<SqliteViews> views;  // the admin API's read side, on the same database
 };
 
 }  // namespace jiaoying::testing

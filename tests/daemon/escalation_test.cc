@@ -136,3 +136,29 @@ TEST_CASE("an exhausted callout tells the duty officer even when the plan has no
   f.engine->ack(f.callout_of("duty-officer", "duty_officer"), "zzd", "test");
   CHECK(f.count("SELECT COUNT(*) FROM warnings WHERE state = 'closed'") == 1);
 }
+
+TEST_CASE("the words of a notice are the duty office's templates: a B seat and the post above hear them with their values") {
+  EngineFixture f(":memory:", kEscalatingPlan);
+  std::map<std::string, std::string> texts = shipped_notices();
+  texts["notice.deputy"] = "deputy|{{a_person}}|{{waited}}";
+  texts["notice.deputy.tag"] = "<B>";
+  texts["notice.superior"] = "superior|{{area_name}}|{{role_zh}}|{{person_name}}|{{waited}}";
+  texts["zzd.title"] = "{{tag}}{{headline}}";
+  texts["zzd.body"] = "{{notice}}";
+  LoadErrors errors;
+  f.templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(texts, errors));
+  REQUIRE(errors.empty());
+  f.restart();
+  f.ingest(f.warning());
+  f.send_all();
+  f.advance(3 * kMinute);
+  const OutboundMessage* deputy = last_to(f, "100003");
+  REQUIRE(deputy);
+  CHECK(deputy->title == "<B>暴雨红色预警");
+  CHECK(deputy->text == "deputy|钱某一|3m");
+  f.advance(2 * kMinute);
+  // The village head of 岩头村 is silent: the township head hears of it, the role in words.
+  const OutboundMessage* superior = last_to(f, "100002");
+  REQUIRE(superior);
+  CHECK(superior->text.find("superior|岩头村|村主任|") == 0);
+}

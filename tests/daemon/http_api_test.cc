@@ -40,7 +40,7 @@ struct ApiFixture : EngineFixture {
   ApiFixture() { api.set_push_tokens({{"wucheng-met", "test-push-token-0123456789"}}); }
   int changed = 0;
   // As the daemon's engine loop does when told something changed: tick (and then send).
-  HttpApi api{*engine, *db, clock, [this] {
+  HttpApi api{*engine, *views, clock, [this] {
                 ++changed;
                 engine->tick();
               }};

@@ -188,7 +188,7 @@ TEST_CASE("notify: superior sends a missing report to the posts above instead") 
 
 TEST_CASE("the report form: shown behind the card's link, filed by POST, refused with a forged token") {
   ReportFixture f;
-  HttpApi api{*f.engine, *f.db, f.clock, [] {}};
+  HttpApi api{*f.engine, *f.views, f.clock, [] {}};
   f.ingest(f.warning());
   f.send_all();
   const std::string url = f.last_to("100002")->report_url;
@@ -227,7 +227,7 @@ TEST_CASE("the report form: shown behind the card's link, filed by POST, refused
 
 TEST_CASE("pages never echo a warning's text as markup") {
   ReportFixture f;
-  HttpApi api{*f.engine, *f.db, f.clock, [] {}};
+  HttpApi api{*f.engine, *f.views, f.clock, [] {}};
   Warning w = f.warning();
   w.headline = "<script>alert(1)</script>暴雨";
   f.ingest(w);

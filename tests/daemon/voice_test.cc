@@ -25,10 +25,10 @@ struct PhoneFixture : EngineFixture {
   PhoneFixture() {
     LoadErrors errors;
     plans = {*load_plan(kPhonePlan, "plan.yaml", {"zzd", "ivr"}, errors)};
-    templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(
-        {{"zzd.title", "{{headline}}"}, {"zzd.body", "{{notice}}|{{description}}"},
-         {"ivr.title", "{{headline}}"}, {"ivr.body", "{{person_name}}您好，{{headline}}。确认收到请按1。"}},
-        errors));
+    std::map<std::string, std::string> texts = shipped_notices();
+    texts.insert({{"zzd.title", "{{headline}}"}, {"zzd.body", "{{notice}}|{{description}}"},
+                  {"ivr.title", "{{headline}}"}, {"ivr.body", "{{person_name}}您好，{{headline}}。确认收到请按1。"}});
+    templates = std::make_shared<const TemplateRenderer>(*TemplateRenderer::from_strings(std::move(texts), errors));
     REQUIRE(errors.empty());
     restart();
   }
@@ -116,7 +116,7 @@ TEST_CASE("a call whose outcome is unknown is not placed again, not even after a
 
 TEST_CASE("the voice platform's report callback: path token checked, key 1 answers, bad bodies refused") {
   PhoneFixture f;
-  HttpApi api{*f.engine, *f.db, f.clock, [] {}};
+  HttpApi api{*f.engine, *f.views, f.clock, [] {}};
   api.set_voice_report_token("voice-token-0123456789");
   f.ingest(f.warning());
   f.send_all();
@@ -135,7 +135,7 @@ TEST_CASE("the voice platform's report callback: path token checked, key 1 answe
   CHECK(api.handle_public(voice_push("voice-token-0123456789", body)).status == 200);
   CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'answered'") == 1);
   // Without a configured token the endpoint does not exist for anyone.
-  HttpApi closed{*f.engine, *f.db, f.clock, [] {}};
+  HttpApi closed{*f.engine, *f.views, f.clock, [] {}};
   CHECK(closed.handle_public(voice_push("", body)).status == 401);
 }
 

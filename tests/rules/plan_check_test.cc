@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "rules/notices.h"
 #include "rules/plan_check.h"
 #include "rules/test_directory.h"
 #include "text_edit.h"
@@ -83,4 +84,16 @@ TEST_CASE("a holder with no contact for a channel the plan uses is an error at t
   f.dir = *Directory::load_string(text, "dir.yaml", f.errors);
   auto findings = check_directory(f.dir, "dir.yaml", f.plans(kPlan));
   CHECK(has(findings, "dir.yaml:24: error: 李某一 (yantou-head, 岩头村 village_head) has no contact for channel zzd (plan p)"));
+}
+
+TEST_CASE("a templates folder without a notice's template is refused, naming the file and what would go out empty") {
+  std::set<std::string> names;
+  for (const NoticeTemplate& n : notice_templates()) names.insert(std::string(n.name));
+  CHECK(check_notice_templates(names).empty());
+  names.erase("notice.chase");
+  const auto findings = check_notice_templates(names);
+  REQUIRE(findings.size() == 1);
+  CHECK(findings.front().severity == Finding::Severity::error);
+  CHECK(findings.front().file == "notice.chase.mustache");
+  CHECK(findings.front().message.find("report-back") != std::string::npos);
 }

@@ -1,4 +1,4 @@
-#include "daemon/admin_views.h"
+#include "daemon/store_sqlite_views.h"
 
 #include <fmt/format.h>
 
@@ -14,11 +14,6 @@
 namespace jiaoying {
 
 namespace json = boost::json;
-
-std::string mask_mobile(const std::string& mobile) {
-  if (mobile.size() < 7) return mobile.empty() ? "" : "****";
-  return mobile.substr(0, 3) + "****" + mobile.substr(mobile.size() - 4);
-}
 
 namespace {
 
@@ -49,7 +44,8 @@ json::object event_json(const Stmt& s) {
 
 }  // namespace
 
-std::string warnings_view(Db& db, const std::vector<ProviderStatus>& providers) {
+std::string SqliteViews::warnings(const std::vector<ProviderStatus>& providers) {
+  Db& db = db_;
   Stmt s = db.prepare(
       "SELECT w.id, w.identifier, w.sender, w.hazard, w.level, w.headline, w.state, w.received_at, "
       "COUNT(c.id), COUNT(c.id) FILTER (WHERE c.state IN ('answered','covered')), "
@@ -104,7 +100,8 @@ std::string warnings_view(Db& db, const std::vector<ProviderStatus>& providers) 
   return json_text(out);
 }
 
-std::optional<int64_t> find_warning_id(Db& db, const std::string& key) {
+std::optional<int64_t> SqliteViews::find_warning_id(const std::string& key) {
+  Db& db = db_;
   Stmt s = db.prepare("SELECT id FROM warnings WHERE CAST(id AS TEXT) = ?1 OR identifier = ?1 "
                       "ORDER BY id DESC LIMIT 1");
   s.bind(1, key);
@@ -112,7 +109,8 @@ std::optional<int64_t> find_warning_id(Db& db, const std::string& key) {
   return s.int64(0);
 }
 
-std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const CalloutQuery& query) {
+std::string SqliteViews::warning(int64_t warning_id, TimePoint now, const CalloutQuery& query) {
+  Db& db = db_;
   Stmt w = db.prepare(
       "SELECT id, identifier, sender, sent, source, hazard, level, areas, headline, description, state, "
       "received_at, status FROM warnings WHERE id = ?");
@@ -335,7 +333,8 @@ std::string warning_view(Db& db, int64_t warning_id, TimePoint now, const Callou
                                       {"broadcasts", std::move(broadcasts)}});
 }
 
-std::string events_view(Db& db, int64_t warning_id, int64_t after, int limit, int latest) {
+std::string SqliteViews::events(int64_t warning_id, int64_t after, int limit, int latest) {
+  Db& db = db_;
   // `latest`: the newest events without the per-message and per-step noise (a live view's tail).
   Stmt s = db.prepare(
       latest > 0
@@ -387,12 +386,13 @@ json::object service_of(const std::vector<const ServiceRow*>& callouts) {
 
 }  // namespace
 
-std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit) {
+std::string SqliteViews::report(int64_t warning_id, TimePoint now, size_t limit) {
+  Db& db = db_;
   // The listed callouts (at most `limit`, those needing action first); the figures from every
   // primary callout, read as rows — a city's report never builds 100,000 objects to count them.
   CalloutQuery listed;
   listed.limit = limit;
-  const std::string detail_text = warning_view(db, warning_id, now, listed);
+  const std::string detail_text = warning(warning_id, now, listed);
   if (detail_text.empty()) return {};
   json::object report = json::parse(detail_text).as_object();
   std::vector<ServiceRow> rows;
@@ -477,7 +477,8 @@ std::string report_view(Db& db, int64_t warning_id, TimePoint now, size_t limit)
   return json_text(report);
 }
 
-std::string summary_view(Db& db, TimePoint from, TimePoint to, bool drills) {
+std::string SqliteViews::summary(TimePoint from, TimePoint to, bool drills) {
+  Db& db = db_;
   const int64_t from_ms = to_epoch_ms(from), to_ms = to_epoch_ms(to);
   const char* status = drills ? "exercise" : "actual";
   json::array by_kind;
