@@ -9,7 +9,8 @@
 
 #include "channels/ivr/aliyun_vms.h"
 #include "channels/zzd/signature.h"
-#include "daemon/engine_internal.h"
+#include "daemon/duty_broadcast.h"
+#include "daemon/duty_report_back.h"
 #include "daemon/store_sqlite.h"
 #include "rules/names.h"
 
@@ -20,27 +21,48 @@ namespace json = boost::json;
 Engine::Engine(Store& store, const Clock& clock, EngineSettings settings,
                std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
                std::shared_ptr<const TemplateRenderer> templates, std::set<std::string> channels)
-    : store_(store),
-      clock_(clock),
-      settings_(std::move(settings)),
-      directory_(std::move(directory)),
-      plans_(std::move(plans)),
-      templates_(std::move(templates)),
-      channels_(std::move(channels)) {}
+    : Engine(nullptr, &store, clock, std::move(settings), std::move(directory), std::move(plans), std::move(templates),
+             std::move(channels)) {}
 
 Engine::Engine(Db& db, const Clock& clock, EngineSettings settings,
                std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
                std::shared_ptr<const TemplateRenderer> templates, std::set<std::string> channels)
-    : own_store_(std::make_unique<SqliteStore>(db)),
-      store_(*own_store_),
+    : Engine(std::make_unique<SqliteStore>(db), nullptr, clock, std::move(settings), std::move(directory),
+             std::move(plans), std::move(templates), std::move(channels)) {}
+
+Engine::Engine(std::unique_ptr<Store> own, Store* store, const Clock& clock, EngineSettings settings,
+               std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
+               std::shared_ptr<const TemplateRenderer> templates, std::set<std::string> channels)
+    : own_store_(std::move(own)),
+      store_(store ? *store : *own_store_),
       clock_(clock),
       settings_(std::move(settings)),
       directory_(std::move(directory)),
       plans_(std::move(plans)),
       templates_(std::move(templates)),
-      channels_(std::move(channels)) {}
+      channels_(std::move(channels)) {
+  make_duties();
+}
 
 Engine::~Engine() = default;
+
+void Engine::make_duties() {
+  reports_ = std::make_unique<ReportBackDuty>(static_cast<DutyHost&>(*this));
+  loudspeakers_ = std::make_unique<BroadcastDuty>(static_cast<DutyHost&>(*this));
+  duties_ = {loudspeakers_.get(), reports_.get()};
+}
+
+ReportOutcome Engine::report_status(int64_t callout_id) { return reports_->report_status(callout_id); }
+ReportOutcome Engine::file_report(int64_t callout_id, const ReportFiling& filing, std::string_view actor) {
+  return reports_->file_report(callout_id, filing, actor);
+}
+std::vector<Engine::BroadcastJob> Engine::claim_broadcasts(size_t limit) { return loudspeakers_->claim(limit); }
+void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) {
+  loudspeakers_->complete(broadcast_id, result);
+}
+bool Engine::broadcast_report(const PlaybackReport& report, std::string_view actor) {
+  return loudspeakers_->report(report, actor);
+}
 
 void Engine::replace_rules(std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
                            std::shared_ptr<const TemplateRenderer> templates) {
@@ -82,12 +104,12 @@ const Plan& Engine::snapshot_plan(int64_t snapshot_id) {
   throw std::runtime_error(fmt::format("plan snapshot {} holds no plan named {}", snapshot_id, name));
 }
 
-const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
+const WarningFacts& Engine::warning_row(int64_t warning_id) {
   auto it = warning_cache_.find(warning_id);
   if (it != warning_cache_.end()) return *it->second;
   std::optional<StoredWarning> stored = store_.warning(warning_id);
   if (!stored) throw std::runtime_error(fmt::format("warning {} is missing", warning_id));
-  auto row = std::make_unique<WarningRow>();
+  auto row = std::make_unique<WarningFacts>();
   Warning& w = row->warning;
   w = std::move(stored->warning);
   row->drill = w.status == WarningStatus::exercise;
@@ -102,8 +124,9 @@ const Engine::WarningRow& Engine::warning_row(int64_t warning_id) {
 void Engine::close_warning_if_done(int64_t warning_id) {
   // Cheap first (by index): most answers leave others still open.
   if (store_.any_open_callout(warning_id)) return;
-  if (store_.any_report_due(warning_id)) return;  // still waiting for a report-back
-  if (store_.any_broadcast_awaited(warning_id)) return;  // for the platform to take it, or its playback report
+  // A duty may hold it open: a report-back due, the platform yet to take the EBM or report its playback.
+  for (Duty* duty : duties_)
+    if (duty->blocks_close(warning_id)) return;
   const CalloutTally t = store_.tally(warning_id);
   if (t.open > 0) return;
   store_.move_warning(WarningMove::close, warning_id,

@@ -1,10 +1,10 @@
-// The callout engine: binds rules (plans, directory, ladder), the SQLite store and the clock.
+// The callout engine: binds rules (plans, directory, ladder), the store (daemon/store.h) and the clock.
 // Every decision is committed before its effect leaves the process: ingest creates callouts,
 // tick() queues the due steps' messages, claim_messages() hands them to the dispatcher (the
 // outbox), and complete_messages() records what the providers said. A step's clock starts when
 // its notice actually left (a throttled provider never lets step 2 overtake step 1). Answers (a
 // link, key 1 on a call, an SMS code, a filed report-back) stop everything still queued.
-// Not thread-safe: one thread (the daemon's io thread) owns the Engine and its Db.
+// Not thread-safe: one thread (the daemon's io thread) owns the Engine and its store.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,7 @@
 #include "channels/channel.h"
 #include "channels/template_renderer.h"
 #include "daemon/clock.h"
-#include "daemon/sqlite.h"
+#include "daemon/duty.h"
 #include "daemon/states.h"
 #include "daemon/store.h"
 #include "rules/directory.h"
@@ -30,6 +30,8 @@
 #include "rules/warning.h"
 
 namespace jiaoying {
+
+class Db;  // daemon/sqlite.h: the constructor that makes a SqliteStore on it
 
 struct EngineSettings {
   std::string public_url;       // how phones reach our ack links: http://host:port
@@ -127,9 +129,13 @@ struct PlacedCall {
   bool ended = false;  // its report arrived
 };
 
-class Engine {
+class ReportBackDuty;
+class BroadcastDuty;
+
+// The engine serves its duties (daemon/duty.h) as their host; they are its own collaborators.
+class Engine : private DutyHost {
  public:
-  // On a store of the caller's (SQLite, PostgreSQL, or the tests' in-memory one).
+  // On a store of the caller's (today SQLite; the seam is for PostgreSQL and an in-memory one).
   Engine(Store& store, const Clock& clock, EngineSettings settings, std::shared_ptr<const Directory> directory,
          std::vector<Plan> plans, std::shared_ptr<const TemplateRenderer> templates,
          std::set<std::string> channels);
@@ -173,7 +179,7 @@ class Engine {
     complete_messages({{message_id, result}});
   }
 
-  // The broadcast rule (engine_broadcast.cc): one EBM per warning, claimed and completed like
+  // The broadcast rule (its duty, daemon/duty_broadcast.cc): one EBM per warning, claimed and completed like
   // messages (the platform de-duplicates on the EBMID, so a crash mid-send just sends it again).
   struct BroadcastJob {
     int64_t broadcast_id;
@@ -263,11 +269,11 @@ class Engine {
   // An audit row for something refused at the edge (a forged callback, a bad body).
   void record_refusal(std::string_view kind, std::string_view actor, std::string_view detail);
 
-  const Directory& directory() const { return *directory_; }
+  const Directory& directory() const override { return *directory_; }
 
   // The words of a notice, a duty room's line or a page (templates/notice.*, duty.*, page.*:
   // rules/notices.h; the same for every hazard family).
-  std::string words(const std::string& name, const TemplateValues& values = {}) const;
+  std::string words(const std::string& name, const TemplateValues& values = {}) const override;
 
   // Groups what follows into one transaction (one fsync): results recorded and the next claims
   // made together, a burst of answers. Every engine call inside commits as part of it.
@@ -287,9 +293,41 @@ class Engine {
                      std::shared_ptr<const TemplateRenderer> templates);
 
  private:
-  struct WarningRow;
-  const Plan& snapshot_plan(int64_t snapshot_id);
-  const WarningRow& warning_row(int64_t warning_id);
+  // DutyHost: what the duties may ask of the engine (they hold it as their host, nothing more).
+  Store& store() override { return store_; }
+  int64_t now_ms() const override { return to_epoch_ms(clock_.now()); }
+  const EngineSettings& settings() const override { return settings_; }
+  const TemplateRenderer& templates() const override { return *templates_; }
+  const Plan& snapshot_plan(int64_t snapshot_id) override;
+  const WarningFacts& facts(int64_t warning_id) override { return warning_row(warning_id); }
+  void forget(int64_t warning_id) override { warning_cache_.erase(warning_id); }
+  int notice(int64_t callout_id, const std::vector<std::string>& channels, const std::string& key_part,
+             const std::string& text, const std::string& tag) override {
+    return queue_messages(callout_id, channels, -1, key_part, 1, text, tag);
+  }
+  int tell_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::vector<std::string>& channels,
+                     const std::string& text) override {
+    const int marker = static_cast<int>(plan.ladder.size()) + 1;  // a key part no ladder step uses
+    return notify_superiors(callout_id, snapshot_id, plan, marker, channels, text);
+  }
+  void tell_duty_room(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::string& why) override {
+    tell_duty_officer(callout_id, snapshot_id, plan, why);
+  }
+  void tell_duty_room_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id, const Plan& plan,
+                              const std::string& why) override {
+    tell_duty_officer_of_area(warning_id, area_code, snapshot_id, plan, why);
+  }
+  AckOutcome answer(int64_t callout_id, std::string_view via, std::string_view actor) override {
+    return ack(callout_id, via, actor);
+  }
+  void close_if_done(int64_t warning_id) override { close_warning_if_done(warning_id); }
+
+  // Both public constructors: on the caller's store, or on one of its own (`own`).
+  Engine(std::unique_ptr<Store> own, Store* store, const Clock& clock, EngineSettings settings,
+         std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
+         std::shared_ptr<const TemplateRenderer> templates, std::set<std::string> channels);
+  const WarningFacts& warning_row(int64_t warning_id);
+  void make_duties();
   // Queues one message per channel for a callout. `key_part` makes the idempotency key
   // ("s2" for step 2, "u17" for the update that is warning 17, "x" for the cancel notice);
   // `tag` leads the title (【督办】, 【更新】, 【解除】); `notice` leads the body.
@@ -307,7 +345,8 @@ class Engine {
   // Ingest and the lifecycle (engine_ingest.cc).
   int64_t store_warning(const Warning& w, std::string_view raw, std::string_view actor, WarningState state,
                         std::optional<int64_t> supersedes, IngestOutcome& out);
-  void start_callouts(int64_t warning_id, const Warning& w, IngestOutcome& out);
+  // `update`: an Update took over the callouts of the warning it supersedes.
+  void start_callouts(int64_t warning_id, const Warning& w, bool update, IngestOutcome& out);
   // Primary callouts for `fresh`, each under its plan's snapshot, step 1 due after its `after`.
   void insert_primary_callouts(int64_t warning_id, const std::vector<const Recipient*>& fresh,
                                const std::map<const Plan*, int64_t>& snapshot_ids, int64_t now);
@@ -326,10 +365,6 @@ class Engine {
   // how many were raised.
   int notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
                        const std::vector<std::string>& channels, const std::string& notice);
-  // The report-back duty (engine_reports.cc).
-  void start_reports(int64_t warning_id);
-  void cancel_reports(int64_t warning_id, std::string_view why, bool only_abandoned_areas);
-  int tick_reports();
   // The duty room of the callout's post (the plan's duty_room tier) is told `why`: an event on
   // the officer's callout (raised once per warning), in their next digest (tick_duty_digests).
   void tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::string& why);
@@ -346,11 +381,6 @@ class Engine {
   // phone's open callouts (engine_sms.cc).
   int sms_code_for(int64_t callout_id, const std::string& mobile);
   void ask_for_code(const std::string& phone, int64_t first_callout, int64_t first_warning);
-  // The broadcast rule (engine_broadcast.cc).
-  void start_broadcast(int64_t warning_id, const Warning& w, const std::vector<const Plan*>& matched,
-                       const std::map<const Plan*, int64_t>& snapshots);
-  void cancel_broadcast(int64_t warning_id, bool tell_platform);
-  int tick_broadcasts();
   int64_t secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
                             std::optional<int64_t> source, std::string_view kind, const Person& person,
                             const std::string& area_code, const std::string& role, Seat seat);
@@ -388,7 +418,11 @@ class Engine {
   std::shared_ptr<const TemplateRenderer> templates_;
   std::set<std::string> channels_;
   std::map<int64_t, Plan> snapshot_cache_;                     // parsed plan snapshots
-  std::map<int64_t, std::unique_ptr<WarningRow>> warning_cache_;  // warnings seen this run
+  std::map<int64_t, std::unique_ptr<WarningFacts>> warning_cache_;  // warnings seen this run
+  // The duties a warning may carry, asked at its start, on the tick, at its end and before it closes.
+  std::unique_ptr<ReportBackDuty> reports_;
+  std::unique_ptr<BroadcastDuty> loudspeakers_;
+  std::vector<Duty*> duties_;
 };
 
 }  // namespace jiaoying

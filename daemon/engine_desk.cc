@@ -10,7 +10,6 @@
 #include <variant>
 
 #include "daemon/engine.h"
-#include "daemon/engine_internal.h"
 #include "rules/names.h"
 
 namespace jiaoying {

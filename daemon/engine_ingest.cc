@@ -6,7 +6,6 @@
 #include <set>
 
 #include "daemon/engine.h"
-#include "daemon/engine_internal.h"
 
 namespace jiaoying {
 
@@ -113,8 +112,7 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
     return out;
   }
   int64_t id = store_warning(w, raw, actor, WarningState::active, std::nullopt, out);
-  start_callouts(id, scoped, out);
-  start_reports(id);
+  start_callouts(id, scoped, false, out);
   close_warning_if_done(id);
   tx.commit();
   // Step 1 is due at once: the caller ticks right after answering (the warning is durable now).
@@ -157,7 +155,7 @@ int64_t Engine::store_warning(const Warning& w, std::string_view raw, std::strin
 
 // Snapshots the matching plans and creates a primary callout for every recipient who has none
 // under this warning yet (after an update, those carried over keep theirs).
-void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome& out) {
+void Engine::start_callouts(int64_t warning_id, const Warning& w, bool update, IngestOutcome& out) {
   const int64_t now = to_epoch_ms(clock_.now());
   std::vector<const Plan*> matched = plans_for(plans_, w);
   if (matched.empty()) {
@@ -198,7 +196,8 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, IngestOutcome&
     event(warning_id, std::nullopt, std::nullopt, "callouts_created", "engine",
           fmt::format("{} callout(s) under plan {} ({})", total, plan->name, text));
   }
-  start_broadcast(warning_id, w, matched, snapshot_ids);
+  // The warning's duties (the report-back, the loudspeakers) start once its callouts are made.
+  for (Duty* duty : duties_) duty->start({warning_id, w, matched, snapshot_ids, update});
 }
 
 // Rows go in kCalloutRows at a time (one statement for many rows is a third of the cost of a
@@ -265,9 +264,7 @@ void Engine::update_warning(int64_t old_id, const Warning& w, const Warning& as_
       event(id, r.id, std::nullopt, "told_of_update", "engine", change);
     }
   }
-  start_callouts(id, w, out);
-  cancel_reports(id, "no longer in the warned area (update)", true);
-  start_reports(id);
+  start_callouts(id, w, true, out);
   close_warning_if_done(id);
 }
 
@@ -282,7 +279,7 @@ void Engine::end_callout(int64_t callout_id, int64_t warning_id, std::string_vie
   if (store_.end_callout(CalloutMove::cancel, warning_id, callout_id, {"cancelled", "engine", why}, now))
     store_.cancel_messages(warning_id, callout_id, std::nullopt, why, "engine", now);
   if (reached && tell_reached) {
-    const WarningRow& row = warning_row(warning_id);
+    const WarningFacts& row = warning_row(warning_id);
     queue_messages(callout_id, snapshot_plan(snapshot).ladder.front().channels, -1, "x", 1,
                    words("notice.end", {{"headline", row.warning.headline}, {"why", std::string(why)}}),
                    words("notice.end.tag"));
@@ -300,8 +297,7 @@ void Engine::end_warning(int64_t warning_id, WarningMove move, std::string_view 
   for (const CalloutRow& c : store_.primaries(warning_id)) end_callout(c.id, warning_id, why, tell_reached);
   // Raised callouts without a source (the duty officer's) end too.
   for (int64_t id : store_.open_callouts(warning_id)) end_callout(id, warning_id, why, false);
-  cancel_reports(warning_id, why, false);
-  cancel_broadcast(warning_id, move == WarningMove::cancel);
+  for (Duty* duty : duties_) duty->end({warning_id, move == WarningMove::cancel, why});
 }
 
 int Engine::expire_warnings() {

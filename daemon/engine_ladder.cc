@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "daemon/engine_internal.h"
+#include "daemon/engine.h"
 #include "rules/ladder.h"
 #include "rules/names.h"
 
@@ -25,7 +25,7 @@ int Engine::queue_messages(int64_t callout_id, const std::vector<std::string>& c
 int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& channels, int step_index,
                            const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
                            const std::string& details) {
-  const WarningRow& row = warning_row(c.warning_id);
+  const WarningFacts& row = warning_row(c.warning_id);
   const Warning& w = row.warning;
   const HazardInfo* hazard = find_hazard(w.hazard);
   const Plan& plan = snapshot_plan(c.snapshot_id);
@@ -312,7 +312,9 @@ int Engine::tick() {
 
 int Engine::tick_step(bool& more) {
   more = false;
-  int moved = expire_warnings() + tick_reports() + tick_broadcasts() + tick_duty_digests();
+  int moved = expire_warnings();
+  for (Duty* duty : duties_) moved += duty->tick();
+  moved += tick_duty_digests();
   const TimePoint now = clock_.now();
   const std::vector<CalloutRow> due = store_.due_callouts(to_epoch_ms(now), settings_.tick_batch);
   if (due.empty()) return moved;

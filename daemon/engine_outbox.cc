@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "channels/ivr/aliyun_vms.h"
-#include "daemon/engine_internal.h"
+#include "daemon/engine.h"
 
 namespace jiaoying {
 

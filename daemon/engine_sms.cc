@@ -10,7 +10,7 @@
 
 #include "channels/sms/aliyun_sms.h"
 #include "rules/names.h"
-#include "daemon/engine_internal.h"
+#include "daemon/engine.h"
 
 namespace jiaoying {
 

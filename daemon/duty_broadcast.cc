@@ -4,12 +4,13 @@
 // a failed or partial playback, and a report that never comes are each told to the duty
 // officer — nothing about the loudspeakers fails in silence. A cancelled warning sends the
 // platform a cancel (MsgType 2) for the same EBMID. docs/protocols/broadcast.md.
+#include "daemon/duty_broadcast.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "daemon/engine_internal.h"
 #include "rules/names.h"
 #include "rules/recipients.h"
 
@@ -32,8 +33,19 @@ std::string some_names(const Directory& directory, const std::vector<std::string
 
 }  // namespace
 
-void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::vector<const Plan*>& matched,
-                             const std::map<const Plan*, int64_t>& snapshots) {
+void BroadcastDuty::event(int64_t warning_id, std::string_view kind, std::string_view actor, std::string_view detail) {
+  host_.store().event({warning_id, std::nullopt, std::nullopt}, {kind, actor, detail}, host_.now_ms());
+}
+
+bool BroadcastDuty::blocks_close(int64_t warning_id) { return host_.store().any_broadcast_awaited(warning_id); }
+
+void BroadcastDuty::end(const DutyEnd& e) { cancel(e.warning_id, e.cancelled); }
+
+void BroadcastDuty::start(const DutyStart& s) {
+  const int64_t warning_id = s.warning_id;
+  const Warning& w = s.warning;
+  const std::vector<const Plan*>& matched = s.plans;
+  const std::map<const Plan*, int64_t>& snapshots = s.snapshots;
   // Several plans: the union of their areas, the most repeats, the shortest wait for the report.
   const Plan* owner = nullptr;
   std::set<std::string> reachable, without;
@@ -42,7 +54,7 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
   for (const Plan* p : matched) {
     if (!p->broadcast || !broadcast_applies(*p->broadcast, w.level)) continue;
     if (!owner) owner = p;
-    BroadcastTargets t = broadcast_targets(w, *directory_, p->broadcast->tier);
+    BroadcastTargets t = broadcast_targets(w, host_.directory(), p->broadcast->tier);
     for (const Area* a : t.reachable) reachable.insert(a->code);
     for (const Area* a : t.without_endpoints) without.insert(a->code);
     repeat = std::max(repeat, p->broadcast->repeat);
@@ -50,43 +62,43 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
   }
   if (!owner) return;
   const std::vector<std::string> gaps(without.begin(), without.end());
-  if (settings_.broadcast_ebrid.empty()) {
-    event(warning_id, std::nullopt, std::nullopt, "broadcast_failed", "engine",
+  if (host_.settings().broadcast_ebrid.empty()) {
+    event(warning_id, "broadcast_failed", "engine",
           "the plan's broadcast rule applies, but jiaoyingd has no broadcast channel configured");
     return;
   }
   if (reachable.empty() && gaps.empty()) {
-    event(warning_id, std::nullopt, std::nullopt, "broadcast_skipped", "engine",
+    event(warning_id, "broadcast_skipped", "engine",
           fmt::format("the broadcast rule of {} applies, but the warning covers no area of that tier", owner->name));
     return;
   }
   if (reachable.empty()) {
-    const std::string why = words(
-        "duty.broadcast_none", {{"count", std::to_string(gaps.size())}, {"names", some_names(*directory_, gaps)}});
-    event(warning_id, std::nullopt, std::nullopt, "broadcast_failed", "engine", why);
-    tell_duty_officer_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, why);
+    const std::string why = host_.words(
+        "duty.broadcast_none", {{"count", std::to_string(gaps.size())}, {"names", some_names(host_.directory(), gaps)}});
+    event(warning_id, "broadcast_failed", "engine", why);
+    host_.tell_duty_room_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, why);
     return;
   }
-  const WarningRow& row = warning_row(warning_id);
+  const WarningFacts& row = host_.facts(warning_id);
   const HazardInfo* h = find_hazard(w.hazard);
   TemplateValues values{
       {"headline", w.headline},       {"description", w.description},
       {"hazard_zh", std::string(h ? h->zh : w.hazard)},
       {"level_zh", std::string(level_zh(w.level))},
-      {"areas_zh", row.areas_zh},     {"drill", row.drill ? words("notice.drill.tag") : ""},
+      {"areas_zh", row.areas_zh},     {"drill", row.drill ? host_.words("notice.drill.tag") : ""},
       {"tag", ""},                    {"cancel", ""},
   };
   // The loudspeakers say what this hazard asks of villagers (templates/<family>/broadcast.body).
   const std::string family(owner->templates.empty() ? hazard_family(w.hazard) : owner->templates);
-  std::string title = templates_->render(templates_->pick(family, "broadcast.title"), values);
+  std::string title = host_.templates().render(host_.templates().pick(family, "broadcast.title"), values);
   if (title.empty()) title = w.headline;
-  const std::string once = templates_->render(templates_->pick(family, "broadcast.body"), values);
+  const std::string once = host_.templates().render(host_.templates().pick(family, "broadcast.body"), values);
   std::string body;
   for (int i = 0; i < repeat; ++i) body += (i ? "\n" : "") + once;  // terminals read it through: N times
   const std::vector<std::string> areas(reachable.begin(), reachable.end());
   json::object names;
-  for (const auto& code : areas) names[code] = directory_->area(code)->name;
-  const int64_t now = to_epoch_ms(clock_.now());
+  for (const auto& code : areas) names[code] = host_.directory().area(code)->name;
+  const int64_t now = host_.now_ms();
   NewBroadcast b;
   b.warning_id = warning_id;
   b.snapshot_id = snapshots.at(owner);
@@ -97,25 +109,25 @@ void Engine::start_broadcast(int64_t warning_id, const Warning& w, const std::ve
   b.repeat = repeat;
   b.within_ms = within.count();
   b.now = now;
-  const int64_t id = store_.insert_broadcast(b);
-  const std::string ebm_id = make_ebm_id(settings_.broadcast_ebrid, from_epoch_ms(now), id);  // names its row
-  store_.set_ebm_id(id, ebm_id);
-  event(warning_id, std::nullopt, std::nullopt, "broadcast_queued", "engine",
+  const int64_t id = host_.store().insert_broadcast(b);
+  const std::string ebm_id = make_ebm_id(host_.settings().broadcast_ebrid, from_epoch_ms(now), id);  // names its row
+  host_.store().set_ebm_id(id, ebm_id);
+  event(warning_id, "broadcast_queued", "engine",
         fmt::format("EBM {}: {} areas, played {} times, report due {} after sending ({})", ebm_id, areas.size(),
                     repeat, format_duration(within), owner->name));
   if (!gaps.empty()) {
-    const std::string why = words(
-        "duty.broadcast_gap", {{"count", std::to_string(gaps.size())}, {"names", some_names(*directory_, gaps)}});
-    event(warning_id, std::nullopt, std::nullopt, "broadcast_gap", "engine", why);
-    tell_duty_officer_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, why);
+    const std::string why = host_.words(
+        "duty.broadcast_gap", {{"count", std::to_string(gaps.size())}, {"names", some_names(host_.directory(), gaps)}});
+    event(warning_id, "broadcast_gap", "engine", why);
+    host_.tell_duty_room_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, why);
   }
 }
 
-void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
-  const int64_t now = to_epoch_ms(clock_.now());
-  for (const BroadcastRow& r : store_.broadcasts_of(warning_id)) {
+void BroadcastDuty::cancel(int64_t warning_id, bool tell_platform) {
+  const int64_t now = host_.now_ms();
+  for (const BroadcastRow& r : host_.store().broadcasts_of(warning_id)) {
     if (r.state == BroadcastState::queued) {
-      store_.move_broadcast(BroadcastMove::cancel, warning_id, r.id, "the warning ended first",
+      host_.store().move_broadcast(BroadcastMove::cancel, warning_id, r.id, "the warning ended first",
                             {"broadcast_cancelled", "engine",
                              fmt::format("EBM {}: never sent, the warning ended first", r.ebm_id)},
                             now);
@@ -124,52 +136,52 @@ void Engine::cancel_broadcast(int64_t warning_id, bool tell_platform) {
     if (!tell_platform || r.state == BroadcastState::failed || r.state == BroadcastState::cancelled) continue;
     // Awaiting its playback report: no longer — the platform is told to stop.
     if (r.state == BroadcastState::sent)
-      store_.move_broadcast(BroadcastMove::cancel, warning_id, r.id, "the warning was cancelled",
+      host_.store().move_broadcast(BroadcastMove::cancel, warning_id, r.id, "the warning was cancelled",
                             {"broadcast_cancelled", "engine",
                              fmt::format("EBM {}: its playback report is no longer awaited, the warning was cancelled",
                                          r.ebm_id)},
                             now);
     // It reached the platform (or may have): tell it to stop, under the same EBMID.
-    const WarningRow& row = warning_row(warning_id);
+    const WarningFacts& row = host_.facts(warning_id);
     const Warning& w = row.warning;
     const HazardInfo* h = find_hazard(w.hazard);
     TemplateValues values{{"hazard_zh", std::string(h ? h->zh : w.hazard)},
                           {"level_zh", std::string(level_zh(w.level))},
                           {"areas_zh", row.areas_zh},
-                          {"drill", row.drill ? words("notice.drill.tag") : ""},
-                          {"tag", words("notice.end.tag")},
+                          {"drill", row.drill ? host_.words("notice.drill.tag") : ""},
+                          {"tag", host_.words("notice.end.tag")},
                           {"cancel", "yes"}};
-    const Plan& owner = snapshot_plan(r.snapshot_id);
+    const Plan& owner = host_.snapshot_plan(r.snapshot_id);
     const std::string family(owner.templates.empty() ? hazard_family(w.hazard) : owner.templates);
     NewBroadcast cancel;
     cancel.warning_id = warning_id;
     cancel.snapshot_id = r.snapshot_id;
     cancel.msg_type = 2;
     cancel.ebm_id = r.ebm_id;
-    cancel.title = templates_->render(templates_->pick(family, "broadcast.title"), values);
-    cancel.body = templates_->render(templates_->pick(family, "broadcast.body"), values);
+    cancel.title = host_.templates().render(host_.templates().pick(family, "broadcast.title"), values);
+    cancel.body = host_.templates().render(host_.templates().pick(family, "broadcast.body"), values);
     cancel.areas = r.areas;
     cancel.now = now;
-    if (store_.insert_cancel_broadcast(cancel))
-      event(warning_id, std::nullopt, std::nullopt, "broadcast_cancel_queued", "engine",
+    if (host_.store().insert_cancel_broadcast(cancel))
+      event(warning_id, "broadcast_cancel_queued", "engine",
             fmt::format("EBM {}: the platform is told to stop (MsgType 2)", r.ebm_id));
   }
 }
 
-std::vector<Engine::BroadcastJob> Engine::claim_broadcasts(size_t limit) {
-  std::vector<BroadcastJob> jobs;
-  const int64_t now = to_epoch_ms(clock_.now());
-  const std::vector<BroadcastRow> rows = store_.claimable_broadcasts(now, limit);
+std::vector<Engine::BroadcastJob> BroadcastDuty::claim(size_t limit) {
+  std::vector<Engine::BroadcastJob> jobs;
+  const int64_t now = host_.now_ms();
+  const std::vector<BroadcastRow> rows = host_.store().claimable_broadcasts(now, limit);
   if (rows.empty()) return jobs;
-  Store::Tx tx(store_);
+  Store::Tx tx(host_.store());
   for (const BroadcastRow& r : rows) {
-    if (!store_.claim_broadcast(r.warning_id, r.id,
+    if (!host_.store().claim_broadcast(r.warning_id, r.id,
                                 {"broadcast_sending", "engine",
                                  fmt::format("{} {}: to the broadcast platform (attempt {})",
                                              r.msg_type == 2 ? "cancel of EBM" : "EBM", r.ebm_id, r.attempts + 1)},
                                 now))
       continue;
-    const Warning& w = warning_row(r.warning_id).warning;
+    const Warning& w = host_.facts(r.warning_id).warning;
     BroadcastOrder o;
     o.broadcast_id = r.id;
     o.attempt = r.attempts + 1;
@@ -189,8 +201,8 @@ std::vector<Engine::BroadcastJob> Engine::claim_broadcasts(size_t limit) {
   return jobs;
 }
 
-void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) {
-  const std::optional<BroadcastRow> b = store_.broadcast(broadcast_id);
+void BroadcastDuty::complete(int64_t broadcast_id, const SendResult& result) {
+  const std::optional<BroadcastRow> b = host_.store().broadcast(broadcast_id);
   if (!b || b->state != BroadcastState::sending) return;
   const int64_t warning_id = b->warning_id;
   const std::string& ebm_id = b->ebm_id;
@@ -198,13 +210,13 @@ void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) 
   const int attempts = b->attempts;
   const int64_t within = b->within_ms, snapshot_id = b->snapshot_id;
   const std::vector<std::string>& areas = b->areas;
-  const int64_t now = to_epoch_ms(clock_.now());
+  const int64_t now = host_.now_ms();
   const std::string what = cancel ? "cancel of EBM " + ebm_id : "EBM " + ebm_id;
-  Store::Tx tx(store_);
+  Store::Tx tx(host_.store());
   switch (result.outcome) {
     case SendOutcome::sent:
     case SendOutcome::duplicate:
-      store_.broadcast_sent(
+      host_.store().broadcast_sent(
           cancel ? BroadcastMove::cancel_sent : BroadcastMove::sent, warning_id, broadcast_id,
           cancel ? std::optional<int64_t>() : std::optional<int64_t>(now + within),
           {cancel ? "broadcast_cancel_sent" : "broadcast_sent", "engine",
@@ -213,16 +225,16 @@ void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) 
       break;
     case SendOutcome::deferred:
       // The platform asked us to slow down: again shortly, the attempt not counted.
-      store_.requeue_broadcast(warning_id, broadcast_id, now + settings_.defer_pause.count(), result.detail, true,
+      host_.store().requeue_broadcast(warning_id, broadcast_id, now + host_.settings().defer_pause.count(), result.detail, true,
                                {"broadcast_deferred", "engine",
                                 fmt::format("{}: {}; again in {}", what, result.detail,
-                                            format_duration(settings_.defer_pause))},
+                                            format_duration(host_.settings().defer_pause))},
                                now);
       break;
     case SendOutcome::retry:
-      if (attempts < settings_.max_attempts) {
-        const int64_t backoff = settings_.retry_backoff.count() << std::min(attempts - 1, 10);
-        store_.requeue_broadcast(warning_id, broadcast_id, now + backoff, result.detail, false,
+      if (attempts < host_.settings().max_attempts) {
+        const int64_t backoff = host_.settings().retry_backoff.count() << std::min(attempts - 1, 10);
+        host_.store().requeue_broadcast(warning_id, broadcast_id, now + backoff, result.detail, false,
                                  {"broadcast_retry", "engine",
                                   fmt::format("{}: {} (attempt {}, again in {})", what, result.detail, attempts,
                                               format_duration(Millis(backoff)))},
@@ -233,31 +245,32 @@ void Engine::complete_broadcast(int64_t broadcast_id, const SendResult& result) 
     case SendOutcome::failed:
     case SendOutcome::unknown: {
       const std::string why =
-          words("duty.broadcast_failed", {{"cancel", cancel ? "yes" : ""}, {"error", result.detail}});
-      store_.move_broadcast(BroadcastMove::fail, warning_id, broadcast_id, result.detail,
+          host_.words("duty.broadcast_failed", {{"cancel", cancel ? "yes" : ""}, {"error", result.detail}});
+      host_.store().move_broadcast(BroadcastMove::fail, warning_id, broadcast_id, result.detail,
                             {"broadcast_failed", "engine", fmt::format("{}: {}", what, why)}, now);
-      tell_duty_officer_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
-                                snapshot_plan(snapshot_id), why);
+      host_.tell_duty_room_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
+                                host_.snapshot_plan(snapshot_id), why);
       break;
     }
   }
-  close_warning_if_done(warning_id);
+  host_.close_if_done(warning_id);
   tx.commit();
 }
 
-bool Engine::broadcast_report(const PlaybackReport& report, std::string_view actor) {
-  const std::optional<BroadcastRow> b = store_.broadcast_by_ebm(report.ebm_id);
+bool BroadcastDuty::report(const PlaybackReport& report, std::string_view actor) {
+  const std::optional<BroadcastRow> b = host_.store().broadcast_by_ebm(report.ebm_id);
   if (!b) {
-    record_refusal("callback_refused", actor, fmt::format("a playback report for EBM {} we never sent", report.ebm_id));
+    host_.store().event({}, {"callback_refused", actor, fmt::format("a playback report for EBM {} we never sent", report.ebm_id)},
+                        host_.now_ms());
     return false;
   }
   const int64_t id = b->id, warning_id = b->warning_id, snapshot_id = b->snapshot_id;
   const BroadcastState state = b->state;
   const std::vector<std::string>& areas = b->areas;
-  const int64_t now = to_epoch_ms(clock_.now());
+  const int64_t now = host_.now_ms();
   const std::string brd = std::string(ebd::brd_state_name(report.state));
-  Store::Tx tx(store_);
-  store_.record_playback(id, report.state, report.covered_areas, report.coverage_rate, now);
+  Store::Tx tx(host_.store());
+  host_.store().record_playback(id, report.state, report.covered_areas, report.coverage_rate, now);
   const bool late = state == BroadcastState::unconfirmed;
   std::string detail = fmt::format("EBM {}: {}{}{}", report.ebm_id, brd, report.desc.empty() ? "" : " (" + report.desc + ")",
                                    late ? " — after the report was due" : "");
@@ -270,43 +283,43 @@ bool Engine::broadcast_report(const PlaybackReport& report, std::string_view act
     if (!covered.empty())
       for (const std::string& a : areas) {
         bool in = covered.count(a) > 0;
-        for (const Area* up : directory_->ancestors(a)) in = in || covered.count(up->code) > 0;
+        for (const Area* up : host_.directory().ancestors(a)) in = in || covered.count(up->code) > 0;
         if (!in) missed.push_back(a);
       }
     move = missed.empty() ? BroadcastMove::played : BroadcastMove::partial;
     detail += fmt::format("; covered {} of {} areas{}", areas.size() - missed.size(), areas.size(),
                           report.coverage_rate.empty() ? "" : " (rate " + report.coverage_rate + ")");
     if (!missed.empty())
-      tell = words("duty.broadcast_partial",
-                   {{"count", std::to_string(missed.size())}, {"names", some_names(*directory_, missed)}});
+      tell = host_.words("duty.broadcast_partial",
+                   {{"count", std::to_string(missed.size())}, {"names", some_names(host_.directory(), missed)}});
   } else if (report.state == ebd::kPlayFailed) {
     move = BroadcastMove::play_failed;
-    tell = words("duty.broadcast_play_failed", {{"desc", report.desc}});
+    tell = host_.words("duty.broadcast_play_failed", {{"desc", report.desc}});
   } else if (report.state == ebd::kCancelled) {
     move = BroadcastMove::platform_cancelled;
   }
   // Progress only, or what the row already says (a cancelled one stays so): the report is on
   // file, the state and its deadline stand.
   const Audit audit{"broadcast_report", actor, detail};
-  if (!move || !store_.move_broadcast(*move, warning_id, id, std::nullopt, audit, now))
-    store_.event({warning_id, std::nullopt, std::nullopt}, audit, now);
+  if (!move || !host_.store().move_broadcast(*move, warning_id, id, std::nullopt, audit, now))
+    host_.store().event({warning_id, std::nullopt, std::nullopt}, audit, now);
   if (!tell.empty())
-    tell_duty_officer_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
-                              snapshot_plan(snapshot_id), tell);
-  close_warning_if_done(warning_id);
+    host_.tell_duty_room_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
+                              host_.snapshot_plan(snapshot_id), tell);
+  host_.close_if_done(warning_id);
   tx.commit();
   return true;
 }
 
-int Engine::tick_broadcasts() {
-  const int64_t now = to_epoch_ms(clock_.now());
-  const auto rows = store_.broadcasts_past_due(now);
+int BroadcastDuty::tick() {
+  const int64_t now = host_.now_ms();
+  const auto rows = host_.store().broadcasts_past_due(now);
   if (rows.empty()) return 0;
-  Store::Tx tx(store_);
+  Store::Tx tx(host_.store());
   for (const auto& [r, warning_state] : rows) {
     // Sent while the warning was being cancelled (the cancel EBM followed): nothing to chase.
     if (warning_state == WarningState::cancelled) {
-      store_.move_broadcast(BroadcastMove::cancel, r.warning_id, r.id, "the warning was cancelled",
+      host_.store().move_broadcast(BroadcastMove::cancel, r.warning_id, r.id, "the warning was cancelled",
                             {"broadcast_cancelled", "engine",
                              fmt::format("EBM {}: its playback report is no longer awaited, the warning was cancelled",
                                          r.ebm_id)},
@@ -315,14 +328,14 @@ int Engine::tick_broadcasts() {
     }
     const std::vector<std::string>& areas = r.areas;
     const std::string last = r.brd_state ? std::string(ebd::brd_state_name(static_cast<int>(*r.brd_state))) : "nothing";
-    const std::string why = words("duty.broadcast_unconfirmed", {{"last", last == "nothing" ? "" : last}});
-    store_.move_broadcast(BroadcastMove::unconfirm, r.warning_id, r.id, std::nullopt,
+    const std::string why = host_.words("duty.broadcast_unconfirmed", {{"last", last == "nothing" ? "" : last}});
+    host_.store().move_broadcast(BroadcastMove::unconfirm, r.warning_id, r.id, std::nullopt,
                           {"broadcast_unconfirmed", "engine",
                            fmt::format("EBM {}: no playback report by the deadline (last: {})", r.ebm_id, last)},
                           now);
-    tell_duty_officer_of_area(r.warning_id, areas.empty() ? std::string() : areas.front(), r.snapshot_id,
-                              snapshot_plan(r.snapshot_id), why);
-    close_warning_if_done(r.warning_id);
+    host_.tell_duty_room_of_area(r.warning_id, areas.empty() ? std::string() : areas.front(), r.snapshot_id,
+                              host_.snapshot_plan(r.snapshot_id), why);
+    host_.close_if_done(r.warning_id);
   }
   tx.commit();
   return static_cast<int>(rows.size());
