@@ -95,7 +95,10 @@ struct EngineFixture {
     settings.retry_backoff = Millis(10'000);
     settings.max_attempts = 3;
     settings.broadcast_ebrid = broadcast_ebrid;
-    engine = std::make_unique<Engine>(*db, clock, settings, directory, plans, templates, channel_names);
+    if (store)  // another store than the database's (tests/daemon/memory_store.h)
+      engine = std::make_unique<Engine>(*store, clock, settings, directory, plans, templates, channel_names);
+    else
+      engine = std::make_unique<Engine>(*db, clock, settings, directory, plans, templates, channel_names);
     views = std::make_unique<SqliteViews>(*db);
   }
 
@@ -165,6 +168,7 @@ struct EngineFixture {
   FakeChannel channel;
   std::set<std::string> channel_names{"zzd"};
   std::string broadcast_ebrid;  // set (with "broadcast" in channel_names) for the broadcast rule
+  Store* store = nullptr;  // when set (then restart()), the engine keeps everything there, not in `db`
   std::unique_ptr<Engine> engine;
   std::unique_ptr<SqliteViews> views;  // the admin API's read side, on the same database
 };
