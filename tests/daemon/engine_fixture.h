@@ -10,6 +10,8 @@
 #include <memory>
 
 #include "daemon/engine.h"
+#include "daemon/memory_store.h"
+#include "daemon/store_sqlite.h"
 #include "daemon/store_sqlite_views.h"
 #include "daemon/schema.h"
 #include "rules/test_directory.h"
@@ -154,6 +156,30 @@ struct EngineFixture {
     return s.text(0);
   }
 
+  // ---- read back through the Store API, so a test runs on either store (use_memory_store)
+
+  // From now on the engine keeps everything in memory (tests/daemon/memory_store.h).
+  void use_memory_store() {
+    memory = std::make_unique<MemoryStore>();
+    store = memory.get();
+    restart();
+  }
+  Store& kept() {
+    if (store) return *store;
+    if (!sqlite_reader) sqlite_reader = std::make_unique<SqliteStore>(*db);
+    return *sqlite_reader;
+  }
+  int64_t callout_in(int64_t warning_id, const std::string& person_id, const std::string& kind = "primary") {
+    for (const CalloutRow& c : kept().callouts_named(warning_id, person_id, 0))
+      if (c.kind == kind) return c.id;
+    FAIL("no ", kind, " callout of ", person_id, " under warning ", warning_id);
+    return 0;
+  }
+  CalloutState state_in(int64_t warning_id, const std::string& person_id, const std::string& kind = "primary") {
+    return kept().callout(callout_in(warning_id, person_id, kind))->state;
+  }
+  int64_t events(int64_t warning_id, const std::string& kind) { return kept().count_events(warning_id, kind); }
+
   int64_t count(const std::string& sql) {
     Stmt s = db->prepare(sql);
     REQUIRE(s.step());
@@ -169,6 +195,8 @@ struct EngineFixture {
   std::set<std::string> channel_names{"zzd"};
   std::string broadcast_ebrid;  // set (with "broadcast" in channel_names) for the broadcast rule
   Store* store = nullptr;  // when set (then restart()), the engine keeps everything there, not in `db`
+  std::unique_ptr<MemoryStore> memory;
+  std::unique_ptr<SqliteStore> sqlite_reader;  // kept() on the database, when `store` is not set
   std::unique_ptr<Engine> engine;
   std::unique_ptr<SqliteViews> views;  // the admin API's read side, on the same database
 };

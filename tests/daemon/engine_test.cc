@@ -17,93 +17,113 @@ Accounts sorted(Accounts a) {
   return a;
 }
 
+// The first of these run on both stores — SQLite, and the in-memory one of tests/daemon/
+// memory_store.h — reading back through the Store API only.
+template <class Body>
+void on_both_stores(Body body) {
+  for (bool memory : {false, true}) {
+    CAPTURE(memory);
+    EngineFixture f;
+    if (memory) f.use_memory_store();
+    REQUIRE((f.store != nullptr) == memory);
+    body(f);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("a warning creates one callout per person and notifies each of them at once") {
-  EngineFixture f;
-  auto out = f.ingest(f.warning());
-  REQUIRE(out.kind == IngestOutcome::Kind::created);
-  CHECK(out.callouts == 3);
-  CHECK(out.plans == std::vector<std::string>{"heavy-rain"});
-  CHECK(f.send_all() == 3);
-  CHECK(sorted(f.channel.accounts()) == Accounts{"100001", "100002", "100004"});
-  std::set<std::string> keys, links;
-  for (const auto& m : f.channel.sent) {
-    keys.insert(m.idem_key);
-    links.insert(m.ack_url);
-    CHECK(m.title == "暴雨红色预警");
-  }
-  CHECK(keys.size() == 3);
-  CHECK(links.size() == 3);
+  on_both_stores([](EngineFixture& f) {
+    auto out = f.ingest(f.warning());
+    REQUIRE(out.kind == IngestOutcome::Kind::created);
+    CHECK(out.callouts == 3);
+    CHECK(out.plans == std::vector<std::string>{"heavy-rain"});
+    CHECK(f.send_all() == 3);
+    CHECK(sorted(f.channel.accounts()) == Accounts{"100001", "100002", "100004"});
+    std::set<std::string> keys, links;
+    for (const auto& m : f.channel.sent) {
+      keys.insert(m.idem_key);
+      links.insert(m.ack_url);
+      CHECK(m.title == "暴雨红色预警");
+    }
+    CHECK(keys.size() == 3);
+    CHECK(links.size() == 3);
+  });
 }
 
 TEST_CASE("whoever has not answered after 3 minutes is notified again; whoever answered is not") {
-  EngineFixture f;
-  f.ingest(f.warning());
-  f.send_all();
-  f.clock.advance(kMinute);
-  REQUIRE(f.engine->ack(f.callout_of("county-leader"), "zzd", "test").kind == AckOutcome::Kind::answered);
-  f.channel.sent.clear();
-  f.advance(2 * kMinute - Millis(1));
-  CHECK(f.channel.sent.empty());  // not yet due
-  f.advance(Millis(1));
-  CHECK(sorted(f.channel.accounts()) == Accounts{"100002", "100004"});
-  CHECK(f.channel.sent[0].title == "【第2次提醒】暴雨红色预警");
+  on_both_stores([](EngineFixture& f) {
+    const int64_t w = f.ingest(f.warning()).warning_id;
+    f.send_all();
+    f.clock.advance(kMinute);
+    REQUIRE(f.engine->ack(f.callout_in(w, "county-leader"), "zzd", "test").kind == AckOutcome::Kind::answered);
+    f.channel.sent.clear();
+    f.advance(2 * kMinute - Millis(1));
+    CHECK(f.channel.sent.empty());  // not yet due
+    f.advance(Millis(1));
+    CHECK(sorted(f.channel.accounts()) == Accounts{"100002", "100004"});
+    CHECK(f.channel.sent[0].title == "【第2次提醒】暴雨红色预警");
+  });
 }
 
 TEST_CASE("an answer cancels the messages still queued for that person, and only theirs") {
-  EngineFixture f;
-  f.ingest(f.warning());  // step 1 is queued, not yet claimed
-  f.engine->ack(f.callout_of("anding-head"), "zzd", "test");
-  f.send_all();
-  CHECK(sorted(f.channel.accounts()) == Accounts{"100001", "100004"});
-  CHECK(f.count("SELECT COUNT(*) FROM messages WHERE state = 'cancelled'") == 1);
+  on_both_stores([](EngineFixture& f) {
+    const int64_t w = f.ingest(f.warning()).warning_id;  // step 1 is queued, not yet claimed
+    f.engine->ack(f.callout_in(w, "anding-head"), "zzd", "test");
+    f.send_all();
+    CHECK(sorted(f.channel.accounts()) == Accounts{"100001", "100004"});
+    CHECK(f.events(w, "message_cancelled") == 1);
+  });
 }
 
 TEST_CASE("nobody answering runs every step, then exhausts the callouts and tells the duty officer") {
-  EngineFixture f;
-  f.ingest(f.warning());
-  f.send_all();
-  f.advance(3 * kMinute);
-  f.advance(7 * kMinute);
-  CHECK(f.channel.sent.size() == 9);  // three steps for three people
-  f.advance(19 * kMinute);
-  CHECK(f.state_of("county-leader") == "calling");
-  f.advance(kMinute);
-  CHECK(f.state_of("county-leader") == "exhausted");
-  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'exhausted'") == 3);
-  CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'duty_officer_told'") == 3);
-  CHECK(f.count("SELECT COUNT(*) FROM warnings WHERE state = 'active'") == 1);
+  on_both_stores([](EngineFixture& f) {
+    const int64_t w = f.ingest(f.warning()).warning_id;
+    f.send_all();
+    f.advance(3 * kMinute);
+    f.advance(7 * kMinute);
+    CHECK(f.channel.sent.size() == 9);  // three steps for three people
+    f.advance(19 * kMinute);
+    CHECK(f.state_in(w, "county-leader") == CalloutState::calling);
+    f.advance(kMinute);
+    CHECK(f.state_in(w, "county-leader") == CalloutState::exhausted);
+    CHECK(f.events(w, "exhausted") == 3);
+    CHECK(f.events(w, "duty_officer_told") == 3);
+    CHECK(f.kept().warning(w)->state == WarningState::active);  // the duty officer's callout is still open
+  });
 }
 
 TEST_CASE("an answer after exhaustion still counts, marked late") {
-  EngineFixture f;
-  f.ingest(f.warning());
-  f.send_all();
-  for (int i = 0; i < 31; ++i) f.advance(kMinute);
-  auto out = f.engine->ack(f.callout_of("yantou-head"), "zzd", "test");
-  CHECK(out.kind == AckOutcome::Kind::answered);
-  CHECK(out.late);
-  CHECK(f.count("SELECT answered_late FROM callouts WHERE person_id = 'yantou-head'") == 1);
+  on_both_stores([](EngineFixture& f) {
+    const int64_t w = f.ingest(f.warning()).warning_id;
+    f.send_all();
+    for (int i = 0; i < 31; ++i) f.advance(kMinute);
+    auto out = f.engine->ack(f.callout_in(w, "yantou-head"), "zzd", "test");
+    CHECK(out.kind == AckOutcome::Kind::answered);
+    CHECK(out.late);
+    CHECK(f.state_in(w, "yantou-head") == CalloutState::answered);
+  });
 }
 
 TEST_CASE("answering twice changes nothing the second time") {
-  EngineFixture f;
-  f.ingest(f.warning());
-  auto id = f.callout_of("county-leader");
-  CHECK(f.engine->ack(id, "zzd", "test").kind == AckOutcome::Kind::answered);
-  auto events = f.count("SELECT COUNT(*) FROM events");
-  CHECK(f.engine->ack(id, "zzd", "test").kind == AckOutcome::Kind::already_answered);
-  CHECK(f.count("SELECT COUNT(*) FROM events") == events);
+  on_both_stores([](EngineFixture& f) {
+    const int64_t w = f.ingest(f.warning()).warning_id;
+    auto id = f.callout_in(w, "county-leader");
+    CHECK(f.engine->ack(id, "zzd", "test").kind == AckOutcome::Kind::answered);
+    const int64_t answered = f.events(w, "answered");
+    CHECK(f.engine->ack(id, "zzd", "test").kind == AckOutcome::Kind::already_answered);
+    CHECK(f.events(w, "answered") == answered);
+  });
 }
 
 TEST_CASE("the same sender and identifier again is a duplicate and changes nothing") {
-  EngineFixture f;
-  auto first = f.ingest(f.warning());
-  auto again = f.ingest(f.warning());
-  CHECK(again.kind == IngestOutcome::Kind::duplicate);
-  CHECK(again.warning_id == first.warning_id);
-  CHECK(f.count("SELECT COUNT(*) FROM callouts") == 3);
+  on_both_stores([](EngineFixture& f) {
+    auto first = f.ingest(f.warning());
+    auto again = f.ingest(f.warning());
+    CHECK(again.kind == IngestOutcome::Kind::duplicate);
+    CHECK(again.warning_id == first.warning_id);
+    CHECK(f.kept().tally(first.warning_id).primaries == 3);
+  });
 }
 
 TEST_CASE("a warning larger than the county calls out our areas and keeps the others as not ours") {
