@@ -201,4 +201,22 @@ struct EngineFixture {
   std::unique_ptr<SqliteViews> views;  // the admin API's read side, on the same database
 };
 
+// Runs `body` on a fixture whose engine keeps everything in SQLite, then on one that keeps it in
+// memory (tests/daemon/memory_store.h): a test that reads back only through the Store API
+// (kept(), callout_in, state_in, events) and what was sent holds on either store.
+template <class Body>
+void on_both_stores(const char* plan_yaml, Body body) {
+  for (bool memory : {false, true}) {
+    CAPTURE(memory);
+    EngineFixture f(":memory:", plan_yaml);
+    if (memory) f.use_memory_store();
+    REQUIRE((f.store != nullptr) == memory);
+    body(f);
+  }
+}
+template <class Body>
+void on_both_stores(Body body) {
+  on_both_stores(kPlanYaml, body);
+}
+
 }  // namespace jiaoying::testing
