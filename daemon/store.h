@@ -235,10 +235,13 @@ class Store {
   virtual std::vector<int64_t> expiring_warnings(int64_t now) = 0;
   // An update: the old warning's callouts, report-backs and broadcasts carry on under the new.
   virtual void carry_over(int64_t old_id, int64_t new_id) = 0;
+  // Some area of it owes (or owed) a report-back: its cards look up their area's.
   virtual bool owes_reports(int64_t warning_id) = 0;
-  // What keeps a warning open besides its callouts: a report-back due, a loudspeaker report awaited.
+  // Its callouts by outcome; whether any is still open (cheap: asked after every answer).
   virtual CalloutTally tally(int64_t warning_id) = 0;
   virtual bool any_open_callout(int64_t warning_id) = 0;
+  // What else may keep it open (its duties ask): a report-back due, an EBM not yet taken by the
+  // platform or its playback report awaited.
   virtual bool any_report_due(int64_t warning_id) = 0;
   virtual bool any_broadcast_awaited(int64_t warning_id) = 0;
   virtual bool move_warning(WarningMove move, int64_t warning_id, const Audit& audit, int64_t now) = 0;
@@ -253,7 +256,7 @@ class Store {
   // Primary callouts, many at once (a city's POST is answered when these are on disk).
   virtual void insert_primaries(const std::vector<NewCallout>& callouts) = 0;
   virtual int64_t insert_raised(const NewCallout& callout) = 0;
-  // A raised callout already made for this person, kind and source (0: none).
+  // A raised callout already made for this person, kind and source (none: nullopt).
   virtual std::optional<int64_t> find_raised(int64_t warning_id, std::string_view person_id, std::string_view kind,
                                              std::optional<int64_t> source) = 0;
   virtual std::optional<int64_t> find_duty_officer(int64_t warning_id, std::string_view person_id) = 0;

@@ -668,6 +668,7 @@ int64_t MemoryStore::insert_broadcast(const NewBroadcast& b) {
   r.areas = b.areas;
   r.within_ms = b.within_ms;
   data_.broadcasts[id] = std::move(r);
+  data_.broadcast_not_before[id] = b.now;
   return id;
 }
 
@@ -691,10 +692,11 @@ std::vector<BroadcastRow> MemoryStore::broadcasts_of(int64_t warning_id) {
   return out;
 }
 
-std::vector<BroadcastRow> MemoryStore::claimable_broadcasts(int64_t, size_t limit) {
-  std::vector<BroadcastRow> out;  // not_before is not kept here: a test's broadcasts are due at once
+std::vector<BroadcastRow> MemoryStore::claimable_broadcasts(int64_t now, size_t limit) {
+  std::vector<BroadcastRow> out;
   for (const auto& [id, b] : data_.broadcasts)
-    if (b.state == BroadcastState::queued && out.size() < limit) out.push_back(b);
+    if (b.state == BroadcastState::queued && data_.broadcast_not_before[id] <= now && out.size() < limit)
+      out.push_back(b);
   return out;
 }
 
@@ -747,12 +749,13 @@ bool MemoryStore::broadcast_sent(BroadcastMove m, int64_t warning_id, int64_t br
   return true;
 }
 
-bool MemoryStore::requeue_broadcast(int64_t warning_id, int64_t broadcast_id, int64_t,
+bool MemoryStore::requeue_broadcast(int64_t warning_id, int64_t broadcast_id, int64_t not_before,
                                     std::optional<std::string_view>, bool give_back_attempt, const Audit& audit,
                                     int64_t now) {
   BroadcastRow& b = data_.broadcasts.at(broadcast_id);
   if (!move(b.state, rule(BroadcastMove::requeue), {warning_id, std::nullopt, std::nullopt}, audit, now)) return false;
   b.attempts -= give_back_attempt ? 1 : 0;
+  data_.broadcast_not_before[broadcast_id] = not_before;
   return true;
 }
 

@@ -159,6 +159,7 @@ class MemoryStore final : public Store {
     std::map<int64_t, CalloutRec> callouts;
     std::map<int64_t, MessageRec> messages;
     std::map<int64_t, BroadcastRow> broadcasts;
+    std::map<int64_t, int64_t> broadcast_not_before;  // when a queued EBM may go (a retry waits)
     std::map<int64_t, ReportRow> reports;
     std::vector<EventRec> events;
     std::set<std::pair<std::string, std::string>> feed_entries;

@@ -1,9 +1,11 @@
 // The engine on two stores: SQLite (daemon/store_sqlite) and the in-memory one written from the
 // interface alone (memory_store). Each scenario runs on both and is read back only through the
 // Store API and what the fake provider was sent — so a difference means the engine leans on
-// something the seam does not promise, and the scenario's checks hold on either store.
+// something the seam does not promise, and the scenario's checks hold on either store. (The
+// engine's own tests run on both too: on_both_stores in engine_fixture.h.)
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -169,4 +171,77 @@ TEST_CASE("a transaction rolled back leaves no trace on either store") {
     CHECK(f.kept().callout(c)->state == CalloutState::calling);
     CHECK(f.events(w, "exhausted") == before);
   }
+}
+
+namespace {
+
+// The loudspeakers: one EBM for the warned villages with loudspeakers (岩头村), the one without
+// (后溪村) told to the duty room; a retry, then the platform takes it; the playback report; a
+// second warning whose report never comes; a cancel that calls its EBM back.
+std::string run_loudspeakers(bool memory) {
+  EngineFixture f;
+  LoadErrors errors;
+  f.directory = std::make_shared<const Directory>(*Directory::load_string(
+      std::string(kTestDirectory).replace(std::string(kTestDirectory).find(R"(parent: "330702102", synthetic: true })"),
+                                          std::string(R"(parent: "330702102", synthetic: true })").size(),
+                                          R"(parent: "330702102", synthetic: true, broadcast: ["EB330702102201-01"] })"),
+      "dir.yaml", errors));
+  f.channel_names = {"zzd", "broadcast"};
+  f.broadcast_ebrid = "10433070200000001030101";
+  f.plans = {*load_plan(std::string(kPlanYaml) + "broadcast: { levels: [red], tier: village, repeat: 2, within: 10m }\n",
+                        "plan.yaml", f.channel_names, errors)};
+  REQUIRE(errors.empty());
+  if (memory) f.use_memory_store(); else f.restart();
+  std::string trace;
+  auto note = [&](const std::string& what) { trace += what + "\n"; };
+  auto ebms = [&](int64_t w) {
+    std::string out;
+    for (const BroadcastRow& b : f.kept().broadcasts_of(w))
+      out += fmt::format("{} {} areas {} attempts {}; ", b.msg_type, state_name(b.state), fmt::join(b.areas, ","), b.attempts);
+    return out;
+  };
+  const int64_t w = f.ingest(f.warning({"330702"}, "w-l")).warning_id;
+  auto jobs = f.engine->claim_broadcasts(10);
+  REQUIRE(jobs.size() == 1);
+  f.engine->complete_broadcast(jobs.front().broadcast_id, {SendOutcome::retry, "", "503"});
+  note("after a retry: " + ebms(w));
+  CHECK(f.engine->claim_broadcasts(10).empty());  // its back-off is not over
+  f.clock.advance(Millis(10'000));
+  jobs = f.engine->claim_broadcasts(10);
+  REQUIRE(jobs.size() == 1);
+  f.engine->complete_broadcast(jobs.front().broadcast_id, {SendOutcome::sent, "", ""});
+  note("sent: " + ebms(w));
+  const std::string ebm = jobs.front().order.ebm_id;
+  CHECK(f.engine->broadcast_report({"ebd-1", ebm, ebd::kPlayed, "", "", {}}, "platform"));
+  CHECK_FALSE(f.engine->broadcast_report({"ebd-2", "no-such-ebm", ebd::kPlayed, "", "", {}}, "platform"));
+  note("played: " + ebms(w));
+  const int64_t v = f.ingest(f.warning({"330702102201"}, "w-m")).warning_id;
+  for (auto& job : f.engine->claim_broadcasts(10)) f.engine->complete_broadcast(job.broadcast_id, {SendOutcome::sent, "", ""});
+  f.advance(11 * kMinute);  // no playback report within 10 minutes
+  note("no report: " + ebms(v));
+  Warning cancel = f.warning({}, "w-m-cancel");
+  cancel.msg_type = MsgType::cancel;
+  cancel.has_info = false;
+  cancel.hazard.clear();
+  cancel.references = {{cancel.sender, "w-m", cancel.sent}};
+  f.engine->ingest(cancel, "{}", "test");
+  for (auto& job : f.engine->claim_broadcasts(10)) f.engine->complete_broadcast(job.broadcast_id, {SendOutcome::sent, "", ""});
+  note("cancelled: " + ebms(v));
+  for (const char* kind : {"broadcast_queued", "broadcast_gap", "broadcast_sending", "broadcast_retry", "broadcast_sent",
+                           "broadcast_report", "broadcast_unconfirmed", "broadcast_cancel_queued",
+                           "broadcast_cancel_sent", "duty_officer_told"})
+    note(fmt::format("{} {} {}", kind, f.events(w, kind), f.events(v, kind)));
+  return trace;
+}
+
+}  // namespace
+
+TEST_CASE("the loudspeakers' EBMs go, are reported, chased and called back the same on both stores") {
+  const std::string a = run_loudspeakers(false), b = run_loudspeakers(true);
+  CHECK(a == b);
+  CHECK(a.find("after a retry: 1 queued areas 330702102201 attempts 1") != std::string::npos);
+  CHECK(a.find("played: 1 played") != std::string::npos);
+  CHECK(a.find("no report: 1 unconfirmed") != std::string::npos);
+  CHECK(a.find("broadcast_unconfirmed 0 1") != std::string::npos);
+  CHECK(a.find("broadcast_cancel_sent 0 1") != std::string::npos);
 }
