@@ -32,6 +32,21 @@ ladder:
 deadline: 30m
 )";
 
+// Every kind of step: the B seat at 3 minutes, the posts above at 5, the duty room at 10.
+inline const char* kEscalatingPlan = R"(plan: escalating
+match: {}
+recipients:
+  - { tier: county, roles: [leader_on_duty] }
+  - { tier: township, roles: [township_head] }
+  - { tier: village, roles: [village_head] }
+ladder:
+  - { after: 0m, channels: [zzd] }
+  - { after: 3m, channels: [zzd], seat: both }
+  - { after: 5m, notify: superior }
+  - { after: 10m, notify: duty_officer }
+deadline: 15m
+)";
+
 inline const Millis kMinute{60'000};
 
 // The notices, duty rooms' lines and pages as shipped (templates/notice.*, duty.*, page.*): the

@@ -9,20 +9,6 @@ using namespace jiaoying::testing;
 
 namespace {
 
-const char* kEscalatingPlan = R"(plan: escalating
-match: {}
-recipients:
-  - { tier: county, roles: [leader_on_duty] }
-  - { tier: township, roles: [township_head] }
-  - { tier: village, roles: [village_head] }
-ladder:
-  - { after: 0m, channels: [zzd] }
-  - { after: 3m, channels: [zzd], seat: both }
-  - { after: 5m, notify: superior }
-  - { after: 10m, notify: duty_officer }
-deadline: 15m
-)";
-
 int messages_to(const EngineFixture& f, const std::string& account) {
   return static_cast<int>(std::count_if(f.channel.sent.begin(), f.channel.sent.end(),
                                         [&](const OutboundMessage& m) { return m.zzd_account == account; }));

@@ -18,24 +18,12 @@ using namespace jiaoying::testing;
 
 namespace {
 
-const char* kLadderPlan = R"(plan: parity
-match: {}
-recipients:
-  - { tier: county, roles: [leader_on_duty] }
-  - { tier: township, roles: [township_head] }
-  - { tier: village, roles: [village_head] }
-ladder:
-  - { after: 0m, channels: [zzd] }
-  - { after: 3m, channels: [zzd], seat: both }
-  - { after: 5m, notify: superior }
-  - { after: 10m, notify: duty_officer }
-deadline: 15m
-report_back: { tier: township, within: 12m }
-)";
+// The escalating ladder, and a report-back each township owes within 12 minutes.
+const std::string kLadderPlan = std::string(kEscalatingPlan) + "report_back: { tier: township, within: 12m }\n";
 
 // A fixture on either store.
 struct On : EngineFixture {
-  explicit On(bool memory) : EngineFixture(":memory:", kLadderPlan) {
+  explicit On(bool memory) : EngineFixture(":memory:", kLadderPlan.c_str()) {
     if (memory) {
       store = &mem;
       restart();
