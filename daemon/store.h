@@ -194,6 +194,23 @@ struct SmsCode {
   std::string headline;
 };
 
+// One line of a warning's audit trail.
+struct EventRow {
+  int64_t id = 0, at = 0;
+  std::optional<int64_t> callout, message;
+  std::string kind, actor, detail;
+};
+
+// One message of a callout, and what it said.
+struct MessageRow {
+  int64_t id = 0;
+  int step = 0;
+  std::string channel;
+  MessageState state = MessageState::queued;
+  int attempts = 0;
+  std::string title, body;
+};
+
 // A snapshot of a plan as it was when the warning started.
 struct SnapshotRow {
   std::string plan_name, file, yaml;
@@ -224,6 +241,8 @@ class Store {
   virtual int64_t count_events(int64_t warning_id, std::string_view kind) = 0;
   // How many of the warning's callouts a notice has reached.
   virtual int64_t count_reached(int64_t warning_id) = 0;
+  // The warning's trail, oldest first.
+  virtual std::vector<EventRow> events_of(int64_t warning_id) = 0;
 
   // ---- warnings
   virtual std::optional<int64_t> find_warning(std::string_view sender, std::string_view identifier) = 0;
@@ -308,6 +327,8 @@ class Store {
 
   // ---- messages (the outbox)
   virtual int64_t insert_message(const NewMessage& m) = 0;
+  // A callout's messages, oldest first.
+  virtual std::vector<MessageRow> messages_of(int64_t callout_id) = 0;
   // The same, unless its idempotency key is taken (then nullopt: it was queued before).
   virtual std::optional<int64_t> insert_message_once(const NewMessage& m) = 0;
   // Queued messages of `channel` within the priorities, due by `now`: highest priority, then oldest.

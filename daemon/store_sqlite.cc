@@ -493,6 +493,15 @@ int64_t SqliteStore::count_reached(int64_t warning_id) {
   return s.step() ? s.int64(0) : 0;
 }
 
+std::vector<EventRow> SqliteStore::events_of(int64_t warning_id) {
+  Stmt s = db_.prepare(
+      "SELECT id, at, callout_id, message_id, kind, actor, detail FROM events WHERE warning_id = ? ORDER BY id");
+  s.bind(1, warning_id);
+  std::vector<EventRow> out;
+  while (s.step()) out.push_back({s.int64(0), s.int64(1), s.opt_int64(2), s.opt_int64(3), s.text(4), s.text(5), s.text(6)});
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Warnings
 
@@ -906,6 +915,18 @@ int64_t SqliteStore::insert_message(const NewMessage& m) {
   t.reset();
   t.bind(1, id).bind(2, m.title).bind(3, m.body).run();
   return id;
+}
+
+std::vector<MessageRow> SqliteStore::messages_of(int64_t callout_id) {
+  Stmt s = db_.prepare(
+      "SELECT m.id, m.step, m.channel, m.state, m.attempts, t.title, t.body FROM messages m "
+      "JOIN message_texts t ON t.message_id = m.id WHERE m.callout_id = ? ORDER BY m.id");
+  s.bind(1, callout_id);
+  std::vector<MessageRow> out;
+  while (s.step())
+    out.push_back({s.int64(0), static_cast<int>(s.int64(1)), s.text(2), state_of(s, 3, MessageState::cancelled),
+                   static_cast<int>(s.int64(4)), s.text(5), s.text(6)});
+  return out;
 }
 
 std::optional<int64_t> SqliteStore::insert_message_once(const NewMessage& m) {

@@ -20,6 +20,7 @@ class SqliteStore final : public Store {
   void event(const EventRef& ref, const Audit& audit, int64_t at) override;
   int64_t count_events(int64_t warning_id, std::string_view kind) override;
   int64_t count_reached(int64_t warning_id) override;
+  std::vector<EventRow> events_of(int64_t warning_id) override;
   std::optional<int64_t> find_warning(std::string_view sender, std::string_view identifier) override;
   std::optional<int64_t> find_active_warning(std::string_view sender, std::string_view identifier) override;
   int64_t insert_warning(const Warning& w, std::string_view raw, WarningState state, std::optional<int64_t> supersedes, int64_t received_at) override;
@@ -67,6 +68,7 @@ class SqliteStore final : public Store {
   bool answer_callout(int64_t warning_id, int64_t callout_id, std::string_view via, std::string_view by, bool late, const Audit& audit, int64_t now) override;
   bool end_callout(CalloutMove move, int64_t warning_id, int64_t callout_id, const Audit& audit, int64_t now) override;
   int64_t insert_message(const NewMessage& m) override;
+  std::vector<MessageRow> messages_of(int64_t callout_id) override;
   std::optional<int64_t> insert_message_once(const NewMessage& m) override;
   std::vector<ClaimRow> claimable(std::string_view channel, int min_priority, int max_priority, int64_t now, size_t limit) override;
   void hold_back(int64_t message_id, int64_t until, std::string_view why, int64_t now) override;

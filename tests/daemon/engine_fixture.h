@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -136,6 +137,7 @@ struct EngineFixture {
   // As the daemon does: the warning and its callouts are made durable, then the tick runs step 1.
   IngestOutcome ingest(const Warning& w) {
     IngestOutcome out = engine->ingest(w, "{}", "test");
+    if (out.kind == IngestOutcome::Kind::created) last_warning = out.warning_id;
     engine->tick();
     return out;
   }
@@ -194,6 +196,20 @@ struct EngineFixture {
     return kept().callout(callout_in(warning_id, person_id, kind))->state;
   }
   int64_t events(int64_t warning_id, const std::string& kind) { return kept().count_events(warning_id, kind); }
+  // Events of `kind` whose detail is `detail`.
+  int64_t events(int64_t warning_id, const std::string& kind, const std::string& detail) {
+    int64_t n = 0;
+    for (const EventRow& e : kept().events_of(warning_id)) n += e.kind == kind && e.detail == detail;
+    return n;
+  }
+  // Every message to the warning's primary callouts, oldest first.
+  std::vector<MessageRow> messages(int64_t warning_id) {
+    std::vector<MessageRow> out;
+    for (const CalloutRow& c : kept().primaries(warning_id))
+      for (MessageRow& m : kept().messages_of(c.id)) out.push_back(std::move(m));
+    std::sort(out.begin(), out.end(), [](const MessageRow& a, const MessageRow& b) { return a.id < b.id; });
+    return out;
+  }
 
   int64_t count(const std::string& sql) {
     Stmt s = db->prepare(sql);
@@ -209,6 +225,7 @@ struct EngineFixture {
   FakeChannel channel;
   std::set<std::string> channel_names{"zzd"};
   std::string broadcast_ebrid;  // set (with "broadcast" in channel_names) for the broadcast rule
+  int64_t last_warning = 0;  // what ingest() last created
   Store* store = nullptr;  // when set (then restart()), the engine keeps everything there, not in `db`
   std::unique_ptr<MemoryStore> memory;
   std::unique_ptr<SqliteStore> sqlite_reader;  // kept() on the database, when `store` is not set
@@ -219,6 +236,16 @@ struct EngineFixture {
 // Runs `body` on a fixture whose engine keeps everything in SQLite, then on one that keeps it in
 // memory (tests/daemon/memory_store.h): a test that reads back only through the Store API
 // (kept(), callout_in, state_in, events) and what was sent holds on either store.
+template <class Fixture, class Body>
+void on_both_stores_of(Body body) {
+  for (bool memory : {false, true}) {
+    CAPTURE(memory);
+    Fixture f;
+    if (memory) f.use_memory_store();
+    REQUIRE((f.store != nullptr) == memory);
+    body(f);
+  }
+}
 template <class Body>
 void on_both_stores(const char* plan_yaml, Body body) {
   for (bool memory : {false, true}) {

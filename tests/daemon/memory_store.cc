@@ -52,6 +52,13 @@ int64_t MemoryStore::count_reached(int64_t warning_id) {
   });
 }
 
+std::vector<EventRow> MemoryStore::events_of(int64_t warning_id) {
+  std::vector<EventRow> out;
+  for (const EventRec& e : data_.events)
+    if (e.ref.warning == warning_id) out.push_back({e.id, e.at, e.ref.callout, e.ref.message, e.kind, e.actor, e.detail});
+  return out;
+}
+
 // ---- warnings
 
 std::optional<int64_t> MemoryStore::find_warning(std::string_view sender, std::string_view identifier) {
@@ -485,6 +492,13 @@ int64_t MemoryStore::insert_message(const NewMessage& m) {
   r.not_before = r.queued_at = r.updated_at = m.now;
   data_.messages[id] = std::move(r);
   return id;
+}
+
+std::vector<MessageRow> MemoryStore::messages_of(int64_t callout_id) {
+  std::vector<MessageRow> out;
+  for (const auto& [id, m] : data_.messages)
+    if (m.callout_id == callout_id) out.push_back({id, m.step, m.channel, m.state, m.attempts, m.title, m.body});
+  return out;
 }
 
 std::optional<int64_t> MemoryStore::insert_message_once(const NewMessage& m) {
