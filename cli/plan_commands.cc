@@ -227,14 +227,8 @@ std::vector<Finding> check_templates(const std::vector<Plan>& plans, const Templ
   for (const NoticeTemplate& n : notice_templates()) {
     const std::string name(n.name);
     if (!templates.has(name)) continue;  // check_notice_templates says so
-    std::set<std::string> given;
-    for (std::string_view rest = n.values; !rest.empty();) {
-      const size_t space = rest.find(' ');
-      given.insert(std::string(rest.substr(0, space)));
-      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
-    }
     for (const std::string& v : templates.variables(name))
-      if (!given.count(v))
+      if (!has_word(n.values, v))
         out.push_back({Finding::Severity::warning, dir + "/" + name + ".mustache", 0,
                        fmt::format("uses {{{{{}}}}}, which this notice is not given ({}): it prints nothing there", v,
                                    n.values.empty() ? std::string("it is given none") : "it is given " + std::string(n.values))});

@@ -37,6 +37,15 @@ void BroadcastDuty::event(int64_t warning_id, std::string_view kind, std::string
   host_.store().event({warning_id, std::nullopt, std::nullopt}, {kind, actor, detail}, host_.now_ms());
 }
 
+// What the loudspeakers say: what this hazard asks of villagers (templates/<family>/broadcast.*).
+std::pair<std::string, std::string> BroadcastDuty::wording(const Plan& owner, const Warning& w,
+                                                           const TemplateValues& values) const {
+  const TemplateRenderer& t = host_.templates();
+  const std::string family = template_family(owner, w.hazard);
+  std::vector<std::string> text = t.render({t.pick(family, "broadcast.title"), t.pick(family, "broadcast.body")}, values);
+  return {std::move(text[0]), std::move(text[1])};
+}
+
 bool BroadcastDuty::blocks_close(int64_t warning_id) { return host_.store().any_broadcast_awaited(warning_id); }
 
 void BroadcastDuty::end(const DutyEnd& e) { cancel(e.warning_id, e.cancelled); }
@@ -88,11 +97,8 @@ void BroadcastDuty::start(const DutyStart& s) {
       {"areas_zh", row.areas_zh},     {"drill", row.drill ? host_.words("notice.drill.tag") : ""},
       {"tag", ""},                    {"cancel", ""},
   };
-  // The loudspeakers say what this hazard asks of villagers (templates/<family>/broadcast.body).
-  const std::string family(owner->templates.empty() ? hazard_family(w.hazard) : owner->templates);
-  std::string title = host_.templates().render(host_.templates().pick(family, "broadcast.title"), values);
+  auto [title, once] = wording(*owner, w, values);
   if (title.empty()) title = w.headline;
-  const std::string once = host_.templates().render(host_.templates().pick(family, "broadcast.body"), values);
   std::string body;
   for (int i = 0; i < repeat; ++i) body += (i ? "\n" : "") + once;  // terminals read it through: N times
   const std::vector<std::string> areas(reachable.begin(), reachable.end());
@@ -151,15 +157,14 @@ void BroadcastDuty::cancel(int64_t warning_id, bool tell_platform) {
                           {"drill", row.drill ? host_.words("notice.drill.tag") : ""},
                           {"tag", host_.words("notice.end.tag")},
                           {"cancel", "yes"}};
-    const Plan& owner = host_.snapshot_plan(r.snapshot_id);
-    const std::string family(owner.templates.empty() ? hazard_family(w.hazard) : owner.templates);
+    auto [title, body] = wording(host_.snapshot_plan(r.snapshot_id), w, values);
     NewBroadcast cancel;
     cancel.warning_id = warning_id;
     cancel.snapshot_id = r.snapshot_id;
     cancel.msg_type = 2;
     cancel.ebm_id = r.ebm_id;
-    cancel.title = host_.templates().render(host_.templates().pick(family, "broadcast.title"), values);
-    cancel.body = host_.templates().render(host_.templates().pick(family, "broadcast.body"), values);
+    cancel.title = std::move(title);
+    cancel.body = std::move(body);
     cancel.areas = r.areas;
     cancel.now = now;
     if (host_.store().insert_cancel_broadcast(cancel))

@@ -128,7 +128,6 @@ void Engine::close_warning_if_done(int64_t warning_id) {
   for (Duty* duty : duties_)
     if (duty->blocks_close(warning_id)) return;
   const CalloutTally t = store_.tally(warning_id);
-  if (t.open > 0) return;
   store_.move_warning(WarningMove::close, warning_id,
                       {"warning_closed", "engine",
                        fmt::format("every callout ended: {} of {} posts answered, {} exhausted; {} raised", t.answered,
@@ -143,10 +142,6 @@ std::string Engine::ack_token(int64_t callout_id) const { return link_token("ack
 
 std::string Engine::words(const std::string& name, const TemplateValues& values) const {
   return templates_->render(name, values);
-}
-
-std::string Engine::family_of(const Plan& plan, const Warning& warning) const {
-  return plan.templates.empty() ? std::string(hazard_family(warning.hazard)) : plan.templates;
 }
 
 // A link's token is an HMAC of its purpose and the callout: an ack token opens no report form.

@@ -347,6 +347,11 @@ class Engine : private DutyHost {
                         std::optional<int64_t> supersedes, IngestOutcome& out);
   // `update`: an Update took over the callouts of the warning it supersedes.
   void start_callouts(int64_t warning_id, const Warning& w, bool update, IngestOutcome& out);
+  // A callout to make for `person` at a post of `area` (the code, when the directory lacks it),
+  // under a warning's plan snapshot; due and kind are the caller's to set.
+  static NewCallout callout_for(int64_t warning_id, int64_t snapshot_id, const Person& person,
+                                std::string_view area_code, const Area* area, std::string_view role, Seat seat,
+                                int64_t now);
   // Primary callouts for `fresh`, each under its plan's snapshot, step 1 due after its `after`.
   void insert_primary_callouts(int64_t warning_id, const std::vector<const Recipient*>& fresh,
                                const std::map<const Plan*, int64_t>& snapshot_ids, int64_t now);
@@ -355,7 +360,9 @@ class Engine : private DutyHost {
                       std::string_view actor, IngestOutcome& out);
   void end_warning(int64_t warning_id, WarningMove move, std::string_view why, bool tell_reached,
                    std::string_view actor);
-  void end_callout(int64_t callout_id, int64_t warning_id, std::string_view why, bool tell_reached);
+  // Ends one open callout (cancelled, what is queued for it too; 解除 to it when reached and
+  // `tell_reached`) and the escalations raised for it.
+  void end_callout(const CalloutRow& callout, std::string_view why, bool tell_reached);
   std::optional<int64_t> find_active(const Reference& ref);
   int expire_warnings();
   // Runs a step for a primary callout; returns how many messages it queued to the callout itself
@@ -404,8 +411,6 @@ class Engine : private DutyHost {
   // Where a held ladder goes on: its clock shifted to `sent_at` (the notice left), or unchanged
   // on its planned time.
   Released released(const Hold& hold, std::optional<int64_t> sent_at);
-  // The family whose templates a plan's warning speaks in (the plan's own, or its hazard's).
-  std::string family_of(const Plan& plan, const Warning& warning) const;
   std::string ack_token(int64_t callout_id) const;
   std::string link_token(std::string_view purpose, int64_t callout_id) const;
 

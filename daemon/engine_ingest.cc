@@ -208,26 +208,32 @@ void Engine::insert_primary_callouts(int64_t warning_id, const std::vector<const
   std::vector<NewCallout> rows;
   rows.reserve(fresh.size());
   for (const Recipient* r : fresh) {
-    const Person* person = directory_->person(r->person);
-    const Area* area = directory_->area(r->area);
-    NewCallout n;
-    n.warning_id = warning_id;
-    n.snapshot_id = snapshot_ids.at(r->plan);
-    n.person_id = person->id;
-    n.person_name = person->name;
-    n.zzd_account = person->zzd_account;
-    n.mobile = person->mobile;
-    n.landline = person->landline;
-    n.area_code = r->area;
-    n.area_name = area->name;
-    n.role = r->role;
-    n.seat = std::string(seat_name(r->seat));
-    n.tier = std::string(tier_name(r->tier));
+    NewCallout n = callout_for(warning_id, snapshot_ids.at(r->plan), *directory_->person(r->person), r->area,
+                               directory_->area(r->area), r->role, r->seat, now);
     n.next_due = now + r->plan->ladder.front().after.count();
-    n.started_at = now;
-    rows.push_back(std::move(n));
+    rows.push_back(n);
   }
   store_.insert_primaries(rows);
+}
+
+NewCallout Engine::callout_for(int64_t warning_id, int64_t snapshot_id, const Person& person,
+                               std::string_view area_code, const Area* area, std::string_view role, Seat seat,
+                               int64_t now) {
+  NewCallout n;
+  n.warning_id = warning_id;
+  n.snapshot_id = snapshot_id;
+  n.person_id = person.id;
+  n.person_name = person.name;
+  n.zzd_account = person.zzd_account;
+  n.mobile = person.mobile;
+  n.landline = person.landline;
+  n.area_code = area_code;
+  n.area_name = area ? std::string_view(area->name) : area_code;
+  n.role = role;
+  n.seat = seat_name(seat);
+  n.tier = area ? tier_name(area->tier) : std::string_view();
+  n.started_at = now;
+  return n;
 }
 
 // An Update supersedes the warning it references. The running callouts move to the new
@@ -257,7 +263,7 @@ void Engine::update_warning(int64_t old_id, const Warning& w, const Warning& as_
   for (const CalloutRow& r : rows) {
     const bool open = is_open(r.state);
     if (!covered.count(r.person_id)) {
-      if (open || r.state == CalloutState::answered) end_callout(r.id, id, "no longer in the warned area (update)", true);
+      if (open || r.state == CalloutState::answered) end_callout(r, "no longer in the warned area (update)", true);
     } else if (r.state == CalloutState::answered || r.state == CalloutState::covered) {
       queue_messages(r.id, snapshot_plan(r.snapshot_id).ladder.front().channels, -1, fmt::format("u{}", id), 1,
                      change + "。" + words("notice.update.answered"), words("notice.update.tag"));
@@ -270,23 +276,20 @@ void Engine::update_warning(int64_t old_id, const Warning& w, const Warning& as_
 
 // Ends one callout: open → cancelled with its queued messages and raised callouts; a person
 // already reached gets a 解除 notice.
-void Engine::end_callout(int64_t callout_id, int64_t warning_id, std::string_view why, bool tell_reached) {
+void Engine::end_callout(const CalloutRow& c, std::string_view why, bool tell_reached) {
   const int64_t now = to_epoch_ms(clock_.now());
-  const std::optional<CalloutRow> c = store_.callout(callout_id);
-  if (!c) return;
-  const bool reached = c->first_sent_at.has_value();
-  const int64_t snapshot = c->snapshot_id;
-  if (store_.end_callout(CalloutMove::cancel, warning_id, callout_id, {"cancelled", "engine", why}, now))
-    store_.cancel_messages(warning_id, callout_id, std::nullopt, why, "engine", now);
-  if (reached && tell_reached) {
-    const WarningFacts& row = warning_row(warning_id);
-    queue_messages(callout_id, snapshot_plan(snapshot).ladder.front().channels, -1, "x", 1,
+  if (store_.end_callout(CalloutMove::cancel, c.warning_id, c.id, {"cancelled", "engine", why}, now))
+    store_.cancel_messages(c.warning_id, c.id, std::nullopt, why, "engine", now);
+  if (c.first_sent_at && tell_reached) {
+    const WarningFacts& row = warning_row(c.warning_id);
+    queue_messages(c, snapshot_plan(c.snapshot_id).ladder.front().channels, -1, "x", 1,
                    words("notice.end", {{"headline", row.warning.headline}, {"why", std::string(why)}}),
                    words("notice.end.tag"));
-    event(warning_id, callout_id, std::nullopt, "told_of_end", "engine", std::string(why));
+    event(c.warning_id, c.id, std::nullopt, "told_of_end", "engine", std::string(why));
   }
   // Escalations raised for this callout end with it.
-  for (int64_t id : store_.open_raised_for(callout_id, false)) end_callout(id, warning_id, why, false);
+  for (int64_t id : store_.open_raised_for(c.id, false))
+    if (const std::optional<CalloutRow> raised = store_.callout(id)) end_callout(*raised, why, false);
 }
 
 // Cancel or expiry: every callout of the warning ends.
@@ -294,9 +297,10 @@ void Engine::end_warning(int64_t warning_id, WarningMove move, std::string_view 
                          std::string_view actor) {
   const std::string kind = fmt::format("warning_{}", state_name(rule(move).to));
   if (!store_.move_warning(move, warning_id, {kind, actor, why}, to_epoch_ms(clock_.now()))) return;
-  for (const CalloutRow& c : store_.primaries(warning_id)) end_callout(c.id, warning_id, why, tell_reached);
+  for (const CalloutRow& c : store_.primaries(warning_id)) end_callout(c, why, tell_reached);
   // Raised callouts without a source (the duty officer's) end too.
-  for (int64_t id : store_.open_callouts(warning_id)) end_callout(id, warning_id, why, false);
+  for (int64_t id : store_.open_callouts(warning_id))
+    if (const std::optional<CalloutRow> c = store_.callout(id)) end_callout(*c, why, false);
   for (Duty* duty : duties_) duty->end({warning_id, move == WarningMove::cancel, why});
 }
 

@@ -29,7 +29,7 @@ int Engine::queue_messages(const CalloutRow& c, const std::vector<std::string>& 
   const Warning& w = row.warning;
   const HazardInfo* hazard = find_hazard(w.hazard);
   const Plan& plan = snapshot_plan(c.snapshot_id);
-  const std::string family = family_of(plan, w);
+  const std::string family = template_family(plan, w.hazard);
   TemplateValues values{
       {"role_zh", std::string(role_zh(c.role))},
       {"sender_zh", w.sender_name.empty() ? std::string(source_zh(w.source)) : w.sender_name},
@@ -275,24 +275,11 @@ int64_t Engine::secondary_callout(int64_t warning_id, int64_t snapshot_id, const
   const int64_t now = to_epoch_ms(clock_.now());
   // Raised callouts climb no ladder of their own (the source's ladder drives them); they end
   // when answered, when the post is answered (covered), or at the plan's deadline.
-  NewCallout n;
-  n.warning_id = warning_id;
-  n.snapshot_id = snapshot_id;
-  n.person_id = person.id;
-  n.person_name = person.name;
-  n.zzd_account = person.zzd_account;
-  n.mobile = person.mobile;
-  n.landline = person.landline;
-  n.area_code = area_code;
-  n.area_name = area ? area->name : area_code;
-  n.role = role;
-  n.seat = std::string(seat_name(seat));
-  n.tier = area ? std::string(tier_name(area->tier)) : std::string();
-  n.kind = std::string(kind);
+  NewCallout n = callout_for(warning_id, snapshot_id, person, area_code, area, role, seat, now);
+  n.kind = kind;
   n.escalated_from = source;
   n.next_step = static_cast<int>(plan.ladder.size());
   n.next_due = now + plan.deadline.count();
-  n.started_at = now;
   const int64_t id = store_.insert_raised(n);
   const char* label = kind == "deputy" ? "the B seat is called" : kind == "superior" ? "the post above is told"
                                                                                  : "the duty officer is told";

@@ -84,7 +84,7 @@ class Db {
 // commits on its own can also be grouped into one outer transaction (one fsync for many answers).
 class Transaction {
  public:
-  explicit Transaction(Db& db) : db_(db), nested_(!sqlite3_get_autocommit(db.handle())) {
+  explicit Transaction(Db& db) : db_(db), nested_(db.in_transaction()) {
     db_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
   }
   ~Transaction() {

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "rules/names.h"
+
 namespace jiaoying {
 namespace {
 
@@ -165,14 +167,6 @@ std::span<const MessageMoveRule> message_moves() { return kMessageMoves; }
 std::span<const BroadcastMoveRule> broadcast_moves() { return kBroadcastMoves; }
 std::span<const ReportMoveRule> report_moves() { return kReportMoves; }
 
-bool writes_event(std::string_view events, std::string_view kind) {
-  while (!events.empty()) {
-    const size_t space = events.find(' ');
-    if (events.substr(0, space) == kind) return true;
-    if (space == std::string_view::npos) break;
-    events.remove_prefix(space + 1);
-  }
-  return false;
-}
+bool writes_event(std::string_view events, std::string_view kind) { return has_word(events, kind); }
 
 }  // namespace jiaoying

@@ -64,11 +64,13 @@ struct CalloutRow {
 };
 
 // A callout to create: a primary (pending, its step 1 due at next_due) or a raised one (calling,
-// climbing no ladder of its own: next_step past the plan's last, next_due its deadline).
+// climbing no ladder of its own: next_step past the plan's last, next_due its deadline). Its
+// text fields only view what they name (the directory's people and areas): a city's 100,000
+// callouts are bound from there, not copied first; the store copies what it keeps.
 struct NewCallout {
   int64_t warning_id = 0, snapshot_id = 0;
-  std::string person_id, person_name, zzd_account, mobile, landline, area_code, area_name, role, seat, tier;
-  std::string kind = "primary";  // primary | deputy | superior | duty_officer
+  std::string_view person_id, person_name, zzd_account, mobile, landline, area_code, area_name, role, seat, tier;
+  std::string_view kind = "primary";  // primary | deputy | superior | duty_officer
   std::optional<int64_t> escalated_from;
   int next_step = 0;
   int64_t next_due = 0, started_at = 0;

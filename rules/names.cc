@@ -174,6 +174,16 @@ std::string time_zh(TimePoint t) {
   return fmt::format("{}月{}日 {}", month, day, iso.substr(11, 5));
 }
 
+bool has_word(std::string_view words, std::string_view word) {
+  while (!words.empty()) {
+    const size_t space = words.find(' ');
+    if (words.substr(0, space) == word) return true;
+    if (space == std::string_view::npos) break;
+    words.remove_prefix(space + 1);
+  }
+  return false;
+}
+
 std::string mask_mobile(const std::string& mobile) {
   if (mobile.size() < 7) return mobile.empty() ? "" : "****";
   return mobile.substr(0, 3) + "****" + mobile.substr(mobile.size() - 4);

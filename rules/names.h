@@ -38,6 +38,8 @@ std::string_view family_room_zh(std::string_view family);
 std::string_view source_zh(std::string_view source);
 // A time as people write it in a message: "6月15日 02:15" (China time).
 std::string time_zh(TimePoint t);
+// True when `word` is one of the space-separated `words` ("notified renotified").
+bool has_word(std::string_view words, std::string_view word);
 // 199****0001: phone numbers never appear whole in logs or views.
 std::string mask_mobile(const std::string& mobile);
 

@@ -569,4 +569,8 @@ std::optional<std::vector<Plan>> plan_set(const std::vector<PlanFile>& files, co
   return plans;
 }
 
+std::string template_family(const Plan& plan, std::string_view hazard) {
+  return plan.templates.empty() ? std::string(hazard_family(hazard)) : plan.templates;
+}
+
 }  // namespace jiaoying

@@ -139,6 +139,10 @@ std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const s
 std::optional<Plan> load_plan(const std::string& text, const std::string& file,
                               const std::set<std::string>& channels, LoadErrors& errors);
 
+// The family whose templates a plan's warning of `hazard` speaks in: the plan's own
+// (`templates:`), else the hazard's (rules/names hazard_family).
+std::string template_family(const Plan& plan, std::string_view hazard);
+
 // One plan file's name and text.
 struct PlanFile {
   std::string name;

@@ -36,6 +36,27 @@ ladder: [{ after: 0m, channels: [zzd] }]
                               "there");
 }
 
+TEST_CASE("plan check warns of a notice template using a value that notice is not given") {
+  LoadErrors errors;
+  auto plan = load_plan(R"(plan: rain
+match: {}
+recipients: [{ tier: village, roles: [village_head] }]
+ladder: [{ after: 0m, channels: [zzd] }]
+)",
+                        "rain.yaml", {"zzd"}, errors);
+  REQUIRE(plan);
+  auto templates = TemplateRenderer::from_strings({{"zzd.title", "{{headline}}"},
+                                                   {"zzd.body", "{{headline}}"},
+                                                   {"notice.deputy", "A岗{{a_person}}已{{waited}}未确认"},
+                                                   {"notice.chase", "{{area_name}} {{headline}}"}},
+                                                  errors);
+  REQUIRE(templates);
+  auto findings = check_templates({*plan}, *templates, "t");
+  REQUIRE(findings.size() == 1);  // notice.deputy uses what it is given; notice.chase is not given a headline
+  CHECK(findings[0].text() == "t/notice.chase.mustache: warning: uses {{headline}}, which this notice is not given "
+                              "(it is given area_name within within_zh): it prints nothing there");
+}
+
 TEST_CASE("in a generated county, the county's duty room answers for its villages though every township has one") {
   GeneratorOptions g;
   g.divisions_csv = (fs::path(JIAOYING_SOURCE_DIR) / "packaging/data/jinhua-divisions.csv").string();
