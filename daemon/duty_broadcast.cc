@@ -134,19 +134,19 @@ void BroadcastDuty::cancel(int64_t warning_id, bool tell_platform) {
   for (const BroadcastRow& r : host_.store().broadcasts_of(warning_id)) {
     if (r.state == BroadcastState::queued) {
       host_.store().move_broadcast(BroadcastMove::cancel, warning_id, r.id, "the warning ended first",
-                            {"broadcast_cancelled", "engine",
-                             fmt::format("EBM {}: never sent, the warning ended first", r.ebm_id)},
-                            now);
+                                   {"broadcast_cancelled", "engine",
+                                    fmt::format("EBM {}: never sent, the warning ended first", r.ebm_id)},
+                                   now);
       continue;
     }
     if (!tell_platform || r.state == BroadcastState::failed || r.state == BroadcastState::cancelled) continue;
     // Awaiting its playback report: no longer — the platform is told to stop.
     if (r.state == BroadcastState::sent)
       host_.store().move_broadcast(BroadcastMove::cancel, warning_id, r.id, "the warning was cancelled",
-                            {"broadcast_cancelled", "engine",
-                             fmt::format("EBM {}: its playback report is no longer awaited, the warning was cancelled",
-                                         r.ebm_id)},
-                            now);
+                                   {"broadcast_cancelled", "engine",
+                                    fmt::format("EBM {}: its playback report is no longer awaited, the warning was cancelled",
+                                                r.ebm_id)},
+                                   now);
     // It reached the platform (or may have): tell it to stop, under the same EBMID.
     const WarningFacts& row = host_.facts(warning_id);
     const Warning& w = row.warning;
@@ -181,10 +181,10 @@ std::vector<Engine::BroadcastJob> BroadcastDuty::claim(size_t limit) {
   Store::Tx tx(host_.store());
   for (const BroadcastRow& r : rows) {
     if (!host_.store().claim_broadcast(r.warning_id, r.id,
-                                {"broadcast_sending", "engine",
-                                 fmt::format("{} {}: to the broadcast platform (attempt {})",
-                                             r.msg_type == 2 ? "cancel of EBM" : "EBM", r.ebm_id, r.attempts + 1)},
-                                now))
+                                       {"broadcast_sending", "engine",
+                                        fmt::format("{} {}: to the broadcast platform (attempt {})",
+                                                    r.msg_type == 2 ? "cancel of EBM" : "EBM", r.ebm_id, r.attempts + 1)},
+                                       now))
       continue;
     const Warning& w = host_.facts(r.warning_id).warning;
     BroadcastOrder o;
@@ -231,19 +231,19 @@ void BroadcastDuty::complete(int64_t broadcast_id, const SendResult& result) {
     case SendOutcome::deferred:
       // The platform asked us to slow down: again shortly, the attempt not counted.
       host_.store().requeue_broadcast(warning_id, broadcast_id, now + host_.settings().defer_pause.count(), result.detail, true,
-                               {"broadcast_deferred", "engine",
-                                fmt::format("{}: {}; again in {}", what, result.detail,
-                                            format_duration(host_.settings().defer_pause))},
-                               now);
+                                      {"broadcast_deferred", "engine",
+                                       fmt::format("{}: {}; again in {}", what, result.detail,
+                                                   format_duration(host_.settings().defer_pause))},
+                                      now);
       break;
     case SendOutcome::retry:
       if (attempts < host_.settings().max_attempts) {
         const int64_t backoff = host_.settings().retry_backoff.count() << std::min(attempts - 1, 10);
         host_.store().requeue_broadcast(warning_id, broadcast_id, now + backoff, result.detail, false,
-                                 {"broadcast_retry", "engine",
-                                  fmt::format("{}: {} (attempt {}, again in {})", what, result.detail, attempts,
-                                              format_duration(Millis(backoff)))},
-                                 now);
+                                        {"broadcast_retry", "engine",
+                                         fmt::format("{}: {} (attempt {}, again in {})", what, result.detail, attempts,
+                                                     format_duration(Millis(backoff)))},
+                                        now);
         break;
       }
       [[fallthrough]];
@@ -252,7 +252,7 @@ void BroadcastDuty::complete(int64_t broadcast_id, const SendResult& result) {
       const std::string why =
           host_.words("duty.broadcast_failed", {{"cancel", cancel ? "yes" : ""}, {"error", result.detail}});
       host_.store().move_broadcast(BroadcastMove::fail, warning_id, broadcast_id, result.detail,
-                            {"broadcast_failed", "engine", fmt::format("{}: {}", what, why)}, now);
+                                   {"broadcast_failed", "engine", fmt::format("{}: {}", what, why)}, now);
       host_.tell_duty_room_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
                                 host_.snapshot_plan(snapshot_id), why);
       break;
@@ -325,19 +325,19 @@ int BroadcastDuty::tick() {
     // Sent while the warning was being cancelled (the cancel EBM followed): nothing to chase.
     if (warning_state == WarningState::cancelled) {
       host_.store().move_broadcast(BroadcastMove::cancel, r.warning_id, r.id, "the warning was cancelled",
-                            {"broadcast_cancelled", "engine",
-                             fmt::format("EBM {}: its playback report is no longer awaited, the warning was cancelled",
-                                         r.ebm_id)},
-                            now);
+                                   {"broadcast_cancelled", "engine",
+                                    fmt::format("EBM {}: its playback report is no longer awaited, the warning was cancelled",
+                                                r.ebm_id)},
+                                   now);
       continue;
     }
     const std::vector<std::string>& areas = r.areas;
     const std::string last = r.brd_state ? std::string(ebd::brd_state_name(static_cast<int>(*r.brd_state))) : "nothing";
     const std::string why = host_.words("duty.broadcast_unconfirmed", {{"last", last == "nothing" ? "" : last}});
     host_.store().move_broadcast(BroadcastMove::unconfirm, r.warning_id, r.id, std::nullopt,
-                          {"broadcast_unconfirmed", "engine",
-                           fmt::format("EBM {}: no playback report by the deadline (last: {})", r.ebm_id, last)},
-                          now);
+                                 {"broadcast_unconfirmed", "engine",
+                                  fmt::format("EBM {}: no playback report by the deadline (last: {})", r.ebm_id, last)},
+                                 now);
     host_.tell_duty_room_of_area(r.warning_id, areas.empty() ? std::string() : areas.front(), r.snapshot_id,
                               host_.snapshot_plan(r.snapshot_id), why);
     host_.close_if_done(r.warning_id);

@@ -53,8 +53,8 @@ void ReportBackDuty::let_off(int64_t warning_id, std::string_view why, bool only
   const int64_t now = host_.now_ms();
   for (const ReportRow& r : host_.store().open_reports(warning_id, only_abandoned_areas))
     host_.store().move_report(ReportMove::cancel, warning_id, r.id,
-                       {"report_cancelled", "engine", fmt::format("{} owes no report-back: {}", r.area_name, why)},
-                       now);
+                              {"report_cancelled", "engine", fmt::format("{} owes no report-back: {}", r.area_name, why)},
+                              now);
 }
 
 // Reports past their deadline: the area's posts are chased and the plan's `notify` is told.
@@ -69,9 +69,9 @@ int ReportBackDuty::tick() {
     const ReportDuty duty = plan.report_back.value_or(ReportDuty{});  // the plan that made the row has one
     const std::string within = format_duration(duty.within);
     if (!host_.store().move_report(ReportMove::overdue, r.warning_id, r.id,
-                            {"report_overdue", "engine",
-                             fmt::format("{} has not reported back within {}", r.area_name, within)},
-                            now))
+                                   {"report_overdue", "engine",
+                                    fmt::format("{} has not reported back within {}", r.area_name, within)},
+                                   now))
       continue;
     // Every post of the area still in the callout (answered or not) is chased on the plan's
     // first channels; the report link rides on each card.
