@@ -61,6 +61,7 @@ struct CalloutRow {
   std::optional<int64_t> held_due_at;  // set while the step just run waits for its notice to leave
   CalloutState state = CalloutState::pending;
   std::optional<int64_t> first_sent_at;  // when a notice first reached them
+  std::string answered_via;              // how they answered (zzd, voice, sms, report, desk); empty until then
 };
 
 // A callout to create: a primary (pending, its step 1 due at next_due) or a raised one (calling,
@@ -140,6 +141,14 @@ struct ReportRow {
   std::string area_code, area_name;
   ReportState state = ReportState::due;
   int64_t due_at = 0;
+};
+
+// A report-back as kept, with what was filed on its form (the record reads it).
+struct FiledReport : ReportRow {
+  std::optional<int64_t> filed_at;
+  std::string filed_by, commander, note;
+  int64_t villages = 0, people_moved = 0;
+  bool late = false;  // filed after its deadline
 };
 
 // What the 回报 form of a callout shows: its person and warning, and the report its area owes.
@@ -243,8 +252,9 @@ class Store {
   virtual int64_t count_events(int64_t warning_id, std::string_view kind) = 0;
   // How many of the warning's callouts a notice has reached.
   virtual int64_t count_reached(int64_t warning_id) = 0;
-  // The warning's trail, oldest first.
-  virtual std::vector<EventRow> events_of(int64_t warning_id) = 0;
+  // The warning's trail, oldest first; with no warning, what was filed under none (refusals at
+  // the edge, texts that answered nothing).
+  virtual std::vector<EventRow> events_of(std::optional<int64_t> warning_id) = 0;
 
   // ---- warnings
   virtual std::optional<int64_t> find_warning(std::string_view sender, std::string_view identifier) = 0;
@@ -292,6 +302,8 @@ class Store {
   virtual std::vector<int64_t> open_callouts(int64_t warning_id) = 0;
   // The warning's primary callouts.
   virtual std::vector<CalloutRow> primaries(int64_t warning_id) = 0;
+  // Every callout of the warning, of every kind, in the order they were made.
+  virtual std::vector<CalloutRow> callouts_of(int64_t warning_id) = 0;
   virtual std::set<std::string> primary_people(int64_t warning_id) = 0;
   // Callouts under the warning that are `who`: a callout number, a person id or a mobile (primary first).
   virtual std::vector<CalloutRow> callouts_named(int64_t warning_id, std::string_view who, int64_t number) = 0;
@@ -403,6 +415,8 @@ class Store {
   virtual std::vector<ReportRow> open_reports(int64_t warning_id, bool abandoned_only) = 0;
   virtual std::vector<ReportRow> reports_past_due(int64_t now, int limit) = 0;
   virtual std::optional<ReportStatusRow> report_status(int64_t callout_id) = 0;
+  // Every report-back of the warning, in any state, with what was filed.
+  virtual std::vector<FiledReport> reports_of(int64_t warning_id) = 0;
   struct Filing {
     std::string_view by;
     int64_t callout_id = 0;

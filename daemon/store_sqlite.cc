@@ -52,11 +52,12 @@ State state_of(const Stmt& s, int col, State otherwise) {
 // The columns CalloutRow reads, in its order (the _C form is for a join naming callouts `c`).
 #define JIAOYING_CALLOUT_COLUMNS                                                                        \
   "id, warning_id, snapshot_id, COALESCE(clock_at, started_at), next_step, kind, person_id, person_name, " \
-  "zzd_account, mobile, landline, area_code, area_name, role, seat, tier, held_due_at, state, first_sent_at"
+  "zzd_account, mobile, landline, area_code, area_name, role, seat, tier, held_due_at, state, first_sent_at, " \
+  "answered_via"
 #define JIAOYING_CALLOUT_COLUMNS_C                                                                          \
   "c.id, c.warning_id, c.snapshot_id, COALESCE(c.clock_at, c.started_at), c.next_step, c.kind, c.person_id, " \
   "c.person_name, c.zzd_account, c.mobile, c.landline, c.area_code, c.area_name, c.role, c.seat, c.tier, "     \
-  "c.held_due_at, c.state, c.first_sent_at"
+  "c.held_due_at, c.state, c.first_sent_at, c.answered_via"
 
 CalloutRow read_callout(const Stmt& s, int at = 0) {
   CalloutRow r;
@@ -79,6 +80,7 @@ CalloutRow read_callout(const Stmt& s, int at = 0) {
   r.held_due_at = s.opt_int64(at + 16);
   r.state = state_of(s, at + 17, CalloutState::cancelled);
   r.first_sent_at = s.opt_int64(at + 18);
+  if (!s.is_null(at + 19)) r.answered_via = s.text(at + 19);
   return r;
 }
 
@@ -493,10 +495,12 @@ int64_t SqliteStore::count_reached(int64_t warning_id) {
   return s.step() ? s.int64(0) : 0;
 }
 
-std::vector<EventRow> SqliteStore::events_of(int64_t warning_id) {
-  Stmt s = db_.prepare(
-      "SELECT id, at, callout_id, message_id, kind, actor, detail FROM events WHERE warning_id = ? ORDER BY id");
-  s.bind(1, warning_id);
+std::vector<EventRow> SqliteStore::events_of(std::optional<int64_t> warning_id) {
+  Stmt s = db_.prepare(warning_id ? "SELECT id, at, callout_id, message_id, kind, actor, detail FROM events "
+                                    "WHERE warning_id = ? ORDER BY id"
+                                  : "SELECT id, at, callout_id, message_id, kind, actor, detail FROM events "
+                                    "WHERE warning_id IS NULL ORDER BY id");
+  if (warning_id) s.bind(1, *warning_id);
   std::vector<EventRow> out;
   while (s.step()) out.push_back({s.int64(0), s.int64(1), s.opt_int64(2), s.opt_int64(3), s.text(4), s.text(5), s.text(6)});
   return out;
@@ -760,6 +764,15 @@ std::vector<CalloutRow> SqliteStore::primaries(int64_t warning_id) {
   while (s.step()) out.push_back(read_callout(s));
   // In the order they were made (the index hands them out by state); sorted here, not by SQL,
   // which would tempt SQLite into a scan of every callout.
+  std::sort(out.begin(), out.end(), [](const CalloutRow& a, const CalloutRow& b) { return a.id < b.id; });
+  return out;
+}
+
+std::vector<CalloutRow> SqliteStore::callouts_of(int64_t warning_id) {
+  Stmt s = db_.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts WHERE warning_id = ?");
+  s.bind(1, warning_id);
+  std::vector<CalloutRow> out;
+  while (s.step()) out.push_back(read_callout(s));
   std::sort(out.begin(), out.end(), [](const CalloutRow& a, const CalloutRow& b) { return a.id < b.id; });
   return out;
 }
@@ -1190,6 +1203,27 @@ std::optional<ReportStatusRow> SqliteStore::report_status(int64_t callout_id) {
   if (!q.step()) return std::nullopt;
   ReportStatusRow out{q.int64(0), q.text(1), q.text(2), q.text(3), std::nullopt};
   if (!q.is_null(4)) out.report = read_report(q, 4);
+  return out;
+}
+
+std::vector<FiledReport> SqliteStore::reports_of(int64_t warning_id) {
+  Stmt q = db_.prepare(fmt::format("SELECT {}, filed_at, filed_by, commander, note, villages, people_moved, filed_late "
+                                   "FROM reports WHERE warning_id = ? ORDER BY id",
+                                   kReportColumns));
+  q.bind(1, warning_id);
+  std::vector<FiledReport> out;
+  while (q.step()) {
+    FiledReport r;
+    static_cast<ReportRow&>(r) = read_report(q);
+    r.filed_at = q.opt_int64(7);
+    if (!q.is_null(8)) r.filed_by = q.text(8);
+    if (!q.is_null(9)) r.commander = q.text(9);
+    if (!q.is_null(10)) r.note = q.text(10);
+    r.villages = q.opt_int64(11).value_or(0);
+    r.people_moved = q.opt_int64(12).value_or(0);
+    r.late = q.int64(13) != 0;
+    out.push_back(std::move(r));
+  }
   return out;
 }
 

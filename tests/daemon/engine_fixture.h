@@ -137,7 +137,7 @@ struct EngineFixture {
   // As the daemon does: the warning and its callouts are made durable, then the tick runs step 1.
   IngestOutcome ingest(const Warning& w) {
     IngestOutcome out = engine->ingest(w, "{}", "test");
-    if (out.kind == IngestOutcome::Kind::created) last_warning = out.warning_id;
+    if (out.kind == IngestOutcome::Kind::created) made.push_back(last_warning = out.warning_id);
     engine->tick();
     return out;
   }
@@ -202,6 +202,25 @@ struct EngineFixture {
     for (const EventRow& e : kept().events_of(warning_id)) n += e.kind == kind && e.detail == detail;
     return n;
   }
+  // Every event under a warning ingest() made and under none, whose kind is `kind` and whose
+  // detail holds `part`.
+  std::vector<EventRow> events_anywhere(const std::string& kind, const std::string& part = "") {
+    std::vector<EventRow> out;
+    std::vector<std::optional<int64_t>> under(made.begin(), made.end());
+    under.push_back(std::nullopt);
+    for (const auto& w : under)
+      for (EventRow& e : kept().events_of(w))
+        if (e.kind == kind && e.detail.find(part) != std::string::npos) out.push_back(std::move(e));
+    return out;
+  }
+  // Callouts of `person_id` under any warning ingest() made.
+  std::vector<CalloutRow> callouts_anywhere(const std::string& person_id) {
+    std::vector<CalloutRow> out;
+    for (int64_t w : made)
+      for (CalloutRow& c : kept().callouts_of(w))
+        if (c.person_id == person_id) out.push_back(std::move(c));
+    return out;
+  }
   // Every message to the warning's primary callouts, oldest first.
   std::vector<MessageRow> messages(int64_t warning_id) {
     std::vector<MessageRow> out;
@@ -226,6 +245,7 @@ struct EngineFixture {
   std::set<std::string> channel_names{"zzd"};
   std::string broadcast_ebrid;  // set (with "broadcast" in channel_names) for the broadcast rule
   int64_t last_warning = 0;  // what ingest() last created
+  std::vector<int64_t> made;  // every warning ingest() created, oldest first
   Store* store = nullptr;  // when set (then restart()), the engine keeps everything there, not in `db`
   std::unique_ptr<MemoryStore> memory;
   std::unique_ptr<SqliteStore> sqlite_reader;  // kept() on the database, when `store` is not set

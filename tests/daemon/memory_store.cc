@@ -52,7 +52,7 @@ int64_t MemoryStore::count_reached(int64_t warning_id) {
   });
 }
 
-std::vector<EventRow> MemoryStore::events_of(int64_t warning_id) {
+std::vector<EventRow> MemoryStore::events_of(std::optional<int64_t> warning_id) {
   std::vector<EventRow> out;
   for (const EventRec& e : data_.events)
     if (e.ref.warning == warning_id) out.push_back({e.id, e.at, e.ref.callout, e.ref.message, e.kind, e.actor, e.detail});
@@ -292,6 +292,13 @@ std::vector<CalloutRow> MemoryStore::primaries(int64_t warning_id) {
   return out;
 }
 
+std::vector<CalloutRow> MemoryStore::callouts_of(int64_t warning_id) {
+  std::vector<CalloutRow> out;
+  for (const auto& [id, c] : data_.callouts)
+    if (c.row.warning_id == warning_id) out.push_back(c.row);
+  return out;
+}
+
 std::set<std::string> MemoryStore::primary_people(int64_t warning_id) {
   std::set<std::string> out;
   for (const CalloutRow& c : primaries(warning_id)) out.insert(c.person_id);
@@ -451,11 +458,12 @@ bool MemoryStore::advance_callout(int64_t warning_id, int64_t callout_id, int ne
   return true;
 }
 
-bool MemoryStore::answer_callout(int64_t warning_id, int64_t callout_id, std::string_view, std::string_view, bool,
+bool MemoryStore::answer_callout(int64_t warning_id, int64_t callout_id, std::string_view via, std::string_view, bool,
                                  const Audit& audit, int64_t now) {
   CalloutRec* c = find_callout(callout_id);
   if (!c || !move(c->row.state, rule(CalloutMove::answer), {warning_id, callout_id, std::nullopt}, audit, now))
     return false;
+  c->row.answered_via = via;
   c->next_due.reset();
   c->row.held_due_at.reset();
   return true;
@@ -800,8 +808,9 @@ void MemoryStore::record_feed_entry(std::string_view feed, std::string_view link
 int64_t MemoryStore::insert_report(int64_t warning_id, int64_t snapshot_id, std::string_view area_code,
                                    std::string_view area_name, std::string_view, int64_t, int64_t due_at) {
   const int64_t id = data_.next_id++;
-  data_.reports[id] = {id, warning_id, snapshot_id, std::string(area_code), std::string(area_name), ReportState::due,
-                       due_at};
+  FiledReport& r = data_.reports[id];
+  static_cast<ReportRow&>(r) = {id, warning_id, snapshot_id, std::string(area_code), std::string(area_name),
+                                ReportState::due, due_at};
   return id;
 }
 
@@ -842,8 +851,23 @@ bool MemoryStore::file_report(ReportMove m, int64_t warning_id, int64_t report_i
                               int64_t now) {
   if (m != ReportMove::file && m != ReportMove::amend)
     throw std::logic_error(fmt::format("file_report cannot {}", rule(m).name));
-  ReportRow& r = data_.reports.at(report_id);
-  return move(r.state, rule(m), {warning_id, f.callout_id, std::nullopt}, audit, now);
+  FiledReport& r = data_.reports.at(report_id);
+  if (!move(r.state, rule(m), {warning_id, f.callout_id, std::nullopt}, audit, now)) return false;
+  if (m == ReportMove::file) r.late = now > r.due_at;
+  r.filed_at = now;
+  r.filed_by = f.by;
+  r.commander = f.commander;
+  r.villages = f.villages;
+  r.people_moved = f.people_moved;
+  r.note = f.note;
+  return true;
+}
+
+std::vector<FiledReport> MemoryStore::reports_of(int64_t warning_id) {
+  std::vector<FiledReport> out;
+  for (const auto& [id, r] : data_.reports)
+    if (r.warning_id == warning_id) out.push_back(r);
+  return out;
 }
 
 bool MemoryStore::move_report(ReportMove m, int64_t warning_id, int64_t report_id, const Audit& audit, int64_t now) {

@@ -24,7 +24,7 @@ class MemoryStore final : public Store {
   void event(const EventRef& ref, const Audit& audit, int64_t at) override;
   int64_t count_events(int64_t warning_id, std::string_view kind) override;
   int64_t count_reached(int64_t warning_id) override;
-  std::vector<EventRow> events_of(int64_t warning_id) override;
+  std::vector<EventRow> events_of(std::optional<int64_t> warning_id) override;
   std::optional<int64_t> find_warning(std::string_view sender, std::string_view identifier) override;
   std::optional<int64_t> find_active_warning(std::string_view sender, std::string_view identifier) override;
   int64_t insert_warning(const Warning& w, std::string_view raw, WarningState state, std::optional<int64_t> supersedes,
@@ -54,6 +54,7 @@ class MemoryStore final : public Store {
   std::vector<int64_t> open_raised_for(int64_t callout_id, bool superiors_only) override;
   std::vector<int64_t> open_callouts(int64_t warning_id) override;
   std::vector<CalloutRow> primaries(int64_t warning_id) override;
+  std::vector<CalloutRow> callouts_of(int64_t warning_id) override;
   std::set<std::string> primary_people(int64_t warning_id) override;
   std::vector<CalloutRow> callouts_named(int64_t warning_id, std::string_view who, int64_t number) override;
   std::vector<int64_t> area_posts(int64_t warning_id, std::string_view area_code) override;
@@ -126,6 +127,7 @@ class MemoryStore final : public Store {
   std::vector<ReportRow> open_reports(int64_t warning_id, bool abandoned_only) override;
   std::vector<ReportRow> reports_past_due(int64_t now, int limit) override;
   std::optional<ReportStatusRow> report_status(int64_t callout_id) override;
+  std::vector<FiledReport> reports_of(int64_t warning_id) override;
   bool file_report(ReportMove move, int64_t warning_id, int64_t report_id, const Filing& filing, const Audit& audit,
                    int64_t now) override;
   bool move_report(ReportMove move, int64_t warning_id, int64_t report_id, const Audit& audit, int64_t now) override;
@@ -162,7 +164,7 @@ class MemoryStore final : public Store {
     std::map<int64_t, MessageRec> messages;
     std::map<int64_t, BroadcastRow> broadcasts;
     std::map<int64_t, int64_t> broadcast_not_before;  // when a queued EBM may go (a retry waits)
-    std::map<int64_t, ReportRow> reports;
+    std::map<int64_t, FiledReport> reports;
     std::vector<EventRec> events;
     std::set<std::pair<std::string, std::string>> feed_entries;
   };
