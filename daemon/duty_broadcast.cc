@@ -131,7 +131,7 @@ void BroadcastDuty::start(const DutyStart& s) {
 
 void BroadcastDuty::cancel(int64_t warning_id, bool tell_platform) {
   const int64_t now = host_.now_ms();
-  for (const BroadcastRow& r : host_.store().broadcasts_of(warning_id)) {
+  for (const BroadcastRow& r : host_.store().broadcasts_of(warning_id, false)) {
     if (r.state == BroadcastState::queued) {
       host_.store().move_broadcast(BroadcastMove::cancel, warning_id, r.id, "the warning ended first",
                                    {"broadcast_cancelled", "engine",

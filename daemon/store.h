@@ -220,6 +220,9 @@ struct MessageRow {
   MessageState state = MessageState::queued;
   int attempts = 0;
   std::string title, body;
+  std::string provider;  // the provider it went (or is going) out through; empty while queued
+  int64_t queued_at = 0;
+  std::optional<int64_t> sent_at;
 };
 
 // A snapshot of a plan as it was when the warning started.
@@ -380,8 +383,8 @@ class Store {
   virtual void set_ebm_id(int64_t broadcast_id, std::string_view ebm_id) = 0;
   // A cancel EBM for `ebm_id`, unless one is queued already; true when made.
   virtual bool insert_cancel_broadcast(const NewBroadcast& b) = 0;
-  // The warning's EBMs (msg_type 1).
-  virtual std::vector<BroadcastRow> broadcasts_of(int64_t warning_id) = 0;
+  // The warning's EBMs (msg_type 1), and with `cancels_too` the cancels sent after them (2), by id.
+  virtual std::vector<BroadcastRow> broadcasts_of(int64_t warning_id, bool cancels_too) = 0;
   virtual std::vector<BroadcastRow> claimable_broadcasts(int64_t now, size_t limit) = 0;
   virtual std::optional<BroadcastRow> broadcast(int64_t broadcast_id) = 0;
   virtual std::optional<BroadcastRow> broadcast_by_ebm(std::string_view ebm_id) = 0;

@@ -932,13 +932,13 @@ int64_t SqliteStore::insert_message(const NewMessage& m) {
 
 std::vector<MessageRow> SqliteStore::messages_of(int64_t callout_id) {
   Stmt s = db_.prepare(
-      "SELECT m.id, m.step, m.channel, m.state, m.attempts, t.title, t.body FROM messages m "
-      "JOIN message_texts t ON t.message_id = m.id WHERE m.callout_id = ? ORDER BY m.id");
+      "SELECT m.id, m.step, m.channel, m.state, m.attempts, t.title, t.body, COALESCE(m.provider, ''), m.queued_at, "
+      "m.sent_at FROM messages m JOIN message_texts t ON t.message_id = m.id WHERE m.callout_id = ? ORDER BY m.id");
   s.bind(1, callout_id);
   std::vector<MessageRow> out;
   while (s.step())
     out.push_back({s.int64(0), static_cast<int>(s.int64(1)), s.text(2), state_of(s, 3, MessageState::cancelled),
-                   static_cast<int>(s.int64(4)), s.text(5), s.text(6)});
+                   static_cast<int>(s.int64(4)), s.text(5), s.text(6), s.text(7), s.int64(8), s.opt_int64(9)});
   return out;
 }
 
@@ -1083,9 +1083,10 @@ bool SqliteStore::insert_cancel_broadcast(const NewBroadcast& b) {
   return db_.changes() > 0;
 }
 
-std::vector<BroadcastRow> SqliteStore::broadcasts_of(int64_t warning_id) {
-  Stmt s = db_.prepare(fmt::format("SELECT {} FROM broadcasts WHERE warning_id = ? AND msg_type = 1", kBroadcastColumns));
-  s.bind(1, warning_id);
+std::vector<BroadcastRow> SqliteStore::broadcasts_of(int64_t warning_id, bool cancels_too) {
+  Stmt s = db_.prepare(fmt::format("SELECT {} FROM broadcasts WHERE warning_id = ? AND msg_type <= ? ORDER BY id",
+                                   kBroadcastColumns));
+  s.bind(1, warning_id).bind(2, cancels_too ? 2 : 1);
   std::vector<BroadcastRow> out;
   while (s.step()) out.push_back(read_broadcast(s));
   return out;

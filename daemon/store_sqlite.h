@@ -88,7 +88,7 @@ class SqliteStore final : public Store {
   int64_t insert_broadcast(const NewBroadcast& b) override;
   void set_ebm_id(int64_t broadcast_id, std::string_view ebm_id) override;
   bool insert_cancel_broadcast(const NewBroadcast& b) override;
-  std::vector<BroadcastRow> broadcasts_of(int64_t warning_id) override;
+  std::vector<BroadcastRow> broadcasts_of(int64_t warning_id, bool cancels_too) override;
   std::vector<BroadcastRow> claimable_broadcasts(int64_t now, size_t limit) override;
   std::optional<BroadcastRow> broadcast(int64_t broadcast_id) override;
   std::optional<BroadcastRow> broadcast_by_ebm(std::string_view ebm_id) override;

@@ -1,5 +1,7 @@
-// A whole engine on an in-memory (or temporary file) database, a manual clock and a fake
-// provider that records what it was asked to send. For the engine and HTTP API tests.
+// A whole engine on an in-memory (or temporary file) database — or on the in-memory store
+// (use_memory_store) — a manual clock and a fake provider that records what it was asked to
+// send. For the engine and HTTP API tests, which read back only through the Store API (kept()
+// and the helpers below), so that each runs on both stores (on_both_stores).
 #pragma once
 
 #include <doctest/doctest.h>
@@ -118,6 +120,7 @@ struct EngineFixture {
     else
       engine = std::make_unique<Engine>(*db, clock, settings, directory, plans, templates, channel_names);
     views = std::make_unique<SqliteViews>(*db);
+    if (after_restart) after_restart();
   }
 
   Warning warning(std::vector<std::string> areas = {"330702102"}, std::string identifier = "w-1") {
@@ -159,20 +162,6 @@ struct EngineFixture {
     send_all();
   }
 
-  int64_t callout_of(const std::string& person_id, const std::string& kind = "primary") {
-    Stmt s = db->prepare("SELECT id FROM callouts WHERE person_id = ? AND kind = ?");
-    s.bind(1, person_id).bind(2, kind);
-    REQUIRE(s.step());
-    return s.int64(0);
-  }
-
-  std::string state_of(const std::string& person_id, const std::string& kind = "primary") {
-    Stmt s = db->prepare("SELECT state FROM callouts WHERE person_id = ? AND kind = ?");
-    s.bind(1, person_id).bind(2, kind);
-    REQUIRE(s.step());
-    return s.text(0);
-  }
-
   // ---- read back through the Store API, so a test runs on either store (use_memory_store)
 
   // From now on the engine keeps everything in memory (tests/daemon/memory_store.h).
@@ -202,15 +191,15 @@ struct EngineFixture {
     for (const EventRow& e : kept().events_of(warning_id)) n += e.kind == kind && e.detail == detail;
     return n;
   }
-  // Every event under a warning ingest() made and under none, whose kind is `kind` and whose
-  // detail holds `part`.
+  // Every event under a warning ingest() made and under none, whose kind is `kind` (any, when
+  // empty) and whose detail holds `part`.
   std::vector<EventRow> events_anywhere(const std::string& kind, const std::string& part = "") {
     std::vector<EventRow> out;
     std::vector<std::optional<int64_t>> under(made.begin(), made.end());
     under.push_back(std::nullopt);
     for (const auto& w : under)
       for (EventRow& e : kept().events_of(w))
-        if (e.kind == kind && e.detail.find(part) != std::string::npos) out.push_back(std::move(e));
+        if ((kind.empty() || e.kind == kind) && e.detail.find(part) != std::string::npos) out.push_back(std::move(e));
     return out;
   }
   // Callouts of `person_id` under any warning ingest() made.
@@ -221,6 +210,22 @@ struct EngineFixture {
         if (c.person_id == person_id) out.push_back(std::move(c));
     return out;
   }
+  // Every message under the warnings ingest() made, with its callout, oldest first.
+  std::vector<std::pair<CalloutRow, MessageRow>> messages_anywhere() {
+    std::vector<std::pair<CalloutRow, MessageRow>> out;
+    for (int64_t w : made)
+      for (const CalloutRow& c : kept().callouts_of(w))
+        for (MessageRow& m : kept().messages_of(c.id)) out.emplace_back(c, std::move(m));
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second.id < b.second.id; });
+    return out;
+  }
+  // How many callouts of the warnings ingest() made hold their ladder for a notice to leave.
+  int64_t held_callouts() {
+    int64_t n = 0;
+    for (int64_t w : made)
+      for (const CalloutRow& c : kept().callouts_of(w)) n += c.held_due_at.has_value();
+    return n;
+  }
   // Every message to the warning's primary callouts, oldest first.
   std::vector<MessageRow> messages(int64_t warning_id) {
     std::vector<MessageRow> out;
@@ -228,12 +233,6 @@ struct EngineFixture {
       for (MessageRow& m : kept().messages_of(c.id)) out.push_back(std::move(m));
     std::sort(out.begin(), out.end(), [](const MessageRow& a, const MessageRow& b) { return a.id < b.id; });
     return out;
-  }
-
-  int64_t count(const std::string& sql) {
-    Stmt s = db->prepare(sql);
-    REQUIRE(s.step());
-    return s.int64(0);
   }
 
   ManualClock clock{from_epoch_ms(1'781'460'000'000)};  // 2026-06-15 02:00 in China
@@ -251,16 +250,18 @@ struct EngineFixture {
   std::unique_ptr<SqliteStore> sqlite_reader;  // kept() on the database, when `store` is not set
   std::unique_ptr<Engine> engine;
   std::unique_ptr<SqliteViews> views;  // the admin API's read side, on the same database
+  std::function<void()> after_restart;  // what a fixture builds on the engine (an HttpApi), made again
 };
 
 // Runs `body` on a fixture whose engine keeps everything in SQLite, then on one that keeps it in
 // memory (tests/daemon/memory_store.h): a test that reads back only through the Store API
 // (kept(), callout_in, state_in, events) and what was sent holds on either store.
-template <class Fixture, class Body>
-void on_both_stores_of(Body body) {
+// A fixture of its own, made from `args`.
+template <class Fixture, class Body, class... Args>
+void on_both_stores_of(Body body, const Args&... args) {
   for (bool memory : {false, true}) {
     CAPTURE(memory);
-    Fixture f;
+    Fixture f(args...);
     if (memory) f.use_memory_store();
     REQUIRE((f.store != nullptr) == memory);
     body(f);

@@ -192,9 +192,10 @@ TEST_CASE("after a crash mid-send, a restart resends with the same key and nobod
     f.engine->tick();                           // step 1 is not run again
     f.send_all();
     CHECK(f.channel.keys.size() == 3);           // three distinct messages reached the provider
-    CHECK(f.count("SELECT COUNT(*) FROM messages") == 3);
-    CHECK(f.count("SELECT COUNT(*) FROM messages WHERE state = 'sent'") == 3);
-    CHECK(f.count("SELECT COUNT(*) FROM events WHERE kind = 'message_recovered'") == 3);
+    const auto messages = f.messages_anywhere();
+    CHECK(messages.size() == 3);
+    for (const auto& [callout, m] : messages) CHECK(m.state == MessageState::sent);
+    CHECK(f.events_anywhere("message_recovered").size() == 3);
   }
   std::filesystem::remove(path);
 }

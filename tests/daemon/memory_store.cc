@@ -505,7 +505,8 @@ int64_t MemoryStore::insert_message(const NewMessage& m) {
 std::vector<MessageRow> MemoryStore::messages_of(int64_t callout_id) {
   std::vector<MessageRow> out;
   for (const auto& [id, m] : data_.messages)
-    if (m.callout_id == callout_id) out.push_back({id, m.step, m.channel, m.state, m.attempts, m.title, m.body});
+    if (m.callout_id == callout_id)
+      out.push_back({id, m.step, m.channel, m.state, m.attempts, m.title, m.body, m.provider, m.queued_at, m.sent_at});
   return out;
 }
 
@@ -707,10 +708,10 @@ bool MemoryStore::insert_cancel_broadcast(const NewBroadcast& b) {
   return true;
 }
 
-std::vector<BroadcastRow> MemoryStore::broadcasts_of(int64_t warning_id) {
+std::vector<BroadcastRow> MemoryStore::broadcasts_of(int64_t warning_id, bool cancels_too) {
   std::vector<BroadcastRow> out;
   for (const auto& [id, b] : data_.broadcasts)
-    if (b.warning_id == warning_id && b.msg_type == 1) out.push_back(b);
+    if (b.warning_id == warning_id && (b.msg_type == 1 || cancels_too)) out.push_back(b);
   return out;
 }
 

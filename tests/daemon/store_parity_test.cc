@@ -184,7 +184,7 @@ std::string run_loudspeakers(bool memory) {
   auto note = [&](const std::string& what) { trace += what + "\n"; };
   auto ebms = [&](int64_t w) {
     std::string out;
-    for (const BroadcastRow& b : f.kept().broadcasts_of(w))
+    for (const BroadcastRow& b : f.kept().broadcasts_of(w, true))
       out += fmt::format("{} {} areas {} attempts {}; ", b.msg_type, state_name(b.state), fmt::join(b.areas, ","), b.attempts);
     return out;
   };

@@ -40,16 +40,17 @@ struct ShippedWords : EngineFixture {
     REQUIRE(errors.empty());
     restart();
   }
+  // Every message queued, oldest first: "channel: title / body".
   std::vector<std::string> texts() {
     std::vector<std::string> out;
-    Stmt s = db->prepare("SELECT m.channel || ': ' || t.title || ' / ' || t.body FROM messages m "
-                         "JOIN message_texts t ON t.message_id = m.id ORDER BY m.id");
-    while (s.step()) out.push_back(s.text(0));
+    for (const auto& [callout, m] : messages_anywhere()) out.push_back(m.channel + ": " + m.title + " / " + m.body);
     return out;
   }
+  // What the loudspeakers were given to say (the first EBM).
   std::string broadcast_body() {
-    Stmt s = db->prepare("SELECT body FROM broadcasts ORDER BY id LIMIT 1");
-    return s.step() ? s.text(0) : std::string();
+    for (int64_t w : made)
+      for (const BroadcastRow& b : kept().broadcasts_of(w, false)) return b.body;
+    return {};
   }
 };
 
@@ -60,34 +61,36 @@ bool any_has(const std::vector<std::string>& texts, const std::string& part) {
 }  // namespace
 
 TEST_CASE("a forest-fire call speaks for the forest-fire duty room, and the loudspeakers say what fire asks") {
-  ShippedWords f(kFirePlan);
-  Warning w = f.warning();
-  w.hazard = "forest_fire";
-  w.source = "forestry";
-  w.headline = "森林火险红色预警";
-  f.ingest(w);
-  const auto texts = f.texts();
-  CHECK(any_has(texts, "ivr: "));
-  CHECK(any_has(texts, "这里是森林防火叫应值班室"));
-  CHECK_FALSE(any_has(texts, "防汛"));
-  CHECK(any_has(texts, "您的岗位：安地镇 乡镇长（A岗）"));
-  CHECK(any_has(texts, "发布单位：林业部门，6月15日 02:00"));  // no senderName: the agency in words
-  CHECK_FALSE(any_has(texts, "township_head"));
-  CHECK_FALSE(any_has(texts, "+08:00"));
-  CHECK(f.broadcast_body().find("严禁野外用火") != std::string::npos);
-  CHECK(f.broadcast_body().find("河道") == std::string::npos);
+  on_both_stores_of<ShippedWords>([](ShippedWords& f) {
+    Warning w = f.warning();
+    w.hazard = "forest_fire";
+    w.source = "forestry";
+    w.headline = "森林火险红色预警";
+    f.ingest(w);
+    const auto texts = f.texts();
+    CHECK(any_has(texts, "ivr: "));
+    CHECK(any_has(texts, "这里是森林防火叫应值班室"));
+    CHECK_FALSE(any_has(texts, "防汛"));
+    CHECK(any_has(texts, "您的岗位：安地镇 乡镇长（A岗）"));
+    CHECK(any_has(texts, "发布单位：林业部门，6月15日 02:00"));  // no senderName: the agency in words
+    CHECK_FALSE(any_has(texts, "township_head"));
+    CHECK_FALSE(any_has(texts, "+08:00"));
+    CHECK(f.broadcast_body().find("严禁野外用火") != std::string::npos);
+    CHECK(f.broadcast_body().find("河道") == std::string::npos);
+  }, std::string(kFirePlan));
 }
 
 TEST_CASE("a plan may choose another family's words; the sender is named as it names itself") {
-  ShippedWords f(std::string(kFirePlan) + "templates: flood\n");
-  Warning w = f.warning();
-  w.hazard = "forest_fire";
-  w.sender_name = "义乌市林业局";
-  f.ingest(w);
-  const auto texts = f.texts();
-  CHECK(any_has(texts, "这里是防汛叫应值班室"));
-  CHECK(any_has(texts, "发布单位：义乌市林业局，6月15日 02:00"));
-  CHECK(f.broadcast_body().find("河道") != std::string::npos);
+  on_both_stores_of<ShippedWords>([](ShippedWords& f) {
+    Warning w = f.warning();
+    w.hazard = "forest_fire";
+    w.sender_name = "义乌市林业局";
+    f.ingest(w);
+    const auto texts = f.texts();
+    CHECK(any_has(texts, "这里是防汛叫应值班室"));
+    CHECK(any_has(texts, "发布单位：义乌市林业局，6月15日 02:00"));
+    CHECK(f.broadcast_body().find("河道") != std::string::npos);
+  }, std::string(kFirePlan) + "templates: flood\n");
 }
 
 TEST_CASE("a plan naming a family that does not exist is refused with the names it may use") {
