@@ -173,8 +173,8 @@ void BroadcastDuty::cancel(int64_t warning_id, bool tell_platform) {
   }
 }
 
-std::vector<Engine::BroadcastJob> BroadcastDuty::claim(size_t limit) {
-  std::vector<Engine::BroadcastJob> jobs;
+std::vector<BroadcastJob> BroadcastDuty::claim(size_t limit) {
+  std::vector<BroadcastJob> jobs;
   const int64_t now = host_.now_ms();
   const std::vector<BroadcastRow> rows = host_.store().claimable_broadcasts(now, limit);
   if (rows.empty()) return jobs;

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "daemon/duty.h"
-#include "daemon/engine.h"
+#include "daemon/engine_types.h"
 
 namespace jiaoying {
 
@@ -23,7 +23,7 @@ class BroadcastDuty final : public Duty {
 
   // Claimed and completed like messages (the platform de-duplicates on the EBMID, so a crash
   // mid-send just sends it again).
-  std::vector<Engine::BroadcastJob> claim(size_t limit);
+  std::vector<BroadcastJob> claim(size_t limit);
   void complete(int64_t broadcast_id, const SendResult& result);
   // A playback report from the platform. False when it names an EBMID we never sent.
   bool report(const PlaybackReport& report, std::string_view actor);

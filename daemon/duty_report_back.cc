@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <set>
 
-#include "daemon/engine.h"
 #include "rules/names.h"
 
 namespace jiaoying {

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "daemon/duty.h"
-#include "daemon/engine.h"
+#include "daemon/engine_types.h"
 
 namespace jiaoying {
 

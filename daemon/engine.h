@@ -4,6 +4,13 @@
 // outbox), and complete_messages() records what the providers said. A step's clock starts when
 // its notice actually left (a throttled provider never lets step 2 overtake step 1). Answers (a
 // link, key 1 on a call, an SMS code, a filed report-back) stop everything still queued.
+//
+// The Engine is the one door to its rooms, each of one concern (docs/architecture.md "The
+// engine's rooms"): the lifecycle of a warning (daemon/lifecycle.h), the ladder and escalation
+// (daemon/ladder.h), the outbox (daemon/outbox.h) and the duties a warning may carry
+// (daemon/duty.h), over a shared core (daemon/engine_core.h). Each public action here is one
+// transaction; the desk (engine_desk.cc) and the answers that come from a channel (a call's key,
+// an SMS reply: engine_sms.cc) are the engine's own, since they reach across the rooms.
 // Not thread-safe: one thread (the daemon's io thread) owns the Engine and its store.
 #pragma once
 
@@ -22,6 +29,11 @@
 #include "channels/template_renderer.h"
 #include "daemon/clock.h"
 #include "daemon/duty.h"
+#include "daemon/engine_core.h"
+#include "daemon/engine_types.h"
+#include "daemon/ladder.h"
+#include "daemon/lifecycle.h"
+#include "daemon/outbox.h"
 #include "daemon/states.h"
 #include "daemon/store.h"
 #include "rules/directory.h"
@@ -32,102 +44,6 @@
 namespace jiaoying {
 
 class Db;  // daemon/sqlite.h: the constructor that makes a SqliteStore on it
-
-struct EngineSettings {
-  std::string public_url;       // how phones reach our ack links: http://host:port
-  std::string callback_secret;  // HMAC key of the ack links
-  Millis collapse_after{2 * 60 * 1000};  // overdue steps beyond this are collapsed, not replayed
-  Millis retry_backoff{10'000};          // first back-off of a temporary send failure; doubles
-  int max_attempts = 5;                  // then the message fails and the ladder moves on
-  int tick_batch = 500;                  // callouts advanced per transaction
-  Millis sent_skew{60 * 60 * 1000};      // a `sent` further than this from now is flagged
-  // A step's next rung waits for the step's notice to leave (a throttled provider must not let
-  // step 2 overtake step 1) — but not longer than this: then it runs all the same, flagged.
-  Millis hold_limit{15 * 60 * 1000};
-  Millis defer_pause{1'000};  // a message the provider asked us to slow down for waits this long
-  Millis duty_digest_every{60'000};  // a duty room hears of its matters at most once in this
-  std::string broadcast_ebrid = {};  // our EBRID on the broadcast platform; empty = no broadcast channel
-};
-
-struct IngestOutcome {
-  enum class Kind { created, duplicate, refused } kind = Kind::refused;
-  int64_t warning_id = 0;
-  int callouts = 0;
-  std::vector<std::string> plans;
-  std::vector<UnfilledPost> unfilled;
-  std::vector<std::string> flags;  // accepted, but the duty officer should look (e.g. an odd `sent`)
-  FieldError error;  // when refused
-};
-
-struct AckOutcome {
-  enum class Kind { answered, already_answered, ended, unknown } kind = Kind::unknown;
-  bool late = false;  // answered after the callout was exhausted
-  int64_t warning_id = 0;
-  std::string person_name;
-  std::string headline;
-};
-
-// A township's report-back (回报), as filed on the form behind the card's 回报 button.
-struct ReportFiling {
-  std::string commander;     // who is in command (谁在指挥)
-  int64_t villages = 0;      // villages affected (影响几个村)
-  int64_t people_moved = 0;  // people being moved (转移群众人数); 0 = nobody
-  std::string note;
-};
-
-struct ReportOutcome {
-  // open: owed, not yet filed (the form may be filed); filed / amended: in (as of this call);
-  // ended: the warning ended first; not_owed: this person's area owes no report.
-  enum class Kind { open, filed, amended, ended, not_owed, unknown } kind = Kind::unknown;
-  bool late = false;  // filed after the deadline (the reminder and escalation already went)
-  int64_t warning_id = 0;
-  std::string person_name;
-  std::string area_name;
-  std::string headline;
-  std::string due;  // the deadline, China time: "2026-06-15 02:15"
-};
-
-// How a phone call ended, as the voice platform reported it.
-struct CallResult {
-  int64_t message_id = 0;
-  std::string call_id;
-  std::string status_code;  // the platform's ("200000", "200003", …)
-  std::string dtmf;         // keys pressed
-  std::string duration;     // seconds
-};
-
-// One message claimed for sending: the dispatcher hands it to a provider, then reports back.
-struct SendJob {
-  int64_t message_id = 0;
-  int64_t callout_id = 0;
-  std::string channel;
-  int step = 0;  // the ladder step it belongs to; -1 for notices (update, 解除, 催报)
-  OutboundMessage message;
-};
-
-// What the dispatcher asks of the outbox: up to `limit` queued messages of one medium, highest
-// priority first (red before orange before yellow; first notices before repeats), recorded as
-// going out through `provider`.
-struct ClaimRequest {
-  std::string channel;
-  std::string provider;
-  size_t limit = 0;
-  // Only messages of these priorities (priority = level × 10, + 1 for a first notice): a backup
-  // that carries orange and above claims from 30; below a provider that is up, what it carries.
-  int min_priority = 0;
-  int max_priority = 1'000;
-  // A message that may not go now (a per-number call cap) stays queued until the time returned.
-  std::function<std::optional<TimePoint>(const SendJob&)> hold_back = {};
-};
-
-// A call placed recently, as the outbox remembers it (call limits are rebuilt from these at start).
-struct PlacedCall {
-  int64_t message_id = 0;
-  std::string number;
-  std::string area_code;
-  TimePoint at{};
-  bool ended = false;  // its report arrived
-};
 
 class ReportBackDuty;
 class BroadcastDuty;
@@ -170,10 +86,7 @@ class Engine : private DutyHost {
   std::vector<SendJob> claim_messages(size_t limit);
   // Records the providers' answers for claimed messages, all in one transaction (group commit:
   // one fsync for a burst of results, not one per message).
-  struct Completion {
-    int64_t message_id;
-    SendResult result;
-  };
+  using Completion = SendCompletion;
   void complete_messages(const std::vector<Completion>& completions);
   void complete_message(int64_t message_id, const SendResult& result) {
     complete_messages({{message_id, result}});
@@ -181,10 +94,7 @@ class Engine : private DutyHost {
 
   // The broadcast rule (its duty, daemon/duty_broadcast.cc): one EBM per warning, claimed and completed like
   // messages (the platform de-duplicates on the EBMID, so a crash mid-send just sends it again).
-  struct BroadcastJob {
-    int64_t broadcast_id;
-    BroadcastOrder order;
-  };
+  using BroadcastJob = jiaoying::BroadcastJob;
   std::vector<BroadcastJob> claim_broadcasts(size_t limit);
   void complete_broadcast(int64_t broadcast_id, const SendResult& result);
   // A playback report from the platform. False when it names an EBMID we never sent.
@@ -269,7 +179,7 @@ class Engine : private DutyHost {
   // An audit row for something refused at the edge (a forged callback, a bad body).
   void record_refusal(std::string_view kind, std::string_view actor, std::string_view detail);
 
-  const Directory& directory() const override { return *directory_; }
+  const Directory& directory() const override { return core_.directory(); }
 
   // The words of a notice, a duty room's line or a page (templates/notice.*, duty.*, page.*:
   // rules/notices.h; the same for every hazard family).
@@ -295,139 +205,55 @@ class Engine : private DutyHost {
  private:
   // DutyHost: what the duties may ask of the engine (they hold it as their host, nothing more).
   Store& store() override { return store_; }
-  int64_t now_ms() const override { return to_epoch_ms(clock_.now()); }
-  const EngineSettings& settings() const override { return settings_; }
-  const TemplateRenderer& templates() const override { return *templates_; }
-  const Plan& snapshot_plan(int64_t snapshot_id) override;
-  const WarningFacts& facts(int64_t warning_id) override { return warning_row(warning_id); }
-  void forget(int64_t warning_id) override { warning_cache_.erase(warning_id); }
+  int64_t now_ms() const override { return core_.now_ms(); }
+  const EngineSettings& settings() const override { return core_.settings(); }
+  const TemplateRenderer& templates() const override { return core_.templates(); }
+  const Plan& snapshot_plan(int64_t snapshot_id) override { return core_.snapshot_plan(snapshot_id); }
+  const WarningFacts& facts(int64_t warning_id) override { return core_.facts(warning_id); }
+  void forget(int64_t warning_id) override { core_.forget(warning_id); }
   int notice(int64_t callout_id, const std::vector<std::string>& channels, const std::string& key_part,
              const std::string& text, const std::string& tag) override {
-    return queue_messages(callout_id, channels, -1, key_part, 1, text, tag);
+    return outbox_.queue(callout_id, channels, -1, key_part, 1, text, tag);
   }
   int tell_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::vector<std::string>& channels,
                      const std::string& text) override {
     const int marker = static_cast<int>(plan.ladder.size()) + 1;  // a key part no ladder step uses
-    return notify_superiors(callout_id, snapshot_id, plan, marker, channels, text);
+    return ladder_.notify_superiors(callout_id, snapshot_id, plan, marker, channels, text);
   }
   void tell_duty_room(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::string& why) override {
-    tell_duty_officer(callout_id, snapshot_id, plan, why);
+    ladder_.tell_duty_officer(callout_id, snapshot_id, plan, why);
   }
   void tell_duty_room_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id, const Plan& plan,
                               const std::string& why) override {
-    tell_duty_officer_of_area(warning_id, area_code, snapshot_id, plan, why);
+    ladder_.tell_duty_officer_of_area(warning_id, area_code, snapshot_id, plan, why);
   }
   AckOutcome answer(int64_t callout_id, std::string_view via, std::string_view actor) override {
     return ack(callout_id, via, actor);
   }
-  void close_if_done(int64_t warning_id) override { close_warning_if_done(warning_id); }
+  void close_if_done(int64_t warning_id) override { lifecycle_.close_if_done(warning_id); }
 
   // Both public constructors: on the caller's store, or on one of its own (`own`).
   Engine(std::unique_ptr<Store> own, Store* store, const Clock& clock, EngineSettings settings,
          std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
          std::shared_ptr<const TemplateRenderer> templates, std::set<std::string> channels);
-  const WarningFacts& warning_row(int64_t warning_id);
-  void make_duties();
-  // Queues one message per channel for a callout. `key_part` makes the idempotency key
-  // ("s2" for step 2, "u17" for the update that is warning 17, "x" for the cancel notice);
-  // `tag` leads the title (【督办】, 【更新】, 【解除】); `notice` leads the body.
-  // Returns how many were queued to go (not failed at once for want of a contact).
-  int queue_messages(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
-                     const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
-                     const std::string& details = {});
-  // `details`: lines under the notice (a duty room's digest lists its matters).
-  int queue_messages(const CalloutRow& callout, const std::vector<std::string>& channels, int step_index,
-                     const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
-                     const std::string& details = {});
-  std::optional<CalloutRow> callout_row(int64_t callout_id);
-  // One due callout: its step (or exhaustion), and its next look.
-  void advance(const CalloutRow& callout, TimePoint now, std::set<int64_t>& touched_warnings);
-  // Ingest and the lifecycle (engine_ingest.cc).
-  int64_t store_warning(const Warning& w, std::string_view raw, std::string_view actor, WarningState state,
-                        std::optional<int64_t> supersedes, IngestOutcome& out);
-  // `update`: an Update took over the callouts of the warning it supersedes.
-  void start_callouts(int64_t warning_id, const Warning& w, bool update, IngestOutcome& out);
-  // A callout to make for `person` at a post of `area` (the code, when the directory lacks it),
-  // under a warning's plan snapshot; due and kind are the caller's to set.
-  static NewCallout callout_for(int64_t warning_id, int64_t snapshot_id, const Person& person,
-                                std::string_view area_code, const Area* area, std::string_view role, Seat seat,
-                                int64_t now);
-  // Primary callouts for `fresh`, each under its plan's snapshot, step 1 due after its `after`.
-  void insert_primary_callouts(int64_t warning_id, const std::vector<const Recipient*>& fresh,
-                               const std::map<const Plan*, int64_t>& snapshot_ids, int64_t now);
-  // `w` has the areas that are ours (split_areas), `as_sent` all of them (stored as sent).
-  void update_warning(int64_t old_id, const Warning& w, const Warning& as_sent, std::string_view raw,
-                      std::string_view actor, IngestOutcome& out);
-  void end_warning(int64_t warning_id, WarningMove move, std::string_view why, bool tell_reached,
-                   std::string_view actor);
-  // Ends one open callout (cancelled, what is queued for it too; 解除 to it when reached and
-  // `tell_reached`) and the escalations raised for it.
-  void end_callout(const CalloutRow& callout, std::string_view why, bool tell_reached);
-  std::optional<int64_t> find_active(const Reference& ref);
-  int expire_warnings();
-  // Runs a step for a primary callout; returns how many messages it queued to the callout itself
-  // (what the next rung waits for).
-  int run_step(const CalloutRow& callout, const Plan& plan, int step_index);
-  // The posts one tier up (the plan's roles there) are told about callout_id's post; returns
-  // how many were raised.
-  int notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
-                       const std::vector<std::string>& channels, const std::string& notice);
-  // The duty room of the callout's post (the plan's duty_room tier) is told `why`: an event on
-  // the officer's callout (raised once per warning), in their next digest (tick_duty_digests).
-  void tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::string& why);
-  // The same for a matter of an area (the loudspeakers); empty = the warning's first area of ours.
-  void tell_duty_officer_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id,
-                                 const Plan& plan, const std::string& why);
-  void raise_duty_officer(int64_t warning_id, std::optional<int64_t> source, const std::string& area_code,
-                          int64_t snapshot_id, const Plan& plan, const std::string& why);
-  // One message per duty room with every matter since its last, at most one a minute.
-  int tick_duty_digests();
-  // "已发 浙政钉 3 次、电话 1 次（1 次失败）": what was tried for a callout.
-  std::string tried_text(int64_t callout_id);
-  // The reply code of a callout's texts: kept once given; else the smallest free among the
-  // phone's open callouts (engine_sms.cc).
-  int sms_code_for(int64_t callout_id, const std::string& mobile);
+  void event(std::optional<int64_t> warning, std::optional<int64_t> callout, std::optional<int64_t> message,
+             std::string_view kind, std::string_view actor, std::string_view detail) {
+    core_.event(warning, callout, message, kind, actor, detail);
+  }
+  // The SMS platform's side (engine_sms.cc): a bare 收到 while several callouts are open.
   void ask_for_code(const std::string& phone, int64_t first_callout, int64_t first_warning);
-  int64_t secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
-                            std::optional<int64_t> source, std::string_view kind, const Person& person,
-                            const std::string& area_code, const std::string& role, Seat seat);
-  void cover_post(int64_t warning_id, int64_t answered_id, int64_t now);
-  void event(std::optional<int64_t> warning, std::optional<int64_t> callout,
-             std::optional<int64_t> message, std::string_view kind, std::string_view actor,
-             std::string_view detail);
-  void close_warning_if_done(int64_t warning_id);
-  void record_completion(const Completion& completion, int64_t now);
-  // The callout's held ladder goes on: from `sent_at` when its notice left (the clock shifts by
-  // the wait), or on its planned time when the notice cannot go.
-  void release_hold(int64_t callout_id, std::optional<int64_t> sent_at);
-  struct Hold {
-    int64_t snapshot_id = 0;
-    int next_step = 0;
-    int64_t clock_at = 0, held_due_at = 0;
-  };
-  struct Released {
-    int64_t clock_at = 0, next_due = 0;
-  };
-  // Where a held ladder goes on: its clock shifted to `sent_at` (the notice left), or unchanged
-  // on its planned time.
-  Released released(const Hold& hold, std::optional<int64_t> sent_at);
-  std::string ack_token(int64_t callout_id) const;
-  std::string link_token(std::string_view purpose, int64_t callout_id) const;
 
+  // The rooms, each of one concern; each uses only those listed before it.
   std::unique_ptr<Store> own_store_;  // when made on a Db
-  Store& store_;                     // everything kept: rows, states, events
-  const Clock& clock_;
-  EngineSettings settings_;
-  std::shared_ptr<const Directory> directory_;
-  std::vector<Plan> plans_;
-  std::shared_ptr<const TemplateRenderer> templates_;
-  std::set<std::string> channels_;
-  std::map<int64_t, Plan> snapshot_cache_;                     // parsed plan snapshots
-  std::map<int64_t, std::unique_ptr<WarningFacts>> warning_cache_;  // warnings seen this run
+  Store& store_;                      // everything kept: rows, states, events
+  EngineCore core_;                   // the store, clock, rules and caches every room shares
+  Outbox outbox_;                     // messages queued, claimed, completed; the holds they keep
   // The duties a warning may carry, asked at its start, on the tick, at its end and before it closes.
+  std::vector<Duty*> duties_;
+  Lifecycle lifecycle_;  // ingest, update, cancel, expire, close
+  Ladder ladder_;        // steps, escalation, the duty room's digests, answers
   std::unique_ptr<ReportBackDuty> reports_;
   std::unique_ptr<BroadcastDuty> loudspeakers_;
-  std::vector<Duty*> duties_;
 };
 
 }  // namespace jiaoying

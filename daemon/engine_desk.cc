@@ -86,15 +86,15 @@ Engine::DeskOutcome Engine::desk_call(int64_t warning_id, std::string_view perso
   if (p.state == CalloutState::cancelled) return refused(409, fmt::format("{}'s callout was cancelled", p.person_name));
   std::string channel(via);
   if (channel.empty()) {  // the phone wakes people; else what the plan sends first
-    for (const std::string& c : channels_)
+    for (const std::string& c : core_.channels())
       if (const Medium* m = find_medium(c); m && m->rings && reachable_on(c, p.zzd_account, p.mobile, p.landline))
         channel = c;
-    if (channel.empty()) channel = snapshot_plan(p.snapshot_id).ladder.front().channels.front();
+    if (channel.empty()) channel = core_.snapshot_plan(p.snapshot_id).ladder.front().channels.front();
   }
   const Medium* medium = find_medium(channel);
-  if (!medium || medium->per_area || !channels_.count(channel)) {
+  if (!medium || medium->per_area || !core_.channels().count(channel)) {
     std::string names;
-    for (const std::string& c : channels_)
+    for (const std::string& c : core_.channels())
       if (const Medium* m = find_medium(c); m && !m->per_area) names += (names.empty() ? "" : ", ") + c;
     return refused(400, fmt::format("'{}' is not a channel jiaoyingd can reach a person on (configured: {})", channel,
                                     names));
@@ -103,7 +103,7 @@ Engine::DeskOutcome Engine::desk_call(int64_t warning_id, std::string_view perso
     return refused(409, fmt::format("{} has no contact for {} in the directory", p.person_name, medium->zh));
   Store::Tx tx(store_);
   // Step 0: as urgent as a first notice.
-  queue_messages(p.id, {channel}, 0, fmt::format("m{}", store_.count_events(warning_id, "manual_call") + 1), 1,
+  outbox_.queue(p.id, {channel}, 0, fmt::format("m{}", store_.count_events(warning_id, "manual_call") + 1), 1,
                  words("notice.desk_call"), words("notice.desk_call.tag"));
   event(warning_id, p.id, std::nullopt, "manual_call", actor,
         fmt::format("reached by hand on {} ({})", channel, medium->zh));
@@ -126,7 +126,7 @@ Engine::DeskOutcome Engine::desk_resend(int64_t warning_id, bool unanswered_only
   const std::string key = fmt::format("r{}", store_.count_events(warning_id, "manual_resend") + 1);
   int queued = 0;
   for (const CalloutRow& c : reached) {
-    queued += queue_messages(c, snapshot_plan(c.snapshot_id).ladder.front().channels, -1, key, 1,
+    queued += outbox_.queue(c, core_.snapshot_plan(c.snapshot_id).ladder.front().channels, -1, key, 1,
                              words("notice.desk_resend"), words("notice.desk_resend.tag")) > 0;
   }
   event(warning_id, std::nullopt, std::nullopt, "manual_resend", actor,
@@ -141,7 +141,7 @@ Engine::DeskOutcome Engine::desk_cancel(int64_t warning_id, std::string_view rea
   if (reason.empty()) return refused(400, "say why it is cancelled (--reason \"issued by mistake\"): it goes on file");
   const int reached = static_cast<int>(store_.count_reached(warning_id));
   Store::Tx tx(store_);
-  end_warning(warning_id, WarningMove::cancel, fmt::format("cancelled at the duty desk: {}", reason), true, actor);
+  lifecycle_.end_warning(warning_id, WarningMove::cancel, fmt::format("cancelled at the duty desk: {}", reason), true, actor);
   tx.commit();
   return {200, fmt::format("warning {} is cancelled; 解除 goes to the {} people it reached", warning_id, reached),
           reached};
@@ -151,7 +151,7 @@ Engine::DeskOutcome Engine::desk_drill(std::string_view plan_name, const std::ve
                                        std::string_view level, std::string_view actor, int64_t& warning_id) {
   const Plan* plan = nullptr;
   std::string names;
-  for (const Plan& p : plans_) {
+  for (const Plan& p : core_.plans()) {
     if (p.name == plan_name) plan = &p;
     names += (names.empty() ? "" : ", ") + p.name;
   }
@@ -160,7 +160,7 @@ Engine::DeskOutcome Engine::desk_drill(std::string_view plan_name, const std::ve
     return refused(409, fmt::format("plan {} does not answer drills (its match.status leaves exercise out)", plan->name));
   if (areas.empty()) return refused(400, "say where the drill is (--area CODE, as many as needed)");
   Warning w;
-  const int64_t now = to_epoch_ms(clock_.now());
+  const int64_t now = to_epoch_ms(core_.clock().now());
   w.identifier = fmt::format("drill-{}", now);
   w.sender = "duty-desk";
   w.sender_name = words("notice.drill_sender");
@@ -218,7 +218,7 @@ Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view t
   std::map<const Plan*, int64_t> snapshots;
   std::vector<const Plan*> plans;
   for (int64_t id : store_.snapshots_of(warning_id)) {
-    const Plan* plan = &snapshot_plan(id);
+    const Plan* plan = &core_.snapshot_plan(id);
     snapshots[plan] = id;
     plans.push_back(plan);
   }
@@ -233,20 +233,20 @@ Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view t
     for (CalloutRow& c : store_.primaries(warning_id))
       if (is_open(c.state) || c.state == CalloutState::exhausted) silent.push_back(std::move(c));
     for (const CalloutRow& c : silent) {
-      const Plan& plan = snapshot_plan(c.snapshot_id);
-      const Area* area = directory_->area(c.area_code);
-      const Area* parent = area ? directory_->area(area->parent) : nullptr;
+      const Plan& plan = core_.snapshot_plan(c.snapshot_id);
+      const Area* area = core_.directory().area(c.area_code);
+      const Area* parent = area ? core_.directory().area(area->parent) : nullptr;
       if (!parent) continue;
       for (const RecipientRule& rule : plan.recipients) {
         if (rule.tier != parent->tier) continue;
         for (const std::string& role : rule.roles) {
           Seat seat = Seat::A;
-          const Person* boss = directory_->holder(parent->code, role, Seat::A);
-          if (!boss) boss = directory_->holder(parent->code, role, seat = Seat::B);
+          const Person* boss = core_.directory().holder(parent->code, role, Seat::A);
+          if (!boss) boss = core_.directory().holder(parent->code, role, seat = Seat::B);
           if (!boss || boss->id == c.person_id) continue;
-          const int64_t id = secondary_callout(warning_id, c.snapshot_id, plan, c.id, "superior", *boss, parent->code,
+          const int64_t id = ladder_.secondary_callout(warning_id, c.snapshot_id, plan, c.id, "superior", *boss, parent->code,
                                                role, seat);
-          reached += queue_messages(id, plan.ladder.front().channels, -1, fmt::format("e{}", n), 1,
+          reached += outbox_.queue(id, plan.ladder.front().channels, -1, fmt::format("e{}", n), 1,
                                     words("notice.desk_superior", {{"area_name", c.area_name},
                                                                    {"person_name", c.person_name},
                                                                    {"reason", std::string(reason)}}),
@@ -256,20 +256,20 @@ Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view t
     }
     what = fmt::format("the posts above the silent ones told ({} message(s)): {}", reached, reason);
   } else if (to == "duty_officer") {
-    tell_duty_officer_of_area(warning_id, "", snapshots.begin()->second, *plans.front(),
+    ladder_.tell_duty_officer_of_area(warning_id, "", snapshots.begin()->second, *plans.front(),
                               words("duty.desk", {{"reason", std::string(reason)}}));
     reached = 1;
     what = fmt::format("the duty room told: {}", reason);
   } else {
-    const Area* area = directory_->area(to);
+    const Area* area = core_.directory().area(to);
     if (!area)
       return refused(400, fmt::format("'{}' is neither superior, duty_officer nor an area of the directory", to));
     // The area's posts (and those below it) the warning's plans call, or only `roles`.
-    Warning scoped = warning_row(warning_id).warning;
+    Warning scoped = core_.facts(warning_id).warning;
     scoped.areas = {std::string(to)};
     scoped.polygons.clear();
     scoped.circles.clear();
-    Resolution r = resolve_recipients(scoped, plans, *directory_);
+    Resolution r = resolve_recipients(scoped, plans, core_.directory());
     const std::set<std::string> already = store_.primary_people(warning_id);
     std::vector<const Recipient*> fresh;
     for (const Recipient& rec : r.recipients)
@@ -279,7 +279,7 @@ Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view t
     if (fresh.empty())
       return refused(409, fmt::format("everyone the plans call in {} {}{} is in this warning already", area->code,
                                       area->name, roles.empty() ? "" : " (of those roles)"));
-    insert_primary_callouts(warning_id, fresh, snapshots, to_epoch_ms(clock_.now()));
+    lifecycle_.insert_primary_callouts(warning_id, fresh, snapshots, to_epoch_ms(core_.clock().now()));
     reached = static_cast<int>(fresh.size());
     what = fmt::format("{} people of {} {} called into this warning: {}", reached, area->code, area->name, reason);
   }

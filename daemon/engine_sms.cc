@@ -14,16 +14,6 @@
 
 namespace jiaoying {
 
-int Engine::sms_code_for(int64_t callout_id, const std::string& mobile) {
-  if (const std::optional<int64_t> own = store_.sms_code(callout_id)) return static_cast<int>(*own);
-  std::set<int64_t> taken;
-  for (const SmsCode& c : store_.open_sms_codes(mobile)) taken.insert(c.code);
-  int code = 1;
-  while (taken.count(code)) ++code;
-  store_.set_sms_code(callout_id, code);
-  return code;
-}
-
 std::string Engine::sms_reply(const std::string& phone, const std::string& content, std::string_view actor) {
   // One transaction: what was texted, and the answer it may be.
   Store::Tx whole(store_);
@@ -71,7 +61,7 @@ void Engine::ask_for_code(const std::string& phone, int64_t first_callout, int64
     which += (which.empty() ? "" : "，") +
              words("notice.sms_code_item", {{"code", std::to_string(c.code)}, {"headline", c.headline}});
   }
-  const int64_t now = to_epoch_ms(clock_.now());
+  const int64_t now = to_epoch_ms(core_.clock().now());
   Store::Tx tx(store_);
   NewMessage m;
   m.callout_id = first_callout;

@@ -1,15 +1,12 @@
-// Engine: ingest and the warning lifecycle — new warnings, updates, cancels, expiry, drills.
+// The warning lifecycle (daemon/lifecycle.h): ingest, updates, cancels, expiry and the close.
+#include "daemon/lifecycle.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <set>
 
-#include "daemon/engine.h"
-
 namespace jiaoying {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -40,7 +37,7 @@ std::string missing_text(const AreaSplit::Missing& m) {
 
 }  // namespace
 
-IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string_view actor) {
+IngestOutcome Lifecycle::ingest(const Warning& w, std::string_view raw, std::string_view actor) {
   IngestOutcome out;
   if (const std::optional<int64_t> known = store_.find_warning(w.sender, w.identifier)) {
     out.kind = IngestOutcome::Kind::duplicate;
@@ -49,7 +46,7 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
   }
   // A warning larger than this county is called out where it is ours; only one with no area of
   // ours at all is refused (an update or cancel still reaches the warning it references).
-  const AreaSplit split = split_areas(w.areas, *directory_);
+  const AreaSplit split = split_areas(w.areas, core_.directory());
   const bool none_ours = !w.areas.empty() && split.ours.empty() && w.polygons.empty() && w.circles.empty();
   const auto refuse_foreign = [&] {
     out.kind = IngestOutcome::Kind::refused;
@@ -84,7 +81,7 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
         end_warning(*target, WarningMove::cancel, fmt::format("cancelled by {} ({})", w.identifier, w.sender), true, actor);
       } else {
         out.flags.push_back("cancels no running warning");
-        event(id, std::nullopt, std::nullopt, "cancel_unmatched", "engine",
+        core_.event(id, std::nullopt, std::nullopt, "cancel_unmatched", "engine",
               "none of the referenced warnings is running; nothing to stop");
       }
       tx.commit();
@@ -107,47 +104,47 @@ IngestOutcome Engine::ingest(const Warning& w, std::string_view raw, std::string
                           ? fmt::format("status {}: stored, nobody is called", status_name(w.status))
                           : fmt::format("{} message: stored, nobody is called", msg_type_name(w.msg_type));
     out.flags.push_back(why);
-    event(id, std::nullopt, std::nullopt, "not_called", "engine", why);
+    core_.event(id, std::nullopt, std::nullopt, "not_called", "engine", why);
     tx.commit();
     return out;
   }
   int64_t id = store_warning(w, raw, actor, WarningState::active, std::nullopt, out);
   start_callouts(id, scoped, false, out);
-  close_warning_if_done(id);
+  close_if_done(id);
   tx.commit();
   // Step 1 is due at once: the caller ticks right after answering (the warning is durable now).
   return out;
 }
 
-std::optional<int64_t> Engine::find_active(const Reference& ref) {
+std::optional<int64_t> Lifecycle::find_active(const Reference& ref) {
   return store_.find_active_warning(ref.sender, ref.identifier);
 }
 
-int64_t Engine::store_warning(const Warning& w, std::string_view raw, std::string_view actor, WarningState state,
+int64_t Lifecycle::store_warning(const Warning& w, std::string_view raw, std::string_view actor, WarningState state,
                               std::optional<int64_t> supersedes, IngestOutcome& out) {
-  const int64_t now = to_epoch_ms(clock_.now());
+  const int64_t now = core_.now_ms();
   const int64_t id = store_.insert_warning(w, raw, state, supersedes, now);
   out.warning_id = id;
-  event(id, std::nullopt, std::nullopt, "warning_received", actor, describe(w));
-  const AreaSplit split = split_areas(w.areas, *directory_);
+  core_.event(id, std::nullopt, std::nullopt, "warning_received", actor, describe(w));
+  const AreaSplit split = split_areas(w.areas, core_.directory());
   if (!split.not_ours.empty()) {
     std::string text = fmt::format("{} of the warning's {} area(s) are not in this directory and are another jiaoying's "
                                    "to call: {}",
                                    split.not_ours.size(), w.areas.size(), some_codes(split.not_ours));
-    event(id, std::nullopt, std::nullopt, "areas_not_ours", "engine", text);
+    core_.event(id, std::nullopt, std::nullopt, "areas_not_ours", "engine", text);
     out.flags.push_back(text);
   }
   for (const AreaSplit::Missing& m : split.missing) {
-    event(id, std::nullopt, std::nullopt, "area_not_in_directory", "engine", missing_text(m));
+    core_.event(id, std::nullopt, std::nullopt, "area_not_in_directory", "engine", missing_text(m));
     out.flags.push_back(missing_text(m));
   }
   // A clock gone wrong at the sender, a replayed file or a test message: called out all the
   // same (a warning is never dropped on a guess), but flagged for the duty officer.
-  if (Millis skew = w.sent - from_epoch_ms(now); skew > settings_.sent_skew || -skew > settings_.sent_skew) {
+  if (Millis skew = w.sent - from_epoch_ms(now); skew > core_.settings().sent_skew || -skew > core_.settings().sent_skew) {
     std::string flag = fmt::format("sent {} is {} {} the time it arrived", format_china_time(w.sent),
                                    format_duration(skew.count() > 0 ? skew : -skew),
                                    skew.count() > 0 ? "after" : "before");
-    event(id, std::nullopt, std::nullopt, "sent_suspicious", "engine", flag);
+    core_.event(id, std::nullopt, std::nullopt, "sent_suspicious", "engine", flag);
     out.flags.push_back(flag);
   }
   return id;
@@ -155,24 +152,24 @@ int64_t Engine::store_warning(const Warning& w, std::string_view raw, std::strin
 
 // Snapshots the matching plans and creates a primary callout for every recipient who has none
 // under this warning yet (after an update, those carried over keep theirs).
-void Engine::start_callouts(int64_t warning_id, const Warning& w, bool update, IngestOutcome& out) {
-  const int64_t now = to_epoch_ms(clock_.now());
-  std::vector<const Plan*> matched = plans_for(plans_, w);
+void Lifecycle::start_callouts(int64_t warning_id, const Warning& w, bool update, IngestOutcome& out) {
+  const int64_t now = core_.now_ms();
+  std::vector<const Plan*> matched = plans_for(core_.plans(), w);
   if (matched.empty()) {
     out.flags.push_back("no plan matches: nobody is called");
-    event(warning_id, std::nullopt, std::nullopt, "no_plan_matched", "engine",
+    core_.event(warning_id, std::nullopt, std::nullopt, "no_plan_matched", "engine",
           fmt::format("no plan answers {} {}: nobody is called", w.hazard, level_name(w.level)));
   }
-  Resolution resolution = resolve_recipients(w, matched, *directory_);
+  Resolution resolution = resolve_recipients(w, matched, core_.directory());
   std::map<const Plan*, int64_t> snapshot_ids;
   for (const Plan* p : matched) {
     snapshot_ids[p] = store_.insert_snapshot(warning_id, p->name, p->file, p->yaml);
     out.plans.push_back(p->name);
-    event(warning_id, std::nullopt, std::nullopt, "plan_matched", "engine", fmt::format("{} ({})", p->name, p->title));
+    core_.event(warning_id, std::nullopt, std::nullopt, "plan_matched", "engine", fmt::format("{} ({})", p->name, p->title));
   }
   for (const UnfilledPost& u : resolution.unfilled) {
-    const Area* a = directory_->area(u.area);
-    event(warning_id, std::nullopt, std::nullopt, "post_unfilled", "engine",
+    const Area* a = core_.directory().area(u.area);
+    core_.event(warning_id, std::nullopt, std::nullopt, "post_unfilled", "engine",
           fmt::format("{} {} {}: {}", u.area, a ? a->name : "", u.role, u.why));
   }
   out.unfilled = resolution.unfilled;
@@ -193,7 +190,7 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, bool update, I
       total += n;
       text += fmt::format("{}{} {}", text.empty() ? "" : ", ", tier_name(tier), n);
     }
-    event(warning_id, std::nullopt, std::nullopt, "callouts_created", "engine",
+    core_.event(warning_id, std::nullopt, std::nullopt, "callouts_created", "engine",
           fmt::format("{} callout(s) under plan {} ({})", total, plan->name, text));
   }
   // The warning's duties (the report-back, the loudspeakers) start once its callouts are made.
@@ -203,20 +200,20 @@ void Engine::start_callouts(int64_t warning_id, const Warning& w, bool update, I
 // Rows go in kCalloutRows at a time (one statement for many rows is a third of the cost of a
 // statement each: a city's POST is answered when these are on disk). A callout's creation is on
 // file as its own row (post, person, seat, plan, started_at); the warning's trail counts them.
-void Engine::insert_primary_callouts(int64_t warning_id, const std::vector<const Recipient*>& fresh,
+void Lifecycle::insert_primary_callouts(int64_t warning_id, const std::vector<const Recipient*>& fresh,
                                      const std::map<const Plan*, int64_t>& snapshot_ids, int64_t now) {
   std::vector<NewCallout> rows;
   rows.reserve(fresh.size());
   for (const Recipient* r : fresh) {
-    NewCallout n = callout_for(warning_id, snapshot_ids.at(r->plan), *directory_->person(r->person), r->area,
-                               directory_->area(r->area), r->role, r->seat, now);
+    NewCallout n = callout_for(warning_id, snapshot_ids.at(r->plan), *core_.directory().person(r->person), r->area,
+                               core_.directory().area(r->area), r->role, r->seat, now);
     n.next_due = now + r->plan->ladder.front().after.count();
     rows.push_back(n);
   }
   store_.insert_primaries(rows);
 }
 
-NewCallout Engine::callout_for(int64_t warning_id, int64_t snapshot_id, const Person& person,
+NewCallout Lifecycle::callout_for(int64_t warning_id, int64_t snapshot_id, const Person& person,
                                std::string_view area_code, const Area* area, std::string_view role, Seat seat,
                                int64_t now) {
   NewCallout n;
@@ -240,52 +237,52 @@ NewCallout Engine::callout_for(int64_t warning_id, int64_t snapshot_id, const Pe
 // warning and go on where they were (nobody is called from step 1 again); people who
 // already answered are told what changed; people no longer covered stop, with a 解除 notice if
 // they were reached; newly covered areas start their ladder.
-void Engine::update_warning(int64_t old_id, const Warning& w, const Warning& as_sent, std::string_view raw,
+void Lifecycle::update_warning(int64_t old_id, const Warning& w, const Warning& as_sent, std::string_view raw,
                             std::string_view actor, IngestOutcome& out) {
   const int64_t id = store_warning(as_sent, raw, actor, WarningState::active, old_id, out);
   store_.move_warning(WarningMove::supersede, old_id,
                       {"superseded", actor, fmt::format("by warning {} ({})", id, w.identifier)},
-                      to_epoch_ms(clock_.now()));
-  event(id, std::nullopt, std::nullopt, "supersedes", actor, fmt::format("warning {}: its callouts carry on here", old_id));
+                      core_.now_ms());
+  core_.event(id, std::nullopt, std::nullopt, "supersedes", actor, fmt::format("warning {}: its callouts carry on here", old_id));
   // The loudspeakers already told stay on file with the warning that carries on (a new EBM
   // follows below if the updated warning still calls for one).
   store_.carry_over(old_id, id);
-  warning_cache_.erase(old_id);
+  core_.forget(old_id);
 
   std::set<std::string> covered;
-  Resolution now_covered = resolve_recipients(w, plans_for(plans_, w), *directory_);
+  Resolution now_covered = resolve_recipients(w, plans_for(core_.plans(), w), core_.directory());
   for (const Recipient& r : now_covered.recipients) covered.insert(r.person);
   const std::vector<CalloutRow> rows = store_.primaries(id);
   const HazardInfo* h = find_hazard(w.hazard);
   const TemplateValues changed{
       {"hazard_zh", std::string(h ? h->zh : w.hazard)}, {"level_zh", std::string(level_zh(w.level))}, {"headline", w.headline}};
-  const std::string change = words("notice.update", changed);
+  const std::string change = core_.words("notice.update", changed);
   for (const CalloutRow& r : rows) {
     const bool open = is_open(r.state);
     if (!covered.count(r.person_id)) {
       if (open || r.state == CalloutState::answered) end_callout(r, "no longer in the warned area (update)", true);
     } else if (r.state == CalloutState::answered || r.state == CalloutState::covered) {
-      queue_messages(r.id, snapshot_plan(r.snapshot_id).ladder.front().channels, -1, fmt::format("u{}", id), 1,
-                     change + "。" + words("notice.update.answered"), words("notice.update.tag"));
-      event(id, r.id, std::nullopt, "told_of_update", "engine", change);
+      outbox_.queue(r.id, core_.snapshot_plan(r.snapshot_id).ladder.front().channels, -1, fmt::format("u{}", id), 1,
+                     change + "。" + core_.words("notice.update.answered"), core_.words("notice.update.tag"));
+      core_.event(id, r.id, std::nullopt, "told_of_update", "engine", change);
     }
   }
   start_callouts(id, w, true, out);
-  close_warning_if_done(id);
+  close_if_done(id);
 }
 
 // Ends one callout: open → cancelled with its queued messages and raised callouts; a person
 // already reached gets a 解除 notice.
-void Engine::end_callout(const CalloutRow& c, std::string_view why, bool tell_reached) {
-  const int64_t now = to_epoch_ms(clock_.now());
+void Lifecycle::end_callout(const CalloutRow& c, std::string_view why, bool tell_reached) {
+  const int64_t now = core_.now_ms();
   if (store_.end_callout(CalloutMove::cancel, c.warning_id, c.id, {"cancelled", "engine", why}, now))
     store_.cancel_messages(c.warning_id, c.id, std::nullopt, why, "engine", now);
   if (c.first_sent_at && tell_reached) {
-    const WarningFacts& row = warning_row(c.warning_id);
-    queue_messages(c, snapshot_plan(c.snapshot_id).ladder.front().channels, -1, "x", 1,
-                   words("notice.end", {{"headline", row.warning.headline}, {"why", std::string(why)}}),
-                   words("notice.end.tag"));
-    event(c.warning_id, c.id, std::nullopt, "told_of_end", "engine", std::string(why));
+    const WarningFacts& row = core_.facts(c.warning_id);
+    outbox_.queue(c, core_.snapshot_plan(c.snapshot_id).ladder.front().channels, -1, "x", 1,
+                   core_.words("notice.end", {{"headline", row.warning.headline}, {"why", std::string(why)}}),
+                   core_.words("notice.end.tag"));
+    core_.event(c.warning_id, c.id, std::nullopt, "told_of_end", "engine", std::string(why));
   }
   // Escalations raised for this callout end with it.
   for (int64_t id : store_.open_raised_for(c.id, false))
@@ -293,10 +290,10 @@ void Engine::end_callout(const CalloutRow& c, std::string_view why, bool tell_re
 }
 
 // Cancel or expiry: every callout of the warning ends.
-void Engine::end_warning(int64_t warning_id, WarningMove move, std::string_view why, bool tell_reached,
+void Lifecycle::end_warning(int64_t warning_id, WarningMove move, std::string_view why, bool tell_reached,
                          std::string_view actor) {
   const std::string kind = fmt::format("warning_{}", state_name(rule(move).to));
-  if (!store_.move_warning(move, warning_id, {kind, actor, why}, to_epoch_ms(clock_.now()))) return;
+  if (!store_.move_warning(move, warning_id, {kind, actor, why}, core_.now_ms())) return;
   for (const CalloutRow& c : store_.primaries(warning_id)) end_callout(c, why, tell_reached);
   // Raised callouts without a source (the duty officer's) end too.
   for (int64_t id : store_.open_callouts(warning_id))
@@ -304,14 +301,28 @@ void Engine::end_warning(int64_t warning_id, WarningMove move, std::string_view 
   for (Duty* duty : duties_) duty->end({warning_id, move == WarningMove::cancel, why});
 }
 
-int Engine::expire_warnings() {
-  const int64_t now = to_epoch_ms(clock_.now());
+int Lifecycle::expire() {
+  const int64_t now = core_.now_ms();
   const std::vector<int64_t> ids = store_.expiring_warnings(now);
   if (ids.empty()) return 0;
   Store::Tx tx(store_);
   for (int64_t id : ids) end_warning(id, WarningMove::expire, "the warning expired", false, "engine");
   tx.commit();
   return static_cast<int>(ids.size());
+}
+
+void Lifecycle::close_if_done(int64_t warning_id) {
+  // Cheap first (by index): most answers leave others still open.
+  if (store_.any_open_callout(warning_id)) return;
+  // A duty may hold it open: a report-back due, the platform yet to take the EBM or report its playback.
+  for (Duty* duty : duties_)
+    if (duty->blocks_close(warning_id)) return;
+  const CalloutTally t = store_.tally(warning_id);
+  store_.move_warning(WarningMove::close, warning_id,
+                      {"warning_closed", "engine",
+                       fmt::format("every callout ended: {} of {} posts answered, {} exhausted; {} raised", t.answered,
+                                   t.primaries, t.exhausted, t.raised)},
+                      core_.now_ms());
 }
 
 }  // namespace jiaoying

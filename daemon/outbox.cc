@@ -1,22 +1,114 @@
-// Engine: the outbox. Queued messages are claimed by medium in the order an index keeps them
-// (priority, then age: no sort of the queue), hundreds per transaction, and marked `sending`
-// before any leaves; the providers' answers come back in bursts and are recorded in one
-// transaction each. A notice that leaves releases the ladder it held (the next rung counts from
-// now); one that cannot go releases it on its planned time. After a crash, what was `sending` is
-// resent with the same key where the provider de-duplicates, and is `unknown` where it cannot.
+// The outbox (daemon/outbox.h): messages queued with their words, claimed by medium, their
+// providers' answers recorded, and the holds they keep on their ladders released.
+#include "daemon/outbox.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
-#include "channels/ivr/aliyun_vms.h"
-#include "daemon/engine.h"
+#include "rules/names.h"
 
 namespace jiaoying {
 
-std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) {
+int Outbox::queue(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
+                           const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
+                           const std::string& details) {
+  auto row = store_.callout(callout_id);
+  return row ? queue(*row, channels, step_index, key_part, attempt, notice, tag, details) : 0;
+}
+
+int Outbox::queue(const CalloutRow& c, const std::vector<std::string>& channels, int step_index,
+                           const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
+                           const std::string& details) {
+  const WarningFacts& row = core_.facts(c.warning_id);
+  const Warning& w = row.warning;
+  const HazardInfo* hazard = find_hazard(w.hazard);
+  const Plan& plan = core_.snapshot_plan(c.snapshot_id);
+  const std::string family = template_family(plan, w.hazard);
+  TemplateValues values{
+      {"role_zh", std::string(role_zh(c.role))},
+      {"sender_zh", w.sender_name.empty() ? std::string(source_zh(w.source)) : w.sender_name},
+      {"sent_zh", time_zh(w.sent)},
+      {"room_zh", std::string(family_room_zh(family))},
+      {"headline", w.headline},
+      {"description", w.description},
+      {"hazard_zh", std::string(hazard ? hazard->zh : w.hazard)},
+      {"level_zh", std::string(level_zh(w.level))},
+      {"areas_zh", row.areas_zh},
+      {"sender", w.sender},
+      {"sent", format_china_time(w.sent)},
+      {"person_name", c.person_name},
+      {"area_name", c.area_name},
+      {"role", c.role},
+      {"seat", c.seat},
+      {"attempt", std::to_string(attempt)},
+      {"repeat", attempt > 1 ? "yes" : ""},
+      {"notice", notice},
+      {"details", details},
+      {"tag", tag},
+      {"drill", row.drill ? core_.words("notice.drill.tag") : ""},
+      {"report_due", ""},
+  };
+  // A post of an area that owes the report-back is asked for it on every card.
+  bool owes_report = false;
+  if (row.owes_reports && (c.kind == "primary" || c.kind == "deputy")) {
+    if (const std::optional<int64_t> due = store_.report_owed_due(c.warning_id, c.area_code)) {
+      values["report_due"] = format_china_clock(from_epoch_ms(*due)).substr(0, 5);
+      owes_report = true;
+    }
+  }
+  // A text carries the person's reply code (回复1确认收到).
+  for (const std::string& channel : channels) {
+    const Medium* medium = find_medium(channel);
+    if (medium && medium->reply_codes && !c.mobile.empty()) {
+      values["sms_code"] = std::to_string(reply_code_for(c.id, c.mobile));
+      break;
+    }
+  }
+  const int64_t now = core_.now_ms();
+  // Red before orange before yellow; a first notice before a repeat.
+  const int priority = static_cast<int>(w.level) * 10 + (step_index == 0 ? 1 : 0);
+  int queued = 0;
+  for (const std::string& channel : channels) {
+    std::vector<std::string> text = core_.templates().render(
+        {core_.templates().pick(family, channel + ".title"), core_.templates().pick(family, channel + ".body")}, values);
+    std::string& title = text[0];
+    const std::string& body = text[1];
+    if (title.empty()) title = w.headline;
+    std::string key = fmt::format("w{}-c{}-{}-{}", c.warning_id, c.id, key_part, channel);
+    // A later step replaces what an earlier one still has queued on the same channel.
+    if (step_index > 0)
+      store_.cancel_messages(c.warning_id, c.id, channel, fmt::format("superseded by step {}", step_index + 1), "engine",
+                             now);
+    const bool ok = reachable_on(channel, c.zzd_account, c.mobile, c.landline);
+    NewMessage m;
+    m.callout_id = c.id;
+    m.step = step_index;
+    m.channel = channel;
+    m.idem_key = std::move(key);
+    m.priority = priority;
+    m.failed = !ok;
+    if (!ok) m.error = "no contact for this channel";
+    m.report = owes_report;
+    m.title = std::move(title);
+    m.body = body;
+    m.now = now;
+    const int64_t message_id = store_.insert_message(m);
+    if (ok) {
+      ++queued;
+    } else {
+      core_.event(c.warning_id, c.id, message_id, "message_failed", "engine",
+            fmt::format("{} has no contact for {}", c.person_name, channel));
+    }
+  }
+  return queued;
+}
+
+std::vector<SendJob> Outbox::claim(const ClaimRequest& request) {
   std::vector<SendJob> jobs;
   if (request.limit == 0) return jobs;
-  const int64_t now = to_epoch_ms(clock_.now());
+  const int64_t now = core_.now_ms();
   {
     for (ClaimRow& row : store_.claimable(request.channel, request.min_priority, request.max_priority, now,
                                           request.limit)) {
@@ -31,8 +123,8 @@ std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) {
       m.idem_key = std::move(row.idem_key);
       m.title = std::move(row.title);
       m.text = std::move(row.body);
-      m.ack_url = ack_url(c.id);
-      if (row.report) m.report_url = report_url(c.id);
+      m.ack_url = core_.ack_url(c.id);
+      if (row.report) m.report_url = core_.report_url(c.id);
       m.person_id = c.person_id;
       m.person_name = c.person_name;
       m.zzd_account = c.zzd_account;
@@ -40,7 +132,7 @@ std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) {
       m.landline = c.landline;
       m.area_code = c.area_code;
       m.warning_id = c.warning_id;
-      m.level = std::string(level_name(warning_row(c.warning_id).warning.level));
+      m.level = std::string(level_name(core_.facts(c.warning_id).warning.level));
       jobs.push_back(std::move(job));
     }
   }
@@ -67,7 +159,7 @@ std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) {
   return claimed;
 }
 
-std::vector<SendJob> Engine::claim_messages(size_t limit) {
+std::vector<SendJob> Outbox::claim(size_t limit) {
   std::vector<SendJob> jobs;
   for (const Medium& medium : media()) {
     if (jobs.size() >= limit) break;
@@ -76,24 +168,24 @@ std::vector<SendJob> Engine::claim_messages(size_t limit) {
     request.channel = std::string(medium.name);
     request.provider = std::string(medium.name);
     request.limit = limit - jobs.size();
-    for (SendJob& job : claim_messages(request)) jobs.push_back(std::move(job));
+    for (SendJob& job : claim(request)) jobs.push_back(std::move(job));
   }
   return jobs;
 }
 
-void Engine::complete_messages(const std::vector<Completion>& completions) {
+void Outbox::complete(const std::vector<SendCompletion>& completions) {
   if (completions.empty()) return;
-  const int64_t now = to_epoch_ms(clock_.now());
+  const int64_t now = core_.now_ms();
   Store::Tx tx(store_);
-  for (const Completion& c : completions) record_completion(c, now);
+  for (const SendCompletion& c : completions) record(c, now);
   tx.commit();
 }
 
-Engine::Released Engine::released(const Hold& h, std::optional<int64_t> sent_at) {
+Outbox::Released Outbox::released(const Hold& h, std::optional<int64_t> sent_at) {
   int64_t clock_at = h.clock_at, next_due = h.held_due_at;
   if (sent_at && h.next_step > 0) {
     // The step's clock starts when its notice left: the ladder shifts by the wait.
-    const Plan& plan = snapshot_plan(h.snapshot_id);
+    const Plan& plan = core_.snapshot_plan(h.snapshot_id);
     const auto& ladder = plan.ladder;
     const int64_t after_sent = ladder[static_cast<size_t>(h.next_step - 1)].after.count();
     clock_at = std::max(clock_at, *sent_at - after_sent);
@@ -104,14 +196,14 @@ Engine::Released Engine::released(const Hold& h, std::optional<int64_t> sent_at)
   return {clock_at, next_due};
 }
 
-void Engine::release_hold(int64_t callout_id, std::optional<int64_t> sent_at) {
-  auto c = callout_row(callout_id);
+void Outbox::release_hold(int64_t callout_id, std::optional<int64_t> sent_at) {
+  auto c = store_.callout(callout_id);
   if (!c || !c->held_due_at) return;
   const Released r = released({c->snapshot_id, c->next_step, c->clock_at, *c->held_due_at}, sent_at);
   store_.release_hold(callout_id, r.clock_at, r.next_due);
 }
 
-void Engine::record_completion(const Completion& completion, int64_t now) {
+void Outbox::record(const SendCompletion& completion, int64_t now) {
   const int64_t message_id = completion.message_id;
   const SendResult& result = completion.result;
   const std::optional<SendingRow> row = store_.sending_row(message_id);
@@ -156,14 +248,14 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
     case SendOutcome::deferred: {
       // The provider asked us to slow down: not a failure, not an attempt; the ladder still waits.
       store_.requeue_message(
-          ref, now + settings_.defer_pause.count(), result.detail, true,
-          {"message_deferred", actor, fmt::format("{}; again in {}", result.detail, format_duration(settings_.defer_pause))},
+          ref, now + core_.settings().defer_pause.count(), result.detail, true,
+          {"message_deferred", actor, fmt::format("{}; again in {}", result.detail, format_duration(core_.settings().defer_pause))},
           now);
       return;
     }
     case SendOutcome::retry:
-      if (attempts < settings_.max_attempts) {
-        Millis backoff = settings_.retry_backoff * (int64_t{1} << std::min<int64_t>(attempts - 1, 6));
+      if (attempts < core_.settings().max_attempts) {
+        Millis backoff = core_.settings().retry_backoff * (int64_t{1} << std::min<int64_t>(attempts - 1, 6));
         store_.requeue_message(ref, now + backoff.count(), result.detail, false,
                                {"message_retry", actor,
                                 fmt::format("attempt {} failed ({}); retrying in {}", attempts, result.detail,
@@ -183,7 +275,7 @@ void Engine::record_completion(const Completion& completion, int64_t now) {
   }
 }
 
-int Engine::release_holds(std::string_view channel, std::string_view kind, std::string_view detail) {
+int Outbox::release_holds(std::string_view channel, std::string_view kind, std::string_view detail) {
   Store::Tx tx(store_);
   channel_event(channel, kind, "engine", detail);
   const int released = store_.release_holds_on(channel);
@@ -191,16 +283,16 @@ int Engine::release_holds(std::string_view channel, std::string_view kind, std::
   return released;
 }
 
-void Engine::channel_event(std::string_view channel, std::string_view kind, std::string_view actor,
+void Outbox::channel_event(std::string_view channel, std::string_view kind, std::string_view actor,
                            std::string_view detail) {
   Store::Tx tx(store_);
   const std::vector<int64_t> warnings = store_.warnings_waiting_on(channel);
-  if (warnings.empty()) event(std::nullopt, std::nullopt, std::nullopt, kind, actor, detail);
-  for (int64_t w : warnings) event(w, std::nullopt, std::nullopt, kind, actor, detail);
+  if (warnings.empty()) core_.event(std::nullopt, std::nullopt, std::nullopt, kind, actor, detail);
+  for (int64_t w : warnings) core_.event(w, std::nullopt, std::nullopt, kind, actor, detail);
   tx.commit();
 }
 
-std::vector<PlacedCall> Engine::recent_calls(TimePoint since) {
+std::vector<PlacedCall> Outbox::recent_calls(TimePoint since) {
   std::vector<PlacedCall> out;
   std::vector<std::string> ringing;
   for (const Medium& m : media())
@@ -212,8 +304,8 @@ std::vector<PlacedCall> Engine::recent_calls(TimePoint since) {
   return out;
 }
 
-int Engine::recover() {
-  const int64_t now = to_epoch_ms(clock_.now());
+int Outbox::recover() {
+  const int64_t now = core_.now_ms();
   Store::Tx tx(store_);
   int n = 0;
   for (const Medium& medium : media()) {
@@ -250,6 +342,29 @@ int Engine::recover() {
   }
   tx.commit();
   return n;
+}
+
+// What was tried for a callout, as the duty officer reads it: "浙政钉 3 次、电话 1 次（未接通）".
+std::string Outbox::tried_text(int64_t callout_id) {
+  std::string out;
+  for (const Tried& t : store_.tried(callout_id)) {
+    const Medium* m = find_medium(t.channel);
+    const int64_t sent = t.sent, failed = t.failed;
+    if (sent == 0 && failed == 0) continue;
+    out += fmt::format("{}{} {} 次{}", out.empty() ? "" : "、", m ? m->zh : t.channel, sent + failed,
+                       failed ? fmt::format("（{} 次失败）", failed) : std::string());
+  }
+  return out.empty() ? "尚未发出任何通知" : "已发 " + out;
+}
+
+int Outbox::reply_code_for(int64_t callout_id, const std::string& mobile) {
+  if (const std::optional<int64_t> own = store_.sms_code(callout_id)) return static_cast<int>(*own);
+  std::set<int64_t> taken;
+  for (const SmsCode& c : store_.open_sms_codes(mobile)) taken.insert(c.code);
+  int code = 1;
+  while (taken.count(code)) ++code;
+  store_.set_sms_code(callout_id, code);
+  return code;
 }
 
 }  // namespace jiaoying
