@@ -104,7 +104,7 @@ Engine::DeskOutcome Engine::desk_call(int64_t warning_id, std::string_view perso
   Store::Tx tx(store_);
   // Step 0: as urgent as a first notice.
   outbox_.queue(p.id, {channel}, 0, fmt::format("m{}", store_.count_events(warning_id, "manual_call") + 1), 1,
-                 words("notice.desk_call"), words("notice.desk_call.tag"));
+                words("notice.desk_call"), words("notice.desk_call.tag"));
   event(warning_id, p.id, std::nullopt, "manual_call", actor,
         fmt::format("reached by hand on {} ({})", channel, medium->zh));
   tx.commit();
@@ -127,7 +127,7 @@ Engine::DeskOutcome Engine::desk_resend(int64_t warning_id, bool unanswered_only
   int queued = 0;
   for (const CalloutRow& c : reached) {
     queued += outbox_.queue(c, core_.snapshot_plan(c.snapshot_id).ladder.front().channels, -1, key, 1,
-                             words("notice.desk_resend"), words("notice.desk_resend.tag")) > 0;
+                            words("notice.desk_resend"), words("notice.desk_resend.tag")) > 0;
   }
   event(warning_id, std::nullopt, std::nullopt, "manual_resend", actor,
         fmt::format("the notice sent again to {} {}", queued, unanswered_only ? "still silent" : "reached"));
@@ -244,20 +244,20 @@ Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view t
           const Person* boss = core_.directory().holder(parent->code, role, Seat::A);
           if (!boss) boss = core_.directory().holder(parent->code, role, seat = Seat::B);
           if (!boss || boss->id == c.person_id) continue;
-          const int64_t id = ladder_.secondary_callout(warning_id, c.snapshot_id, plan, c.id, "superior", *boss, parent->code,
-                                               role, seat);
-          reached += outbox_.queue(id, plan.ladder.front().channels, -1, fmt::format("e{}", n), 1,
-                                    words("notice.desk_superior", {{"area_name", c.area_name},
-                                                                   {"person_name", c.person_name},
-                                                                   {"reason", std::string(reason)}}),
-                                    words("notice.superior.tag")) > 0;
+          const int64_t id = ladder_.secondary_callout(warning_id, c.snapshot_id, plan, c.id, "superior", *boss,
+                                                       parent->code, role, seat);
+          const std::string notice = words("notice.desk_superior", {{"area_name", c.area_name},
+                                                                     {"person_name", c.person_name},
+                                                                     {"reason", std::string(reason)}});
+          reached += outbox_.queue(id, plan.ladder.front().channels, -1, fmt::format("e{}", n), 1, notice,
+                                   words("notice.superior.tag")) > 0;
         }
       }
     }
     what = fmt::format("the posts above the silent ones told ({} message(s)): {}", reached, reason);
   } else if (to == "duty_officer") {
     ladder_.tell_duty_officer_of_area(warning_id, "", snapshots.begin()->second, *plans.front(),
-                              words("duty.desk", {{"reason", std::string(reason)}}));
+                                      words("duty.desk", {{"reason", std::string(reason)}}));
     reached = 1;
     what = fmt::format("the duty room told: {}", reason);
   } else {

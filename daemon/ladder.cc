@@ -31,34 +31,33 @@ int Ladder::run_step(const CalloutRow& c, const Plan& plan, int step_index) {
     const Person* deputy = c.seat == "A" ? core_.directory().holder(c.area_code, c.role, Seat::B) : nullptr;
     if (!deputy || deputy->id == c.person_id) {
       core_.event(c.warning_id, c.id, std::nullopt, "post_unfilled", "engine",
-            fmt::format("{} {}: no B seat to call at step {}", c.area_name, c.role, step_index + 1));
+                  fmt::format("{} {}: no B seat to call at step {}", c.area_name, c.role, step_index + 1));
     } else {
       int64_t id = secondary_callout(c.warning_id, c.snapshot_id, plan, c.id, "deputy", *deputy, c.area_code, c.role,
                                      Seat::B);
       outbox_.queue(id, step.channels, step_index, fmt::format("s{}", step_index), 1,
-                     core_.words("notice.deputy", {{"a_person", c.person_name}, {"waited", waited}}),
-                     core_.words("notice.deputy.tag"));
+                    core_.words("notice.deputy", {{"a_person", c.person_name}, {"waited", waited}}),
+                    core_.words("notice.deputy.tag"));
     }
   }
 
   if (step.notify == Notify::superior) {
     const auto& notify_on = step.channels.empty() ? plan.ladder.front().channels : step.channels;
     if (notify_superiors(c.id, c.snapshot_id, plan, step_index, notify_on,
-                         core_.words("notice.superior",
-                               {{"area_name", c.area_name},
-                                {"role_zh", std::string(role_zh(c.role))},
-                                {"person_name", c.person_name},
-                                {"waited", waited}})) == 0)
+                         core_.words("notice.superior", {{"area_name", c.area_name},
+                                                         {"role_zh", std::string(role_zh(c.role))},
+                                                         {"person_name", c.person_name},
+                                                         {"waited", waited}})) == 0)
       core_.event(c.warning_id, c.id, std::nullopt, "post_unfilled", "engine",
-            fmt::format("{} {}: no superior post to notify at step {}", c.area_name, c.role, step_index + 1));
+                  fmt::format("{} {}: no superior post to notify at step {}", c.area_name, c.role, step_index + 1));
   }
 
   if (step.notify == Notify::duty_officer)
     tell_duty_officer(c.id, c.snapshot_id, plan,
                       core_.words("duty.silent", {{"post", post_zh(c.area_name, c.role, c.seat)},
-                                            {"person_name", c.person_name},
-                                            {"waited_zh", duration_zh(step.after)},
-                                            {"tried", outbox_.tried_text(c.id)}}));
+                                                  {"person_name", c.person_name},
+                                                  {"waited_zh", duration_zh(step.after)},
+                                                  {"tried", outbox_.tried_text(c.id)}}));
   return to_self;
 }
 
@@ -111,8 +110,8 @@ void Ladder::raise_duty_officer(int64_t warning_id, std::optional<int64_t> sourc
   const DutyOfficer officer = duty_officer_for(core_.directory(), area_code, plan.duty_room);
   if (!officer.person) {
     core_.event(warning_id, source, std::nullopt, "post_unfilled", "engine",
-          fmt::format("no {} duty room (duty_officer post) above {} to tell: {}", tier_name(plan.duty_room),
-                      area_code.empty() ? std::string("the warned areas") : area_code, why));
+                fmt::format("no {} duty room (duty_officer post) above {} to tell: {}", tier_name(plan.duty_room),
+                            area_code.empty() ? std::string("the warned areas") : area_code, why));
     return;
   }
   const std::optional<int64_t> existing = store_.find_duty_officer(warning_id, officer.person->id);
@@ -142,13 +141,13 @@ int Ladder::tick_digests() {
     for (size_t i = 0; i < lines.size() && i < kListed; ++i) details += fmt::format("{}. {}\n", i + 1, lines[i]);
     if (lines.size() > kListed)
       details += core_.words("notice.digest_more", {{"more", std::to_string(lines.size() - kListed)},
-                                              {"warning_id", std::to_string(d.warning_id)}}) +
+                                                    {"warning_id", std::to_string(d.warning_id)}}) +
                  "\n";
     if (!lines.empty()) {
       const std::string notice = core_.words(
           "notice.digest", {{"count", std::to_string(lines.size())}, {"warning_id", std::to_string(d.warning_id)}});
-      outbox_.queue(d.callout_id, core_.snapshot_plan(d.snapshot_id).ladder.front().channels, 0, fmt::format("d{}", last),
-                     1, notice, core_.words("notice.digest.tag"), details);
+      outbox_.queue(d.callout_id, core_.snapshot_plan(d.snapshot_id).ladder.front().channels, 0,
+                    fmt::format("d{}", last), 1, notice, core_.words("notice.digest.tag"), details);
     }
     store_.digest_sent(d.callout_id, now, last);
   }
@@ -173,7 +172,7 @@ int64_t Ladder::secondary_callout(int64_t warning_id, int64_t snapshot_id, const
   const char* label = kind == "deputy" ? "the B seat is called" : kind == "superior" ? "the post above is told"
                                                                                  : "the duty officer is told";
   core_.event(warning_id, id, std::nullopt, "escalated", "engine",
-        source ? fmt::format("{} for #{}", label, *source) : std::string(label));
+              source ? fmt::format("{} for #{}", label, *source) : std::string(label));
   return id;
 }
 
@@ -202,8 +201,8 @@ void Ladder::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touc
                                   : plan.deadline;
     clock_at = std::max(clock_at, to_epoch_ms(now) - after_next.count());
     core_.event(c.warning_id, c.id, std::nullopt, "step_held", "engine",
-          fmt::format("the notice of step {} has waited {} for its provider and not gone out; the ladder goes on",
-                      c.next_step, format_duration(core_.settings().hold_limit)));
+                fmt::format("the notice of step {} has waited {} for its provider and not gone out; the ladder goes on",
+                            c.next_step, format_duration(core_.settings().hold_limit)));
   }
   LadderDecision decision = decide_step(plan.ladder, plan.deadline, LadderPosition{from_epoch_ms(clock_at), c.next_step},
                                         now, core_.settings().collapse_after);
@@ -220,16 +219,16 @@ void Ladder::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touc
       for (const auto& ch : plan.night->first) what += (what.empty() ? "" : ",") + ch + " (night rule)";
     if (step.seat != SeatChoice::A) what += step.seat == SeatChoice::B ? " to the B seat" : " to both seats";
     if (step.notify != Notify::none) what += fmt::format("{}notify {}", what.empty() ? "" : "; ", notify_name(step.notify));
-    store_.advance_callout(c.warning_id, c.id, decision.run_step + 1,
-                           held ? next_due + core_.settings().hold_limit.count() : next_due, held, clock_at,
-                           {decision.run_step == 0 ? "notified" : "renotified", "engine",
-                            fmt::format("step {} (after {}): {}", decision.run_step + 1, format_duration(step.after),
-                                        what)},
-                           to_epoch_ms(now));
+    store_.advance_callout(
+        c.warning_id, c.id, decision.run_step + 1, held ? next_due + core_.settings().hold_limit.count() : next_due,
+        held, clock_at,
+        {decision.run_step == 0 ? "notified" : "renotified", "engine",
+         fmt::format("step {} (after {}): {}", decision.run_step + 1, format_duration(step.after), what)},
+        to_epoch_ms(now));
     if (decision.skipped > 0 || decision.late > core_.settings().collapse_after)
       core_.event(c.warning_id, c.id, std::nullopt, "step_late", "engine",
-            fmt::format("step {} ran {} late; {} overdue step(s) collapsed into it", decision.run_step + 1,
-                        format_duration(decision.late), decision.skipped));
+                  fmt::format("step {} ran {} late; {} overdue step(s) collapsed into it", decision.run_step + 1,
+                              format_duration(decision.late), decision.skipped));
   } else if (decision.exhausted) {
     store_.end_callout(CalloutMove::exhaust, c.warning_id, c.id,
                        {"exhausted", "engine",
@@ -239,9 +238,9 @@ void Ladder::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touc
     if (c.kind == "primary")
       tell_duty_officer(c.id, c.snapshot_id, plan,
                         core_.words("duty.exhausted", {{"post", post_zh(c.area_name, c.role, c.seat)},
-                                                 {"person_name", c.person_name},
-                                                 {"deadline_zh", duration_zh(plan.deadline)},
-                                                 {"tried", outbox_.tried_text(c.id)}}));
+                                                       {"person_name", c.person_name},
+                                                       {"deadline_zh", duration_zh(plan.deadline)},
+                                                       {"tried", outbox_.tried_text(c.id)}}));
     touched_warnings.insert(c.warning_id);
   } else {
     store_.set_next_due(c.id, to_epoch_ms(decision.next_due));

@@ -82,7 +82,7 @@ IngestOutcome Lifecycle::ingest(const Warning& w, std::string_view raw, std::str
       } else {
         out.flags.push_back("cancels no running warning");
         core_.event(id, std::nullopt, std::nullopt, "cancel_unmatched", "engine",
-              "none of the referenced warnings is running; nothing to stop");
+                    "none of the referenced warnings is running; nothing to stop");
       }
       tx.commit();
       return out;
@@ -121,7 +121,7 @@ std::optional<int64_t> Lifecycle::find_active(const Reference& ref) {
 }
 
 int64_t Lifecycle::store_warning(const Warning& w, std::string_view raw, std::string_view actor, WarningState state,
-                              std::optional<int64_t> supersedes, IngestOutcome& out) {
+                                 std::optional<int64_t> supersedes, IngestOutcome& out) {
   const int64_t now = core_.now_ms();
   const int64_t id = store_.insert_warning(w, raw, state, supersedes, now);
   out.warning_id = id;
@@ -158,7 +158,7 @@ void Lifecycle::start_callouts(int64_t warning_id, const Warning& w, bool update
   if (matched.empty()) {
     out.flags.push_back("no plan matches: nobody is called");
     core_.event(warning_id, std::nullopt, std::nullopt, "no_plan_matched", "engine",
-          fmt::format("no plan answers {} {}: nobody is called", w.hazard, level_name(w.level)));
+                fmt::format("no plan answers {} {}: nobody is called", w.hazard, level_name(w.level)));
   }
   Resolution resolution = resolve_recipients(w, matched, core_.directory());
   std::map<const Plan*, int64_t> snapshot_ids;
@@ -170,7 +170,7 @@ void Lifecycle::start_callouts(int64_t warning_id, const Warning& w, bool update
   for (const UnfilledPost& u : resolution.unfilled) {
     const Area* a = core_.directory().area(u.area);
     core_.event(warning_id, std::nullopt, std::nullopt, "post_unfilled", "engine",
-          fmt::format("{} {} {}: {}", u.area, a ? a->name : "", u.role, u.why));
+                fmt::format("{} {} {}: {}", u.area, a ? a->name : "", u.role, u.why));
   }
   out.unfilled = resolution.unfilled;
   const std::set<std::string> already = store_.primary_people(warning_id);
@@ -191,7 +191,7 @@ void Lifecycle::start_callouts(int64_t warning_id, const Warning& w, bool update
       text += fmt::format("{}{} {}", text.empty() ? "" : ", ", tier_name(tier), n);
     }
     core_.event(warning_id, std::nullopt, std::nullopt, "callouts_created", "engine",
-          fmt::format("{} callout(s) under plan {} ({})", total, plan->name, text));
+                fmt::format("{} callout(s) under plan {} ({})", total, plan->name, text));
   }
   // The warning's duties (the report-back, the loudspeakers) start once its callouts are made.
   for (Duty* duty : duties_) duty->start({warning_id, w, matched, snapshot_ids, update});
@@ -201,7 +201,7 @@ void Lifecycle::start_callouts(int64_t warning_id, const Warning& w, bool update
 // statement each: a city's POST is answered when these are on disk). A callout's creation is on
 // file as its own row (post, person, seat, plan, started_at); the warning's trail counts them.
 void Lifecycle::insert_primary_callouts(int64_t warning_id, const std::vector<const Recipient*>& fresh,
-                                     const std::map<const Plan*, int64_t>& snapshot_ids, int64_t now) {
+                                        const std::map<const Plan*, int64_t>& snapshot_ids, int64_t now) {
   std::vector<NewCallout> rows;
   rows.reserve(fresh.size());
   for (const Recipient* r : fresh) {
@@ -214,8 +214,8 @@ void Lifecycle::insert_primary_callouts(int64_t warning_id, const std::vector<co
 }
 
 NewCallout Lifecycle::callout_for(int64_t warning_id, int64_t snapshot_id, const Person& person,
-                               std::string_view area_code, const Area* area, std::string_view role, Seat seat,
-                               int64_t now) {
+                                  std::string_view area_code, const Area* area, std::string_view role, Seat seat,
+                                  int64_t now) {
   NewCallout n;
   n.warning_id = warning_id;
   n.snapshot_id = snapshot_id;
@@ -238,7 +238,7 @@ NewCallout Lifecycle::callout_for(int64_t warning_id, int64_t snapshot_id, const
 // already answered are told what changed; people no longer covered stop, with a 解除 notice if
 // they were reached; newly covered areas start their ladder.
 void Lifecycle::update_warning(int64_t old_id, const Warning& w, const Warning& as_sent, std::string_view raw,
-                            std::string_view actor, IngestOutcome& out) {
+                               std::string_view actor, IngestOutcome& out) {
   const int64_t id = store_warning(as_sent, raw, actor, WarningState::active, old_id, out);
   store_.move_warning(WarningMove::supersede, old_id,
                       {"superseded", actor, fmt::format("by warning {} ({})", id, w.identifier)},
@@ -263,7 +263,7 @@ void Lifecycle::update_warning(int64_t old_id, const Warning& w, const Warning& 
       if (open || r.state == CalloutState::answered) end_callout(r, "no longer in the warned area (update)", true);
     } else if (r.state == CalloutState::answered || r.state == CalloutState::covered) {
       outbox_.queue(r.id, core_.snapshot_plan(r.snapshot_id).ladder.front().channels, -1, fmt::format("u{}", id), 1,
-                     change + "。" + core_.words("notice.update.answered"), core_.words("notice.update.tag"));
+                    change + "。" + core_.words("notice.update.answered"), core_.words("notice.update.tag"));
       core_.event(id, r.id, std::nullopt, "told_of_update", "engine", change);
     }
   }
@@ -280,8 +280,8 @@ void Lifecycle::end_callout(const CalloutRow& c, std::string_view why, bool tell
   if (c.first_sent_at && tell_reached) {
     const WarningFacts& row = core_.facts(c.warning_id);
     outbox_.queue(c, core_.snapshot_plan(c.snapshot_id).ladder.front().channels, -1, "x", 1,
-                   core_.words("notice.end", {{"headline", row.warning.headline}, {"why", std::string(why)}}),
-                   core_.words("notice.end.tag"));
+                  core_.words("notice.end", {{"headline", row.warning.headline}, {"why", std::string(why)}}),
+                  core_.words("notice.end.tag"));
     core_.event(c.warning_id, c.id, std::nullopt, "told_of_end", "engine", std::string(why));
   }
   // Escalations raised for this callout end with it.
@@ -291,7 +291,7 @@ void Lifecycle::end_callout(const CalloutRow& c, std::string_view why, bool tell
 
 // Cancel or expiry: every callout of the warning ends.
 void Lifecycle::end_warning(int64_t warning_id, WarningMove move, std::string_view why, bool tell_reached,
-                         std::string_view actor) {
+                            std::string_view actor) {
   const std::string kind = fmt::format("warning_{}", state_name(rule(move).to));
   if (!store_.move_warning(move, warning_id, {kind, actor, why}, core_.now_ms())) return;
   for (const CalloutRow& c : store_.primaries(warning_id)) end_callout(c, why, tell_reached);

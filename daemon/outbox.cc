@@ -12,15 +12,15 @@
 namespace jiaoying {
 
 int Outbox::queue(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
-                           const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
-                           const std::string& details) {
+                  const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
+                  const std::string& details) {
   auto row = store_.callout(callout_id);
   return row ? queue(*row, channels, step_index, key_part, attempt, notice, tag, details) : 0;
 }
 
 int Outbox::queue(const CalloutRow& c, const std::vector<std::string>& channels, int step_index,
-                           const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
-                           const std::string& details) {
+                  const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
+                  const std::string& details) {
   const WarningFacts& row = core_.facts(c.warning_id);
   const Warning& w = row.warning;
   const HazardInfo* hazard = find_hazard(w.hazard);
@@ -72,7 +72,8 @@ int Outbox::queue(const CalloutRow& c, const std::vector<std::string>& channels,
   int queued = 0;
   for (const std::string& channel : channels) {
     std::vector<std::string> text = core_.templates().render(
-        {core_.templates().pick(family, channel + ".title"), core_.templates().pick(family, channel + ".body")}, values);
+        {core_.templates().pick(family, channel + ".title"), core_.templates().pick(family, channel + ".body")},
+        values);
     std::string& title = text[0];
     const std::string& body = text[1];
     if (title.empty()) title = w.headline;
@@ -99,7 +100,7 @@ int Outbox::queue(const CalloutRow& c, const std::vector<std::string>& channels,
       ++queued;
     } else {
       core_.event(c.warning_id, c.id, message_id, "message_failed", "engine",
-            fmt::format("{} has no contact for {}", c.person_name, channel));
+                  fmt::format("{} has no contact for {}", c.person_name, channel));
     }
   }
   return queued;
@@ -249,7 +250,8 @@ void Outbox::record(const SendCompletion& completion, int64_t now) {
       // The provider asked us to slow down: not a failure, not an attempt; the ladder still waits.
       store_.requeue_message(
           ref, now + core_.settings().defer_pause.count(), result.detail, true,
-          {"message_deferred", actor, fmt::format("{}; again in {}", result.detail, format_duration(core_.settings().defer_pause))},
+          {"message_deferred", actor,
+           fmt::format("{}; again in {}", result.detail, format_duration(core_.settings().defer_pause))},
           now);
       return;
     }
