@@ -34,6 +34,7 @@ struct WarningFacts {
 // A warning starting: its plans as matched and snapshotted. `update`: an Update took over the
 // callouts of the warning it supersedes (they carry on under this one).
 struct DutyStart {
+  Store::Tx& tx;  // the ingest's: what the duty writes for the start is part of it
   int64_t warning_id = 0;
   const Warning& warning;
   const std::vector<const Plan*>& plans;
@@ -43,6 +44,7 @@ struct DutyStart {
 
 // A warning ending: cancelled (the platforms are told to stop) or expired.
 struct DutyEnd {
+  Store::Tx& tx;  // the cancel's or the expiry's
   int64_t warning_id = 0;
   bool cancelled = false;
   std::string_view why;
@@ -60,18 +62,20 @@ class DutyHost {
   virtual const WarningFacts& facts(int64_t warning_id) = 0;
   virtual void forget(int64_t warning_id) = 0;  // its facts changed (a report-back is owed now)
   virtual std::string words(const std::string& name, const TemplateValues& values = {}) const = 0;
+  // Each of these writes inside the duty's transaction (`tx`: the action's, or its tick's).
   // A notice to a callout's person on `channels` (the key part makes it once-only).
-  virtual int notice(int64_t callout_id, const std::vector<std::string>& channels, const std::string& key_part,
-                     const std::string& text, const std::string& tag) = 0;
+  virtual int notice(Store::Tx& tx, int64_t callout_id, const std::vector<std::string>& channels,
+                     const std::string& key_part, const std::string& text, const std::string& tag) = 0;
   // The posts one tier above `callout_id`'s are told `text`; how many were raised.
-  virtual int tell_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan,
+  virtual int tell_superiors(Store::Tx& tx, int64_t callout_id, int64_t snapshot_id, const Plan& plan,
                              const std::vector<std::string>& channels, const std::string& text) = 0;
   // The duty room of the callout's post, or of an area (empty: the warning's first area of ours).
-  virtual void tell_duty_room(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::string& why) = 0;
-  virtual void tell_duty_room_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id,
-                                      const Plan& plan, const std::string& why) = 0;
+  virtual void tell_duty_room(Store::Tx& tx, int64_t callout_id, int64_t snapshot_id, const Plan& plan,
+                              const std::string& why) = 0;
+  virtual void tell_duty_room_of_area(Store::Tx& tx, int64_t warning_id, const std::string& area_code,
+                                      int64_t snapshot_id, const Plan& plan, const std::string& why) = 0;
   virtual AckOutcome answer(int64_t callout_id, std::string_view via, std::string_view actor) = 0;
-  virtual void close_if_done(int64_t warning_id) = 0;
+  virtual void close_if_done(Store::Tx& tx, int64_t warning_id) = 0;
 
  protected:
   ~DutyHost() = default;

@@ -85,7 +85,7 @@ void BroadcastDuty::start(const DutyStart& s) {
     const std::string why = host_.words(
         "duty.broadcast_none", {{"count", std::to_string(gaps.size())}, {"names", some_names(host_.directory(), gaps)}});
     event(warning_id, "broadcast_failed", "engine", why);
-    host_.tell_duty_room_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, why);
+    host_.tell_duty_room_of_area(s.tx, warning_id, gaps.front(), snapshots.at(owner), *owner, why);
     return;
   }
   const WarningFacts& row = host_.facts(warning_id);
@@ -125,7 +125,7 @@ void BroadcastDuty::start(const DutyStart& s) {
     const std::string why = host_.words(
         "duty.broadcast_gap", {{"count", std::to_string(gaps.size())}, {"names", some_names(host_.directory(), gaps)}});
     event(warning_id, "broadcast_gap", "engine", why);
-    host_.tell_duty_room_of_area(warning_id, gaps.front(), snapshots.at(owner), *owner, why);
+    host_.tell_duty_room_of_area(s.tx, warning_id, gaps.front(), snapshots.at(owner), *owner, why);
   }
 }
 
@@ -253,12 +253,12 @@ void BroadcastDuty::complete(int64_t broadcast_id, const SendResult& result) {
           host_.words("duty.broadcast_failed", {{"cancel", cancel ? "yes" : ""}, {"error", result.detail}});
       host_.store().move_broadcast(BroadcastMove::fail, warning_id, broadcast_id, result.detail,
                                    {"broadcast_failed", "engine", fmt::format("{}: {}", what, why)}, now);
-      host_.tell_duty_room_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
-                                host_.snapshot_plan(snapshot_id), why);
+      host_.tell_duty_room_of_area(tx, warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
+                                   host_.snapshot_plan(snapshot_id), why);
       break;
     }
   }
-  host_.close_if_done(warning_id);
+  host_.close_if_done(tx, warning_id);
   tx.commit();
 }
 
@@ -309,9 +309,9 @@ bool BroadcastDuty::report(const PlaybackReport& report, std::string_view actor)
   if (!move || !host_.store().move_broadcast(*move, warning_id, id, std::nullopt, audit, now))
     host_.store().event({warning_id, std::nullopt, std::nullopt}, audit, now);
   if (!tell.empty())
-    host_.tell_duty_room_of_area(warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
-                              host_.snapshot_plan(snapshot_id), tell);
-  host_.close_if_done(warning_id);
+    host_.tell_duty_room_of_area(tx, warning_id, areas.empty() ? std::string() : areas.front(), snapshot_id,
+                                 host_.snapshot_plan(snapshot_id), tell);
+  host_.close_if_done(tx, warning_id);
   tx.commit();
   return true;
 }
@@ -338,9 +338,9 @@ int BroadcastDuty::tick() {
                                  {"broadcast_unconfirmed", "engine",
                                   fmt::format("EBM {}: no playback report by the deadline (last: {})", r.ebm_id, last)},
                                  now);
-    host_.tell_duty_room_of_area(r.warning_id, areas.empty() ? std::string() : areas.front(), r.snapshot_id,
-                              host_.snapshot_plan(r.snapshot_id), why);
-    host_.close_if_done(r.warning_id);
+    host_.tell_duty_room_of_area(tx, r.warning_id, areas.empty() ? std::string() : areas.front(), r.snapshot_id,
+                                 host_.snapshot_plan(r.snapshot_id), why);
+    host_.close_if_done(tx, r.warning_id);
   }
   tx.commit();
   return static_cast<int>(rows.size());

@@ -78,7 +78,7 @@ int ReportBackDuty::tick() {
     const std::string notice = host_.words(
         "notice.chase", {{"area_name", r.area_name}, {"within", within}, {"within_zh", duration_zh(duty.within)}});
     const std::string tag = host_.words("notice.chase.tag");
-    for (int64_t callout_id : posts) host_.notice(callout_id, plan.ladder.front().channels, "r", notice, tag);
+    for (int64_t callout_id : posts) host_.notice(tx, callout_id, plan.ladder.front().channels, "r", notice, tag);
     if (posts.empty()) continue;
     std::string chased;  // who was chased, as the duty room reads it
     for (size_t i = 0; i < posts.size() && i < 4; ++i)
@@ -90,14 +90,14 @@ int ReportBackDuty::tick() {
                                                           {"chased", chased}});
     const Notify notify = duty.notify;
     if (notify == Notify::superior &&
-        host_.tell_superiors(posts.front(), r.snapshot_id, plan, plan.ladder.front().channels,
-                         host_.words("notice.chase_superior", {{"matter", why}})) > 0)
+        host_.tell_superiors(tx, posts.front(), r.snapshot_id, plan, plan.ladder.front().channels,
+                             host_.words("notice.chase_superior", {{"matter", why}})) > 0)
       continue;
-    host_.tell_duty_room(posts.front(), r.snapshot_id, plan, why);
+    host_.tell_duty_room(tx, posts.front(), r.snapshot_id, plan, why);
   }
   std::set<int64_t> warnings;  // close_warning_if_done counts every callout: once per warning
   for (const ReportRow& r : overdue) warnings.insert(r.warning_id);
-  for (int64_t w : warnings) host_.close_if_done(w);
+  for (int64_t w : warnings) host_.close_if_done(tx, w);
   tx.commit();
   return static_cast<int>(overdue.size());
 }
@@ -148,7 +148,7 @@ ReportOutcome ReportBackDuty::file_report(int64_t callout_id, const ReportFiling
       now);
   if (!filed) return report_status(callout_id);  // ended meanwhile: nothing written
   host_.answer(callout_id, "report", actor);
-  host_.close_if_done(out.warning_id);
+  host_.close_if_done(tx, out.warning_id);
   tx.commit();
   out.kind = amending ? ReportOutcome::Kind::amended : ReportOutcome::Kind::filed;
   return out;

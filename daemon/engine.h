@@ -211,26 +211,27 @@ class Engine : private DutyHost {
   const Plan& snapshot_plan(int64_t snapshot_id) override { return core_.snapshot_plan(snapshot_id); }
   const WarningFacts& facts(int64_t warning_id) override { return core_.facts(warning_id); }
   void forget(int64_t warning_id) override { core_.forget(warning_id); }
-  int notice(int64_t callout_id, const std::vector<std::string>& channels, const std::string& key_part,
+  int notice(Store::Tx& tx, int64_t callout_id, const std::vector<std::string>& channels, const std::string& key_part,
              const std::string& text, const std::string& tag) override {
-    return outbox_.queue(callout_id, channels, -1, key_part, 1, text, tag);
+    return outbox_.queue(tx, callout_id, channels, -1, key_part, 1, text, tag);
   }
-  int tell_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::vector<std::string>& channels,
-                     const std::string& text) override {
+  int tell_superiors(Store::Tx& tx, int64_t callout_id, int64_t snapshot_id, const Plan& plan,
+                     const std::vector<std::string>& channels, const std::string& text) override {
     const int marker = static_cast<int>(plan.ladder.size()) + 1;  // a key part no ladder step uses
-    return ladder_.notify_superiors(callout_id, snapshot_id, plan, marker, channels, text);
+    return ladder_.notify_superiors(tx, callout_id, snapshot_id, plan, marker, channels, text);
   }
-  void tell_duty_room(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::string& why) override {
-    ladder_.tell_duty_officer(callout_id, snapshot_id, plan, why);
+  void tell_duty_room(Store::Tx& tx, int64_t callout_id, int64_t snapshot_id, const Plan& plan,
+                      const std::string& why) override {
+    ladder_.tell_duty_officer(tx, callout_id, snapshot_id, plan, why);
   }
-  void tell_duty_room_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id, const Plan& plan,
-                              const std::string& why) override {
-    ladder_.tell_duty_officer_of_area(warning_id, area_code, snapshot_id, plan, why);
+  void tell_duty_room_of_area(Store::Tx& tx, int64_t warning_id, const std::string& area_code, int64_t snapshot_id,
+                              const Plan& plan, const std::string& why) override {
+    ladder_.tell_duty_officer_of_area(tx, warning_id, area_code, snapshot_id, plan, why);
   }
   AckOutcome answer(int64_t callout_id, std::string_view via, std::string_view actor) override {
     return ack(callout_id, via, actor);
   }
-  void close_if_done(int64_t warning_id) override { lifecycle_.close_if_done(warning_id); }
+  void close_if_done(Store::Tx& tx, int64_t warning_id) override { lifecycle_.close_if_done(tx, warning_id); }
 
   // Both public constructors: on the caller's store, or on one of its own (`own`).
   Engine(std::unique_ptr<Store> own, Store* store, const Clock& clock, EngineSettings settings,

@@ -103,7 +103,7 @@ Engine::DeskOutcome Engine::desk_call(int64_t warning_id, std::string_view perso
     return refused(409, fmt::format("{} has no contact for {} in the directory", p.person_name, medium->zh));
   Store::Tx tx(store_);
   // Step 0: as urgent as a first notice.
-  outbox_.queue(p.id, {channel}, 0, fmt::format("m{}", store_.count_events(warning_id, "manual_call") + 1), 1,
+  outbox_.queue(tx, p.id, {channel}, 0, fmt::format("m{}", store_.count_events(warning_id, "manual_call") + 1), 1,
                 words("notice.desk_call"), words("notice.desk_call.tag"));
   event(warning_id, p.id, std::nullopt, "manual_call", actor,
         fmt::format("reached by hand on {} ({})", channel, medium->zh));
@@ -126,7 +126,7 @@ Engine::DeskOutcome Engine::desk_resend(int64_t warning_id, bool unanswered_only
   const std::string key = fmt::format("r{}", store_.count_events(warning_id, "manual_resend") + 1);
   int queued = 0;
   for (const CalloutRow& c : reached) {
-    queued += outbox_.queue(c, core_.snapshot_plan(c.snapshot_id).ladder.front().channels, -1, key, 1,
+    queued += outbox_.queue(tx, c, core_.snapshot_plan(c.snapshot_id).ladder.front().channels, -1, key, 1,
                             words("notice.desk_resend"), words("notice.desk_resend.tag")) > 0;
   }
   event(warning_id, std::nullopt, std::nullopt, "manual_resend", actor,
@@ -141,7 +141,8 @@ Engine::DeskOutcome Engine::desk_cancel(int64_t warning_id, std::string_view rea
   if (reason.empty()) return refused(400, "say why it is cancelled (--reason \"issued by mistake\"): it goes on file");
   const int reached = static_cast<int>(store_.count_reached(warning_id));
   Store::Tx tx(store_);
-  lifecycle_.end_warning(warning_id, WarningMove::cancel, fmt::format("cancelled at the duty desk: {}", reason), true, actor);
+  lifecycle_.end_warning(tx, warning_id, WarningMove::cancel, fmt::format("cancelled at the duty desk: {}", reason),
+                         true, actor);
   tx.commit();
   return {200, fmt::format("warning {} is cancelled; 解除 goes to the {} people it reached", warning_id, reached),
           reached};
@@ -244,19 +245,19 @@ Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view t
           const Person* boss = core_.directory().holder(parent->code, role, Seat::A);
           if (!boss) boss = core_.directory().holder(parent->code, role, seat = Seat::B);
           if (!boss || boss->id == c.person_id) continue;
-          const int64_t id = ladder_.secondary_callout(warning_id, c.snapshot_id, plan, c.id, "superior", *boss,
+          const int64_t id = ladder_.secondary_callout(tx, warning_id, c.snapshot_id, plan, c.id, "superior", *boss,
                                                        parent->code, role, seat);
           const std::string notice = words("notice.desk_superior", {{"area_name", c.area_name},
                                                                      {"person_name", c.person_name},
                                                                      {"reason", std::string(reason)}});
-          reached += outbox_.queue(id, plan.ladder.front().channels, -1, fmt::format("e{}", n), 1, notice,
+          reached += outbox_.queue(tx, id, plan.ladder.front().channels, -1, fmt::format("e{}", n), 1, notice,
                                    words("notice.superior.tag")) > 0;
         }
       }
     }
     what = fmt::format("the posts above the silent ones told ({} message(s)): {}", reached, reason);
   } else if (to == "duty_officer") {
-    ladder_.tell_duty_officer_of_area(warning_id, "", snapshots.begin()->second, *plans.front(),
+    ladder_.tell_duty_officer_of_area(tx, warning_id, "", snapshots.begin()->second, *plans.front(),
                                       words("duty.desk", {{"reason", std::string(reason)}}));
     reached = 1;
     what = fmt::format("the duty room told: {}", reason);
@@ -279,7 +280,7 @@ Engine::DeskOutcome Engine::desk_escalate(int64_t warning_id, std::string_view t
     if (fresh.empty())
       return refused(409, fmt::format("everyone the plans call in {} {}{} is in this warning already", area->code,
                                       area->name, roles.empty() ? "" : " (of those roles)"));
-    lifecycle_.insert_primary_callouts(warning_id, fresh, snapshots, to_epoch_ms(core_.clock().now()));
+    lifecycle_.insert_primary_callouts(tx, warning_id, fresh, snapshots, to_epoch_ms(core_.clock().now()));
     reached = static_cast<int>(fresh.size());
     what = fmt::format("{} people of {} {} called into this warning: {}", reached, area->code, area->name, reason);
   }

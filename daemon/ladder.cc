@@ -13,7 +13,7 @@ namespace jiaoying {
 
 // One step of a primary callout's ladder: the A seat (this callout), the B deputy of the same
 // post, the superior posts, the duty officer — as the step says.
-int Ladder::run_step(const CalloutRow& c, const Plan& plan, int step_index) {
+int Ladder::run_step(Store::Tx& tx, const CalloutRow& c, const Plan& plan, int step_index) {
   const LadderStep& step = plan.ladder[static_cast<size_t>(step_index)];
   const std::string waited = format_duration(step.after);
 
@@ -25,7 +25,7 @@ int Ladder::run_step(const CalloutRow& c, const Plan& plan, int step_index) {
 
   int to_self = 0;
   if (!channels.empty() && step.seat != SeatChoice::B)
-    to_self = outbox_.queue(c, channels, step_index, fmt::format("s{}", step_index), step_index + 1, "", "");
+    to_self = outbox_.queue(tx, c, channels, step_index, fmt::format("s{}", step_index), step_index + 1, "", "");
 
   if (!step.channels.empty() && step.seat != SeatChoice::A) {
     const Person* deputy = c.seat == "A" ? core_.directory().holder(c.area_code, c.role, Seat::B) : nullptr;
@@ -33,9 +33,9 @@ int Ladder::run_step(const CalloutRow& c, const Plan& plan, int step_index) {
       core_.event(c.warning_id, c.id, std::nullopt, "post_unfilled", "engine",
                   fmt::format("{} {}: no B seat to call at step {}", c.area_name, c.role, step_index + 1));
     } else {
-      int64_t id = secondary_callout(c.warning_id, c.snapshot_id, plan, c.id, "deputy", *deputy, c.area_code, c.role,
-                                     Seat::B);
-      outbox_.queue(id, step.channels, step_index, fmt::format("s{}", step_index), 1,
+      int64_t id = secondary_callout(tx, c.warning_id, c.snapshot_id, plan, c.id, "deputy", *deputy, c.area_code,
+                                     c.role, Seat::B);
+      outbox_.queue(tx, id, step.channels, step_index, fmt::format("s{}", step_index), 1,
                     core_.words("notice.deputy", {{"a_person", c.person_name}, {"waited", waited}}),
                     core_.words("notice.deputy.tag"));
     }
@@ -43,7 +43,7 @@ int Ladder::run_step(const CalloutRow& c, const Plan& plan, int step_index) {
 
   if (step.notify == Notify::superior) {
     const auto& notify_on = step.channels.empty() ? plan.ladder.front().channels : step.channels;
-    if (notify_superiors(c.id, c.snapshot_id, plan, step_index, notify_on,
+    if (notify_superiors(tx, c.id, c.snapshot_id, plan, step_index, notify_on,
                          core_.words("notice.superior", {{"area_name", c.area_name},
                                                          {"role_zh", std::string(role_zh(c.role))},
                                                          {"person_name", c.person_name},
@@ -53,7 +53,7 @@ int Ladder::run_step(const CalloutRow& c, const Plan& plan, int step_index) {
   }
 
   if (step.notify == Notify::duty_officer)
-    tell_duty_officer(c.id, c.snapshot_id, plan,
+    tell_duty_officer(tx, c.id, c.snapshot_id, plan,
                       core_.words("duty.silent", {{"post", post_zh(c.area_name, c.role, c.seat)},
                                                   {"person_name", c.person_name},
                                                   {"waited_zh", duration_zh(step.after)},
@@ -61,7 +61,7 @@ int Ladder::run_step(const CalloutRow& c, const Plan& plan, int step_index) {
   return to_self;
 }
 
-int Ladder::notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
+int Ladder::notify_superiors(Store::Tx& tx, int64_t callout_id, int64_t snapshot_id, const Plan& plan, int step_index,
                              const std::vector<std::string>& channels, const std::string& notice) {
   auto c = store_.callout(callout_id);
   if (!c) return 0;
@@ -77,9 +77,10 @@ int Ladder::notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan
     const Person* boss = core_.directory().holder(parent->code, superior_role, Seat::A);
     if (!boss) boss = core_.directory().holder(parent->code, superior_role, superior_seat = Seat::B);
     if (!boss || boss->id == c->person_id) continue;
-    int64_t id = secondary_callout(c->warning_id, snapshot_id, plan, callout_id, "superior", *boss, parent->code,
+    int64_t id = secondary_callout(tx, c->warning_id, snapshot_id, plan, callout_id, "superior", *boss, parent->code,
                                    superior_role, superior_seat);
-    outbox_.queue(id, channels, step_index, fmt::format("s{}", step_index), 1, notice, core_.words("notice.superior.tag"));
+    outbox_.queue(tx, id, channels, step_index, fmt::format("s{}", step_index), 1, notice,
+                  core_.words("notice.superior.tag"));
     ++raised;
   }
   return raised;
@@ -89,24 +90,26 @@ int Ladder::notify_superiors(int64_t callout_id, int64_t snapshot_id, const Plan
 // `notify: duty_officer`, the loudspeakers — each as an event on the officer's callout, and all
 // of them in at most one message a minute (tick_digests): a bad night is a few messages
 // naming every post, not hundreds of cards.
-void Ladder::tell_duty_officer(int64_t callout_id, int64_t snapshot_id, const Plan& plan, const std::string& why) {
+void Ladder::tell_duty_officer(Store::Tx& tx, int64_t callout_id, int64_t snapshot_id, const Plan& plan,
+                               const std::string& why) {
   auto c = store_.callout(callout_id);
   if (!c) return;
-  raise_duty_officer(c->warning_id, callout_id, c->area_code, snapshot_id, plan, why);
+  raise_duty_officer(tx, c->warning_id, callout_id, c->area_code, snapshot_id, plan, why);
 }
 
-void Ladder::tell_duty_officer_of_area(int64_t warning_id, const std::string& area_code, int64_t snapshot_id,
-                                       const Plan& plan, const std::string& why) {
+void Ladder::tell_duty_officer_of_area(Store::Tx& tx, int64_t warning_id, const std::string& area_code,
+                                       int64_t snapshot_id, const Plan& plan, const std::string& why) {
   std::string area = area_code;
   if (area.empty()) {  // a matter of the whole warning: the duty room of its first area of ours
     const auto ours = split_areas(core_.facts(warning_id).warning.areas, core_.directory()).ours;
     if (!ours.empty()) area = ours.front();
   }
-  raise_duty_officer(warning_id, std::nullopt, area, snapshot_id, plan, why);
+  raise_duty_officer(tx, warning_id, std::nullopt, area, snapshot_id, plan, why);
 }
 
-void Ladder::raise_duty_officer(int64_t warning_id, std::optional<int64_t> source, const std::string& area_code,
-                                int64_t snapshot_id, const Plan& plan, const std::string& why) {
+void Ladder::raise_duty_officer(Store::Tx& tx, int64_t warning_id, std::optional<int64_t> source,
+                                const std::string& area_code, int64_t snapshot_id, const Plan& plan,
+                                const std::string& why) {
   const DutyOfficer officer = duty_officer_for(core_.directory(), area_code, plan.duty_room);
   if (!officer.person) {
     core_.event(warning_id, source, std::nullopt, "post_unfilled", "engine",
@@ -116,7 +119,7 @@ void Ladder::raise_duty_officer(int64_t warning_id, std::optional<int64_t> sourc
   }
   const std::optional<int64_t> existing = store_.find_duty_officer(warning_id, officer.person->id);
   const int64_t id = existing ? *existing
-                              : secondary_callout(warning_id, snapshot_id, plan, std::nullopt, "duty_officer",
+                              : secondary_callout(tx, warning_id, snapshot_id, plan, std::nullopt, "duty_officer",
                                                   *officer.person, officer.area->code, "duty_officer", officer.seat);
   core_.event(warning_id, id, std::nullopt, "duty_officer_told", "engine", why);
   // Due now, or a minute after the last message to this duty room; already due stays as it is.
@@ -146,7 +149,7 @@ int Ladder::tick_digests() {
     if (!lines.empty()) {
       const std::string notice = core_.words(
           "notice.digest", {{"count", std::to_string(lines.size())}, {"warning_id", std::to_string(d.warning_id)}});
-      outbox_.queue(d.callout_id, core_.snapshot_plan(d.snapshot_id).ladder.front().channels, 0,
+      outbox_.queue(tx, d.callout_id, core_.snapshot_plan(d.snapshot_id).ladder.front().channels, 0,
                     fmt::format("d{}", last), 1, notice, core_.words("notice.digest.tag"), details);
     }
     store_.digest_sent(d.callout_id, now, last);
@@ -155,9 +158,10 @@ int Ladder::tick_digests() {
   return static_cast<int>(due.size());
 }
 
-int64_t Ladder::secondary_callout(int64_t warning_id, int64_t snapshot_id, const Plan& plan,
-                                  std::optional<int64_t> source, std::string_view kind, const Person& person,
-                                  const std::string& area_code, const std::string& role, Seat seat) {
+int64_t Ladder::secondary_callout(Store::Tx& /*the caller's*/, int64_t warning_id, int64_t snapshot_id,
+                                  const Plan& plan, std::optional<int64_t> source, std::string_view kind,
+                                  const Person& person, const std::string& area_code, const std::string& role,
+                                  Seat seat) {
   if (auto found = store_.find_raised(warning_id, person.id, kind, source)) return *found;
   const Area* area = core_.directory().area(area_code);
   const int64_t now = core_.now_ms();
@@ -183,14 +187,14 @@ int Ladder::tick_due(bool& more) {
   if (due.empty()) return 0;
   std::set<int64_t> touched_warnings;
   Store::Tx tx(store_);
-  for (const CalloutRow& c : due) advance(c, now, touched_warnings);
-  for (int64_t w : touched_warnings) lifecycle_.close_if_done(w);
+  for (const CalloutRow& c : due) advance(tx, c, now, touched_warnings);
+  for (int64_t w : touched_warnings) lifecycle_.close_if_done(tx, w);
   tx.commit();
   more = static_cast<int>(due.size()) == core_.settings().tick_batch;
   return static_cast<int>(due.size());
 }
 
-void Ladder::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touched_warnings) {
+void Ladder::advance(Store::Tx& tx, const CalloutRow& c, TimePoint now, std::set<int64_t>& touched_warnings) {
   const Plan& plan = core_.snapshot_plan(c.snapshot_id);
   int64_t clock_at = c.clock_at;
   if (c.held_due_at) {
@@ -208,7 +212,7 @@ void Ladder::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touc
                                         now, core_.settings().collapse_after);
   if (decision.run_step >= 0) {
     const LadderStep& step = plan.ladder[static_cast<size_t>(decision.run_step)];
-    const int to_self = run_step(c, plan, decision.run_step);
+    const int to_self = run_step(tx, c, plan, decision.run_step);
     // What the person was just sent holds the next rung until it has left (the outbox releases it).
     // While held, the next look is only the backstop; held_due_at keeps the planned time.
     const int64_t next_due = to_epoch_ms(decision.next_due);
@@ -236,7 +240,7 @@ void Ladder::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touc
                                     format_duration(plan.deadline))},
                        to_epoch_ms(now));
     if (c.kind == "primary")
-      tell_duty_officer(c.id, c.snapshot_id, plan,
+      tell_duty_officer(tx, c.id, c.snapshot_id, plan,
                         core_.words("duty.exhausted", {{"post", post_zh(c.area_name, c.role, c.seat)},
                                                        {"person_name", c.person_name},
                                                        {"deadline_zh", duration_zh(plan.deadline)},
@@ -250,7 +254,7 @@ void Ladder::advance(const CalloutRow& c, TimePoint now, std::set<int64_t>& touc
 
 // A post is answered when either seat answers: the other seat's callout and the escalations
 // raised for the post end as `covered`, and what is queued for them is cancelled.
-void Ladder::cover_post(int64_t warning_id, int64_t answered_id, int64_t now) {
+void Ladder::cover_post(Store::Tx& /*the caller's*/, int64_t warning_id, int64_t answered_id, int64_t now) {
   std::vector<int64_t> ids;
   const auto seats = store_.post_seats(warning_id, answered_id);
   for (const auto& [id, state] : seats)
@@ -294,8 +298,8 @@ AckOutcome Ladder::answer(int64_t callout_id, std::string_view via, std::string_
                                      out.late ? " (late: after exhaustion)" : "",
                                      cancelled ? fmt::format("; {} queued message(s) cancelled", cancelled) : "")},
                         now);
-  if (kind == "primary" || kind == "deputy") cover_post(out.warning_id, callout_id, now);
-  lifecycle_.close_if_done(out.warning_id);
+  if (kind == "primary" || kind == "deputy") cover_post(tx, out.warning_id, callout_id, now);
+  lifecycle_.close_if_done(tx, out.warning_id);
   tx.commit();
   out.kind = AckOutcome::Kind::answered;
   return out;

@@ -76,9 +76,10 @@ IngestOutcome Lifecycle::ingest(const Warning& w, std::string_view raw, std::str
     for (const Reference& ref : w.references)
       if (auto id = find_active(ref)) target = id;  // the newest reference still running
     if (w.msg_type == MsgType::cancel) {
-      int64_t id = store_warning(w, raw, actor, WarningState::closed, target, out);
+      int64_t id = store_warning(tx, w, raw, actor, WarningState::closed, target, out);
       if (target) {
-        end_warning(*target, WarningMove::cancel, fmt::format("cancelled by {} ({})", w.identifier, w.sender), true, actor);
+        end_warning(tx, *target, WarningMove::cancel, fmt::format("cancelled by {} ({})", w.identifier, w.sender), true,
+                    actor);
       } else {
         out.flags.push_back("cancels no running warning");
         core_.event(id, std::nullopt, std::nullopt, "cancel_unmatched", "engine",
@@ -88,7 +89,7 @@ IngestOutcome Lifecycle::ingest(const Warning& w, std::string_view raw, std::str
       return out;
     }
     if (target && acts) {
-      update_warning(*target, scoped, w, raw, actor, out);
+      update_warning(tx, *target, scoped, w, raw, actor, out);
       tx.commit();
       return out;
     }
@@ -99,7 +100,7 @@ IngestOutcome Lifecycle::ingest(const Warning& w, std::string_view raw, std::str
     if (!target) out.flags.push_back("updates no running warning: called out as new");
   }
   if (!acts) {
-    int64_t id = store_warning(w, raw, actor, WarningState::closed, std::nullopt, out);
+    int64_t id = store_warning(tx, w, raw, actor, WarningState::closed, std::nullopt, out);
     std::string why = !called_out(w.status)
                           ? fmt::format("status {}: stored, nobody is called", status_name(w.status))
                           : fmt::format("{} message: stored, nobody is called", msg_type_name(w.msg_type));
@@ -108,9 +109,9 @@ IngestOutcome Lifecycle::ingest(const Warning& w, std::string_view raw, std::str
     tx.commit();
     return out;
   }
-  int64_t id = store_warning(w, raw, actor, WarningState::active, std::nullopt, out);
-  start_callouts(id, scoped, false, out);
-  close_if_done(id);
+  int64_t id = store_warning(tx, w, raw, actor, WarningState::active, std::nullopt, out);
+  start_callouts(tx, id, scoped, false, out);
+  close_if_done(tx, id);
   tx.commit();
   // Step 1 is due at once: the caller ticks right after answering (the warning is durable now).
   return out;
@@ -120,8 +121,9 @@ std::optional<int64_t> Lifecycle::find_active(const Reference& ref) {
   return store_.find_active_warning(ref.sender, ref.identifier);
 }
 
-int64_t Lifecycle::store_warning(const Warning& w, std::string_view raw, std::string_view actor, WarningState state,
-                                 std::optional<int64_t> supersedes, IngestOutcome& out) {
+int64_t Lifecycle::store_warning(Store::Tx& /*the caller's*/, const Warning& w, std::string_view raw,
+                                 std::string_view actor, WarningState state, std::optional<int64_t> supersedes,
+                                 IngestOutcome& out) {
   const int64_t now = core_.now_ms();
   const int64_t id = store_.insert_warning(w, raw, state, supersedes, now);
   out.warning_id = id;
@@ -152,7 +154,7 @@ int64_t Lifecycle::store_warning(const Warning& w, std::string_view raw, std::st
 
 // Snapshots the matching plans and creates a primary callout for every recipient who has none
 // under this warning yet (after an update, those carried over keep theirs).
-void Lifecycle::start_callouts(int64_t warning_id, const Warning& w, bool update, IngestOutcome& out) {
+void Lifecycle::start_callouts(Store::Tx& tx, int64_t warning_id, const Warning& w, bool update, IngestOutcome& out) {
   const int64_t now = core_.now_ms();
   std::vector<const Plan*> matched = plans_for(core_.plans(), w);
   if (matched.empty()) {
@@ -179,7 +181,7 @@ void Lifecycle::start_callouts(int64_t warning_id, const Warning& w, bool update
   fresh.reserve(resolution.recipients.size());
   for (const Recipient& r : resolution.recipients)
     if (!already.count(r.person)) fresh.push_back(&r);
-  insert_primary_callouts(warning_id, fresh, snapshot_ids, now);
+  insert_primary_callouts(tx, warning_id, fresh, snapshot_ids, now);
   out.callouts = static_cast<int>(fresh.size());
   std::map<const Plan*, std::map<Tier, int>> by_plan;
   for (const Recipient* r : fresh) ++by_plan[r->plan][r->tier];
@@ -194,13 +196,14 @@ void Lifecycle::start_callouts(int64_t warning_id, const Warning& w, bool update
                 fmt::format("{} callout(s) under plan {} ({})", total, plan->name, text));
   }
   // The warning's duties (the report-back, the loudspeakers) start once its callouts are made.
-  for (Duty* duty : duties_) duty->start({warning_id, w, matched, snapshot_ids, update});
+  for (Duty* duty : duties_) duty->start({tx, warning_id, w, matched, snapshot_ids, update});
 }
 
 // Rows go in kCalloutRows at a time (one statement for many rows is a third of the cost of a
 // statement each: a city's POST is answered when these are on disk). A callout's creation is on
 // file as its own row (post, person, seat, plan, started_at); the warning's trail counts them.
-void Lifecycle::insert_primary_callouts(int64_t warning_id, const std::vector<const Recipient*>& fresh,
+void Lifecycle::insert_primary_callouts(Store::Tx& /*the caller's*/, int64_t warning_id,
+                                        const std::vector<const Recipient*>& fresh,
                                         const std::map<const Plan*, int64_t>& snapshot_ids, int64_t now) {
   std::vector<NewCallout> rows;
   rows.reserve(fresh.size());
@@ -237,9 +240,9 @@ NewCallout Lifecycle::callout_for(int64_t warning_id, int64_t snapshot_id, const
 // warning and go on where they were (nobody is called from step 1 again); people who
 // already answered are told what changed; people no longer covered stop, with a 解除 notice if
 // they were reached; newly covered areas start their ladder.
-void Lifecycle::update_warning(int64_t old_id, const Warning& w, const Warning& as_sent, std::string_view raw,
-                               std::string_view actor, IngestOutcome& out) {
-  const int64_t id = store_warning(as_sent, raw, actor, WarningState::active, old_id, out);
+void Lifecycle::update_warning(Store::Tx& tx, int64_t old_id, const Warning& w, const Warning& as_sent,
+                               std::string_view raw, std::string_view actor, IngestOutcome& out) {
+  const int64_t id = store_warning(tx, as_sent, raw, actor, WarningState::active, old_id, out);
   store_.move_warning(WarningMove::supersede, old_id,
                       {"superseded", actor, fmt::format("by warning {} ({})", id, w.identifier)},
                       core_.now_ms());
@@ -260,45 +263,45 @@ void Lifecycle::update_warning(int64_t old_id, const Warning& w, const Warning& 
   for (const CalloutRow& r : rows) {
     const bool open = is_open(r.state);
     if (!covered.count(r.person_id)) {
-      if (open || r.state == CalloutState::answered) end_callout(r, "no longer in the warned area (update)", true);
+      if (open || r.state == CalloutState::answered) end_callout(tx, r, "no longer in the warned area (update)", true);
     } else if (r.state == CalloutState::answered || r.state == CalloutState::covered) {
-      outbox_.queue(r.id, core_.snapshot_plan(r.snapshot_id).ladder.front().channels, -1, fmt::format("u{}", id), 1,
+      outbox_.queue(tx, r.id, core_.snapshot_plan(r.snapshot_id).ladder.front().channels, -1, fmt::format("u{}", id), 1,
                     change + "。" + core_.words("notice.update.answered"), core_.words("notice.update.tag"));
       core_.event(id, r.id, std::nullopt, "told_of_update", "engine", change);
     }
   }
-  start_callouts(id, w, true, out);
-  close_if_done(id);
+  start_callouts(tx, id, w, true, out);
+  close_if_done(tx, id);
 }
 
 // Ends one callout: open → cancelled with its queued messages and raised callouts; a person
 // already reached gets a 解除 notice.
-void Lifecycle::end_callout(const CalloutRow& c, std::string_view why, bool tell_reached) {
+void Lifecycle::end_callout(Store::Tx& tx, const CalloutRow& c, std::string_view why, bool tell_reached) {
   const int64_t now = core_.now_ms();
   if (store_.end_callout(CalloutMove::cancel, c.warning_id, c.id, {"cancelled", "engine", why}, now))
     store_.cancel_messages(c.warning_id, c.id, std::nullopt, why, "engine", now);
   if (c.first_sent_at && tell_reached) {
     const WarningFacts& row = core_.facts(c.warning_id);
-    outbox_.queue(c, core_.snapshot_plan(c.snapshot_id).ladder.front().channels, -1, "x", 1,
+    outbox_.queue(tx, c, core_.snapshot_plan(c.snapshot_id).ladder.front().channels, -1, "x", 1,
                   core_.words("notice.end", {{"headline", row.warning.headline}, {"why", std::string(why)}}),
                   core_.words("notice.end.tag"));
     core_.event(c.warning_id, c.id, std::nullopt, "told_of_end", "engine", std::string(why));
   }
   // Escalations raised for this callout end with it.
   for (int64_t id : store_.open_raised_for(c.id, false))
-    if (const std::optional<CalloutRow> raised = store_.callout(id)) end_callout(*raised, why, false);
+    if (const std::optional<CalloutRow> raised = store_.callout(id)) end_callout(tx, *raised, why, false);
 }
 
 // Cancel or expiry: every callout of the warning ends.
-void Lifecycle::end_warning(int64_t warning_id, WarningMove move, std::string_view why, bool tell_reached,
-                            std::string_view actor) {
+void Lifecycle::end_warning(Store::Tx& tx, int64_t warning_id, WarningMove move, std::string_view why,
+                            bool tell_reached, std::string_view actor) {
   const std::string kind = fmt::format("warning_{}", state_name(rule(move).to));
   if (!store_.move_warning(move, warning_id, {kind, actor, why}, core_.now_ms())) return;
-  for (const CalloutRow& c : store_.primaries(warning_id)) end_callout(c, why, tell_reached);
+  for (const CalloutRow& c : store_.primaries(warning_id)) end_callout(tx, c, why, tell_reached);
   // Raised callouts without a source (the duty officer's) end too.
   for (int64_t id : store_.open_callouts(warning_id))
-    if (const std::optional<CalloutRow> c = store_.callout(id)) end_callout(*c, why, false);
-  for (Duty* duty : duties_) duty->end({warning_id, move == WarningMove::cancel, why});
+    if (const std::optional<CalloutRow> c = store_.callout(id)) end_callout(tx, *c, why, false);
+  for (Duty* duty : duties_) duty->end({tx, warning_id, move == WarningMove::cancel, why});
 }
 
 int Lifecycle::expire() {
@@ -306,12 +309,12 @@ int Lifecycle::expire() {
   const std::vector<int64_t> ids = store_.expiring_warnings(now);
   if (ids.empty()) return 0;
   Store::Tx tx(store_);
-  for (int64_t id : ids) end_warning(id, WarningMove::expire, "the warning expired", false, "engine");
+  for (int64_t id : ids) end_warning(tx, id, WarningMove::expire, "the warning expired", false, "engine");
   tx.commit();
   return static_cast<int>(ids.size());
 }
 
-void Lifecycle::close_if_done(int64_t warning_id) {
+void Lifecycle::close_if_done(Store::Tx& /*the caller's*/, int64_t warning_id) {
   // Cheap first (by index): most answers leave others still open.
   if (store_.any_open_callout(warning_id)) return;
   // A duty may hold it open: a report-back due, the platform yet to take the EBM or report its playback.

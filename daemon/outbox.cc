@@ -11,16 +11,16 @@
 
 namespace jiaoying {
 
-int Outbox::queue(int64_t callout_id, const std::vector<std::string>& channels, int step_index,
+int Outbox::queue(Store::Tx& tx, int64_t callout_id, const std::vector<std::string>& channels, int step_index,
                   const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
                   const std::string& details) {
   auto row = store_.callout(callout_id);
-  return row ? queue(*row, channels, step_index, key_part, attempt, notice, tag, details) : 0;
+  return row ? queue(tx, *row, channels, step_index, key_part, attempt, notice, tag, details) : 0;
 }
 
-int Outbox::queue(const CalloutRow& c, const std::vector<std::string>& channels, int step_index,
-                  const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
-                  const std::string& details) {
+int Outbox::queue(Store::Tx& /*the caller's*/, const CalloutRow& c, const std::vector<std::string>& channels,
+                  int step_index, const std::string& key_part, int attempt, const std::string& notice,
+                  const std::string& tag, const std::string& details) {
   const WarningFacts& row = core_.facts(c.warning_id);
   const Warning& w = row.warning;
   const HazardInfo* hazard = find_hazard(w.hazard);

@@ -29,11 +29,13 @@ class Outbox {
   // leads the title (【督办】, 【更新】, 【解除】); `notice` leads the body, `details` goes under it
   // (a duty room's digest lists its matters). A text carries the callout's reply code. Returns
   // how many were queued to go (not failed at once for want of a contact).
-  int queue(const CalloutRow& callout, const std::vector<std::string>& channels, int step_index,
+  // Inside the caller's transaction (`tx`: the action's).
+  int queue(Store::Tx& tx, const CalloutRow& callout, const std::vector<std::string>& channels, int step_index,
             const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
             const std::string& details = {});
-  int queue(int64_t callout_id, const std::vector<std::string>& channels, int step_index, const std::string& key_part,
-            int attempt, const std::string& notice, const std::string& tag, const std::string& details = {});
+  int queue(Store::Tx& tx, int64_t callout_id, const std::vector<std::string>& channels, int step_index,
+            const std::string& key_part, int attempt, const std::string& notice, const std::string& tag,
+            const std::string& details = {});
 
   std::vector<SendJob> claim(const ClaimRequest& request);
   std::vector<SendJob> claim(size_t limit);  // any medium (tests and tools)
