@@ -13,23 +13,13 @@
 #include <vector>
 
 #include "channels/template_renderer.h"
+#include "daemon/engine_types.h"
 #include "daemon/store.h"
 #include "rules/directory.h"
 #include "rules/plan.h"
 #include "rules/warning.h"
 
 namespace jiaoying {
-
-struct EngineSettings;
-struct AckOutcome;
-
-// What the engine knows of a warning while it runs (cached: read once per run).
-struct WarningFacts {
-  Warning warning;
-  std::string areas_zh;
-  bool drill = false;         // status exercise: every message says 【演练】
-  bool owes_reports = false;  // some area owes a report-back (cards then look up their area's)
-};
 
 // A warning starting: its plans as matched and snapshotted. `update`: an Update took over the
 // callouts of the warning it supersedes (they carry on under this one).

@@ -48,7 +48,7 @@ std::pair<std::string, std::string> BroadcastDuty::wording(const Plan& owner, co
 
 bool BroadcastDuty::blocks_close(int64_t warning_id) { return host_.store().any_broadcast_awaited(warning_id); }
 
-void BroadcastDuty::end(const DutyEnd& e) { cancel(e.warning_id, e.cancelled); }
+void BroadcastDuty::end(const DutyEnd& e) { cancel(e.tx, e.warning_id, e.cancelled); }
 
 void BroadcastDuty::start(const DutyStart& s) {
   const int64_t warning_id = s.warning_id;
@@ -129,7 +129,7 @@ void BroadcastDuty::start(const DutyStart& s) {
   }
 }
 
-void BroadcastDuty::cancel(int64_t warning_id, bool tell_platform) {
+void BroadcastDuty::cancel(Store::Tx& /*the caller's*/, int64_t warning_id, bool tell_platform) {
   const int64_t now = host_.now_ms();
   for (const BroadcastRow& r : host_.store().broadcasts_of(warning_id, false)) {
     if (r.state == BroadcastState::queued) {

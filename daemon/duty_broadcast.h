@@ -29,7 +29,7 @@ class BroadcastDuty final : public Duty {
   bool report(const PlaybackReport& report, std::string_view actor);
 
  private:
-  void cancel(int64_t warning_id, bool tell_platform);
+  void cancel(Store::Tx& tx, int64_t warning_id, bool tell_platform);
   void event(int64_t warning_id, std::string_view kind, std::string_view actor, std::string_view detail);
   // The title and body of an EBM (or its cancel) for a warning under `owner`'s words.
   std::pair<std::string, std::string> wording(const Plan& owner, const Warning& w, const TemplateValues& values) const;

@@ -16,17 +16,17 @@
 namespace jiaoying {
 
 void ReportBackDuty::start(const DutyStart& s) {
-  if (s.update) let_off(s.warning_id, "no longer in the warned area (update)", true);
-  start_for(s.warning_id);
+  if (s.update) let_off(s.tx, s.warning_id, "no longer in the warned area (update)", true);
+  start_for(s.tx, s.warning_id);
 }
 
-void ReportBackDuty::end(const DutyEnd& e) { let_off(e.warning_id, e.why, false); }
+void ReportBackDuty::end(const DutyEnd& e) { let_off(e.tx, e.warning_id, e.why, false); }
 
 bool ReportBackDuty::blocks_close(int64_t warning_id) { return host_.store().any_report_due(warning_id); }
 
 // Called after a warning's callouts are created (and after an Update carried them over): every
 // area of a report tier with a primary callout owes a report, once per warning.
-void ReportBackDuty::start_for(int64_t warning_id) {
+void ReportBackDuty::start_for(Store::Tx& /*the caller's*/, int64_t warning_id) {
   const int64_t now = host_.now_ms();
   for (int64_t snapshot_id : host_.store().snapshots_of(warning_id)) {
     const Plan& plan = host_.snapshot_plan(snapshot_id);
@@ -48,7 +48,8 @@ void ReportBackDuty::start_for(int64_t warning_id) {
 
 // A warning that ends (cancel, expiry) owes nothing more; after an Update, only the areas no
 // longer called (every callout there cancelled) are let off.
-void ReportBackDuty::let_off(int64_t warning_id, std::string_view why, bool only_abandoned_areas) {
+void ReportBackDuty::let_off(Store::Tx& /*the caller's*/, int64_t warning_id, std::string_view why,
+                             bool only_abandoned_areas) {
   const int64_t now = host_.now_ms();
   for (const ReportRow& r : host_.store().open_reports(warning_id, only_abandoned_areas))
     host_.store().move_report(ReportMove::cancel, warning_id, r.id,

@@ -24,9 +24,9 @@ class ReportBackDuty final : public Duty {
   ReportOutcome file_report(int64_t callout_id, const ReportFiling& filing, std::string_view actor);
 
  private:
-  void start_for(int64_t warning_id);
+  void start_for(Store::Tx& tx, int64_t warning_id);
   // What is still owed is let off (every area, or those no callout covers any more).
-  void let_off(int64_t warning_id, std::string_view why, bool only_abandoned_areas);
+  void let_off(Store::Tx& tx, int64_t warning_id, std::string_view why, bool only_abandoned_areas);
 
   DutyHost& host_;
 };

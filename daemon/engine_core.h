@@ -15,7 +15,6 @@
 
 #include "channels/template_renderer.h"
 #include "daemon/clock.h"
-#include "daemon/duty.h"
 #include "daemon/engine_types.h"
 #include "daemon/store.h"
 #include "rules/directory.h"

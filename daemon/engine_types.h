@@ -112,6 +112,14 @@ struct PlacedCall {
   bool ended = false;  // its report arrived
 };
 
+// What the engine knows of a warning while it runs (cached: read once per run).
+struct WarningFacts {
+  Warning warning;
+  std::string areas_zh;
+  bool drill = false;         // status exercise: every message says 【演练】
+  bool owes_reports = false;  // some area owes a report-back (cards then look up their area's)
+};
+
 // A provider's answer for a claimed message (recorded in bursts: complete_messages).
 struct SendCompletion {
   int64_t message_id;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/duty.h"
 #include "daemon/engine_core.h"
 #include "daemon/outbox.h"
 

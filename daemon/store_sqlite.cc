@@ -84,6 +84,15 @@ CalloutRow read_callout(const Stmt& s, int at = 0) {
   return r;
 }
 
+// A warning's callouts in the order they were made (the index hands them out by state); sorted
+// here, not by SQL, which would tempt SQLite into a scan of every callout.
+std::vector<CalloutRow> callouts_in_order(Stmt& s) {
+  std::vector<CalloutRow> out;
+  while (s.step()) out.push_back(read_callout(s));
+  std::sort(out.begin(), out.end(), [](const CalloutRow& a, const CalloutRow& b) { return a.id < b.id; });
+  return out;
+}
+
 // Callouts are inserted many rows a statement (a third of the cost of a statement each).
 constexpr size_t kCalloutRows = 32;
 constexpr int kCalloutColumns = 14;  // bound per row
@@ -760,21 +769,13 @@ std::vector<int64_t> SqliteStore::open_callouts(int64_t warning_id) {
 std::vector<CalloutRow> SqliteStore::primaries(int64_t warning_id) {
   Stmt s = db_.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts WHERE warning_id = ? AND kind = 'primary'");
   s.bind(1, warning_id);
-  std::vector<CalloutRow> out;
-  while (s.step()) out.push_back(read_callout(s));
-  // In the order they were made (the index hands them out by state); sorted here, not by SQL,
-  // which would tempt SQLite into a scan of every callout.
-  std::sort(out.begin(), out.end(), [](const CalloutRow& a, const CalloutRow& b) { return a.id < b.id; });
-  return out;
+  return callouts_in_order(s);
 }
 
 std::vector<CalloutRow> SqliteStore::callouts_of(int64_t warning_id) {
   Stmt s = db_.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts WHERE warning_id = ?");
   s.bind(1, warning_id);
-  std::vector<CalloutRow> out;
-  while (s.step()) out.push_back(read_callout(s));
-  std::sort(out.begin(), out.end(), [](const CalloutRow& a, const CalloutRow& b) { return a.id < b.id; });
-  return out;
+  return callouts_in_order(s);
 }
 
 std::set<std::string> SqliteStore::primary_people(int64_t warning_id) {

@@ -286,9 +286,8 @@ std::vector<int64_t> MemoryStore::open_callouts(int64_t warning_id) {
 }
 
 std::vector<CalloutRow> MemoryStore::primaries(int64_t warning_id) {
-  std::vector<CalloutRow> out;
-  for (const auto& [id, c] : data_.callouts)
-    if (c.row.warning_id == warning_id && c.row.kind == "primary") out.push_back(c.row);
+  std::vector<CalloutRow> out = callouts_of(warning_id);
+  std::erase_if(out, [](const CalloutRow& c) { return c.kind != "primary"; });
   return out;
 }
 
