@@ -189,6 +189,10 @@ int run_daemon(const DaemonOptions& options) {
     settings.hold_limit = config->hold_limit;
     if (const auto* b = config->first<BroadcastSettings>("broadcast")) settings.broadcast_ebrid = b->ebrid;
     SqliteStore store(db);
+    for (const SqliteStore::OffIndex& off : store.reads_off_their_index())
+      spdlog::critical("database {}: the read of {} does not use index {} — a large warning will crawl. Was the "
+                       "schema changed by hand? (`sqlite3 {} .indexes` lists what is there; daemon/schema.cc makes each)",
+                       config->database, off.read, off.index, config->database);
     SqliteViews views(db);
     Engine engine(store, clock, settings, shared_directory, std::move(*plans), std::make_shared<const TemplateRenderer>(std::move(*templates)),
                   channel_names);

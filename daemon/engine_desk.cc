@@ -60,7 +60,7 @@ Engine::DeskOutcome Engine::desk_ack(int64_t warning_id, std::string_view person
   auto found = find_person(store_, warning_id, person);
   if (auto* no = std::get_if<DeskOutcome>(&found)) return *no;
   const CalloutRow& p = std::get<CalloutRow>(found);
-  if (p.state == CalloutState::answered || p.state == CalloutState::covered)
+  if (is_reached(p.state))
     return refused(409, fmt::format("{} has answered already ({}): nothing to do", p.person_name,
                                     p.state == CalloutState::covered ? "the post's other seat answered" : "answered"));
   if (p.state == CalloutState::cancelled)
@@ -81,7 +81,7 @@ Engine::DeskOutcome Engine::desk_call(int64_t warning_id, std::string_view perso
   auto found = find_person(store_, warning_id, person);
   if (auto* no = std::get_if<DeskOutcome>(&found)) return *no;
   const CalloutRow& p = std::get<CalloutRow>(found);
-  if (p.state == CalloutState::answered || p.state == CalloutState::covered)
+  if (is_reached(p.state))
     return refused(409, fmt::format("{} has answered already: nobody needs to reach them", p.person_name));
   if (p.state == CalloutState::cancelled) return refused(409, fmt::format("{}'s callout was cancelled", p.person_name));
   std::string channel(via);

@@ -264,7 +264,7 @@ void Lifecycle::update_warning(Store::Tx& tx, int64_t old_id, const Warning& w, 
     const bool open = is_open(r.state);
     if (!covered.count(r.person_id)) {
       if (open || r.state == CalloutState::answered) end_callout(tx, r, "no longer in the warned area (update)", true);
-    } else if (r.state == CalloutState::answered || r.state == CalloutState::covered) {
+    } else if (is_reached(r.state)) {
       outbox_.queue(tx, r.id, core_.snapshot_plan(r.snapshot_id).ladder.front().channels, -1, fmt::format("u{}", id), 1,
                     change + "。" + core_.words("notice.update.answered"), core_.words("notice.update.tag"));
       core_.event(id, r.id, std::nullopt, "told_of_update", "engine", change);

@@ -46,6 +46,8 @@ class Stmt {
     }
   }
   void reset();
+  // The statement's text, as prepared.
+  std::string_view sql() const { return sqlite3_sql(stmt_); }
 
   int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
   std::string text(int column) const;

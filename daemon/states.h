@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -94,5 +95,19 @@ bool writes_event(std::string_view events, std::string_view kind);
 // The states a callout is still being called in (pending, calling).
 inline constexpr States<CalloutState> kOpenCallout{CalloutState::pending, CalloutState::calling};
 inline bool is_open(CalloutState s) { return kOpenCallout.has(s); }
+
+// The states in which a callout's post counts as told: answered, or covered by its other seat.
+inline constexpr States<CalloutState> kReachedCallout{CalloutState::answered, CalloutState::covered};
+inline bool is_reached(CalloutState s) { return kReachedCallout.has(s); }
+
+// A report-back still owed by its area (due, or overdue).
+inline constexpr States<ReportState> kOwedReport{ReportState::due, ReportState::overdue};
+inline bool is_owed(ReportState s) { return kOwedReport.has(s); }
+
+// A loudspeaker broadcast its warning still waits on: queued, being sent, or sent with its
+// playback report to come. A warning does not close while one is.
+inline constexpr States<BroadcastState> kAwaitedBroadcast{BroadcastState::queued, BroadcastState::sending,
+                                                          BroadcastState::sent};
+inline bool is_awaited(BroadcastState s) { return kAwaitedBroadcast.has(s); }
 
 }  // namespace jiaoying

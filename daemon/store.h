@@ -385,6 +385,7 @@ class Store {
   virtual bool insert_cancel_broadcast(const NewBroadcast& b) = 0;
   // The warning's EBMs (msg_type 1), and with `cancels_too` the cancels sent after them (2), by id.
   virtual std::vector<BroadcastRow> broadcasts_of(int64_t warning_id, bool cancels_too) = 0;
+  // Queued broadcasts due by `now`, at most `limit`: the earliest due first, then by id.
   virtual std::vector<BroadcastRow> claimable_broadcasts(int64_t now, size_t limit) = 0;
   virtual std::optional<BroadcastRow> broadcast(int64_t broadcast_id) = 0;
   virtual std::optional<BroadcastRow> broadcast_by_ebm(std::string_view ebm_id) = 0;

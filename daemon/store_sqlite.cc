@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <stdexcept>
 
+#include "daemon/state_sql.h"
 #include "rules/json_text.h"
 
 namespace jiaoying {
@@ -16,12 +17,8 @@ namespace {
 template <class Rule>
 std::string guarded(std::string_view table, const Rule& rule, std::string_view sets,
                     std::string_view key = "id = ?1", std::string_view returning = {}) {
-  using State = decltype(rule.to);
-  std::string from;
-  for (State s : all_states<State>())
-    if (rule.from.has(s)) from += fmt::format("{}'{}'", from.empty() ? "" : ",", state_name(s));
-  return fmt::format("UPDATE {} SET state = '{}'{}{} WHERE {} AND state IN ({}){}", table, state_name(rule.to),
-                     sets.empty() ? "" : ", ", sets, key, from, returning);
+  return fmt::format("UPDATE {} SET state = {}{}{} WHERE {} AND state IN ({}){}", table, sql_name(rule.to),
+                     sets.empty() ? "" : ", ", sets, key, sql_names(rule.from), returning);
 }
 
 namespace json = boost::json;
@@ -100,7 +97,7 @@ std::string insert_callouts_sql(size_t rows) {
   std::string sql =
       "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, area_code, "
       "area_name, role, seat, tier, state, next_step, next_due_at, started_at, landline) VALUES ";
-  const std::string row = fmt::format("(?,?,?,?,?,?,?,?,?,?,?,'{}',0,?,?,?)", state_name(CalloutState::pending));
+  const std::string row = fmt::format("(?,?,?,?,?,?,?,?,?,?,?,{},0,?,?,?)", sql_name(CalloutState::pending));
   for (size_t i = 0; i < rows; ++i) sql += (i ? "," : "") + row;
   return sql;
 }
@@ -156,6 +153,7 @@ struct SqliteStore::Statements {
   Stmt find_warning, due_callouts, callout_by_id, insert_callout, insert_callouts, insert_message, insert_text;
   Stmt set_next_due, claimable, hold_back, sending_row, callout_sent, callout_released, report_owed;
   Stmt claimable_broadcasts, any_open, callout_for_ack, post_seats, raised_superiors;
+  Stmt expiring_warnings, reports_past_due, broadcasts_past_due, open_sms_codes;
 
   explicit Statements(Db& db)
       : insert_event(db.prepare(
@@ -224,8 +222,9 @@ struct SqliteStore::Statements {
                                         "villages = ?6, people_moved = ?7, note = ?8"))),
         report_cancel(db.prepare(guarded("reports", rule(ReportMove::cancel), ""))),
         find_warning(db.prepare("SELECT id FROM warnings WHERE sender = ? AND identifier = ?")),
-        due_callouts(db.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts "
-                                "WHERE state IN ('pending','calling') AND next_due_at <= ? ORDER BY next_due_at LIMIT ?")),
+        due_callouts(db.prepare(fmt::format("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts WHERE state IN ({}) "
+                                            "AND next_due_at <= ? ORDER BY next_due_at LIMIT ?",
+                                            sql_names(kOpenCallout)))),  // callouts_due
         callout_by_id(db.prepare("SELECT " JIAOYING_CALLOUT_COLUMNS " FROM callouts WHERE id = ?")),
         insert_callout(db.prepare(insert_callouts_sql(1))),
         insert_callouts(db.prepare(insert_callouts_sql(kCalloutRows))),
@@ -234,31 +233,36 @@ struct SqliteStore::Statements {
             "queued_at, updated_at, error, report) VALUES (?1,?2,?3,?4,?5,?6,?7,?7,?7,?8,?9)")),
         insert_text(db.prepare("INSERT INTO message_texts(message_id, title, body) VALUES (?,?,?)")),
         set_next_due(db.prepare("UPDATE callouts SET next_due_at = ?, held_due_at = NULL WHERE id = ?")),
-        claimable(db.prepare(
+        claimable(db.prepare(fmt::format(  // messages_ready
             "SELECT m.id, m.idem_key, t.title, t.body, m.report, m.step, " JIAOYING_CALLOUT_COLUMNS_C
             " FROM messages m JOIN callouts c ON c.id = m.callout_id JOIN message_texts t ON t.message_id = m.id "
-            "WHERE m.state = 'queued' AND m.channel = ?1 AND m.priority BETWEEN ?2 AND ?5 AND m.not_before <= ?3 "
-            "ORDER BY m.priority DESC, m.not_before, m.id LIMIT ?4")),
+            "WHERE m.state = {} AND m.channel = ?1 AND m.priority BETWEEN ?2 AND ?5 AND m.not_before <= ?3 "
+            "ORDER BY m.priority DESC, m.not_before, m.id LIMIT ?4",
+            sql_name(MessageState::queued)))),
         hold_back(db.prepare("UPDATE messages SET not_before = ?, error = ?, updated_at = ? WHERE id = ?")),
         sending_row(db.prepare(
             "SELECT m.callout_id, c.warning_id, m.attempts, m.state, m.channel, m.step, m.queued_at, c.held_due_at, "
             "COALESCE(c.clock_at, c.started_at), c.snapshot_id, IFNULL(m.provider, ''), c.next_step FROM messages m "
             "JOIN callouts c ON c.id = m.callout_id WHERE m.id = ?")),
-        callout_sent(db.prepare(
+        callout_sent(db.prepare(fmt::format(
             "UPDATE callouts SET first_sent_at = COALESCE(first_sent_at, ?1), last_sent_at = ?1, "
             "clock_at = CASE WHEN ?3 AND held_due_at IS NOT NULL THEN ?4 ELSE clock_at END, "
-            "next_due_at = CASE WHEN ?3 AND held_due_at IS NOT NULL AND state IN ('pending','calling') THEN ?5 "
-            "ELSE next_due_at END, held_due_at = CASE WHEN ?3 THEN NULL ELSE held_due_at END WHERE id = ?2")),
-        callout_released(db.prepare(
+            "next_due_at = CASE WHEN ?3 AND held_due_at IS NOT NULL AND state IN ({}) THEN ?5 "
+            "ELSE next_due_at END, held_due_at = CASE WHEN ?3 THEN NULL ELSE held_due_at END WHERE id = ?2",
+            sql_names(kOpenCallout)))),
+        callout_released(db.prepare(fmt::format(
             "UPDATE callouts SET clock_at = ?, next_due_at = ?, held_due_at = NULL WHERE id = ? "
-            "AND held_due_at IS NOT NULL AND state IN ('pending','calling')")),
+            "AND held_due_at IS NOT NULL AND state IN ({})",
+            sql_names(kOpenCallout)))),
         report_owed(db.prepare(
-            "SELECT due_at FROM reports WHERE warning_id = ? AND area_code = ? AND state IN ('due','overdue')")),
-        claimable_broadcasts(db.prepare(fmt::format("SELECT {} FROM broadcasts WHERE state = 'queued' AND not_before <= ? "
-                                                    "ORDER BY id LIMIT ?",
-                                                    kBroadcastColumns))),
-        any_open(db.prepare(
-            "SELECT 1 FROM callouts WHERE warning_id = ? AND state IN ('pending','calling') LIMIT 1")),
+            fmt::format("SELECT due_at FROM reports WHERE warning_id = ? AND area_code = ? AND state IN ({})",
+                        sql_names(kOwedReport)))),
+        // In the index's order: `ORDER BY id` alone made SQLite walk every broadcast ever sent.
+        claimable_broadcasts(db.prepare(fmt::format(
+            "SELECT {} FROM broadcasts WHERE state = {} AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+            kBroadcastColumns, sql_name(BroadcastState::queued)))),
+        any_open(db.prepare(fmt::format("SELECT 1 FROM callouts WHERE warning_id = ? AND state IN ({}) LIMIT 1",
+                                        sql_names(kOpenCallout)))),
         callout_for_ack(db.prepare(
             "SELECT c.state, c.warning_id, c.person_name, w.headline, c.first_sent_at, c.kind FROM callouts c "
             "JOIN warnings w ON w.id = c.warning_id WHERE c.id = ?")),
@@ -268,7 +272,22 @@ struct SqliteStore::Statements {
             "SELECT c.id, c.state FROM callouts c, callouts a WHERE a.id = ?2 AND c.warning_id = ?1 "
             "AND c.area_code = a.area_code AND c.role = a.role AND c.kind IN ('primary','deputy')")),
         raised_superiors(db.prepare(
-            "SELECT id FROM callouts WHERE escalated_from = ? AND kind = 'superior' AND state IN ('pending','calling')")) {}
+            fmt::format("SELECT id FROM callouts WHERE escalated_from = ? AND kind = 'superior' AND state IN ({})",
+                        sql_names(kOpenCallout)))),
+        expiring_warnings(db.prepare(fmt::format("SELECT id FROM warnings WHERE state = {} AND expires_at <= ?",
+                                                 sql_name(WarningState::active)))),
+        reports_past_due(db.prepare(
+            fmt::format("SELECT {} FROM reports WHERE state = {} AND due_at <= ? ORDER BY due_at LIMIT ?",
+                        kReportColumns, sql_name(ReportState::due)))),
+        broadcasts_past_due(db.prepare(fmt::format(  // the columns of kBroadcastColumns, in order
+            "SELECT w.state, b.id, b.warning_id, b.snapshot_id, b.ebm_id, b.msg_type, b.state, b.attempts, b.title, "
+            "b.body, b.areas, b.within_ms, b.report_due_at, b.brd_state FROM broadcasts b "
+            "JOIN warnings w ON w.id = b.warning_id WHERE b.state = {} AND b.report_due_at <= ?",
+            sql_name(BroadcastState::sent)))),
+        open_sms_codes(db.prepare(fmt::format(
+            "SELECT c.id, c.warning_id, c.sms_code, w.headline FROM callouts c JOIN warnings w ON w.id = c.warning_id "
+            "WHERE c.mobile = ? AND c.sms_code IS NOT NULL AND c.state IN ({}) ORDER BY c.sms_code",
+            sql_names(kOpenCallout)))) {}
 
   Stmt& of(WarningMove m) {
     switch (m) {
@@ -309,6 +328,49 @@ struct SqliteStore::Statements {
 
 SqliteStore::SqliteStore(Db& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
 SqliteStore::~SqliteStore() = default;
+
+namespace {
+
+// True when SQLite's plan for `sql` reads through `index` ("SEARCH m USING INDEX messages_ready …").
+bool plan_uses(Db& db, std::string_view sql, std::string_view index) {
+  Stmt plan = db.prepare(fmt::format("EXPLAIN QUERY PLAN {}", sql));
+  while (plan.step()) {
+    const std::string detail = plan.text(3);
+    for (std::string_view via : {"USING INDEX ", "USING COVERING INDEX "}) {
+      const size_t at = detail.find(fmt::format("{}{}", via, index));
+      const size_t end = at + via.size() + index.size();
+      if (at != std::string::npos && (end == detail.size() || detail[end] == ' ')) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<SqliteStore::OffIndex> SqliteStore::reads_off_their_index() {
+  // The reads a city's fan-out makes many times a second, each with the index it was written to
+  // meet (a partial index is met only when the query repeats its constants: state_sql.h).
+  struct IndexedRead {
+    std::string_view name, index;
+    Stmt Statements::* stmt;
+  };
+  const IndexedRead reads[] = {
+      {"due callouts", "callouts_due", &Statements::due_callouts},
+      {"claimable messages", "messages_ready", &Statements::claimable},
+      {"claimable broadcasts", "broadcasts_queue", &Statements::claimable_broadcasts},
+      {"open callout", "callouts_tally", &Statements::any_open},
+      {"seats of a post", "callouts_post", &Statements::post_seats},
+      {"superiors raised", "callouts_escalated", &Statements::raised_superiors},
+      {"expiring warnings", "warnings_expiring", &Statements::expiring_warnings},
+      {"report-backs past due", "reports_due", &Statements::reports_past_due},
+      {"loudspeaker reports past due", "broadcasts_due", &Statements::broadcasts_past_due},
+      {"SMS reply codes", "callouts_sms", &Statements::open_sms_codes},
+  };
+  std::vector<OffIndex> out;
+  for (const IndexedRead& r : reads)
+    if (!plan_uses(db_, ((*st_).*r.stmt).sql(), r.index)) out.push_back({std::string(r.name), std::string(r.index)});
+  return out;
+}
 
 void SqliteStore::event(const EventRef& ref, const Audit& audit, int64_t at) {
   Stmt& s = st_->insert_event;
@@ -529,7 +591,8 @@ std::optional<int64_t> SqliteStore::find_warning(std::string_view sender, std::s
 }
 
 std::optional<int64_t> SqliteStore::find_active_warning(std::string_view sender, std::string_view identifier) {
-  Stmt s = db_.prepare("SELECT id FROM warnings WHERE sender = ? AND identifier = ? AND state = 'active'");
+  Stmt s = db_.prepare(fmt::format("SELECT id FROM warnings WHERE sender = ? AND identifier = ? AND state = {}",
+                                   sql_name(WarningState::active)));
   s.bind(1, sender).bind(2, identifier);
   if (!s.step()) return std::nullopt;
   return s.int64(0);
@@ -577,9 +640,12 @@ std::optional<StoredWarning> SqliteStore::warning(int64_t warning_id) {
 }
 
 std::vector<int64_t> SqliteStore::expiring_warnings(int64_t now) {
-  Stmt s = db_.prepare("SELECT id FROM warnings WHERE state = 'active' AND expires_at <= ?");  // warnings_expiring
+  Stmt& s = st_->expiring_warnings;
+  s.reset();
   s.bind(1, now);
-  return ids_of(s);
+  std::vector<int64_t> ids = ids_of(s);
+  s.reset();
+  return ids;
 }
 
 void SqliteStore::carry_over(int64_t old_id, int64_t new_id) {
@@ -595,12 +661,12 @@ bool SqliteStore::owes_reports(int64_t warning_id) {
 }
 
 CalloutTally SqliteStore::tally(int64_t warning_id) {
-  Stmt s = db_.prepare(
-      "SELECT COUNT(*) FILTER (WHERE state IN ('pending','calling')), "
-      "COUNT(*) FILTER (WHERE kind = 'primary' AND state IN ('answered','covered')), "
-      "COUNT(*) FILTER (WHERE kind = 'primary' AND state = 'exhausted'), "
+  Stmt s = db_.prepare(fmt::format(
+      "SELECT COUNT(*) FILTER (WHERE state IN ({})), COUNT(*) FILTER (WHERE kind = 'primary' AND state IN ({})), "
+      "COUNT(*) FILTER (WHERE kind = 'primary' AND state = {}), "
       "COUNT(*) FILTER (WHERE kind = 'primary'), COUNT(*) FILTER (WHERE kind != 'primary') "
-      "FROM callouts WHERE warning_id = ?");
+      "FROM callouts WHERE warning_id = ?",
+      sql_names(kOpenCallout), sql_names(kReachedCallout), sql_name(CalloutState::exhausted)));
   s.bind(1, warning_id);
   s.step();
   return {s.int64(0), s.int64(1), s.int64(2), s.int64(3), s.int64(4)};
@@ -616,14 +682,15 @@ bool SqliteStore::any_open_callout(int64_t warning_id) {
 }
 
 bool SqliteStore::any_report_due(int64_t warning_id) {
-  Stmt s = db_.prepare("SELECT 1 FROM reports WHERE warning_id = ? AND state = 'due' LIMIT 1");
+  Stmt s = db_.prepare(
+      fmt::format("SELECT 1 FROM reports WHERE warning_id = ? AND state = {} LIMIT 1", sql_name(ReportState::due)));
   s.bind(1, warning_id);
   return s.step();
 }
 
 bool SqliteStore::any_broadcast_awaited(int64_t warning_id) {
-  Stmt s = db_.prepare(
-      "SELECT 1 FROM broadcasts WHERE warning_id = ? AND state IN ('queued','sending','sent') LIMIT 1");
+  Stmt s = db_.prepare(fmt::format("SELECT 1 FROM broadcasts WHERE warning_id = ? AND state IN ({}) LIMIT 1",
+                                   sql_names(kAwaitedBroadcast)));
   s.bind(1, warning_id);
   return s.step();
 }
@@ -678,8 +745,8 @@ int64_t SqliteStore::insert_raised(const NewCallout& c) {
   db_.prepare(fmt::format(
          "INSERT INTO callouts(warning_id, snapshot_id, person_id, person_name, zzd_account, mobile, area_code, "
          "area_name, role, seat, tier, kind, escalated_from, state, next_step, next_due_at, started_at, landline) "
-         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'{}',?,?,?,?)",
-         state_name(CalloutState::calling)))
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,{},?,?,?,?)",
+         sql_name(CalloutState::calling)))
       .bind(1, c.warning_id).bind(2, c.snapshot_id).bind(3, c.person_id).bind(4, c.person_name)
       .bind(5, c.zzd_account).bind(6, c.mobile).bind(7, c.area_code).bind(8, c.area_name).bind(9, c.role)
       .bind(10, c.seat).bind(11, c.tier).bind(12, c.kind).bind(13, c.escalated_from).bind(14, c.next_step)
@@ -755,13 +822,15 @@ std::vector<int64_t> SqliteStore::open_raised_for(int64_t callout_id, bool super
     s.reset();
     return ids;
   }
-  Stmt s = db_.prepare("SELECT id FROM callouts WHERE escalated_from = ? AND state IN ('pending','calling')");
+  Stmt s = db_.prepare(
+      fmt::format("SELECT id FROM callouts WHERE escalated_from = ? AND state IN ({})", sql_names(kOpenCallout)));
   s.bind(1, callout_id);
   return ids_of(s);
 }
 
 std::vector<int64_t> SqliteStore::open_callouts(int64_t warning_id) {
-  Stmt s = db_.prepare("SELECT id FROM callouts WHERE warning_id = ? AND state IN ('pending','calling')");
+  Stmt s = db_.prepare(
+      fmt::format("SELECT id FROM callouts WHERE warning_id = ? AND state IN ({})", sql_names(kOpenCallout)));
   s.bind(1, warning_id);
   return ids_of(s);
 }
@@ -797,9 +866,10 @@ std::vector<CalloutRow> SqliteStore::callouts_named(int64_t warning_id, std::str
 }
 
 std::vector<int64_t> SqliteStore::area_posts(int64_t warning_id, std::string_view area_code) {
-  Stmt p = db_.prepare(
+  Stmt p = db_.prepare(fmt::format(  // no ORDER BY: it would tempt SQLite into a rowid scan
       "SELECT id FROM callouts WHERE warning_id = ? AND area_code = ? AND kind IN ('primary','deputy') "
-      "AND state NOT IN ('cancelled')");  // no ORDER BY: it would tempt SQLite into a rowid scan
+      "AND state != {}",
+      sql_name(CalloutState::cancelled)));
   p.bind(1, warning_id).bind(2, area_code);
   std::vector<int64_t> ids = ids_of(p);
   std::sort(ids.begin(), ids.end());
@@ -809,10 +879,11 @@ std::vector<int64_t> SqliteStore::area_posts(int64_t warning_id, std::string_vie
 std::vector<std::pair<std::string, std::string>> SqliteStore::areas_owing_no_report(int64_t warning_id,
                                                                                     int64_t snapshot_id,
                                                                                     std::string_view tier) {
-  Stmt s = db_.prepare(
+  Stmt s = db_.prepare(fmt::format(
       "SELECT DISTINCT area_code, area_name FROM callouts WHERE warning_id = ? AND snapshot_id = ? "
-      "AND kind = 'primary' AND tier = ? AND state != 'cancelled' "
-      "AND area_code NOT IN (SELECT area_code FROM reports WHERE warning_id = ?)");
+      "AND kind = 'primary' AND tier = ? AND state != {} "
+      "AND area_code NOT IN (SELECT area_code FROM reports WHERE warning_id = ?)",
+      sql_name(CalloutState::cancelled)));
   s.bind(1, warning_id).bind(2, snapshot_id).bind(3, tier).bind(4, warning_id);
   std::vector<std::pair<std::string, std::string>> out;
   while (s.step()) out.emplace_back(s.text(0), s.text(1));
@@ -842,10 +913,10 @@ void SqliteStore::release_hold(int64_t callout_id, int64_t clock_at, int64_t nex
 }
 
 int SqliteStore::release_holds_on(std::string_view channel) {
-  db_.prepare(
-         "UPDATE callouts SET next_due_at = MIN(next_due_at, held_due_at), held_due_at = NULL "
-         "WHERE held_due_at IS NOT NULL AND state IN ('pending','calling') AND id IN "
-         "(SELECT callout_id FROM messages WHERE state = 'queued' AND channel = ?)")
+  db_.prepare(fmt::format("UPDATE callouts SET next_due_at = MIN(next_due_at, held_due_at), held_due_at = NULL "
+                          "WHERE held_due_at IS NOT NULL AND state IN ({}) AND id IN "
+                          "(SELECT callout_id FROM messages WHERE state = {} AND channel = ?)",
+                          sql_names(kOpenCallout), sql_name(MessageState::queued)))
       .bind(1, channel).run();
   return db_.changes();
 }
@@ -883,9 +954,10 @@ void SqliteStore::digest_sent(int64_t callout_id, int64_t now, int64_t through) 
 }
 
 std::vector<Tried> SqliteStore::tried(int64_t callout_id) {
-  Stmt s = db_.prepare(
-      "SELECT channel, COUNT(*) FILTER (WHERE state IN ('sent', 'sending', 'unknown')), "
-      "COUNT(*) FILTER (WHERE state = 'failed') FROM messages WHERE callout_id = ? GROUP BY channel ORDER BY MIN(id)");
+  Stmt s = db_.prepare(fmt::format(  // tried: a provider has it or may have it
+      "SELECT channel, COUNT(*) FILTER (WHERE state IN ({})), COUNT(*) FILTER (WHERE state = {}) "
+      "FROM messages WHERE callout_id = ? GROUP BY channel ORDER BY MIN(id)",
+      sql_names({MessageState::sending, MessageState::sent, MessageState::unknown}), sql_name(MessageState::failed)));
   s.bind(1, callout_id);
   std::vector<Tried> out;
   while (s.step()) out.push_back({s.text(0), s.int64(1), s.int64(2)});
@@ -904,12 +976,12 @@ void SqliteStore::set_sms_code(int64_t callout_id, int64_t code) {
 }
 
 std::vector<SmsCode> SqliteStore::open_sms_codes(std::string_view mobile) {
-  Stmt q = db_.prepare(
-      "SELECT c.id, c.warning_id, c.sms_code, w.headline FROM callouts c JOIN warnings w ON w.id = c.warning_id "
-      "WHERE c.mobile = ? AND c.sms_code IS NOT NULL AND c.state IN ('pending','calling') ORDER BY c.sms_code");
+  Stmt& q = st_->open_sms_codes;
+  q.reset();
   q.bind(1, mobile);
   std::vector<SmsCode> out;
   while (q.step()) out.push_back({q.int64(0), q.int64(1), q.int64(2), q.text(3)});
+  q.reset();
   return out;
 }
 
@@ -1005,19 +1077,20 @@ std::optional<int64_t> SqliteStore::report_owed_due(int64_t warning_id, std::str
 }
 
 std::vector<int64_t> SqliteStore::warnings_waiting_on(std::string_view channel) {
-  Stmt s = db_.prepare(
-      "SELECT DISTINCT c.warning_id FROM messages m JOIN callouts c ON c.id = m.callout_id "
-      "WHERE m.state IN ('queued','sending') AND m.channel = ?");
+  Stmt s = db_.prepare(fmt::format("SELECT DISTINCT c.warning_id FROM messages m JOIN callouts c ON c.id = m.callout_id "
+                                   "WHERE m.state IN ({}) AND m.channel = ?",
+                                   sql_names({MessageState::queued, MessageState::sending})));
   s.bind(1, channel);
   return ids_of(s);
 }
 
 std::vector<PlacedCallRow> SqliteStore::placed_calls(std::string_view channel, int64_t since) {
-  Stmt s = db_.prepare(
+  Stmt s = db_.prepare(fmt::format(
       "SELECT m.id, CASE WHEN c.mobile != '' THEN c.mobile ELSE c.landline END, c.area_code, "
       "COALESCE(m.sent_at, m.updated_at), EXISTS (SELECT 1 FROM events e WHERE e.message_id = m.id "
       "AND e.kind = 'call_result') FROM messages m JOIN callouts c ON c.id = m.callout_id "
-      "WHERE m.channel = ? AND m.state IN ('sent','unknown') AND COALESCE(m.sent_at, m.updated_at) >= ?");
+      "WHERE m.channel = ? AND m.state IN ({}) AND COALESCE(m.sent_at, m.updated_at) >= ?",
+      sql_names({MessageState::sent, MessageState::unknown})));
   s.bind(1, channel).bind(2, since);
   std::vector<PlacedCallRow> out;
   while (s.step()) out.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3), s.int64(4) != 0});
@@ -1025,9 +1098,9 @@ std::vector<PlacedCallRow> SqliteStore::placed_calls(std::string_view channel, i
 }
 
 std::vector<LeftSending> SqliteStore::left_sending(std::string_view channel) {
-  Stmt q = db_.prepare(
-      "SELECT m.id, m.callout_id, c.warning_id FROM messages m JOIN callouts c ON c.id = m.callout_id "
-      "WHERE m.state = 'sending' AND m.channel = ?");
+  Stmt q = db_.prepare(fmt::format("SELECT m.id, m.callout_id, c.warning_id FROM messages m "
+                                   "JOIN callouts c ON c.id = m.callout_id WHERE m.state = {} AND m.channel = ?",
+                                   sql_name(MessageState::sending)));
   q.bind(1, channel);
   std::vector<LeftSending> out;
   while (q.step()) out.push_back({q.int64(0), q.int64(1), q.int64(2)});
@@ -1062,8 +1135,8 @@ std::optional<LeftSending> SqliteStore::text_for_receipt(int64_t message_id, std
 int64_t SqliteStore::insert_broadcast(const NewBroadcast& b) {
   db_.prepare(fmt::format(
          "INSERT INTO broadcasts(warning_id, snapshot_id, ebm_id, msg_type, state, not_before, title, body, areas, "
-         "repeat, within_ms, queued_at, updated_at, area_names) VALUES (?1,?2,?3,?4,'{}',?5,?6,?7,?8,?9,?10,?5,?5,?11)",
-         state_name(BroadcastState::queued)))
+         "repeat, within_ms, queued_at, updated_at, area_names) VALUES (?1,?2,?3,?4,{},?5,?6,?7,?8,?9,?10,?5,?5,?11)",
+         sql_name(BroadcastState::queued)))
       .bind(1, b.warning_id).bind(2, b.snapshot_id).bind(3, b.ebm_id).bind(4, b.msg_type).bind(5, b.now)
       .bind(6, b.title).bind(7, b.body).bind(8, codes_json(b.areas)).bind(9, b.repeat).bind(10, b.within_ms)
       .bind(11, b.area_names_json).run();
@@ -1077,8 +1150,8 @@ void SqliteStore::set_ebm_id(int64_t broadcast_id, std::string_view ebm_id) {
 bool SqliteStore::insert_cancel_broadcast(const NewBroadcast& b) {
   db_.prepare(fmt::format(
          "INSERT OR IGNORE INTO broadcasts(warning_id, snapshot_id, ebm_id, msg_type, state, not_before, title, "
-         "body, areas, repeat, within_ms, queued_at, updated_at) VALUES (?1,?2,?3,2,'{}',?4,?5,?6,?7,1,0,?4,?4)",
-         state_name(BroadcastState::queued)))
+         "body, areas, repeat, within_ms, queued_at, updated_at) VALUES (?1,?2,?3,2,{},?4,?5,?6,?7,1,0,?4,?4)",
+         sql_name(BroadcastState::queued)))
       .bind(1, b.warning_id).bind(2, b.snapshot_id).bind(3, b.ebm_id).bind(4, b.now).bind(5, b.title)
       .bind(6, b.body).bind(7, codes_json(b.areas)).run();
   return db_.changes() > 0;
@@ -1126,18 +1199,18 @@ void SqliteStore::record_playback(int64_t broadcast_id, int brd_state, const std
 }
 
 std::vector<std::pair<BroadcastRow, WarningState>> SqliteStore::broadcasts_past_due(int64_t now) {
-  Stmt q = db_.prepare(
-      "SELECT w.state, b.id, b.warning_id, b.snapshot_id, b.ebm_id, b.msg_type, b.state, b.attempts, b.title, b.body, "
-      "b.areas, b.within_ms, b.report_due_at, b.brd_state FROM broadcasts b JOIN warnings w ON w.id = b.warning_id "
-      "WHERE b.state = 'sent' AND b.report_due_at <= ?");  // the columns of kBroadcastColumns, in order
+  Stmt& q = st_->broadcasts_past_due;
+  q.reset();
   q.bind(1, now);
   std::vector<std::pair<BroadcastRow, WarningState>> out;
   while (q.step()) out.emplace_back(read_broadcast(q, 1), state_of(q, 0, WarningState::closed));
+  q.reset();
   return out;
 }
 
 std::vector<BroadcastRow> SqliteStore::sending_broadcasts() {
-  Stmt s = db_.prepare(fmt::format("SELECT {} FROM broadcasts WHERE state = 'sending'", kBroadcastColumns));
+  Stmt s = db_.prepare(fmt::format("SELECT {} FROM broadcasts WHERE state = {}", kBroadcastColumns,
+                                   sql_name(BroadcastState::sending)));
   std::vector<BroadcastRow> out;
   while (s.step()) out.push_back(read_broadcast(s));
   return out;
@@ -1167,19 +1240,20 @@ int64_t SqliteStore::insert_report(int64_t warning_id, int64_t snapshot_id, std:
                                    std::string_view area_name, std::string_view tier, int64_t now, int64_t due_at) {
   db_.prepare(fmt::format(
          "INSERT INTO reports(warning_id, snapshot_id, area_code, area_name, tier, state, created_at, due_at) "
-         "VALUES (?,?,?,?,?,'{}',?,?)",
-         state_name(ReportState::due)))
+         "VALUES (?,?,?,?,?,{},?,?)",
+         sql_name(ReportState::due)))
       .bind(1, warning_id).bind(2, snapshot_id).bind(3, area_code).bind(4, area_name).bind(5, tier).bind(6, now)
       .bind(7, due_at).run();
   return db_.last_insert_id();
 }
 
 std::vector<ReportRow> SqliteStore::open_reports(int64_t warning_id, bool abandoned_only) {
-  std::string sql = fmt::format("SELECT {} FROM reports WHERE warning_id = ? AND state IN ('due','overdue')",
-                                kReportColumns);
+  std::string sql = fmt::format("SELECT {} FROM reports WHERE warning_id = ? AND state IN ({})", kReportColumns,
+                                sql_names(kOwedReport));
   if (abandoned_only)
-    sql += " AND NOT EXISTS (SELECT 1 FROM callouts c WHERE c.warning_id = reports.warning_id "
-           "AND c.area_code = reports.area_code AND c.kind = 'primary' AND c.state != 'cancelled')";
+    sql += fmt::format(" AND NOT EXISTS (SELECT 1 FROM callouts c WHERE c.warning_id = reports.warning_id "
+                       "AND c.area_code = reports.area_code AND c.kind = 'primary' AND c.state != {})",
+                       sql_name(CalloutState::cancelled));
   Stmt s = db_.prepare(sql);
   s.bind(1, warning_id);
   std::vector<ReportRow> out;
@@ -1188,11 +1262,12 @@ std::vector<ReportRow> SqliteStore::open_reports(int64_t warning_id, bool abando
 }
 
 std::vector<ReportRow> SqliteStore::reports_past_due(int64_t now, int limit) {
-  Stmt q = db_.prepare(fmt::format("SELECT {} FROM reports WHERE state = 'due' AND due_at <= ? ORDER BY due_at LIMIT ?",
-                                   kReportColumns));
+  Stmt& q = st_->reports_past_due;
+  q.reset();
   q.bind(1, now).bind(2, limit);
   std::vector<ReportRow> out;
   while (q.step()) out.push_back(read_report(q));
+  q.reset();
   return out;
 }
 

@@ -17,6 +17,15 @@ class SqliteStore final : public Store {
 
   Db& db() { return db_; }
 
+  // The hot reads whose query plan misses the index each was written for; empty when all is
+  // well. A database whose index was dropped or changed by hand still works, but at a city's
+  // size such a read scans every row on every tick — the daemon says so at start.
+  struct OffIndex {
+    std::string read;   // "due callouts"
+    std::string index;  // "callouts_due"
+  };
+  std::vector<OffIndex> reads_off_their_index();
+
   void event(const EventRef& ref, const Audit& audit, int64_t at) override;
   int64_t count_events(int64_t warning_id, std::string_view kind) override;
   int64_t count_reached(int64_t warning_id) override;

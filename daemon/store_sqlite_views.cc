@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "daemon/state_sql.h"
 #include "rules/json_text.h"
 #include "rules/names.h"
 
@@ -46,18 +47,22 @@ json::object event_json(const Stmt& s) {
 
 std::string SqliteViews::warnings(const std::vector<ProviderStatus>& providers) {
   Db& db = db_;
-  Stmt s = db.prepare(
+  Stmt s = db.prepare(fmt::format(
       "SELECT w.id, w.identifier, w.sender, w.hazard, w.level, w.headline, w.state, w.received_at, "
-      "COUNT(c.id), COUNT(c.id) FILTER (WHERE c.state IN ('answered','covered')), "
-      "COUNT(c.id) FILTER (WHERE c.state = 'exhausted'), "
-      "COUNT(c.id) FILTER (WHERE c.state IN ('pending','calling')), "
-      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state != 'cancelled'), "
-      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = 'filed'), "
-      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = 'overdue'), "
+      "COUNT(c.id), COUNT(c.id) FILTER (WHERE c.state IN ({reached})), "
+      "COUNT(c.id) FILTER (WHERE c.state = {exhausted}), "
+      "COUNT(c.id) FILTER (WHERE c.state IN ({open})), "
+      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state != {report_cancelled}), "
+      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = {report_filed}), "
+      "(SELECT COUNT(*) FROM reports r WHERE r.warning_id = w.id AND r.state = {report_overdue}), "
       "(SELECT b.state FROM broadcasts b WHERE b.warning_id = w.id AND b.msg_type = 1 ORDER BY b.id DESC LIMIT 1), "
       "w.status FROM warnings w LEFT JOIN callouts c ON c.warning_id = w.id AND c.kind = 'primary' "
       "GROUP BY w.id ORDER BY w.id DESC "
-      "LIMIT 200");
+      "LIMIT 200",
+      fmt::arg("reached", sql_names(kReachedCallout)), fmt::arg("exhausted", sql_name(CalloutState::exhausted)),
+      fmt::arg("open", sql_names(kOpenCallout)), fmt::arg("report_cancelled", sql_name(ReportState::cancelled)),
+      fmt::arg("report_filed", sql_name(ReportState::filed)),
+      fmt::arg("report_overdue", sql_name(ReportState::overdue))));
   json::array list;
   while (s.step()) {
     list.push_back(json::object{{"id", s.int64(0)},
@@ -82,7 +87,8 @@ std::string SqliteViews::warnings(const std::vector<ProviderStatus>& providers) 
   if (!providers.empty()) {
     // What waits to go out, per medium (the outbox's index of queued messages).
     std::map<std::string, int64_t> waiting;
-    Stmt q = db.prepare("SELECT channel, COUNT(*) FROM messages WHERE state = 'queued' GROUP BY channel");
+    Stmt q = db.prepare(fmt::format("SELECT channel, COUNT(*) FROM messages WHERE state = {} GROUP BY channel",
+                                    sql_name(MessageState::queued)));
     while (q.step()) waiting[q.text(0)] = q.int64(1);
     json::array ps;
     for (const ProviderStatus& p : providers)
@@ -156,8 +162,10 @@ std::string SqliteViews::warning(int64_t warning_id, TimePoint now, const Callou
   if (!query.area.empty()) where += " AND area_code LIKE ? || '%'", binds.push_back(query.area);
   if (!query.tier.empty()) where += " AND tier = ?", binds.push_back(query.tier);
   if (!query.role.empty()) where += " AND role = ?", binds.push_back(query.role);
-  if (!query.state.empty())
-    where += query.state == "calling" ? " AND state IN ('calling', 'pending') AND ? <> ''" : " AND state = ?",
+  if (!query.state.empty())  // "calling" stands for every open state; `? <> ''` keeps the binds in step
+    where += query.state == state_name(CalloutState::calling)
+                 ? fmt::format(" AND state IN ({}) AND ? <> ''", sql_names(kOpenCallout))
+                 : std::string(" AND state = ?"),
         binds.push_back(query.state);
   auto bind_filters = [&](Stmt& st) {
     st.bind(1, warning_id);
@@ -175,11 +183,12 @@ std::string SqliteViews::warning(int64_t warning_id, TimePoint now, const Callou
     while (n.step()) {
       const std::string state = n.text(1);
       const int64_t k = n.int64(2);
-      const bool open = state == "pending" || state == "calling";
+      const std::optional<CalloutState> known = parse_state<CalloutState>(state);
+      const bool open = known && is_open(*known);
       matching += k;
       if (n.int64(0) != 0) {
         add("total", k);
-        const std::string bucket = open ? "calling" : state;
+        const std::string bucket = open ? std::string(state_name(CalloutState::calling)) : state;
         if (counts.contains(bucket)) add(bucket.c_str(), k);
       } else {
         add("raised", k);
@@ -189,11 +198,14 @@ std::string SqliteViews::warning(int64_t warning_id, TimePoint now, const Callou
   }
   const bool truncated = query.limit > 0 && static_cast<size_t>(matching) > query.limit;
   Stmt c = db.prepare(
-      "SELECT id, area_code, area_name, tier, role, seat, person_name, mobile, state, "
-      "(SELECT COUNT(*) FROM messages m WHERE m.callout_id = callouts.id AND m.state IN ('sent','sending')), "
+      "SELECT id, area_code, area_name, tier, role, seat, person_name, mobile, state, " +
+      fmt::format("(SELECT COUNT(*) FROM messages m WHERE m.callout_id = callouts.id AND m.state IN ({})), ",
+                  sql_names({MessageState::sending, MessageState::sent})) +
       "first_sent_at, answered_at, answered_via, answered_late, started_at, next_due_at, zzd_account, kind, "
       "escalated_from FROM callouts" + where + " ORDER BY " +
-      (truncated ? "CASE state WHEN 'exhausted' THEN 0 WHEN 'calling' THEN 1 WHEN 'pending' THEN 1 ELSE 2 END, " : "") +
+      (truncated ? fmt::format("CASE WHEN state = {} THEN 0 WHEN state IN ({}) THEN 1 ELSE 2 END, ",
+                               sql_name(CalloutState::exhausted), sql_names(kOpenCallout))
+                 : std::string()) +
       "CASE tier WHEN 'city' THEN 0 WHEN 'county' THEN 1 WHEN 'township' THEN 2 ELSE 3 END, area_code, role, id" +
       (truncated ? fmt::format(" LIMIT {}", query.limit) : std::string()));
   bind_filters(c);
@@ -204,7 +216,8 @@ std::string SqliteViews::warning(int64_t warning_id, TimePoint now, const Callou
     json::value answer_ms = nullptr;
     if (!c.is_null(11) && !c.is_null(10)) answer_ms = c.int64(11) - c.int64(10);
     json::value waiting_ms = nullptr;
-    if (state == "pending" || state == "calling") waiting_ms = to_epoch_ms(now) - c.int64(14);
+    const std::optional<CalloutState> known = parse_state<CalloutState>(state);
+    if (known && is_open(*known)) waiting_ms = to_epoch_ms(now) - c.int64(14);
     callouts.push_back(json::object{{"id", c.int64(0)},
                                     {"area_code", c.text(1)},
                                     {"area_name", c.text(2)},
@@ -292,12 +305,15 @@ std::string SqliteViews::warning(int64_t warning_id, TimePoint now, const Callou
   }
   // Per township (and per county above them): the people the plans called there, by state —
   // what a duty officer reads first at city scale.
+  const std::string by_state = fmt::format(  // answered, still calling, exhausted
+      "COUNT(*) FILTER (WHERE state IN ({})), COUNT(*) FILTER (WHERE state IN ({})), "
+      "COUNT(*) FILTER (WHERE state = {})",
+      sql_names(kReachedCallout), sql_names(kOpenCallout), sql_name(CalloutState::exhausted));
   json::array townships;
   {
     Stmt t = db.prepare(
-        "SELECT substr(area_code, 1, 9) AS t, MAX(CASE WHEN tier = 'township' THEN area_name END), COUNT(*), "
-        "COUNT(*) FILTER (WHERE state IN ('answered', 'covered')), COUNT(*) FILTER (WHERE state IN ('pending', "
-        "'calling')), COUNT(*) FILTER (WHERE state = 'exhausted') FROM callouts" + where +
+        "SELECT substr(area_code, 1, 9) AS t, MAX(CASE WHEN tier = 'township' THEN area_name END), COUNT(*), " +
+        by_state + " FROM callouts" + where +
         " AND kind = 'primary' AND tier IN ('township', 'village') GROUP BY t ORDER BY t");
     bind_filters(t);
     while (t.step())
@@ -311,8 +327,7 @@ std::string SqliteViews::warning(int64_t warning_id, TimePoint now, const Callou
   json::array tiers;
   {
     Stmt t = db.prepare(
-        "SELECT tier, COUNT(*), COUNT(*) FILTER (WHERE state IN ('answered', 'covered')), COUNT(*) FILTER (WHERE "
-        "state IN ('pending', 'calling')), COUNT(*) FILTER (WHERE state = 'exhausted') FROM callouts" + where +
+        "SELECT tier, COUNT(*), " + by_state + " FROM callouts" + where +
         " AND kind = 'primary' GROUP BY tier ORDER BY CASE tier WHEN 'city' THEN 0 WHEN 'county' THEN 1 "
         "WHEN 'township' THEN 2 ELSE 3 END");
     bind_filters(t);
@@ -355,7 +370,8 @@ namespace {
 // "responded within the deadline", and how long answers took (answered_at − first sent).
 // One primary callout as the figures see it.
 struct ServiceRow {
-  std::string tier, state;
+  std::string tier;
+  CalloutState state = CalloutState::cancelled;  // a name that is no state is read as not owed
   bool late = false;
   std::optional<int64_t> answer_ms;  // answered − first sent
 };
@@ -364,16 +380,16 @@ json::object service_of(const std::vector<const ServiceRow*>& callouts) {
   int64_t posts = 0, answered = 0, within = 0, exhausted = 0, open = 0;
   std::vector<int64_t> times;
   for (const ServiceRow* c : callouts) {
-    const std::string_view state = c->state;
-    if (state == "cancelled") continue;  // dropped by an Update or a Cancel: not owed
+    const CalloutState state = c->state;
+    if (state == CalloutState::cancelled) continue;  // dropped by an Update or a Cancel: not owed
     ++posts;
-    if (state == "answered" || state == "covered") {
+    if (is_reached(state)) {
       ++answered;
       if (!c->late) ++within;
-      if (state == "answered" && c->answer_ms) times.push_back(*c->answer_ms);
+      if (state == CalloutState::answered && c->answer_ms) times.push_back(*c->answer_ms);
     }
-    if (state == "exhausted") ++exhausted;
-    if (state == "pending" || state == "calling") ++open;
+    if (state == CalloutState::exhausted) ++exhausted;
+    if (is_open(state)) ++open;
   }
   std::sort(times.begin(), times.end());
   auto quantile = [&](double q) -> json::value {
@@ -402,7 +418,8 @@ std::string SqliteViews::report(int64_t warning_id, TimePoint now, size_t limit)
         "kind = 'primary'");
     q.bind(1, warning_id);
     while (q.step())
-      rows.push_back({q.text(0), q.text(1), q.int64(2) != 0, q.is_null(3) ? std::nullopt : std::optional(q.int64(3))});
+      rows.push_back({q.text(0), parse_state<CalloutState>(q.text(1)).value_or(CalloutState::cancelled),
+                      q.int64(2) != 0, q.is_null(3) ? std::nullopt : std::optional(q.int64(3))});
   }
   std::vector<const ServiceRow*> primary;
   std::map<std::string, std::vector<const ServiceRow*>> by_tier;
@@ -485,7 +502,7 @@ std::string SqliteViews::summary(TimePoint from, TimePoint to, bool drills) {
   {
     Stmt s = db.prepare(
         "SELECT hazard, level, COUNT(*) FROM warnings WHERE received_at >= ? AND received_at < ? AND status = ? "
-        "AND state <> 'superseded' AND hazard <> '' GROUP BY 1, 2 ORDER BY 3 DESC");
+        "AND state <> " + sql_name(WarningState::superseded) + " AND hazard <> '' GROUP BY 1, 2 ORDER BY 3 DESC");
     s.bind(1, from_ms).bind(2, to_ms).bind(3, status);
     while (s.step()) by_kind.push_back(json::object{{"hazard", s.text(0)}, {"level", s.text(1)}, {"warnings", s.int64(2)}});
   }
@@ -524,7 +541,8 @@ std::string SqliteViews::summary(TimePoint from, TimePoint to, bool drills) {
   {
     Stmt s = db.prepare(
         "SELECT r.area_code, r.tier, r.area_name, r.state, r.filed_late FROM reports r JOIN warnings w ON w.id = "
-        "r.warning_id WHERE w.received_at >= ? AND w.received_at < ? AND w.status = ? AND r.state <> 'cancelled'");
+        "r.warning_id WHERE w.received_at >= ? AND w.received_at < ? AND w.status = ? AND r.state <> " +
+        sql_name(ReportState::cancelled));
     s.bind(1, from_ms).bind(2, to_ms).bind(3, status);
     while (s.step()) {
       Group& g = group_of(s.text(0), s.text(1));

@@ -126,7 +126,7 @@ CalloutTally MemoryStore::tally(int64_t warning_id) {
     if (c.row.warning_id != warning_id) continue;
     const bool primary = c.row.kind == "primary";
     t.open += is_open(c.row.state);
-    t.answered += primary && (c.row.state == CalloutState::answered || c.row.state == CalloutState::covered);
+    t.answered += primary && is_reached(c.row.state);
     t.exhausted += primary && c.row.state == CalloutState::exhausted;
     t.primaries += primary;
     t.raised += !primary;
@@ -144,9 +144,7 @@ bool MemoryStore::any_report_due(int64_t warning_id) {
 
 bool MemoryStore::any_broadcast_awaited(int64_t warning_id) {
   return std::any_of(data_.broadcasts.begin(), data_.broadcasts.end(), [&](const auto& b) {
-    const BroadcastState s = b.second.state;
-    return b.second.warning_id == warning_id &&
-           (s == BroadcastState::queued || s == BroadcastState::sending || s == BroadcastState::sent);
+    return b.second.warning_id == warning_id && is_awaited(b.second.state);
   });
 }
 
@@ -565,8 +563,7 @@ std::optional<SendingRow> MemoryStore::sending_row(int64_t message_id) {
 
 std::optional<int64_t> MemoryStore::report_owed_due(int64_t warning_id, std::string_view area_code) {
   for (const auto& [id, r] : data_.reports)
-    if (r.warning_id == warning_id && r.area_code == area_code &&
-        (r.state == ReportState::due || r.state == ReportState::overdue))
+    if (r.warning_id == warning_id && r.area_code == area_code && is_owed(r.state))
       return r.due_at;
   return std::nullopt;
 }
@@ -715,10 +712,14 @@ std::vector<BroadcastRow> MemoryStore::broadcasts_of(int64_t warning_id, bool ca
 }
 
 std::vector<BroadcastRow> MemoryStore::claimable_broadcasts(int64_t now, size_t limit) {
-  std::vector<BroadcastRow> out;
+  std::vector<std::pair<int64_t, int64_t>> due;  // (not_before, id)
   for (const auto& [id, b] : data_.broadcasts)
-    if (b.state == BroadcastState::queued && data_.broadcast_not_before[id] <= now && out.size() < limit)
-      out.push_back(b);
+    if (b.state == BroadcastState::queued && data_.broadcast_not_before[id] <= now)
+      due.emplace_back(data_.broadcast_not_before[id], id);
+  std::sort(due.begin(), due.end());
+  std::vector<BroadcastRow> out;
+  for (const auto& [not_before, id] : due)
+    if (out.size() < limit) out.push_back(data_.broadcasts.at(id));
   return out;
 }
 
@@ -817,7 +818,7 @@ int64_t MemoryStore::insert_report(int64_t warning_id, int64_t snapshot_id, std:
 std::vector<ReportRow> MemoryStore::open_reports(int64_t warning_id, bool abandoned_only) {
   std::vector<ReportRow> out;
   for (const auto& [id, r] : data_.reports) {
-    if (r.warning_id != warning_id || (r.state != ReportState::due && r.state != ReportState::overdue)) continue;
+    if (r.warning_id != warning_id || !is_owed(r.state)) continue;
     if (abandoned_only && std::any_of(data_.callouts.begin(), data_.callouts.end(), [&](const auto& c) {
           return c.second.row.warning_id == warning_id && c.second.row.area_code == r.area_code &&
                  c.second.row.kind == "primary" && c.second.row.state != CalloutState::cancelled;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "daemon/schema.h"
+#include "daemon/state_sql.h"
 #include "daemon/store_sqlite.h"
 
 namespace jiaoying {
@@ -254,4 +255,38 @@ TEST_CASE("cancelling a callout's queued messages cancels each with its own even
   CHECK(rows.last_event().message == rows.message);
 }
 
+}  // namespace jiaoying
+
+namespace jiaoying {
+namespace {
+
+// The hot reads name their states from daemon/states.h (daemon/state_sql.h); spelled that way
+// they must still be the very constants of the partial indexes, or SQLite walks every row.
+TEST_CASE("every hot read meets the index it was written for, and a dropped index is found") {
+  Rows rows;
+  {
+    SqliteStore store(rows.db);
+    for (const SqliteStore::OffIndex& off : store.reads_off_their_index())
+      FAIL_CHECK(off.read << " does not use " << off.index);
+    CHECK(store.reads_off_their_index().empty());
+  }
+  rows.db.exec("DROP INDEX messages_ready; DROP INDEX reports_due");
+  SqliteStore store(rows.db);  // prepared again: a plan is made when a statement is
+  const std::vector<SqliteStore::OffIndex> off = store.reads_off_their_index();
+  REQUIRE(off.size() == 2);
+  CHECK(off[0].read == "claimable messages");
+  CHECK(off[0].index == "messages_ready");
+  CHECK(off[1].read == "report-backs past due");
+  CHECK(off[1].index == "reports_due");
+}
+
+TEST_CASE("state names in SQL are the enum's names, quoted, in the enum's order") {
+  CHECK(sql_name(MessageState::queued) == "'queued'");
+  CHECK(sql_names(kOpenCallout) == "'pending','calling'");
+  CHECK(sql_names({CalloutState::calling, CalloutState::pending}) == "'pending','calling'");
+  CHECK(sql_names(kAwaitedBroadcast) == "'queued','sending','sent'");
+  CHECK(sql_names(States<ReportState>{}).empty());
+}
+
+}  // namespace
 }  // namespace jiaoying
