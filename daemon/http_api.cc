@@ -13,6 +13,8 @@
 #include "channels/sms/aliyun_sms.h"
 #include "channels/zzd/signature.h"
 #include "daemon/ingest.h"
+#include "daemon/states.h"
+#include "rules/directory.h"
 #include "rules/html.h"
 #include "rules/json_text.h"
 #include "daemon/views.h"
@@ -364,11 +366,11 @@ std::optional<ServerResponse> HttpApi::read_admin(Views& views, const Clock& clo
       if (!events) {
         CalloutQuery query{form_get(view_params, "area"), form_get(view_params, "tier"), form_get(view_params, "role"),
                            form_get(view_params, "state"), all ? 0 : static_cast<size_t>(limit)};
+        std::vector<std::string_view> tiers, states;
+        for (Tier t : {Tier::city, Tier::county, Tier::township, Tier::village}) tiers.push_back(tier_name(t));
+        for (CalloutState c : all_states<CalloutState>()) states.push_back(state_name(c));
         for (const auto& [name, value] : std::vector<std::pair<const char*, std::string*>>{
                  {"tier", &query.tier}, {"state", &query.state}}) {
-          static const std::vector<std::string> tiers{"city", "county", "township", "village"};
-          static const std::vector<std::string> states{"pending", "calling", "answered", "covered", "exhausted",
-                                                       "cancelled"};
           const auto& allowed = std::string_view(name) == "tier" ? tiers : states;
           if (!value->empty() && std::find(allowed.begin(), allowed.end(), *value) == allowed.end())
             return error_response(400, fmt::format("{} '{}' must be one of {}", name, *value, fmt::join(allowed, ", ")),
