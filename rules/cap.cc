@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
+#include <set>
 #include <span>
 
 #include "rules/cap_bytes.h"
@@ -260,6 +262,8 @@ class CapReader {
   bool resource(pugi::xml_node n, const std::string& path);
   bool signatures(const std::vector<pugi::xml_node>& nodes, std::string& out);
   bool compose(std::vector<InfoBlock>& infos, pugi::xml_node root, Warning& w);
+  void take_texts(std::vector<InfoBlock>& infos, size_t primary, Warning& w);
+  bool mapping_fault(const InfoBlock& info, const FieldError& error);
   size_t line_of(pugi::xml_node n) const;
 
   std::string_view doc_;
@@ -420,9 +424,9 @@ bool CapReader::root_is_cap(pugi::xml_node root) {
 bool CapReader::references(pugi::xml_node n, const std::string& path, std::vector<Reference>& out) {
   std::string value;
   if (!text(n, path, value, 1 << 20)) return false;
+  // Empty is valid CAP (the XSD types it as a string) and some agencies write it on every first
+  // Alert: it names no earlier warning. An Update or Cancel then fails as naming none.
   const auto triples = split_space(value);
-  if (triples.empty())
-    return fail(n, path, "is empty; write sender,identifier,sent for each earlier warning");
   if (triples.size() > 1000) return fail(n, path, "names more than 1000 warnings");
   for (std::string_view t : triples) {
     size_t c1 = t.find(','), c2 = c1 == std::string_view::npos ? c1 : t.find(',', c1 + 1);
@@ -618,28 +622,78 @@ bool CapReader::compose(std::vector<InfoBlock>& infos, pugi::xml_node root, Warn
     w.has_info = false;
     return true;
   }
-  // CAP reads a missing language as en-US; two blocks in one language would leave it open
-  // which one to call out with.
-  for (size_t i = 0; i < infos.size(); ++i)
-    for (size_t j = 0; j < i; ++j) {
-      std::string a = infos[i].language.empty() ? "en-us" : lower(infos[i].language);
-      std::string b = infos[j].language.empty() ? "en-us" : lower(infos[j].language);
-      if (a == b)
-        return fail(
-            infos[i].node, infos[i].path,
-            "is a second <info> in " +
-                (infos[i].language.empty() ? "en-US (CAP's default)" : infos[i].language) +
-                ": jiaoying reads one info per language; send one warning per event and level");
-    }
-  // zh-CN first, then any Chinese, then the first block.
+  // The warning's language: zh-CN first, then any Chinese, then the first block's. CAP reads a
+  // missing language as en-US.
+  auto key = [](const std::string& language) { return language.empty() ? std::string("en-us") : lower(language); };
   auto rank = [](const std::string& language) {
     const std::string l = lower(language);
     return l == "zh-cn" ? 0 : (l == "zh" || l.starts_with("zh-")) ? 1 : 2;
   };
-  size_t primary = 0;
+  size_t first = 0;
   for (size_t i = 1; i < infos.size(); ++i)
-    if (rank(infos[i].language) < rank(infos[primary].language)) primary = i;
-  InfoBlock& info = infos[primary];
+    if (rank(infos[i].language) < rank(infos[first].language)) first = i;
+  std::vector<size_t> same;  // every block in the warning's language, in feed order
+  for (size_t i = 0; i < infos.size(); ++i)
+    if (key(infos[i].language) == key(infos[first].language)) same.push_back(i);
+
+  // Ack, Error and System messages are between systems: nothing to call out, so not mapped.
+  if (w.msg_type == MsgType::ack || w.msg_type == MsgType::error || w.status == WarningStatus::system) {
+    take_texts(infos, first, w);
+    w.has_info = false;
+    return true;
+  }
+  // Several blocks in one language (CAP allows it: one per area set, level or period) are one
+  // warning when they are one hazard: the most severe block's level and words, every block's
+  // areas, the earliest start and the latest expiry. An area a lesser block names is called
+  // out at the higher level — more than it asked for, never less; nobody it names is skipped.
+  // Two hazards are refused: each has its own plans and people, and one warning has one.
+  std::vector<ChinaMapping> maps;
+  for (size_t i : same) {
+    ChinaMappingResult mapped = map_china_profile(infos[i].facts);
+    if (!mapped.mapping) return mapping_fault(infos[i], mapped.error);
+    if (!maps.empty() && mapped.mapping->hazard != maps.front().hazard)
+      return fail(infos[i].node, infos[i].path + "/event",
+                  "is the hazard " + mapped.mapping->hazard + ", but " + infos[same.front()].path +
+                      " in the same language is " + maps.front().hazard +
+                      ": one warning calls out one hazard's plans; send one alert per hazard");
+    maps.push_back(std::move(*mapped.mapping));
+  }
+  size_t worst = 0;  // of `same`: the most severe, the first of equals
+  for (size_t k = 1; k < maps.size(); ++k)
+    if (maps[k].level > maps[worst].level) worst = k;
+  const size_t primary = same[worst];
+  take_texts(infos, primary, w);
+  ChinaMapping& m = maps[worst];
+  w.hazard = m.hazard;
+  w.level = m.level;
+  w.source = m.source;
+  w.event_code = m.event_code;
+  std::set<std::string> seen;
+  for (ChinaMapping& each : maps)
+    for (std::string& code : each.areas)
+      if (seen.insert(code).second) w.areas.push_back(std::move(code));
+  bool every_expires = true;
+  for (size_t i : same) {
+    InfoBlock& b = infos[i];
+    std::move(b.polygons.begin(), b.polygons.end(), std::back_inserter(w.polygons));
+    std::move(b.circles.begin(), b.circles.end(), std::back_inserter(w.circles));
+    if (b.effective && (!w.effective || *b.effective < *w.effective)) w.effective = b.effective;
+    if (b.onset && (!w.onset || *b.onset < *w.onset)) w.onset = b.onset;
+    every_expires = every_expires && b.expires;
+    if (b.expires && (!w.expires || *b.expires > *w.expires)) w.expires = b.expires;
+  }
+  if (!every_expires) w.expires.reset();  // one block that never lapses: nor does the warning
+  if (w.areas.size() > 10'000) return fail(infos[primary].node, infos[primary].path, "names more than 10000 areas");
+  if (w.areas.empty() && w.polygons.empty() && w.circles.empty())
+    return fail(infos[primary].node, infos[primary].path + "/area",
+                "no area to call out: no <geocode> holds a division code (6, 9 or 12 digits), "
+                "and there is no <polygon> or <circle>" + std::string(kOutsideProfile));
+  return true;
+}
+
+// The warning's words and times from `primary`; every other block's words kept beside them.
+void CapReader::take_texts(std::vector<InfoBlock>& infos, size_t primary, Warning& w) {
+  const InfoBlock& info = infos[primary];
   w.language = info.language;
   w.event = info.facts.event;
   w.headline = info.facts.headline.empty() ? info.facts.event : info.facts.headline;
@@ -650,44 +704,22 @@ bool CapReader::compose(std::vector<InfoBlock>& infos, pugi::xml_node root, Warn
   w.expires = info.expires;
   for (size_t i = 0; i < infos.size(); ++i)
     if (i != primary)
-      w.other_infos.push_back(
-          {infos[i].language, infos[i].facts.event, infos[i].facts.headline, infos[i].description});
+      w.other_infos.push_back({infos[i].language, infos[i].facts.event, infos[i].facts.headline, infos[i].description});
+}
 
-  // Ack, Error and System messages are between systems: nothing to call out, so not mapped.
-  if (w.msg_type == MsgType::ack || w.msg_type == MsgType::error ||
-      w.status == WarningStatus::system) {
-    w.has_info = false;
-    return true;
-  }
-  ChinaMappingResult mapped = map_china_profile(info.facts);
-  if (!mapped.mapping) {
-    pugi::xml_node at = info.node;
-    for (pugi::xml_node c : info.node.children())
-      if (c.type() == pugi::node_element && local_name(c) == mapped.error.field) {
-        at = c;
-        break;
-      }
-    if (mapped.error.field == "geocode")
-      for (pugi::xml_node a : info.node.children())
-        for (pugi::xml_node g : a.children())
-          if (g.type() == pugi::node_element && local_name(g) == "geocode" && at == info.node)
-            at = g;
-    return fail(at, info.path + "/" + mapped.error.field, mapped.error.message + std::string(kOutsideProfile));
-  }
-  ChinaMapping& m = *mapped.mapping;
-  w.hazard = m.hazard;
-  w.level = m.level;
-  w.source = m.source;
-  w.event_code = m.event_code;
-  w.areas = std::move(m.areas);
-  w.polygons = std::move(info.polygons);
-  w.circles = std::move(info.circles);
-  if (w.areas.size() > 10'000) return fail(info.node, info.path, "names more than 10000 areas");
-  if (w.areas.empty() && w.polygons.empty() && w.circles.empty())
-    return fail(info.node, info.path + "/area",
-                "no area to call out: no <geocode> holds a division code (6, 9 or 12 digits), "
-                "and there is no <polygon> or <circle>" + std::string(kOutsideProfile));
-  return true;
+// Refuses a block the China profile cannot map, at the element to fix.
+bool CapReader::mapping_fault(const InfoBlock& info, const FieldError& error) {
+  pugi::xml_node at = info.node;
+  for (pugi::xml_node c : info.node.children())
+    if (c.type() == pugi::node_element && local_name(c) == error.field) {
+      at = c;
+      break;
+    }
+  if (error.field == "geocode")
+    for (pugi::xml_node a : info.node.children())
+      for (pugi::xml_node g : a.children())
+        if (g.type() == pugi::node_element && local_name(g) == "geocode" && at == info.node) at = g;
+  return fail(at, info.path + "/" + error.field, error.message + std::string(kOutsideProfile));
 }
 
 WarningParse CapReader::read() {
@@ -752,19 +784,24 @@ WarningParse CapReader::read() {
     ok = optional_text(a, "source", "alert", ignored) &&
          enumerated(a.first("scope"), "alert/scope", kScope, index);
   }
-  if (ok && kScope[index] == "Private" && !a.first("addresses"))
-    ok = fail(a.first("scope"), "alert/addresses",
-              "is required when <scope> is Private: whom is it for?");
+  const bool is_private = ok && kScope[index] == "Private";
   for (auto name : {"restriction", "addresses", "note", "incidents"})
     ok = ok && optional_text(a, name, "alert", ignored, 1 << 20);
+  std::string addresses;  // empty or missing alike: an empty element says nothing
+  ok = ok && optional_text(a, "addresses", "alert", addresses, 1 << 20);
+  if (ok && is_private && addresses.empty())
+    ok = fail(a.first("addresses") ? a.first("addresses") : a.first("scope"), "alert/addresses",
+              std::string(a.first("addresses") ? "is empty" : "is missing") +
+                  ", but is required when <scope> is Private: whom is it for?");
   const auto& codes = a.all("code");
   for (size_t i = 0; ok && i < codes.size(); ++i)
     ok = text(codes[i], "alert/code[" + std::to_string(i + 1) + "]", ignored, 256);
   if (ok && a.first("references"))
     ok = references(a.first("references"), "alert/references", w.references);
   if (ok && w.msg_type != MsgType::alert && w.references.empty())
-    ok = fail(a.first("msgType"), "alert/references",
-              "is required for " + std::string(kMsgType[static_cast<size_t>(w.msg_type)]) +
+    ok = fail(a.first("references") ? a.first("references") : a.first("msgType"), "alert/references",
+              std::string(a.first("references") ? "is empty, but is required for " : "is required for ") +
+                  std::string(kMsgType[static_cast<size_t>(w.msg_type)]) +
                   ": name the earlier warnings as sender,identifier,sent");
   const auto& info_nodes = a.all("info");
   if (ok && info_nodes.size() > kMaxInfos)

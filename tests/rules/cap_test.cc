@@ -93,6 +93,8 @@ const ValidCase kValid[] = {
     {"geocode-padded-12-digits.xml", "rainstorm", Level::red, WarningStatus::actual, MsgType::alert},
     {"system-heartbeat-without-info.xml", "", Level::blue, WarningStatus::system, MsgType::alert},
     {"ack-of-earlier-alert.xml", "", Level::blue, WarningStatus::actual, MsgType::ack},
+    {"empty-optional-elements.xml", "rainstorm", Level::red, WarningStatus::actual, MsgType::alert},
+    {"two-infos-one-hazard-by-area.xml", "rainstorm", Level::red, WarningStatus::actual, MsgType::alert},
 };
 
 // Each invalid file, and a fragment of the message that must refuse it.
@@ -128,9 +130,11 @@ const InvalidCase kInvalid[] = {
     {"bad-severity-enum.xml", "severity: 'Red' is not one of Extreme, Severe, Moderate, Minor, Unknown"},
     {"bad-certainty-enum.xml", "certainty: 'Sure' is not one of Observed"},
     {"bad-response-type-enum.xml", "responseType[1]: 'Run' is not one of Shelter"},
-    {"private-scope-without-addresses.xml", "alert/addresses: is required when <scope> is Private"},
+    {"private-scope-without-addresses.xml", "alert/addresses: is missing, but is required when <scope> is Private"},
+    {"private-scope-empty-addresses.xml", "line 9: alert/addresses: is empty, but is required when <scope> is Private"},
     {"update-without-references.xml", "alert/references: is required for Update"},
     {"cancel-without-references.xml", "alert/references: is required for Cancel"},
+    {"update-with-empty-references.xml", "line 9: alert/references: is empty, but is required for Update"},
     {"references-not-triples.xml", "is not sender,identifier,sent"},
     {"alert-without-info.xml", "alert: has no <info>"},
     {"sent-utc-written-z.xml", "CAP writes UTC as -00:00, never Z"},
@@ -143,7 +147,8 @@ const InvalidCase kInvalid[] = {
     {"polygon-latitude-out-of-range.xml", "polygon[1]: point 1 is outside latitude -90..90"},
     {"circle-without-radius.xml", "circle[1]: '29.01,119.55' is not 'lat,lon radius'"},
     {"ceiling-without-altitude.xml", "ceiling: needs <altitude>"},
-    {"two-infos-same-language.xml", "alert/info[2]: is a second <info> in zh-CN"},
+    {"two-infos-two-hazards.xml",
+     "line 47: alert/info[2]/event: is the hazard geological_hazard, but alert/info[1] in the same language is rainstorm"},
     {"hazard-not-recognisable.xml", "info[1]/event: cannot tell the hazard"},
     {"haze-code-has-no-plans.xml", "eventCode: 11B19 (霾) is not a hazard jiaoying calls out for"},
     {"colour-parameter-disagrees-with-code-suffix.xml", "预警级别 = 红色 (red) disagrees with eventCode 11B0302 (yellow)"},
@@ -214,6 +219,36 @@ TEST_CASE("a CMA-style red rainstorm warning is read with its townships, times a
   CHECK(format_china_time(*w.expires) == "2026-06-15T08:00:00+08:00");
   CHECK_FALSE(w.onset);
   CHECK(w.references.empty());
+}
+
+TEST_CASE("several infos of one hazard in one language are one warning: the worst level, every area") {
+  Warning w = must_parse("valid/two-infos-one-hazard-by-area.xml");
+  CHECK(w.level == Level::red);                                    // the second block's
+  CHECK(w.headline == "婺城区气象台发布暴雨红色预警信号");          // and its words
+  CHECK(w.areas == std::vector<std::string>{"330702204", "330702102"});  // both blocks', in feed order
+  REQUIRE(w.expires);
+  CHECK(format_china_time(*w.expires) == "2026-06-15T11:00:00+08:00");  // the later expiry
+  REQUIRE(w.other_infos.size() == 1);
+  CHECK(w.other_infos[0].headline == "婺城区气象台发布暴雨橙色预警信号");  // kept beside it
+  // A block that never lapses keeps the whole warning open.
+  std::string doc = read_corpus("valid/two-infos-one-hazard-by-area.xml");
+  doc = with(doc, "<expires>2026-06-15T08:00:00+08:00</expires>", "");
+  auto r = parse_cap(doc);
+  REQUIRE(r.warning);
+  CHECK_FALSE(r.warning->expires);
+}
+
+TEST_CASE("empty optional elements read as left out: no references, no sender name, the same warning") {
+  // Shaped like a national agency's feed that writes every optional string element on every
+  // message, empty when it has nothing to say (CAP 1.2's XSD types them xs:string).
+  Warning empty = must_parse("valid/empty-optional-elements.xml");
+  Warning plain = must_parse("valid/rainstorm-red-11B03-geocodes.xml");
+  CHECK(empty.references.empty());
+  CHECK(empty.sender_name.empty());
+  CHECK(empty.areas == plain.areas);
+  CHECK(empty.headline == plain.headline);
+  CHECK(empty.hazard == plain.hazard);
+  CHECK(empty.level == plain.level);
 }
 
 TEST_CASE("a prefixed namespace, a BOM, one line and comments before the root read as the same warning") {
