@@ -11,7 +11,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -64,11 +69,43 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::vector<std::string> unix_paths;
   bool stopped = false;
 
+  // What the connection cap needs of a session, whatever its socket. Used on the io thread.
+  struct Open {
+    bool waiting = false;  // reading a request (none yet, or part of one), not being answered
+    std::chrono::steady_clock::time_point waiting_since;
+    virtual ~Open() = default;
+    virtual void drop() = 0;
+  };
+  std::vector<std::weak_ptr<Open>> open;  // the live sessions (ended ones swept on accept)
+
   Impl(asio::io_context& io_, AsyncRequestHandler h, ServerLimits l)
       : io(io_), handler(std::move(h)), limits(l) {}
 
+  // Forgets the sessions that ended; how many are still open.
+  size_t sweep() {
+    std::erase_if(open, [](const std::weak_ptr<Open>& o) { return o.expired(); });
+    return open.size();
+  }
+
+  // Closes the session that has waited longest for its request; false when none is waiting.
+  bool drop_longest_waiting() {
+    std::shared_ptr<Open> longest;
+    size_t at = 0;
+    for (size_t i = 0; i < open.size(); ++i) {
+      std::shared_ptr<Open> o = open[i].lock();
+      if (o && o->waiting && (!longest || o->waiting_since < longest->waiting_since)) {
+        longest = o;
+        at = i;
+      }
+    }
+    if (!longest) return false;
+    open.erase(open.begin() + static_cast<std::ptrdiff_t>(at));
+    longest->drop();
+    return true;
+  }
+
   template <class Socket>
-  struct Session : std::enable_shared_from_this<Session<Socket>> {
+  struct Session : Open, std::enable_shared_from_this<Session<Socket>> {
     Socket socket;
     std::shared_ptr<Impl> server;
     std::string peer;
@@ -81,9 +118,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         : socket(std::move(s)), server(std::move(srv)), peer(std::move(p)),
           deadline(socket.get_executor()) {}
 
+    void drop() override {
+      beast::error_code ignored;
+      deadline.cancel();
+      socket.close(ignored);  // the pending read ends (operation_aborted), and so does the session
+    }
+
     void start_read() {
+      waiting = true;
+      waiting_since = std::chrono::steady_clock::now();
       parser = std::make_unique<http::request_parser<http::string_body>>();
       parser->body_limit(server->limits.body_limit);
+      parser->header_limit(static_cast<std::uint32_t>(server->limits.header_limit));
       deadline.expires_after(server->limits.read_timeout);
       deadline.async_wait([self = this->shared_from_this()](beast::error_code ec) {
         if (!ec) {
@@ -98,11 +144,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
 
     void on_read(beast::error_code ec) {
+      waiting = false;
       deadline.cancel();
       if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted) return close();
       if (ec == http::error::body_limit) {
         return reply(ServerResponse{413, "application/json; charset=utf-8",
                                     R"({"error":"request body is over the limit"})"},
+                     false);
+      }
+      if (ec == http::error::header_limit) {
+        return reply(ServerResponse{431, "application/json; charset=utf-8",
+                                    R"({"error":"request line and headers are over the limit"})"},
                      false);
       }
       if (ec) {
@@ -181,21 +233,38 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   template <class Acceptor>
   void accept(Acceptor* acceptor) {
-    acceptor->async_accept([self = shared_from_this(), acceptor](beast::error_code ec,
-                                                                 typename Acceptor::protocol_type::socket s) {
+    using Socket = typename Acceptor::protocol_type::socket;
+    acceptor->async_accept([self = shared_from_this(), acceptor](beast::error_code ec, Socket s) {
       if (self->stopped || ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        std::string peer = "unix";
-        if constexpr (std::is_same_v<typename Acceptor::protocol_type, asio::ip::tcp>) {
-          beast::error_code e2;
-          auto ep = s.remote_endpoint(e2);
-          if (!e2) peer = ep.address().to_string() + ":" + std::to_string(ep.port());
-        } else {
-          peer = unix_peer(s.native_handle());
-        }
-        std::make_shared<Session<typename Acceptor::protocol_type::socket>>(std::move(s), self,
-                                                                            std::move(peer))
-            ->start_read();
+      if (ec) {
+        // Out of file descriptors (or kernel memory): free one by dropping the longest-waiting
+        // connection, and accept again shortly; accepting again at once would spin on the error.
+        if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
+            ec == asio::error::no_memory)
+          self->drop_longest_waiting();
+        auto pause = std::make_shared<asio::steady_timer>(self->io, std::chrono::milliseconds(20));
+        pause->async_wait([self, acceptor, pause](beast::error_code) {
+          if (!self->stopped) self->accept(acceptor);
+        });
+        return;
+      }
+      std::string peer = "unix";
+      if constexpr (std::is_same_v<typename Acceptor::protocol_type, asio::ip::tcp>) {
+        beast::error_code e2;
+        auto ep = s.remote_endpoint(e2);
+        if (!e2) peer = ep.address().to_string() + ":" + std::to_string(ep.port());
+      } else {
+        peer = unix_peer(s.native_handle());
+      }
+      auto session = std::make_shared<Session<Socket>>(std::move(s), self, std::move(peer));
+      if (self->sweep() >= std::max<size_t>(self->limits.max_connections, 1) && !self->drop_longest_waiting()) {
+        // Every connection is being answered: this one is told so, and not kept.
+        session->reply(ServerResponse{503, "application/json; charset=utf-8",
+                                      R"({"error":"too many connections: try again shortly"})"},
+                       false);
+      } else {
+        self->open.push_back(session);
+        session->start_read();
       }
       self->accept(acceptor);
     });

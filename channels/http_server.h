@@ -51,8 +51,14 @@ using Respond = std::function<void(ServerResponse)>;
 using AsyncRequestHandler = std::function<void(ServerRequest, Respond)>;
 
 struct ServerLimits {
-  size_t body_limit = 1 << 20;                  // larger bodies get 413
+  size_t body_limit = 1 << 20;                     // larger bodies get 413
+  size_t header_limit = 16 << 10;                  // a request line and headers over it get 431
   std::chrono::milliseconds read_timeout{15'000};  // a slow client is dropped (reading, and writing the answer)
+  // Connections open at once. At the cap, or when the process runs out of file descriptors, a
+  // new connection takes the place of the one that has waited longest for its request (a slow
+  // or half-sent one, or a keep-alive left idle); when every connection is being answered, the
+  // new one gets 503. So a flood of idle connections never shuts out a good request.
+  size_t max_connections = 1024;
 };
 
 // Listens until stop(). Construct, then listen_tcp/listen_unix; handlers start at once.
