@@ -103,10 +103,16 @@ std::string describe_warning(const Warning& w) {
   if (w.onset) row(out, "onset", format_china_time(*w.onset));
   if (w.expires) row(out, "expires", format_china_time(*w.expires));
   if (!w.headline.empty()) row(out, "headline", w.headline);
-  std::string languages = w.language;
-  for (const auto& t : w.other_infos)
-    languages += (languages.empty() ? "" : ", ") + (t.language.empty() ? "(unstated)" : t.language);
-  if (!languages.empty()) row(out, "languages", languages);
+  if (!w.language.empty()) row(out, "language", w.language);
+  // The other info blocks: other languages' words, or blocks of this language merged into it
+  // (their areas are among the areas above; the warning takes the most severe one's level).
+  for (size_t i = 0; i < w.other_infos.size(); ++i) {
+    const auto& t = w.other_infos[i];
+    const bool merged = t.language == w.language;
+    row(out, i == 0 ? "other infos" : "",
+        fmt::format("{}{} {}", t.language.empty() ? "(unstated)" : t.language, merged ? " (merged: same hazard)" : "",
+                    t.headline.empty() ? t.event : t.headline));
+  }
   if (!w.signature_xml.empty()) row(out, "signature", "present, kept verbatim, NOT verified");
   return out;
 }

@@ -40,6 +40,19 @@ TEST_CASE("warning check prints a CAP warning normalised and exits 0") {
   CHECK(r.out.find("  expires     2026-06-15T08:00:00+08:00\n") != std::string::npos);
 }
 
+TEST_CASE("warning check shows blocks of one language merged into the warning, and other languages' words") {
+  Run merged = check({(kCap / "valid/two-infos-one-hazard-by-area.xml").string()});
+  CHECK(merged.status == 0);
+  CHECK(merged.out.find("  level       红色 red\n") != std::string::npos);
+  CHECK(merged.out.find("  areas       330702204 330702102\n") != std::string::npos);
+  CHECK(merged.out.find("  other infos zh-CN (merged: same hazard) 婺城区气象台发布暴雨橙色预警信号\n") !=
+        std::string::npos);
+  Run two = check({(kCap / "valid/en-US-before-zh-CN-infos.xml").string()});
+  CHECK(two.out.find("  language    zh-CN\n") != std::string::npos);
+  CHECK(two.out.find("  other infos en-US ") != std::string::npos);
+  CHECK(two.out.find("merged") == std::string::npos);
+}
+
 TEST_CASE("warning check says loudly that an exercise is a drill") {
   Run r = check({(kCap / "valid/exercise-drill.xml").string()});
   CHECK(r.out.find("Exercise (演练) — a drill, not a real warning") != std::string::npos);
