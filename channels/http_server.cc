@@ -12,6 +12,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -110,6 +111,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::shared_ptr<Impl> server;
     std::string peer;
     beast::flat_buffer buffer;
+    std::array<char, 4096> scratch;  // what linger() reads and forgets
     std::unique_ptr<http::request_parser<http::string_body>> parser;
     http::response<http::string_body> response;
     asio::steady_timer deadline;
@@ -166,6 +168,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                      false);
       }
       auto& req = parser->get();
+      if (std::distance(req.begin(), req.end()) > static_cast<std::ptrdiff_t>(server->limits.header_count)) {
+        return reply(ServerResponse{431, "application/json; charset=utf-8",
+                                    R"({"error":"too many header fields"})"},
+                     false);
+      }
       ServerRequest in;
       in.method = std::string(req.method_string());
       in.target = std::string(req.target());
@@ -219,9 +226,31 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       http::async_write(socket, response,
                         [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                           self->deadline.cancel();
-                          if (ec || !keep_alive || self->server->stopped) return self->close();
+                          if (ec || self->server->stopped) return self->close();
+                          if (!keep_alive) return self->linger();
                           self->start_read();
                         });
+    }
+
+    // After the last answer on a connection: stop sending, and read what the client still sends
+    // (the rest of a refused body or header) until it closes, for 2 s at most. Closing at once
+    // with unread bytes would reset the connection, and the client could lose the answer (413,
+    // 431, 503) before reading it.
+    void linger() {
+      beast::error_code ignored;
+      socket.shutdown(Socket::shutdown_send, ignored);
+      deadline.expires_after(std::chrono::seconds(2));
+      deadline.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+        if (!ec) self->close();
+      });
+      drain();
+    }
+    void drain() {
+      socket.async_read_some(asio::buffer(scratch), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+        if (!ec) return self->drain();
+        self->deadline.cancel();
+        self->close();
+      });
     }
 
     void close() {

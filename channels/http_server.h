@@ -53,6 +53,7 @@ using AsyncRequestHandler = std::function<void(ServerRequest, Respond)>;
 struct ServerLimits {
   size_t body_limit = 1 << 20;                     // larger bodies get 413
   size_t header_limit = 16 << 10;                  // a request line and headers over it get 431
+  size_t header_count = 100;                       // and so do more header fields than this
   std::chrono::milliseconds read_timeout{15'000};  // a slow client is dropped (reading, and writing the answer)
   // Connections open at once. At the cap, or when the process runs out of file descriptors, a
   // new connection takes the place of the one that has waited longest for its request (a slow

@@ -73,6 +73,11 @@ struct Client {
     ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
   void send(const std::string& bytes) { asio::write(socket, asio::buffer(bytes)); }
+  // As a hostile client sends: the server may well have dropped it already.
+  void try_send(const std::string& bytes) {
+    boost::system::error_code ignored;
+    asio::write(socket, asio::buffer(bytes), ignored);
+  }
   // Reads until the response's headers and `Content-Length` body are in; what came on EOF or
   // timeout. Plain recv(2), which honours SO_RCVTIMEO (Asio's blocking read would poll on).
   std::string response() {
@@ -204,5 +209,48 @@ TEST_CASE("out of file descriptors, the server drops the longest-waiting connect
     CHECK_FALSE(idle[9]->closed_by_server());  // only the one needed was dropped
   }
   for (int fd : filler) ::close(fd);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+}
+
+TEST_CASE("a hostile run: thousands of half-sent connections, garbage, huge headers, a slow reader") {
+  // Enough descriptors for 2,000 connections at both ends, where the machine allows it.
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  rlimit wide = saved;
+  wide.rlim_cur = std::min<rlim_t>(saved.rlim_max, 8192);
+  ::setrlimit(RLIMIT_NOFILE, &wide);
+  const int half_sent = wide.rlim_cur >= 8192 ? 2000 : 400;
+  {
+    ServerLimits limits;  // as the daemon runs: 1,024 connections, 15 s deadlines
+    const std::string large(8 << 20, 'x');
+    Served s(
+        [&](ServerRequest request, Respond respond) {
+          respond(ServerResponse{200, "text/plain", request.path == "/large" ? large : "ok " + request.path});
+        },
+        limits);
+    std::vector<std::unique_ptr<Client>> hostile;
+    // A slow reader: asks for 8 MiB and reads none of it.
+    hostile.push_back(std::make_unique<Client>(s.port));
+    hostile.back()->send(get("/large"));
+    for (int i = 0; i < half_sent; ++i) {
+      hostile.push_back(std::make_unique<Client>(s.port));
+      hostile.back()->try_send(kHalf);
+    }
+    Client garbage(s.port);
+    garbage.send("NOT HTTP AT ALL\r\n\r\n");
+    CHECK(garbage.response().starts_with("HTTP/1.1 400"));
+    Client huge(s.port);
+    huge.send("GET / HTTP/1.1\r\nHost: jiaoying\r\nX-Padding: " + std::string(64 << 10, 'a') + "\r\n\r\n");
+    CHECK(huge.response().starts_with("HTTP/1.1 431"));
+    std::string many = "GET / HTTP/1.1\r\nHost: jiaoying\r\n";
+    for (int i = 0; i < 200; ++i) many += "X-" + std::to_string(i) + ": y\r\n";
+    Client fields(s.port);
+    fields.send(many + "\r\n");
+    CHECK(fields.response().starts_with("HTTP/1.1 431"));
+    // After all that, a good request is answered.
+    Client good(s.port);
+    good.send(get("/warning"));
+    CHECK(good.response().find("ok /warning") != std::string::npos);
+  }
   ::setrlimit(RLIMIT_NOFILE, &saved);
 }
