@@ -121,9 +121,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           deadline(socket.get_executor()) {}
 
     void drop() override {
-      beast::error_code ignored;
       deadline.cancel();
-      socket.close(ignored);  // the pending read ends (operation_aborted), and so does the session
+      close();  // the pending read ends (operation_aborted), and so does the session
     }
 
     void start_read() {

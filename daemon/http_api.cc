@@ -366,9 +366,16 @@ std::optional<ServerResponse> HttpApi::read_admin(Views& views, const Clock& clo
       if (!events) {
         CalloutQuery query{form_get(view_params, "area"), form_get(view_params, "tier"), form_get(view_params, "role"),
                            form_get(view_params, "state"), all ? 0 : static_cast<size_t>(limit)};
-        std::vector<std::string_view> tiers, states;
-        for (Tier t : {Tier::city, Tier::county, Tier::township, Tier::village}) tiers.push_back(tier_name(t));
-        for (CalloutState c : all_states<CalloutState>()) states.push_back(state_name(c));
+        static const std::vector<std::string_view> tiers = [] {
+          std::vector<std::string_view> out;
+          for (Tier t : {Tier::city, Tier::county, Tier::township, Tier::village}) out.push_back(tier_name(t));
+          return out;
+        }();
+        static const std::vector<std::string_view> states = [] {
+          std::vector<std::string_view> out;
+          for (CalloutState c : all_states<CalloutState>()) out.push_back(state_name(c));
+          return out;
+        }();
         for (const auto& [name, value] : std::vector<std::pair<const char*, std::string*>>{
                  {"tier", &query.tier}, {"state", &query.state}}) {
           const auto& allowed = std::string_view(name) == "tier" ? tiers : states;

@@ -785,7 +785,7 @@ WarningParse CapReader::read() {
          enumerated(a.first("scope"), "alert/scope", kScope, index);
   }
   const bool is_private = ok && kScope[index] == "Private";
-  for (auto name : {"restriction", "addresses", "note", "incidents"})
+  for (auto name : {"restriction", "note", "incidents"})
     ok = ok && optional_text(a, name, "alert", ignored, 1 << 20);
   std::string addresses;  // empty or missing alike: an empty element says nothing
   ok = ok && optional_text(a, "addresses", "alert", addresses, 1 << 20);
