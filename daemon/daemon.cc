@@ -6,10 +6,12 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -131,6 +133,38 @@ class EngineLoop {
   Dispatcher& dispatcher_;
   bool posted_ = false;
 };
+
+// File descriptors. The soft limit is raised to the hard one (systemd starts a service at 1,024 of
+// 524,288), and the two servers' connection caps are cut from what is left after the store, the
+// feeds, the logs and every provider's transfers in flight: a flood of inbound connections then
+// takes the place of the longest-idle one (channels/http_server.h) and never the descriptor a
+// phone call or a card needs.
+struct DescriptorBudget {
+  rlim_t limit = 0;
+  size_t public_connections = 0, admin_connections = 0;
+};
+
+DescriptorBudget budget_descriptors(size_t outbound) {
+  rlimit nofile{};
+  ::getrlimit(RLIMIT_NOFILE, &nofile);
+  if (nofile.rlim_cur < nofile.rlim_max) {
+    rlimit raised = nofile;
+    raised.rlim_cur = nofile.rlim_max == RLIM_INFINITY ? 1 << 20 : nofile.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) nofile = raised;
+  }
+  constexpr size_t kOwn = 128;  // the database and its journal, the admin store, feeds, logs, timers
+  const size_t limit = static_cast<size_t>(std::min<rlim_t>(nofile.rlim_cur, 1 << 20));
+  const size_t spare = limit > kOwn + outbound ? limit - kOwn - outbound : 0;
+  DescriptorBudget out;
+  out.limit = limit;
+  out.public_connections = std::clamp<size_t>(spare * 3 / 4, 16, 1024);
+  out.admin_connections = std::clamp<size_t>(spare / 4, 8, 256);
+  if (spare < 64)
+    spdlog::warn("only {} open files allowed (ulimit -n): {} go to providers' transfers, {} are left for "
+                 "connections; raise LimitNOFILE",
+                 limit, outbound, spare);
+  return out;
+}
 
 }  // namespace
 
@@ -254,8 +288,16 @@ int run_daemon(const DaemonOptions& options) {
     api.set_broadcast(providers.broadcast.get());
     api.set_sms_callback_token(config->sms_callback_token);
     api.set_call_ended([&dispatcher](int64_t id) { dispatcher.call_ended(id); });
+    size_t outbound = 0;
+    for (const ProviderSlot& slot : providers.slots) outbound += slot.limits.concurrency;
+    const DescriptorBudget descriptors = budget_descriptors(outbound);
+    spdlog::info("open files up to {}: {} for providers' transfers, connections up to {} public and {} admin",
+                 descriptors.limit, outbound, descriptors.public_connections, descriptors.admin_connections);
     ServerLimits limits;
     limits.body_limit = config->body_limit;
+    limits.max_connections = descriptors.public_connections;
+    ServerLimits admin_limits = limits;
+    admin_limits.max_connections = descriptors.admin_connections;
     // Answers and callbacks are committed a burst at a time (daemon/group_commit.h); a warning's
     // ingest is its own transaction (a city's callouts), answered when they are durable.
     GroupCommit answers(io, engine, [&api](const ServerRequest& r) { return api.handle_public(r); });
@@ -277,7 +319,7 @@ int run_daemon(const DaemonOptions& options) {
                                 respond(api.handle_admin(r));
                               });
                             }),
-                            limits);
+                            admin_limits);
     unsigned short port = public_server.listen_tcp(config->listen);
     admin_server.listen_unix(config->admin_socket);
     auto admin_work = asio::make_work_guard(admin_io);

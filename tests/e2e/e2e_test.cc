@@ -10,8 +10,17 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <atomic>
+#include <deque>
 #include <set>
 #include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 
 #include "channels/broadcast/ebd.h"
 #include "channels/http_client.h"
@@ -335,6 +344,155 @@ TEST_CASE("hostile input over the wire is refused and changes nothing") {
   auto list = sys.admin->get("/api/v1/warnings", error);
   REQUIRE(list);
   CHECK(list->at("warnings").as_array().empty());
+  CHECK(sys.daemon.running());
+}
+
+namespace {
+
+// A hostile client's socket to the daemon's port or its admin socket: plain POSIX, every read
+// bounded by a receive timeout, so a daemon that stops answering fails the test, not hangs it.
+struct RawClient {
+  int fd = -1;
+
+  explicit RawClient(unsigned short port) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_port = htons(port);
+    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connect_to(reinterpret_cast<sockaddr*>(&at), sizeof at);
+  }
+  explicit RawClient(const std::string& unix_path) {
+    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un at{};
+    at.sun_family = AF_UNIX;
+    unix_path.copy(at.sun_path, sizeof at.sun_path - 1);
+    connect_to(reinterpret_cast<sockaddr*>(&at), sizeof at);
+  }
+  ~RawClient() {
+    if (fd >= 0) ::close(fd);
+  }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  bool connected() const { return fd >= 0; }
+  // As a hostile client sends: the daemon may have dropped it already.
+  void send(const std::string& bytes) {
+    if (fd >= 0) (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+  // The response's headers and Content-Length body; what came by EOF or the timeout.
+  std::string response() {
+    std::string got;
+    char buf[4096];
+    while (fd >= 0) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+      const size_t end = got.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      const size_t at = got.find("Content-Length: ");
+      const size_t length = at == std::string::npos ? 0 : std::stoul(got.substr(at + 16));
+      if (got.size() >= end + 4 + length) break;
+    }
+    return got;
+  }
+
+ private:
+  void connect_to(sockaddr* at, socklen_t size) {
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (::connect(fd, at, size) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+};
+
+// A request line and one header, never finished.
+const std::string kHalfSent = "POST /api/v1/warnings HTTP/1.1\r\nHost: jiaoying\r\nContent-Length: 900\r\n";
+
+// Keeps `count` half-sent connections open on the daemon's port and its admin socket for as long
+// as it lives, renewing them faster than the daemon's 15-second read deadline drops them, with
+// a line of garbage now and then: the flood does not thin out while the test waits.
+class Flood {
+ public:
+  Flood(unsigned short port, std::string admin_socket, size_t count)
+      : port_(port), admin_(std::move(admin_socket)), count_(count), thread_([this] { run(); }) {}
+  ~Flood() {
+    stop_ = true;
+    thread_.join();
+  }
+  size_t opened() const { return opened_; }
+
+ private:
+  void run() {
+    std::deque<std::unique_ptr<RawClient>> open;
+    while (!stop_) {
+      for (int i = 0; i < 100 && !stop_; ++i) {
+        auto c = (opened_ % 8 == 7) ? std::make_unique<RawClient>(admin_) : std::make_unique<RawClient>(port_);
+        c->send(opened_ % 50 == 49 ? std::string("\x16\x03\x01 NOT HTTP\r\n\r\n") : kHalfSent);
+        if (c->connected()) open.push_back(std::move(c));
+        ++opened_;
+      }
+      while (open.size() > count_) open.pop_front();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+
+  unsigned short port_;
+  std::string admin_;
+  size_t count_;
+  std::atomic<bool> stop_{false};
+  std::atomic<size_t> opened_{0};
+  std::thread thread_;
+};
+
+// Raises this process's open-file limit to `want` where the hard limit allows; what it is now.
+rlim_t open_files(rlim_t want) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = std::max(limit.rlim_cur, std::min(want, limit.rlim_max));
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur;
+}
+
+}  // namespace
+
+TEST_CASE("a flood of hostile connections: a warning posted during it is stored and called out, answers get through") {
+  // More half-sent connections than the daemon's cap (1,024 on its port), where the machine
+  // gives this test the descriptors; renewed while the warning's whole ladder runs.
+  const size_t flood = open_files(8192) >= 8192 ? 2000 : 400;
+  System sys;
+  Flood hostile(sys.daemon_port, (sys.work / "sock").string(), flood);
+  REQUIRE(sys.wait_for([&] { return hostile.opened() >= flood; }));
+
+  RawClient garbage(sys.daemon_port);
+  garbage.send("NOT HTTP AT ALL\r\n\r\n");
+  CHECK(garbage.response().starts_with("HTTP/1.1 400"));
+  RawClient huge(sys.daemon_port);
+  huge.send("POST /api/v1/warnings HTTP/1.1\r\nHost: jiaoying\r\nX-Padding: " + std::string(64 << 10, 'a') + "\r\n\r\n");
+  CHECK(huge.response().starts_with("HTTP/1.1 431"));
+
+  // The warning is stored and every one of its callouts made while the flood goes on; the
+  // simulator's answers (收到 links, on the same port) get through it, so the ladder runs as on
+  // a quiet night: the same people answered, the same two exhausted and raised.
+  auto posted = sys.post_warning(warning_body("e2e-flood"));
+  REQUIRE_MESSAGE(posted.status == 201, posted.body);
+  const int64_t id = json::parse(posted.body).at("id").as_int64();
+  CHECK(json::parse(posted.body).at("callouts").as_int64() == 19);
+  std::string error;
+  CHECK_MESSAGE(sys.admin->get("/api/v1/health", error), error);  // the admin socket answers too
+  REQUIRE_MESSAGE(sys.wait_for([&] { return sys.detail(id).at("warning").at("state") == "closed"; },
+                               std::chrono::seconds(120)),
+                  "the warning did not close during the flood");
+  std::map<std::string, int> states;
+  const json::value closed = sys.detail(id);
+  for (const auto& c : closed.at("callouts").as_array())
+    if (c.at("kind") == "primary") ++states[std::string(c.at("state").as_string())];
+  CHECK(states == std::map<std::string, int>{{"answered", 17}, {"exhausted", 2}});
+  CHECK(sys.notices().size() == 20);  // the 19 and the county duty officer told of the exhaustions
   CHECK(sys.daemon.running());
 }
 
