@@ -35,6 +35,8 @@
 #include "daemon/schema.h"
 #include "daemon/poll_feed.h"
 #include "daemon/spool_feed.h"
+#include "daemon/storage_watch.h"
+#include "rules/names.h"
 #include "rules/plan_check.h"
 
 namespace jiaoying {
@@ -121,7 +123,10 @@ class EngineLoop {
     try {
       engine_.tick_step(more);
     } catch (const std::exception& e) {
-      spdlog::error("tick failed (will retry): {}", e.what());
+      // Rolled back; the next tick does it again. A storage fault is said once by the StorageWatch.
+      const auto* sqlite = dynamic_cast<const SqliteError*>(&e);
+      if (sqlite && sqlite->storage()) spdlog::debug("tick failed (storage fault; will retry): {}", e.what());
+      else spdlog::error("tick failed (will retry): {}", e.what());
       more = false;
     }
     dispatcher_.pump();
@@ -245,6 +250,52 @@ int run_daemon(const DaemonOptions& options) {
                           [] { return std::chrono::steady_clock::now(); }, &board);
     dispatcher.publish();
     EngineLoop loop(io, engine, dispatcher);
+    // The disk under the database (daemon/storage_watch.h). A fault is said once; the highest
+    // duty rooms are told on every medium that has a provider up, outside the store (which
+    // cannot take a message now); the first commit after it ends the spell, they are told so,
+    // and the spell goes on file.
+    auto alarm = [&](const StorageFault& fault, std::optional<std::chrono::system_clock::time_point> until) {
+      const std::vector<OutboundMessage> messages = storage_alarm(engine.current_directory(), fault, until);
+      if (messages.empty())
+        return spdlog::critical("storage: the directory has no duty_officer post: nobody can be told of the "
+                                "storage fault but this log");
+      for (const std::string& medium : dispatcher.people_media()) {
+        std::vector<OutboundMessage> batch = messages;
+        for (OutboundMessage& m : batch) {
+          m.idem_key += "-" + medium;
+          m.ack_url = settings.public_url + "/healthz";  // the card's button: the daemon's own word on it
+        }
+        const bool going = dispatcher.send_unrecorded(medium, std::move(batch), [medium](const OutboundMessage& m,
+                                                                                           const SendResult& r) {
+          spdlog::warn("storage alarm to {} ({}) by {}: {}{}", m.person_name, mask_mobile(m.mobile), medium,
+                       outcome_name(r.outcome), r.detail.empty() ? "" : " (" + r.detail + ")");
+        });
+        if (!going) spdlog::error("storage alarm: no provider of {} is up to carry it", medium);
+      }
+    };
+    StorageWatch storage(
+        io, config->database,
+        {[&](const StorageFault& fault) { alarm(fault, std::nullopt); },
+         [&](const StorageFault& fault, std::chrono::system_clock::time_point until) {
+           alarm(fault, until);
+           try {
+             engine.record_event(
+                 "storage_fault", "jiaoyingd",
+                 fmt::format("the database could not be written for {} s: {} ({}); {} warning(s) refused with 503; "
+                             "the duty rooms were told outside the store",
+                             std::chrono::duration_cast<std::chrono::seconds>(until - fault.since).count(), fault.reason,
+                             fault.sqlite, fault.refused));
+           } catch (const std::exception& e) {
+             spdlog::error("storage: filing the spell failed: {}", e.what());
+           }
+           loop.kick();
+         },
+         [&] { engine.probe_store(); }});
+    db.observe(&storage);
+    struct Unobserve {  // the watch goes before the connection it watches
+      Db& db;
+      ~Unobserve() { db.observe(nullptr); }
+    } unobserve{db};
     auto reload_unguarded = [&]() -> std::pair<bool, std::string> {
       LoadErrors errors;
       auto directory = load_directory_file(config->directory, errors);
@@ -288,6 +339,7 @@ int run_daemon(const DaemonOptions& options) {
     api.set_broadcast(providers.broadcast.get());
     api.set_sms_callback_token(config->sms_callback_token);
     api.set_call_ended([&dispatcher](int64_t id) { dispatcher.call_ended(id); });
+    api.set_storage_watch(&storage);
     size_t outbound = 0;
     for (const ProviderSlot& slot : providers.slots) outbound += slot.limits.concurrency;
     const DescriptorBudget descriptors = budget_descriptors(outbound);
@@ -314,7 +366,7 @@ int run_daemon(const DaemonOptions& options) {
     Db admin_db(config->database);
     SqliteViews admin_views(admin_db);
     HttpServer admin_server(admin_io, AsyncRequestHandler([&](ServerRequest r, Respond respond) {
-                              if (auto view = HttpApi::read_admin(admin_views, clock, r, &board)) return respond(std::move(*view));
+                              if (auto view = HttpApi::read_admin(admin_views, clock, r, &board, &storage)) return respond(std::move(*view));
                               asio::post(io, [&api, r = std::move(r), respond = std::move(respond)] {
                                 respond(api.handle_admin(r));
                               });
@@ -400,7 +452,15 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::info("jiaoyingd ready: schema v{}, listening on port {}, admin socket {}, time scale {}", version,
                  port, config->admin_socket, options.time_scale);
     sd_notify(0, "READY=1");
-    io.run();
+    // A handler that throws loses its own work (what it wrote rolled back), never the daemon.
+    for (;;) {
+      try {
+        io.run();
+        break;
+      } catch (const std::exception& e) {
+        spdlog::critical("a handler on the engine's thread failed, carrying on: {}", e.what());
+      }
+    }
     spdlog::info("jiaoyingd stopped");
     return 0;
   } catch (const std::exception& e) {

@@ -7,6 +7,8 @@
 #include <boost/asio/post.hpp>
 #include <climits>
 
+#include "daemon/sqlite.h"
+
 namespace jiaoying {
 
 namespace {
@@ -23,7 +25,17 @@ constexpr std::chrono::milliseconds kDeferPause{1'000};
 constexpr size_t kFlushAt = 256;
 constexpr std::chrono::milliseconds kFlushAfter{3};
 
+// How long results that could not be recorded wait before the next try.
+constexpr std::chrono::milliseconds kRecordRetry{1'000};
+
 int priority_floor(const std::optional<Level>& min_level) { return min_level ? static_cast<int>(*min_level) * 10 : 0; }
+
+// A storage fault is said once, loudly, by the StorageWatch; each failed try of it is a debug line.
+void log_store_failure(const std::exception& e, const std::string& what) {
+  const auto* sqlite = dynamic_cast<const SqliteError*>(&e);
+  if (sqlite && sqlite->storage()) spdlog::debug("{} failed (storage fault): {}", what, e.what());
+  else spdlog::error("{} failed: {}", what, e.what());
+}
 
 }  // namespace
 
@@ -100,7 +112,7 @@ void Dispatcher::pump() {
     batch.commit();
   } catch (const std::exception& e) {
     // The outbox could not be read or written: nothing was claimed, the next pump tries again.
-    spdlog::error("claiming messages failed: {}", e.what());
+    log_store_failure(e, "claiming messages");
     return;
   }
   launch(std::move(claimed), now);
@@ -281,6 +293,16 @@ void Dispatcher::finished(Lane& lane, std::vector<int64_t> ids, Delivery d, bool
 // in one transaction: a few milliseconds of answers cost one fsync, not one each.
 void Dispatcher::schedule_flush() {
   if (flush_posted_) return;
+  if (!draining_ && now_() < record_retry_at_) {  // the last try failed: wait for the next one
+    if (flush_armed_) return;
+    flush_armed_ = true;
+    flush_timer_.expires_at(record_retry_at_);
+    flush_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || !flush_armed_) return;
+      flush();
+    });
+    return;
+  }
   if (results_.size() >= kFlushAt || draining_) {
     flush_posted_ = true;
     flush_armed_ = false;
@@ -311,9 +333,17 @@ void Dispatcher::flush() {
     if (!draining_) claim_all(now, claimed);
     batch.commit();
   } catch (const std::exception& e) {
-    // The messages stay `sending`; recover() settles them at the next start.
-    spdlog::error("recording the results of {} message(s) failed: {}", done.size(), e.what());
+    // Nothing of it was recorded (the transaction rolled back). The results are kept and tried
+    // again in a second, until the store takes them: what a provider answered is not lost while
+    // the disk is full. Stopping, they stay `sending` and recover() settles them at the next start.
+    log_store_failure(e, fmt::format("recording the results of {} message(s)", done.size()));
     claimed.clear();
+    if (!draining_) {
+      results_.insert(results_.begin(), std::make_move_iterator(done.begin()), std::make_move_iterator(done.end()));
+      record_retry_at_ = now + kRecordRetry;
+      schedule_flush();
+      return;
+    }
   }
   if (draining_) return check_drained();
   launch(std::move(claimed), now);
@@ -329,6 +359,39 @@ void Dispatcher::wake_at(Instant when) {
     wake_at_ = Instant::max();
     pump();
   });
+}
+
+bool Dispatcher::send_unrecorded(const std::string& medium, std::vector<OutboundMessage> messages, Unrecorded done) {
+  const Instant now = now_();
+  auto m = std::find_if(media_.begin(), media_.end(), [&](const MediumLanes& x) { return x.medium == medium; });
+  if (m == media_.end()) return false;
+  auto lane = std::find_if(m->lanes.begin(), m->lanes.end(), [&](Lane* l) {
+    return l->slot.provider && l->breaker.state(now) != Breaker::State::open;
+  });
+  if (lane == m->lanes.end()) return false;
+  Lane& l = **lane;
+  auto shared = std::make_shared<Unrecorded>(std::move(done));
+  for (OutboundMessage& message : messages) {
+    if (auto refused = l.slot.provider->refuse(message)) {
+      (*shared)(message, *refused);
+      continue;
+    }
+    ++l.in_flight;
+    std::vector<OutboundMessage> one{message};
+    transport_.send(*l.slot.provider, std::move(one), [this, &l, shared, message](Delivery d) {
+      --l.in_flight;
+      (*shared)(message, d.results.empty() ? SendResult{SendOutcome::retry, "", d.fault_detail} : d.results.front());
+      check_drained();
+    });
+  }
+  return true;
+}
+
+std::vector<std::string> Dispatcher::people_media() const {
+  std::vector<std::string> out;
+  for (const MediumLanes& m : media_)
+    if (!(m.traits && m.traits->per_area)) out.push_back(m.medium);
+  return out;
 }
 
 void Dispatcher::check_drained() {

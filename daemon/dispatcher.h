@@ -58,6 +58,15 @@ class Dispatcher {
   std::vector<ProviderStatus> status();
   void publish();  // to the board, when there is one
 
+  // Sends `messages` now by the first provider of `medium` that is not down, outside the outbox:
+  // nothing of it is stored, claimed or retried. Only for what must go when the store cannot be
+  // written (the storage fault alarm, daemon/storage_watch.h); everything else is queued.
+  // `done` is told each message's result. False when no provider of the medium is up.
+  using Unrecorded = std::function<void(const OutboundMessage&, const SendResult&)>;
+  bool send_unrecorded(const std::string& medium, std::vector<OutboundMessage> messages, Unrecorded done);
+  // The media providers carry people's messages on (zzd, sms, ivr, …), in the order configured.
+  std::vector<std::string> people_media() const;
+
  private:
   struct Lane;
   struct MediumLanes {
@@ -103,6 +112,8 @@ class Dispatcher {
   bool flush_armed_ = false;   // a flush waits on flush_timer_
   boost::asio::steady_timer flush_timer_;
   bool again_ = false;  // a provider had room for more than one claim took
+  // Results that could not be recorded (the store failed) are kept and tried again from then.
+  Instant record_retry_at_ = Instant::min();
 };
 
 }  // namespace jiaoying

@@ -53,6 +53,12 @@ void Engine::record_refusal(std::string_view kind, std::string_view actor, std::
   event(std::nullopt, std::nullopt, std::nullopt, kind, actor, detail);
 }
 
+void Engine::probe_store() {
+  Store::Tx tx(store_);
+  store_.heartbeat(core_.now_ms());
+  tx.commit();
+}
+
 // ---- the lifecycle
 
 IngestOutcome Engine::ingest(const Warning& warning, std::string_view raw, std::string_view actor) {

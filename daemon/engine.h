@@ -178,6 +178,14 @@ class Engine : private DutyHost {
 
   // An audit row for something refused at the edge (a forged callback, a bad body).
   void record_refusal(std::string_view kind, std::string_view actor, std::string_view detail);
+  // An event of the daemon's own, under no warning (a storage fault, once it is over).
+  void record_event(std::string_view kind, std::string_view actor, std::string_view detail) {
+    record_refusal(kind, actor, detail);
+  }
+  // A small write in its own transaction: does the disk take writes? (throws when it does not)
+  void probe_store();
+  // The directory in force (reloads replace it).
+  const Directory& current_directory() const { return core_.directory(); }
 
   const Directory& directory() const override { return core_.directory(); }
 

@@ -318,23 +318,60 @@ ServerResponse HttpApi::handle_public(const ServerRequest& req) {
     if (req.path.starts_with("/api/v1/callbacks/voice/") && req.method == "POST") return voice_report(req);
     if (req.path == "/api/v1/callbacks/broadcast" && req.method == "POST") return broadcast_report(req);
     if (req.path.starts_with("/api/v1/callbacks/sms/") && req.method == "POST") return sms_push(req);
-    if (req.path == "/healthz" && req.method == "GET") return json_response(200, {{"ok", true}});
+    if (req.path == "/healthz" && req.method == "GET") {
+      if (auto fault = storage_ ? storage_->fault() : std::nullopt)
+        return json_response(503, {{"ok", false}, {"storage", fault->reason}});
+      return json_response(200, {{"ok", true}});
+    }
     return error_response(404, "no such endpoint: " + req.method + " " + req.path);
   } catch (const std::exception& e) {
-    spdlog::error("{} {} failed: {}", req.method, req.path, e.what());
-    return error_response(500, "internal error; nothing was changed");
+    return failed(req, e, "");
   }
 }
 
+// A request whose work threw: 503 naming the fault when the database could not be written (the
+// transaction rolled back; the sender is asked to send it again), else 500. Nothing was changed.
+ServerResponse HttpApi::failed(const ServerRequest& req, const std::exception& e, const char* side) {
+  if (auto why = storage_fault_text(e, storage_)) {
+    const bool warning = req.method == "POST" && req.path == "/api/v1/warnings";
+    if (warning && storage_) storage_->refused_warning();
+    spdlog::error("{}{} {} refused: the database cannot be written: {}", side, req.method, req.path, e.what());
+    ServerResponse r = error_response(
+        503, fmt::format("{} not stored: {}. Nothing was changed; send it again later{}", warning ? "the warning was" : "it was",
+                         *why, warning ? " (a feed retries by itself)" : ""));
+    r.headers.emplace_back("Retry-After", "30");
+    return r;
+  }
+  spdlog::error("{}{} {} failed: {}", side, req.method, req.path, e.what());
+  return error_response(500, "internal error; nothing was changed");
+}
+
 std::optional<ServerResponse> HttpApi::read_admin(Views& views, const Clock& clock, const ServerRequest& req,
-                                                  const ProviderBoard* board) {
+                                                  const ProviderBoard* board, const StorageWatch* storage) {
   if (req.method != "GET") return std::nullopt;
   try {
     const std::string prefix = "/api/v1/warnings/";
-    if (req.path == "/api/v1/health") return json_response(200, {{"ok", true}, {"now", format_china_time(clock.now())}});
-    if (req.path == "/api/v1/warnings")
-      return ServerResponse{200, "application/json; charset=utf-8",
-                            views.warnings(board ? board->read() : std::vector<ProviderStatus>{})};
+    const std::optional<StorageFault> fault = storage ? storage->fault() : std::nullopt;
+    auto fault_json = [&] {
+      return json::object{{"reason", fault->reason},
+                          {"since", format_china_time(std::chrono::time_point_cast<Millis>(fault->since))},
+                          {"refused", fault->refused},
+                          {"sqlite", fault->sqlite}};
+    };
+    if (req.path == "/api/v1/health") {
+      json::object o{{"ok", !fault}, {"now", format_china_time(clock.now())}};
+      if (fault) o["storage"] = fault_json();
+      return json_response(200, std::move(o));
+    }
+    if (req.path == "/api/v1/warnings") {
+      std::string list = views.warnings(board ? board->read() : std::vector<ProviderStatus>{});
+      if (fault) {
+        json::value v = json::parse(list);
+        v.as_object()["storage"] = fault_json();
+        list = json::serialize(v);
+      }
+      return ServerResponse{200, "application/json; charset=utf-8", std::move(list)};
+    }
     if (req.path == "/api/v1/summary") {  // ?from=2026-06-01&to=2026-07-01[&drills=1], China dates, `to` excluded
       FormParams params;
       form_decode(req.query, params);
@@ -456,7 +493,7 @@ std::optional<ServerResponse> HttpApi::desk_action(const ServerRequest& req) {
 }
 
 ServerResponse HttpApi::handle_admin(const ServerRequest& req) {
-  if (auto view = read_admin(views_, clock_, req)) return *view;
+  if (auto view = read_admin(views_, clock_, req, nullptr, storage_)) return *view;
   try {
     if (auto done = desk_action(req)) return *done;
     if (req.method == "POST" && req.path == "/api/v1/drills") {
@@ -483,8 +520,7 @@ ServerResponse HttpApi::handle_admin(const ServerRequest& req) {
     }
     return error_response(404, "no such endpoint: " + req.method + " " + req.path);
   } catch (const std::exception& e) {
-    spdlog::error("admin {} {} failed: {}", req.method, req.path, e.what());
-    return error_response(500, "internal error; nothing was changed");
+    return failed(req, e, "admin ");
   }
 }
 

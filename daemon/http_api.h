@@ -12,6 +12,7 @@
 
 #include "channels/http_server.h"
 #include "daemon/engine.h"
+#include "daemon/storage_watch.h"
 #include "daemon/provider_board.h"
 #include "daemon/views.h"
 
@@ -41,8 +42,13 @@ class HttpApi {
   // any connection to the store — the daemon answers them on their own thread with a reading
   // connection, so a duty officer's look never waits for the engine. nullopt: not a view.
   // `board` (may be null) adds the providers' state to the warning list.
+  // `storage` (may be null) adds a storage fault to the health and the list.
   static std::optional<ServerResponse> read_admin(Views& views, const Clock& clock, const ServerRequest& request,
-                                                  const ProviderBoard* board = nullptr);
+                                                  const ProviderBoard* board = nullptr,
+                                                  const StorageWatch* storage = nullptr);
+  // The watch on the store's disk: a write refused for a storage fault is answered 503 naming it,
+  // and /healthz fails while it lasts.
+  void set_storage_watch(StorageWatch* watch) { storage_ = watch; }
 
  private:
   std::optional<ServerResponse> desk_action(const ServerRequest& req);
@@ -54,7 +60,10 @@ class HttpApi {
   ServerResponse sms_push(const ServerRequest& request);
   std::optional<std::string> push_source(const ServerRequest& request) const;
 
+  ServerResponse failed(const ServerRequest& request, const std::exception& e, const char* side);
+
   Engine& engine_;
+  StorageWatch* storage_ = nullptr;
   Views& views_;
   const Clock& clock_;
   std::function<void()> changed_;

@@ -85,7 +85,11 @@ void PollFeed::handle(std::shared_ptr<Fetched> fetched) {
     ++failures_;
     Millis backoff = interval_ * (int64_t{1} << std::min(failures_, 4));
     spdlog::warn("poll {}: {}; next try in {}", name_, why, format_duration(backoff));
-    engine_.record_refusal("feed_error", source, why);
+    try {
+      engine_.record_refusal("feed_error", source, why);
+    } catch (const std::exception& e) {
+      spdlog::error("poll {}: filing the error failed: {}", name_, e.what());
+    }
     schedule(backoff);
   };
   if (index.status == 304) {
@@ -112,7 +116,12 @@ void PollFeed::handle(std::shared_ptr<Fetched> fetched) {
   };
   bool entry_failed = false;
   if (fetched->parsed.kind == FeedIndex::Kind::single_alert) {
-    take(url_, index.body);  // the engine's sender+identifier dedup keeps a re-read alert from counting twice
+    try {
+      take(url_, index.body);  // the engine's sender+identifier dedup keeps a re-read alert from counting twice
+    } catch (const std::exception& e) {
+      entry_failed = true;  // the ETag is not kept: the alert is read and tried again
+      spdlog::error("poll {}: {} could not be stored ({}); will retry", name_, url_, e.what());
+    }
   } else {
     for (const auto& [link, response] : fetched->entries) {
       if (response.status != 200) {
@@ -122,11 +131,17 @@ void PollFeed::handle(std::shared_ptr<Fetched> fetched) {
                      response.transport_failed() ? response.error : std::to_string(response.status));
         continue;
       }
-      std::string outcome = take(link, response.body);
-      store_.record_feed_entry(
-          name_, link,
-          std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count(), outcome);
-      seen_.insert(link);
+      try {
+        std::string outcome = take(link, response.body);
+        store_.record_feed_entry(
+            name_, link,
+            std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count(), outcome);
+        seen_.insert(link);
+      } catch (const std::exception& e) {
+        // Not stored (the disk, most likely): not recorded as taken, so fetched and tried again.
+        entry_failed = true;
+        spdlog::error("poll {}: entry {} could not be stored ({}); will retry", name_, link, e.what());
+      }
     }
   }
   // Only a fully taken round may be skipped next time by its ETag.

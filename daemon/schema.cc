@@ -229,6 +229,13 @@ CREATE INDEX callouts_digest ON callouts(digest_due_at) WHERE digest_due_at IS N
 -- The issuing office in words (CAP senderName), for the messages' 发布单位.
 ALTER TABLE warnings ADD COLUMN sender_name TEXT NOT NULL DEFAULT '';
 )sql",
+    // 6: a row the daemon rewrites to learn whether its disk takes writes again (storage_watch.h).
+    R"sql(
+CREATE TABLE heartbeat (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  written_at INTEGER NOT NULL
+);
+)sql",
 };
 
 }  // namespace

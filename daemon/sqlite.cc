@@ -2,9 +2,28 @@
 
 namespace jiaoying {
 
-Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
-  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
-    throw SqliteError(std::string("prepare: ") + sqlite3_errmsg(db) + " in: " + std::string(sql));
+bool SqliteError::is_storage_fault(int code) {
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOLFS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+SqliteError Db::error(std::string_view doing) {
+  SqliteError e(std::string(doing) + ": " + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
+  if (e.storage() && observer_) observer_->storage_failed(e);
+  return e;
+}
+
+Stmt::Stmt(Db& db, std::string_view sql) : owner_(&db), db_(db.handle()) {
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
+    throw db.error("prepare (" + std::string(sql) + ")");
 }
 
 Stmt::~Stmt() { sqlite3_finalize(stmt_); }
@@ -32,7 +51,7 @@ bool Stmt::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  throw SqliteError(std::string("step: ") + sqlite3_errmsg(db_));
+  throw owner_->error("step");
 }
 
 void Stmt::reset() {
@@ -46,13 +65,15 @@ std::string Stmt::text(int column) const {
   return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
-Db::Db(const std::string& path) {
+Db::Db(const std::string& path, const std::string& vfs) : path_(path) {
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
+                      vfs.empty() ? nullptr : vfs.c_str()) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_NOMEM;
     sqlite3_close(db_);
-    throw SqliteError("cannot open database " + path + ": " + msg);
+    throw SqliteError("cannot open database " + path + ": " + msg, code);
   }
+  sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, 5000);
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=FULL");  // a committed decision must survive a power cut
@@ -69,14 +90,13 @@ void Db::exec(std::string_view sql) {
   char* err = nullptr;
   std::string s(sql);
   if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw SqliteError("exec: " + msg);
+    throw error("exec (" + s.substr(0, 80) + ")");
   }
 }
 
 int Db::user_version() {
-  Stmt st(db_, "PRAGMA user_version");
+  Stmt st(*this, "PRAGMA user_version");
   st.step();
   return static_cast<int>(st.int64(0));
 }

@@ -15,14 +15,25 @@ namespace jiaoying {
 
 class SqliteError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit SqliteError(const std::string& what, int code = SQLITE_ERROR) : std::runtime_error(what), code_(code) {}
+  // SQLite's extended result code (SQLITE_FULL, SQLITE_IOERR_WRITE, …).
+  int code() const { return code_; }
+  // The file or its disk failed, not the SQL: full, read-only, an I/O error, cannot be opened.
+  // Such a failure passes when the disk does; a retry later may well succeed.
+  bool storage() const { return is_storage_fault(code_); }
+  static bool is_storage_fault(int code);
+
+ private:
+  int code_;
 };
+
+class Db;
 
 class Stmt {
  public:
-  Stmt(sqlite3* db, std::string_view sql);
+  Stmt(Db& db, std::string_view sql);
   ~Stmt();
-  Stmt(Stmt&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Stmt(Stmt&& other) noexcept : owner_(other.owner_), db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -57,28 +68,49 @@ class Stmt {
   }
 
  private:
+  Db* owner_;
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
 class Db {
  public:
+  // Told, on the connection's thread, of every storage fault as it is met and of every
+  // transaction committed: the daemon's StorageWatch learns from it when the disk failed and
+  // when writing works again.
+  struct Observer {
+    virtual ~Observer() = default;
+    virtual void storage_failed(const SqliteError& error) = 0;
+    virtual void committed() = 0;
+  };
+
   // Opens (creating) the file; ":memory:" for tests. Sets WAL, foreign keys, a busy timeout.
-  explicit Db(const std::string& path);
+  // `vfs` names a registered SQLite VFS (tests inject faults through one); empty: the default.
+  explicit Db(const std::string& path, const std::string& vfs = "");
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
   void exec(std::string_view sql);
-  Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
+  Stmt prepare(std::string_view sql) { return Stmt(*this, sql); }
   int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
   int user_version();
   bool in_transaction() { return !sqlite3_get_autocommit(db_); }
   sqlite3* handle() { return db_; }
+  const std::string& path() const { return path_; }
+
+  void observe(Observer* observer) { observer_ = observer; }
+  // The error of the connection's last failed call, as thrown (and told to the observer).
+  SqliteError error(std::string_view doing);
+  void committed() {
+    if (observer_) observer_->committed();
+  }
 
  private:
   sqlite3* db_ = nullptr;
+  std::string path_;
+  Observer* observer_ = nullptr;
 };
 
 // A transaction: commit() makes it durable; leaving the scope without commit() (or by an
@@ -106,6 +138,7 @@ class Transaction {
   void commit() {
     db_.exec(nested_ ? "RELEASE nested" : "COMMIT");
     done_ = true;
+    if (!nested_) db_.committed();
   }
 
  private:

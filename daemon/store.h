@@ -409,6 +409,9 @@ class Store {
 
   // ---- polled feeds: the entries already taken in, so none is ingested twice, even after a restart
   virtual std::set<std::string> feed_links(std::string_view feed) = 0;
+  // The daemon wrote at `now`: one small row rewritten, the probe of a disk that failed
+  // (daemon/storage_watch.h). Its failure throws as any write's does.
+  virtual void heartbeat(int64_t now) = 0;
   virtual void record_feed_entry(std::string_view feed, std::string_view link, int64_t taken_at,
                                  std::string_view outcome) = 0;
 

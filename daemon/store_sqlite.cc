@@ -602,17 +602,25 @@ int64_t SqliteStore::insert_warning(const Warning& w, std::string_view raw, Warn
                                     std::optional<int64_t> supersedes, int64_t received_at) {
   std::optional<int64_t> expires;
   if (w.expires) expires = to_epoch_ms(*w.expires);
+  const int64_t id = fresh_id("warnings", highest_warning_);
   db_.prepare(
          "INSERT INTO warnings(sender, identifier, sent, source, hazard, level, areas, headline, description, raw, "
-         "status, msg_type, expires_at, supersedes, state, received_at, sender_name) "
-         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+         "status, msg_type, expires_at, supersedes, state, received_at, sender_name, id) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, w.sender).bind(2, w.identifier).bind(3, to_epoch_ms(w.sent)).bind(4, w.source)
       .bind(5, w.hazard).bind(6, w.has_info ? level_name(w.level) : "").bind(7, codes_json(w.areas))
       .bind(8, w.headline).bind(9, w.description).bind(10, raw).bind(11, status_name(w.status))
       .bind(12, msg_type_name(w.msg_type)).bind(13, expires).bind(14, supersedes).bind(15, state_name(state))
-      .bind(16, received_at).bind(17, w.sender_name)
+      .bind(16, received_at).bind(17, w.sender_name).bind(18, id)
       .run();
-  return db_.last_insert_id();
+  return id;
+}
+
+int64_t SqliteStore::fresh_id(const char* table, int64_t& highest) {
+  Stmt s = db_.prepare(fmt::format("SELECT COALESCE(MAX(id), 0) FROM {}", table));
+  s.step();
+  highest = std::max(highest, s.int64(0)) + 1;
+  return highest;
 }
 
 std::optional<StoredWarning> SqliteStore::warning(int64_t warning_id) {
@@ -700,9 +708,10 @@ bool SqliteStore::any_broadcast_awaited(int64_t warning_id) {
 
 int64_t SqliteStore::insert_snapshot(int64_t warning_id, std::string_view plan_name, std::string_view file,
                                      std::string_view yaml) {
-  db_.prepare("INSERT INTO plan_snapshots(warning_id, plan_name, file, yaml) VALUES (?,?,?,?)")
-      .bind(1, warning_id).bind(2, plan_name).bind(3, file).bind(4, yaml).run();
-  return db_.last_insert_id();
+  const int64_t id = fresh_id("plan_snapshots", highest_snapshot_);
+  db_.prepare("INSERT INTO plan_snapshots(warning_id, plan_name, file, yaml, id) VALUES (?,?,?,?,?)")
+      .bind(1, warning_id).bind(2, plan_name).bind(3, file).bind(4, yaml).bind(5, id).run();
+  return id;
 }
 
 std::optional<SnapshotRow> SqliteStore::snapshot(int64_t snapshot_id) {
@@ -1231,6 +1240,11 @@ void SqliteStore::record_feed_entry(std::string_view feed, std::string_view link
                                     std::string_view outcome) {
   db_.prepare("INSERT OR IGNORE INTO feed_entries(feed, link, taken_at, outcome) VALUES (?,?,?,?)")
       .bind(1, feed).bind(2, link).bind(3, taken_at).bind(4, outcome).run();
+}
+
+void SqliteStore::heartbeat(int64_t now) {
+  db_.prepare("INSERT INTO heartbeat(id, written_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET written_at = excluded.written_at")
+      .bind(1, now).run();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ class SqliteStore final : public Store {
   bool requeue_broadcast(int64_t warning_id, int64_t broadcast_id, int64_t not_before, std::optional<std::string_view> error, bool give_back_attempt, const Audit& audit, int64_t now) override;
   bool move_broadcast(BroadcastMove move, int64_t warning_id, int64_t broadcast_id, std::optional<std::string_view> error, const Audit& audit, int64_t now) override;
   std::set<std::string> feed_links(std::string_view feed) override;
+  void heartbeat(int64_t now) override;
   void record_feed_entry(std::string_view feed, std::string_view link, int64_t taken_at,
                          std::string_view outcome) override;
   int64_t insert_report(int64_t warning_id, int64_t snapshot_id, std::string_view area_code, std::string_view area_name, std::string_view tier, int64_t now, int64_t due_at) override;
@@ -126,8 +127,13 @@ class SqliteStore final : public Store {
   struct Statements;
   template <class Rule>
   bool apply(Stmt& update, const Rule& rule, const EventRef& ref, const Audit& audit, int64_t now);
+  // The id a new warning or plan snapshot is stored under: above every id given before, also
+  // those of rows whose transaction rolled back (a full disk), so that what the engine cached of
+  // a row that never was is never taken for another's.
+  int64_t fresh_id(const char* table, int64_t& highest);
 
   Db& db_;
+  int64_t highest_warning_ = 0, highest_snapshot_ = 0;
   std::unique_ptr<Statements> st_;
 };
 

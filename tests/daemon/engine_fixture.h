@@ -86,8 +86,10 @@ class FakeChannel {
 };
 
 struct EngineFixture {
-  explicit EngineFixture(const std::string& db_path = ":memory:", const char* plan_yaml = kPlanYaml)
-      : db(std::make_unique<Db>(db_path)) {
+  // `vfs`: the SQLite VFS the database is opened through ("faulty": tests/daemon/faulty_vfs.h).
+  explicit EngineFixture(const std::string& db_path = ":memory:", const char* plan_yaml = kPlanYaml,
+                         const std::string& vfs = "")
+      : db(std::make_unique<Db>(db_path, vfs)) {
     migrate(*db);
     LoadErrors errors;
     directory = std::make_shared<const Directory>(*Directory::load_string(kTestDirectory, "dir.yaml", errors));

@@ -37,7 +37,7 @@ MemoryStore::CalloutRec* MemoryStore::find_callout(int64_t id) {
 }
 
 void MemoryStore::event(const EventRef& ref, const Audit& audit, int64_t at) {
-  data_.events.push_back({data_.next_id++, at, ref, std::string(audit.kind), std::string(audit.actor),
+  data_.events.push_back({next_id_++, at, ref, std::string(audit.kind), std::string(audit.actor),
                           std::string(audit.detail)});
 }
 
@@ -76,7 +76,7 @@ std::optional<int64_t> MemoryStore::find_active_warning(std::string_view sender,
 int64_t MemoryStore::insert_warning(const Warning& w, std::string_view, WarningState state, std::optional<int64_t>,
                                     int64_t) {
   if (find_warning(w.sender, w.identifier)) throw std::runtime_error("UNIQUE (sender, identifier)");
-  const int64_t id = data_.next_id++;
+  const int64_t id = next_id_++;
   WarningRec rec;
   rec.stored.warning = w;
   rec.stored.state = state;
@@ -158,7 +158,7 @@ bool MemoryStore::move_warning(WarningMove m, int64_t warning_id, const Audit& a
 
 int64_t MemoryStore::insert_snapshot(int64_t warning_id, std::string_view plan_name, std::string_view file,
                                      std::string_view yaml) {
-  const int64_t id = data_.next_id++;
+  const int64_t id = next_id_++;
   data_.snapshots[id] = {std::string(plan_name), std::string(file), std::string(yaml)};
   data_.snapshot_warning[id] = warning_id;
   return id;
@@ -184,7 +184,7 @@ int64_t MemoryStore::add_callout(const NewCallout& c, CalloutState state) {
     if (o.row.warning_id == c.warning_id && o.row.person_id == c.person_id && o.row.kind == c.kind &&
         o.escalated_from.value_or(0) == c.escalated_from.value_or(0))
       throw std::runtime_error("UNIQUE callouts_once");
-  const int64_t id = data_.next_id++;
+  const int64_t id = next_id_++;
   CalloutRec r;
   r.row.id = id;
   r.row.warning_id = c.warning_id;
@@ -481,7 +481,7 @@ bool MemoryStore::end_callout(CalloutMove m, int64_t warning_id, int64_t callout
 int64_t MemoryStore::insert_message(const NewMessage& m) {
   for (const auto& [id, o] : data_.messages)
     if (o.idem_key == m.idem_key) throw std::runtime_error("UNIQUE messages.idem_key");
-  const int64_t id = data_.next_id++;
+  const int64_t id = next_id_++;
   MessageRec r;
   r.id = id;
   r.callout_id = m.callout_id;
@@ -675,7 +675,7 @@ int MemoryStore::cancel_messages(int64_t warning_id, int64_t callout_id, std::op
 // ---- broadcasts
 
 int64_t MemoryStore::insert_broadcast(const NewBroadcast& b) {
-  const int64_t id = data_.next_id++;
+  const int64_t id = next_id_++;
   BroadcastRow r;
   r.id = id;
   r.warning_id = b.warning_id;
@@ -808,7 +808,7 @@ void MemoryStore::record_feed_entry(std::string_view feed, std::string_view link
 
 int64_t MemoryStore::insert_report(int64_t warning_id, int64_t snapshot_id, std::string_view area_code,
                                    std::string_view area_name, std::string_view, int64_t, int64_t due_at) {
-  const int64_t id = data_.next_id++;
+  const int64_t id = next_id_++;
   FiledReport& r = data_.reports[id];
   static_cast<ReportRow&>(r) = {id, warning_id, snapshot_id, std::string(area_code), std::string(area_name),
                                 ReportState::due, due_at};

@@ -120,6 +120,7 @@ class MemoryStore final : public Store {
   bool move_broadcast(BroadcastMove move, int64_t warning_id, int64_t broadcast_id,
                       std::optional<std::string_view> error, const Audit& audit, int64_t now) override;
   std::set<std::string> feed_links(std::string_view feed) override;
+  void heartbeat(int64_t now) override { heartbeat_ = now; }
   void record_feed_entry(std::string_view feed, std::string_view link, int64_t taken_at,
                          std::string_view outcome) override;
   int64_t insert_report(int64_t warning_id, int64_t snapshot_id, std::string_view area_code, std::string_view area_name,
@@ -156,7 +157,6 @@ class MemoryStore final : public Store {
     std::optional<int64_t> sent_at;
   };
   struct Data {
-    int64_t next_id = 1;
     std::map<int64_t, WarningRec> warnings;
     std::map<int64_t, SnapshotRow> snapshots;
     std::map<int64_t, int64_t> snapshot_warning;
@@ -175,6 +175,8 @@ class MemoryStore final : public Store {
   int64_t add_callout(const NewCallout& c, CalloutState state);
 
   Data data_;
+  int64_t next_id_ = 1;
+  int64_t heartbeat_ = 0;  // not part of Data: an id given in a transaction rolled back is not given again
   int open_transactions_ = 0;
 };
 

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/mount.h>
 #include <sys/un.h>
 
 #include "channels/broadcast/ebd.h"
@@ -57,7 +58,8 @@ struct System {
   std::unique_ptr<AdminClient> admin;
 
   // With own_plans, the plans are copied into the work folder so a test may edit them.
-  explicit System(bool own_plans = false) {
+  // `database`: where the database lives (a small file system of a test's own); else the work folder.
+  explicit System(bool own_plans = false, std::string database = "") {
     char tmpl[] = "/tmp/jiaoying-e2e-XXXXXX";
     REQUIRE(::mkdtemp(tmpl));
     work = tmpl;
@@ -90,7 +92,7 @@ struct System {
         "sign_name: 婺城防汛, template_code: SMS_E2E, callback_token: {} }}\n"
         "  broadcast: {{ url: \"http://127.0.0.1:{}/ebd\", ebrid: \"{}\", platform_ebrid: \"{}\", sender_name: 婺城区防指, "
         "cert_sn: E2E-1, key: keys/jiaoying.pem, platform_key: keys/platform.pub.pem }}\n",
-        daemon_port, (work / "sock").string(), (work / "db.sqlite").string(),
+        daemon_port, (work / "sock").string(), database.empty() ? (work / "db.sqlite").string() : database,
         plans.string(), (kSource / "packaging/demo/directory.yaml").string(),
         (kSource / "templates").string(), (work / "spool").string(), sim_port, sim_port, sim_port, kVoiceToken,
         sim_port, kSmsToken, sim_port, kOurEbrid, kCountyEbrid);
@@ -399,7 +401,7 @@ struct RawClient {
 
  private:
   void connect_to(sockaddr* at, socklen_t size) {
-    timeval tv{10, 0};
+    timeval tv{5, 0};  // also bounds connect(2) when the daemon's accept queue is full
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (::connect(fd, at, size) != 0) {
@@ -494,6 +496,84 @@ TEST_CASE("a flood of hostile connections: a warning posted during it is stored 
   CHECK(states == std::map<std::string, int>{{"answered", 17}, {"exhausted", 2}});
   CHECK(sys.notices().size() == 20);  // the 19 and the county duty officer told of the exhaustions
   CHECK(sys.daemon.running());
+}
+
+TEST_CASE("the database's disk fills up: warnings refused 503, the duty room told, and all goes on when space returns") {
+  // A 2 MiB tmpfs of the test's own, where the machine lets it mount one (root, outside a
+  // locked-down container); else the in-process tests (storage_fault_test) stand alone.
+  char tmpl[] = "/tmp/jiaoying-smallfs-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl));
+  const fs::path small = tmpl;
+  if (::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=2m") != 0) {
+    MESSAGE("skipped: cannot mount a small tmpfs here (" << std::strerror(errno) << ")");
+    fs::remove(small);
+    return;
+  }
+  struct Unmount {
+    fs::path at;
+    ~Unmount() {
+      ::umount2(at.c_str(), MNT_DETACH);
+      fs::remove(at);
+    }
+  } unmount{small};
+  {
+    System sys(false, (small / "db.sqlite").string());
+    // Fill what is left of the disk.
+    {
+      std::ofstream filler(small / "filler", std::ios::binary);
+      const std::string block(64 << 10, 'x');
+      while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) && filler.flush()) {
+      }
+    }
+    // Warnings are stored while the database's own file still has room; then refused, each 503.
+    int stored = 0;
+    HttpResponse refused;
+    for (int i = 0; i < 200; ++i) {
+      refused = sys.post_warning(warning_body(fmt::format("e2e-full-{}", i)));
+      if (refused.status != 201) break;
+      ++stored;
+    }
+    REQUIRE_MESSAGE(refused.status == 503, refused.body);
+    CHECK(refused.body.find("is full") != std::string::npos);
+    CHECK(refused.header("retry-after") == "30");
+    CHECK(sys.get(fmt::format("http://127.0.0.1:{}/healthz", sys.daemon_port)).status == 503);
+    std::string error;
+    auto health = sys.admin->get("/api/v1/health", error);
+    REQUIRE_MESSAGE(health, error);
+    CHECK(health->at("ok") == false);
+    CHECK(health->at("storage").at("reason").as_string().find("is full") != std::string::npos);
+    // The county duty room (both seats) is told on Zhezhengding, outside the store.
+    REQUIRE_MESSAGE(sys.wait_for([&] {
+      int told = 0;
+      std::ifstream in(sys.work / "sim.jsonl");
+      for (std::string line; std::getline(in, line);) {
+        auto v = json::parse(line);
+        if (v.at("endpoint") == "/message/workNotification" &&
+            std::string(v.at("title").as_string()).find("【系统告警】") != std::string::npos)
+          ++told;
+      }
+      return told == 2;
+    }), read_text(sys.work / "jiaoyingd.log"));
+    CHECK(sys.daemon.running());
+
+    // Space returns: within the probe's few seconds writing works again, and the refused warning
+    // sent again is stored and called out like the others.
+    fs::remove(small / "filler");
+    REQUIRE(sys.wait_for([&] { return sys.get(fmt::format("http://127.0.0.1:{}/healthz", sys.daemon_port)).status == 200; }));
+    auto again = sys.post_warning(warning_body(fmt::format("e2e-full-{}", stored)));
+    CHECK_MESSAGE(again.status == 201, again.body);
+    // Every stored warning was called out: all 19 got a card for each.
+    REQUIRE(sys.wait_for([&] {
+      auto n = sys.notices();
+      return n.size() >= 19 && std::all_of(n.begin(), n.end(), [&](const auto& kv) {
+        return kv.first == "100007" || kv.first == "100008" || kv.second >= stored + 1;
+      });
+    }, std::chrono::seconds(60)));
+    auto list = sys.admin->get("/api/v1/warnings", error);
+    REQUIRE(list);
+    CHECK(static_cast<int>(list->at("warnings").as_array().size()) == stored + 1);
+    CHECK(sys.daemon.stop() == 0);
+  }
 }
 
 TEST_CASE("a restart mid-callout resumes the ladder from the database without repeating a step") {
