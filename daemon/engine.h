@@ -49,7 +49,7 @@ class ReportBackDuty;
 class BroadcastDuty;
 
 // The engine serves its duties (daemon/duty.h) as their host; they are its own collaborators.
-class Engine : private DutyHost {
+class Engine final : private DutyHost {
  public:
   // On a store of the caller's (today SQLite; the seam is for PostgreSQL and an in-memory one).
   Engine(Store& store, const Clock& clock, EngineSettings settings, std::shared_ptr<const Directory> directory,

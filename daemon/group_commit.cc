@@ -6,7 +6,7 @@ namespace jiaoying {
 
 GroupCommit::GroupCommit(boost::asio::io_context& io, Engine& engine, Work work, size_t max,
                          std::chrono::milliseconds window)
-    : io_(io), engine_(engine), work_(std::move(work)), max_(max), window_(window), timer_(io) {}
+    : engine_(engine), work_(std::move(work)), max_(max), window_(window), timer_(io) {}
 
 void GroupCommit::add(ServerRequest request, Respond respond) {
   pending_.emplace_back(std::move(request), std::move(respond));

@@ -26,7 +26,6 @@ class GroupCommit {
  private:
   void flush();
 
-  boost::asio::io_context& io_;
   Engine& engine_;
   Work work_;
   const size_t max_;
