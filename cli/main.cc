@@ -170,6 +170,12 @@ int main(int argc, char** argv) {
   auto* warning_check = warning->add_subcommand("check", "read each file as jiaoyingd would; print it normalised or its first fault");
   warning_check->add_option("FILE", warning_files, "CAP or JSON warning files")->required();
   warning_check->add_option("-o,--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  std::vector<std::string> verify_certs;
+  warning_check->add_option("--verify", verify_certs,
+                            "CERT (PEM): each file must be CAP signed by one of these certificates, as on a feed "
+                            "with signed_by (repeat it to trust several)")
+      ->expected(1)
+      ->allow_extra_args(false);
   warning_check->add_option("--directory", offline.directory_file,
                             "read the areas against this directory (default with --config: the config's)");
 
@@ -267,7 +273,18 @@ int main(int argc, char** argv) {
       against = jiaoying::load_directory(offline);
       if (!against) return 1;
     }
-    return jiaoying::run_warning_check(warning_files, output == "json", against ? &*against : nullptr);
+    std::vector<jiaoying::TrustedSigner> signers;
+    for (const std::string& cert : verify_certs) {
+      jiaoying::TrustedSigner signer;
+      std::string error;
+      if (!jiaoying::load_trusted_signer(cert, signer, error)) {
+        std::cerr << "error: --verify " << error << '\n';
+        return 2;
+      }
+      signers.push_back(std::move(signer));
+    }
+    return jiaoying::run_warning_check(warning_files, output == "json", against ? &*against : nullptr,
+                                       verify_certs.empty() ? nullptr : &signers);
   }
   if (*plan_check) return jiaoying::run_plan_check(offline);
   if (*plan_test) return jiaoying::run_plan_test(offline, warning_file, at);

@@ -113,12 +113,12 @@ std::string describe_warning(const Warning& w) {
         fmt::format("{}{} {}", t.language.empty() ? "(unstated)" : t.language, merged ? " (merged: same hazard)" : "",
                     t.headline.empty() ? t.event : t.headline));
   }
-  if (!w.signature_xml.empty()) row(out, "signature", "present, kept verbatim, NOT verified");
+  if (!w.signature_xml.empty()) row(out, "signature", "present, kept verbatim (--verify CERT checks it)");
   return out;
 }
 
 int run_warning_check(const std::vector<std::string>& files, bool json, std::ostream& out,
-                      std::ostream& err, const Directory* directory) {
+                      std::ostream& err, const Directory* directory, const std::vector<TrustedSigner>* verify) {
   int status = 0;
   for (const auto& file : files) {
     std::string bytes, error;
@@ -134,6 +134,16 @@ int run_warning_check(const std::vector<std::string>& files, bool json, std::ost
       continue;
     }
     std::string areas_line;
+    if (verify) {
+      const SignatureCheck check = first_sign(bytes) == '<' ? verify_cap_signature(bytes, *verify)
+                                                             : SignatureCheck{false, "a JSON warning carries no XML signature"};
+      if (!check.ok) {
+        err << file << ": error: signature: " << check.detail << '\n';
+        status = 1;
+        continue;
+      }
+      areas_line += fmt::format("  {:<11} {}\n", "verified", check.detail);
+    }
     if (directory) {
       std::string refusal;
       const AreaSplit split = split_warning_areas(*parsed.warning, *directory, refusal);
@@ -146,7 +156,7 @@ int run_warning_check(const std::vector<std::string>& files, bool json, std::ost
       for (const auto& code : split.ours)
         ours += fmt::format("{}{} {}", ours.empty() ? "" : ", ", code, directory->area(code)->name);
       for (const auto& code : split.not_ours) not_ours += (not_ours.empty() ? "" : " ") + code;
-      areas_line = fmt::format("  {:<11} {}\n", "called out", ours.empty() ? "— (by its geometry)" : ours);
+      areas_line += fmt::format("  {:<11} {}\n", "called out", ours.empty() ? "— (by its geometry)" : ours);
       if (!not_ours.empty()) areas_line += fmt::format("  {:<11} {} (another county's to call)\n", "not ours", not_ours);
     }
     if (json) {
@@ -159,8 +169,9 @@ int run_warning_check(const std::vector<std::string>& files, bool json, std::ost
   return status;
 }
 
-int run_warning_check(const std::vector<std::string>& files, bool json, const Directory* directory) {
-  return run_warning_check(files, json, std::cout, std::cerr, directory);
+int run_warning_check(const std::vector<std::string>& files, bool json, const Directory* directory,
+                      const std::vector<TrustedSigner>* verify) {
+  return run_warning_check(files, json, std::cout, std::cerr, directory, verify);
 }
 
 }  // namespace jiaoying

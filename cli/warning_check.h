@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/cap_signature.h"
 #include "rules/directory.h"
 #include "rules/warning.h"
 #include "rules/warning_reader.h"
@@ -18,9 +19,13 @@ namespace jiaoying {
 // 0 when every file reads as a warning, 1 otherwise. With a directory (`--config`), each
 // warning's areas are also read as jiaoyingd would: ours are called out, the others are not
 // ours, and a new warning with no area of ours is an error.
-int run_warning_check(const std::vector<std::string>& files, bool json, const Directory* directory = nullptr);
+// With `verify` (`--verify CERT…`), each file must be CAP whose XML signature verifies against one
+// of those certificates, as on a feed with `signed_by` (rules/cap_signature.h); else an error.
+int run_warning_check(const std::vector<std::string>& files, bool json, const Directory* directory = nullptr,
+                      const std::vector<TrustedSigner>* verify = nullptr);
 int run_warning_check(const std::vector<std::string>& files, bool json, std::ostream& out,
-                      std::ostream& err, const Directory* directory = nullptr);
+                      std::ostream& err, const Directory* directory = nullptr,
+                      const std::vector<TrustedSigner>* verify = nullptr);
 
 // The readable summary `warning check` prints for one warning (without the file line).
 std::string describe_warning(const Warning& w);

@@ -412,7 +412,7 @@ std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
   if (YAML::Node feeds = (*root)["feeds"]; feeds.IsDefined()) {
     if (!feeds.IsSequence()) yr.error(feeds, "feeds must be a list");
     for (const auto& f : feeds.IsSequence() ? feeds : YAML::Node()) {
-      if (!yr.only_keys(f, {"name", "type", "token", "dir", "url", "interval"}, "a feed")) continue;
+      if (!yr.only_keys(f, {"name", "type", "token", "dir", "url", "interval", "signed_by"}, "a feed")) continue;
       FeedConfig feed;
       feed.line = YamlReader::line_of(f);
       auto name = yr.scalar(f, "name");
@@ -442,6 +442,17 @@ std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
       } else {
         yr.error(f["type"], "feed type '" + *type + "' must be push, spool or poll");
         continue;
+      }
+      if (f["signed_by"].IsDefined()) {
+        auto files = yr.scalars(f, "signed_by");
+        if (files && files->empty())
+          yr.error(f["signed_by"], "signed_by lists the certificates (PEM) whose signatures the feed takes; it is empty");
+        for (const std::string& path : files.value_or(std::vector<std::string>{})) {
+          TrustedSigner signer;
+          std::string error;
+          if (load_trusted_signer(resolve(base, path), signer, error)) feed.signed_by.push_back(std::move(signer));
+          else yr.error(f["signed_by"], error);
+        }
       }
       c.feeds.push_back(std::move(feed));
     }

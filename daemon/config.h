@@ -2,6 +2,8 @@
 // Relative paths are resolved against the config file's folder. Nothing below main() sees YAML.
 #pragma once
 
+#include "rules/cap_signature.h"
+
 #include <optional>
 #include <set>
 #include <string>
@@ -30,6 +32,9 @@ struct FeedConfig {
   std::string dir;        // spool
   std::string url;        // poll
   Millis interval{5000};  // spool, poll
+  // `signed_by: [certs/met.pem, …]`: the feed takes only CAP alerts whose XML signature verifies
+  // against one of these certificates (rules/cap_signature.h); empty: signatures are not required.
+  std::vector<TrustedSigner> signed_by;
   int line = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "daemon/daemon.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
@@ -15,6 +16,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <ranges>
 #include <thread>
 
 #include "channels/http_client.h"
@@ -399,25 +401,33 @@ int run_daemon(const DaemonOptions& options) {
     std::vector<std::unique_ptr<PollFeed>> polls;
     std::vector<std::unique_ptr<SpoolFeed>> spools;
     std::vector<std::unique_ptr<asio::steady_timer>> spool_timers;
+    std::map<std::string, std::vector<TrustedSigner>> push_signers;
     for (const FeedConfig& feed : config->feeds) {
+      if (!feed.signed_by.empty())
+        spdlog::info("feed {} takes only CAP signed by one of: {}", feed.name,
+                     fmt::join(feed.signed_by | std::views::transform(&TrustedSigner::name), ", "));
       if (feed.type == FeedConfig::Type::push) {
         push_tokens[feed.name] = feed.token;
+        if (!feed.signed_by.empty()) push_signers[feed.name] = feed.signed_by;
         continue;
       }
       if (feed.type == FeedConfig::Type::poll) {
         polls.push_back(std::make_unique<PollFeed>(io, feed.name, feed.url, feed.interval, engine, store, http,
                                                    [&loop] { loop.kick(); }));
+        polls.back()->require_signatures(feed.signed_by);
         polls.back()->start();
         spdlog::info("poll feed {} reading {} every {}", feed.name, feed.url, format_duration(feed.interval));
         continue;
       }
       spools.push_back(std::make_unique<SpoolFeed>(feed.name, feed.dir, config->body_limit, engine,
                                                    [&loop] { loop.kick(); }));
+      spools.back()->require_signatures(feed.signed_by);
       spool_timers.push_back(std::make_unique<asio::steady_timer>(io));
       every(*spool_timers.back(), feed.interval, [spool = spools.back().get()] { spool->scan(); });
       spdlog::info("spool feed {} watching {}/inbox every {}", feed.name, feed.dir, format_duration(feed.interval));
     }
     api.set_push_tokens(push_tokens);
+    api.set_feed_signers(std::move(push_signers));
     api.set_voice_report_token(config->ivr_report_token);
     if (push_tokens.empty()) spdlog::warn("no push feed configured: POST /api/v1/warnings over TCP is refused");
 

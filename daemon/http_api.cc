@@ -92,10 +92,14 @@ ServerResponse HttpApi::post_warning(const ServerRequest& req, const std::string
                            "Content-Type '" + req.header("content-type") + "' is not a warning format");
     return error_response(415, "Content-Type must be application/json (or application/cap+xml, text/xml)");
   }
-  IngestResult r = ingest_bytes(engine_, req.body, format, actor);
+  const auto signers = actor.starts_with("feed:") ? feed_signers_.find(actor.substr(5)) : feed_signers_.end();
+  IngestResult r = ingest_bytes(engine_, req.body, format, actor, signers == feed_signers_.end() ? nullptr : &signers->second);
   switch (r.kind) {
     case IngestResult::Kind::unsupported:
       return error_response(415, r.reason);
+    case IngestResult::Kind::unsigned_:
+      spdlog::warn("refused a warning from {}: {}", actor, r.reason);
+      return error_response(403, r.reason, r.field);
     case IngestResult::Kind::refused:
       return error_response(400, r.reason, r.field);
     case IngestResult::Kind::duplicate:

@@ -13,6 +13,7 @@
 #include "channels/http_server.h"
 #include "daemon/engine.h"
 #include "daemon/storage_watch.h"
+#include "rules/cap_signature.h"
 #include "daemon/provider_board.h"
 #include "daemon/views.h"
 
@@ -49,6 +50,8 @@ class HttpApi {
   // The watch on the store's disk: a write refused for a storage fault is answered 503 naming it,
   // and /healthz fails while it lasts.
   void set_storage_watch(StorageWatch* watch) { storage_ = watch; }
+  // The push feeds that take only signed CAP, by name, with the certificates each trusts.
+  void set_feed_signers(std::map<std::string, std::vector<TrustedSigner>> signers) { feed_signers_ = std::move(signers); }
 
  private:
   std::optional<ServerResponse> desk_action(const ServerRequest& req);
@@ -64,6 +67,7 @@ class HttpApi {
 
   Engine& engine_;
   StorageWatch* storage_ = nullptr;
+  std::map<std::string, std::vector<TrustedSigner>> feed_signers_;
   Views& views_;
   const Clock& clock_;
   std::function<void()> changed_;

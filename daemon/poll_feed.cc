@@ -102,7 +102,7 @@ void PollFeed::handle(std::shared_ptr<Fetched> fetched) {
   if (fetched->parsed.kind == FeedIndex::Kind::invalid) return fail(url_ + ": " + fetched->parsed.error);
 
   auto take = [&](const std::string& link, const std::string& body) {
-    IngestResult r = ingest_bytes(engine_, body, WarningFormat::cap, source);
+    IngestResult r = ingest_bytes(engine_, body, WarningFormat::cap, source, &signed_by_);
     std::string outcome = r.kind == IngestResult::Kind::created     ? "created"
                           : r.kind == IngestResult::Kind::duplicate ? "duplicate"
                                                                     : "refused: " + r.reason;

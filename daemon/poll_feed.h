@@ -6,6 +6,8 @@
 // thread with the engine.
 #pragma once
 
+#include "rules/cap_signature.h"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -26,6 +28,8 @@ class PollFeed {
 
   void start();  // the first poll at once, then every interval
   void stop();
+  // Take only CAP signed by one of these (empty: signatures not required).
+  void require_signatures(std::vector<TrustedSigner> signers) { signed_by_ = std::move(signers); }
 
  private:
   struct Fetched;
@@ -41,6 +45,7 @@ class PollFeed {
   Store& store_;
   HttpClient& http_;
   std::function<void()> changed_;
+  std::vector<TrustedSigner> signed_by_;
   boost::asio::steady_timer timer_;
   boost::asio::thread_pool worker_{1};
   // Touched on the io thread only.

@@ -76,7 +76,7 @@ int SpoolFeed::scan() {
     body << in.rdbuf();
     IngestResult r;
     try {
-      r = ingest_bytes(engine_, body.str(), WarningFormat::sniff, source);
+      r = ingest_bytes(engine_, body.str(), WarningFormat::sniff, source, &signed_by_);
     } catch (const std::exception& e) {
       // A store failure: leave the file in inbox/ to be tried again at the next scan.
       spdlog::error("spool {}: {} could not be stored ({}); will retry", name_, file, e.what());
@@ -94,6 +94,7 @@ int SpoolFeed::scan() {
         break;
       case IngestResult::Kind::refused:
       case IngestResult::Kind::unsupported:
+      case IngestResult::Kind::unsigned_:
         spdlog::warn("spool {}: {} refused: {}", name_, file, r.reason);
         settle(file, false, r.reason);
         break;

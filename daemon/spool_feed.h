@@ -8,6 +8,7 @@
 #include <string>
 
 #include "daemon/engine.h"
+#include "rules/cap_signature.h"
 
 namespace jiaoying {
 
@@ -20,6 +21,8 @@ class SpoolFeed {
   int scan();
 
   const std::string& name() const { return name_; }
+  // Take only CAP signed by one of these (empty: signatures not required); refused files go to failed/.
+  void require_signatures(std::vector<TrustedSigner> signers) { signed_by_ = std::move(signers); }
 
  private:
   void settle(const std::string& file, bool ok, const std::string& why);
@@ -29,6 +32,7 @@ class SpoolFeed {
   size_t size_limit_;
   Engine& engine_;
   std::function<void()> changed_;
+  std::vector<TrustedSigner> signed_by_;
 };
 
 }  // namespace jiaoying

@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcurl4-openssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libfmt-dev
   doctest-dev libpugixml-dev libspdlog-dev libcli11-dev libkainjow-mustache-dev
-  libsystemd-dev libssl-dev libarchive-dev curl
+  libsystemd-dev libssl-dev libarchive-dev libxmlsec1-dev curl
 )
 
 missing=()

@@ -123,3 +123,24 @@ TEST_CASE("warning check against a directory reads the areas as jiaoyingd does: 
         std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("warning check --verify shows who signed a CAP file, and fails an altered, a wrongly signed or an unsigned one") {
+  TrustedSigner signer;
+  std::string error;
+  REQUIRE(load_trusted_signer((kCap / "signed/signer.pem").string(), signer, error));
+  const std::vector<TrustedSigner> trusted{signer};
+  std::ostringstream out, err;
+  CHECK(run_warning_check({(kCap / "signed/signed.xml").string()}, false, out, err, nullptr, &trusted) == 0);
+  CHECK(out.str().find("  verified    signed") != std::string::npos);
+  CHECK(err.str().empty());
+  for (const char* name : {"signed/tampered.xml", "signed/signed-by-other.xml", "valid/rainstorm-red-11B03-geocodes.xml"}) {
+    std::ostringstream o, e;
+    CHECK(run_warning_check({(kCap / name).string()}, false, o, e, nullptr, &trusted) == 1);
+    CHECK_MESSAGE(e.str().find(": error: signature: ") != std::string::npos, e.str());
+    CHECK(o.str().empty());
+  }
+  // Without --verify the signature is only said to be there.
+  Run plain = check({(kCap / "signed/signed.xml").string()});
+  CHECK(plain.status == 0);
+  CHECK(plain.out.find("--verify CERT checks it") != std::string::npos);
+}

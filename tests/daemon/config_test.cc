@@ -218,3 +218,24 @@ TEST_CASE("the webhook channel needs a url and a secret of 16 characters or more
   REQUIRE(!errors.empty());
   CHECK(errors[0].text().ends_with(":9: secret must be at least 16 characters"));
 }
+
+TEST_CASE("a feed's signed_by reads its certificates at load; a missing or wrong one is refused at its line") {
+  const std::string signed_dir = std::string(JIAOYING_SOURCE_DIR) + "/tests/data/cap/signed";
+  LoadErrors errors;
+  auto c = load_config(write_config(std::string(kGood) + "feeds:\n  - { name: met, type: push, token: a-push-token-0123456789, "
+                                                         "signed_by: [" + signed_dir + "/signer.pem, " + signed_dir +
+                                    "/other.pem] }\n"),
+                       errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  REQUIRE(c->feeds.size() == 1);
+  REQUIRE(c->feeds[0].signed_by.size() == 2);
+  CHECK(c->feeds[0].signed_by[0].pem.find("BEGIN CERTIFICATE") != std::string::npos);
+  for (const std::string& wrong : {signed_dir + "/signer.key", signed_dir + "/nowhere.pem"}) {
+    LoadErrors bad;
+    const std::string path = write_config(std::string(kGood) + "feeds:\n  - { name: met, type: push, token: "
+                                                               "a-push-token-0123456789, signed_by: " + wrong + " }\n");
+    CHECK_FALSE(load_config(path, bad));
+    REQUIRE(bad.size() == 1);
+    CHECK_MESSAGE(bad[0].text().starts_with(path + ":10: " + wrong), bad[0].text());
+  }
+}

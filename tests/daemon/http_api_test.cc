@@ -187,3 +187,33 @@ TEST_CASE("a view narrows by area, tier, role and state, lists the trouble first
   CHECK(bad.status == 400);
   CHECK(bad.body.find("state 'silent' must be one of pending, calling") != std::string::npos);
 }
+
+TEST_CASE("a push feed with signed_by takes only CAP signed by a trusted certificate; a forgery calls nobody") {
+  on_both_stores_of<ApiFixture>([](ApiFixture& f) {
+    const std::filesystem::path dir = std::filesystem::path(JIAOYING_SOURCE_DIR) / "tests/data/cap/signed";
+    TrustedSigner signer;
+    std::string error;
+    REQUIRE(load_trusted_signer((dir / "signer.pem").string(), signer, error));
+    f.api->set_feed_signers({{"wucheng-met", {signer}}});
+    auto bytes = [&](const std::filesystem::path& p) {
+      std::ifstream in(p, std::ios::binary);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const auto altered = f.api->handle_public(post(bytes(dir / "tampered.xml"), "application/cap+xml"));
+    CHECK(altered.status == 403);
+    CHECK(altered.body.find("altered after signing") != std::string::npos);
+    const auto unsigned_cap = f.api->handle_public(
+        post(bytes(std::filesystem::path(JIAOYING_SOURCE_DIR) / "tests/data/cap/valid/rainstorm-red-11B03-geocodes.xml"),
+             "application/cap+xml"));
+    CHECK(unsigned_cap.status == 403);
+    CHECK(unsigned_cap.body.find("not signed") != std::string::npos);
+    CHECK(f.api->handle_public(post(bytes(dir / "signed-by-other.xml"), "application/cap+xml")).status == 403);
+    CHECK(f.api->handle_public(post(kBody)).status == 403);  // JSON carries no signature
+    CHECK_FALSE(f.kept().find_warning("wucheng-met@jinhua.zj", "33070241600000_20260615020000"));
+    CHECK(f.events_by("signature_refused", "feed:wucheng-met") == 4);
+    // The alert as signed is taken, and called out.
+    const auto taken = f.api->handle_public(post(bytes(dir / "signed.xml"), "application/cap+xml"));
+    CHECK_MESSAGE(taken.status == 201, taken.body);
+    CHECK(f.kept().find_warning("wucheng-met@jinhua.zj", "33070241600000_20260615020000"));
+  });
+}
