@@ -16,7 +16,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-#include <ranges>
 #include <thread>
 
 #include "channels/http_client.h"
@@ -38,6 +37,7 @@
 #include "daemon/poll_feed.h"
 #include "daemon/spool_feed.h"
 #include "daemon/storage_watch.h"
+#include "daemon/watchdog.h"
 #include "rules/names.h"
 #include "rules/plan_check.h"
 
@@ -403,9 +403,11 @@ int run_daemon(const DaemonOptions& options) {
     std::vector<std::unique_ptr<asio::steady_timer>> spool_timers;
     std::map<std::string, std::vector<TrustedSigner>> push_signers;
     for (const FeedConfig& feed : config->feeds) {
-      if (!feed.signed_by.empty())
-        spdlog::info("feed {} takes only CAP signed by one of: {}", feed.name,
-                     fmt::join(feed.signed_by | std::views::transform(&TrustedSigner::name), ", "));
+      if (!feed.signed_by.empty()) {
+        std::vector<std::string> names;
+        for (const TrustedSigner& signer : feed.signed_by) names.push_back(signer.name);
+        spdlog::info("feed {} takes only CAP signed by one of: {}", feed.name, fmt::join(names, ", "));
+      }
       if (feed.type == FeedConfig::Type::push) {
         push_tokens[feed.name] = feed.token;
         if (!feed.signed_by.empty()) push_signers[feed.name] = feed.signed_by;
@@ -433,6 +435,12 @@ int run_daemon(const DaemonOptions& options) {
 
     asio::steady_timer ticker(io);
     every(ticker, config->tick, [&] { loop.kick(); });
+    // systemd's watchdog (WatchdogSec=), pinged from this, the engine's, loop: a hung engine stops
+    // the pings and is restarted (daemon/watchdog.h).
+    Watchdog watchdog(io, Watchdog::from_systemd());
+    if (watchdog.enabled())
+      spdlog::info("watchdog: WATCHDOG=1 every {} ms from the engine's loop",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(Watchdog::from_systemd()).count());
     loop.kick();  // whatever came due while jiaoyingd was down goes out now
     asio::signal_set hangup(io, SIGHUP);
     std::function<void()> on_hangup = [&] {
@@ -462,6 +470,7 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::info("jiaoyingd ready: schema v{}, listening on port {}, admin socket {}, time scale {}", version,
                  port, config->admin_socket, options.time_scale);
     sd_notify(0, "READY=1");
+    watchdog.start();
     // A handler that throws loses its own work (what it wrote rolled back), never the daemon.
     for (;;) {
       try {

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/un.h>
 
@@ -574,6 +575,59 @@ TEST_CASE("the database's disk fills up: warnings refused 503, the duty room tol
     CHECK(static_cast<int>(list->at("warnings").as_array().size()) == stored + 1);
     CHECK(sys.daemon.stop() == 0);
   }
+}
+
+TEST_CASE("under systemd's watchdog the daemon says READY=1 and pings WATCHDOG=1; stopped, it pings no more") {
+  // systemd's side of it: a datagram socket named by NOTIFY_SOCKET, and WATCHDOG_USEC (200 ms).
+  const std::string path = fmt::format("/tmp/jiaoying-notify-{}.sock", ::getpid());
+  ::unlink(path.c_str());
+  const int notify = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(notify >= 0);
+  sockaddr_un at{};
+  at.sun_family = AF_UNIX;
+  path.copy(at.sun_path, sizeof at.sun_path - 1);
+  REQUIRE(::bind(notify, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0);
+  timeval tv{10, 0};
+  ::setsockopt(notify, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "200000", 1);
+  struct Cleanup {
+    int fd;
+    std::string path;
+    ~Cleanup() {
+      ::unsetenv("NOTIFY_SOCKET");
+      ::unsetenv("WATCHDOG_USEC");
+      ::close(fd);
+      ::unlink(path.c_str());
+    }
+  } cleanup{notify, path};
+  System sys;
+  ::unsetenv("NOTIFY_SOCKET");  // only the daemon under test is "under systemd"
+  ::unsetenv("WATCHDOG_USEC");
+  auto next = [&](int flags = 0) {
+    char buf[512];
+    const ssize_t n = ::recv(notify, buf, sizeof buf, flags);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  };
+  bool ready = false;
+  int pings = 0;
+  for (int i = 0; i < 200 && (!ready || pings < 3); ++i) {
+    const std::string state = next();
+    ready = ready || state.find("READY=1") != std::string::npos;
+    pings += state.find("WATCHDOG=1") != std::string::npos;
+  }
+  CHECK(ready);
+  CHECK(pings >= 3);
+  // Stopped (as a hung process is, to the outside), it pings no more; let go, it pings again.
+  ::kill(sys.daemon.pid(), SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  while (!next(MSG_DONTWAIT).empty()) {
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  CHECK(next(MSG_DONTWAIT).empty());
+  ::kill(sys.daemon.pid(), SIGCONT);
+  CHECK(next().find("WATCHDOG=1") != std::string::npos);
+  CHECK(sys.daemon.stop() == 0);
 }
 
 TEST_CASE("a restart mid-callout resumes the ladder from the database without repeating a step") {
