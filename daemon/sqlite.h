@@ -75,13 +75,11 @@ class Stmt {
 
 class Db {
  public:
-  // Told, on the connection's thread, of every storage fault as it is met and of every
-  // transaction committed: the daemon's StorageWatch learns from it when the disk failed and
-  // when writing works again.
+  // Told, on the connection's thread, of every storage fault as it is met: the daemon's
+  // StorageWatch learns from it when the disk failed (its own probe says when it works again).
   struct Observer {
     virtual ~Observer() = default;
     virtual void storage_failed(const SqliteError& error) = 0;
-    virtual void committed() = 0;
   };
 
   // Opens (creating) the file; ":memory:" for tests. Sets WAL, foreign keys, a busy timeout.
@@ -103,9 +101,6 @@ class Db {
   void observe(Observer* observer) { observer_ = observer; }
   // The error of the connection's last failed call, as thrown (and told to the observer).
   SqliteError error(std::string_view doing);
-  void committed() {
-    if (observer_) observer_->committed();
-  }
 
  private:
   sqlite3* db_ = nullptr;
@@ -138,7 +133,6 @@ class Transaction {
   void commit() {
     db_.exec(nested_ ? "RELEASE nested" : "COMMIT");
     done_ = true;
-    if (!nested_) db_.committed();
   }
 
  private:

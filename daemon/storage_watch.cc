@@ -18,14 +18,25 @@ std::string bytes_text(uint64_t n) {
   return fmt::format("{} B", n);
 }
 
-// "12 KiB free of 2.0 GiB", or "" when the folder cannot be asked.
-std::string space_text(const std::string& database) {
+// The file system holding the database's folder; nullopt when it cannot be asked.
+struct Disk {
+  uint64_t free = 0, total = 0;
+  bool read_only = false;
+};
+std::optional<Disk> disk_of(const std::string& database) {
   std::filesystem::path folder = std::filesystem::path(database).parent_path();
   if (folder.empty()) folder = ".";
   struct statvfs fs {};
-  if (::statvfs(folder.c_str(), &fs) != 0) return "";
-  return fmt::format("{} free of {}{}", bytes_text(uint64_t{fs.f_bavail} * fs.f_frsize),
-                     bytes_text(uint64_t{fs.f_blocks} * fs.f_frsize), (fs.f_flag & ST_RDONLY) ? ", mounted read-only" : "");
+  if (::statvfs(folder.c_str(), &fs) != 0) return std::nullopt;
+  return Disk{uint64_t{fs.f_bavail} * fs.f_frsize, uint64_t{fs.f_blocks} * fs.f_frsize, (fs.f_flag & ST_RDONLY) != 0};
+}
+
+// "12 KiB free of 2.0 GiB", or "" when the folder cannot be asked.
+std::string space_text(const std::string& database) {
+  const auto disk = disk_of(database);
+  if (!disk) return "";
+  return fmt::format("{} free of {}{}", bytes_text(disk->free), bytes_text(disk->total),
+                     disk->read_only ? ", mounted read-only" : "");
 }
 
 }  // namespace
@@ -117,12 +128,9 @@ void StorageWatch::arm_probe() {
 }
 
 bool StorageWatch::has_room() const {
-  std::filesystem::path folder = std::filesystem::path(database_).parent_path();
-  if (folder.empty()) folder = ".";
-  struct statvfs fs {};
-  if (::statvfs(folder.c_str(), &fs) != 0) return true;  // cannot tell: the probe's commit decides
-  const uint64_t total = uint64_t{fs.f_blocks} * fs.f_frsize, free = uint64_t{fs.f_bavail} * fs.f_frsize;
-  return !(fs.f_flag & ST_RDONLY) && free >= std::min<uint64_t>(uint64_t{16} << 20, total / 10);
+  const auto disk = disk_of(database_);
+  if (!disk) return true;  // cannot tell: the probe's commit decides
+  return !disk->read_only && disk->free >= std::min<uint64_t>(uint64_t{16} << 20, disk->total / 10);
 }
 
 std::optional<StorageFault> StorageWatch::fault() const {

@@ -50,7 +50,6 @@ class StorageWatch final : public Db::Observer {
 
   // Db::Observer, on the engine's thread.
   void storage_failed(const SqliteError& error) override;
-  void committed() override {}
 
   // From any thread: the fault now, if there is one.
   std::optional<StorageFault> fault() const;
