@@ -22,6 +22,7 @@
 #include "channels/http_server.h"
 #include "daemon/rule_files.h"
 #include "daemon/store_sqlite.h"
+#include "daemon/store_sqlite_backup.h"
 #include "daemon/store_sqlite_views.h"
 #include "channels/ivr/ivr_provider.h"
 #include "channels/sms/sms_provider.h"
@@ -175,6 +176,34 @@ DescriptorBudget budget_descriptors(size_t outbound) {
 
 }  // namespace
 
+int restore_daemon(const DaemonOptions& options, const std::string& file) {
+  LoadErrors errors;
+  auto config = load_config(options.config_path, errors);
+  if (!report(errors)) return 2;
+  std::string holder;
+  std::optional<DatabaseLock> lock = DatabaseLock::take(config->database, holder);
+  if (!lock) {
+    std::cerr << "jiaoyingd: database " << config->database << " is in use by " << holder
+              << ": stop jiaoyingd first (systemctl stop jiaoyingd), then restore\n";
+    return 1;
+  }
+  try {
+    std::string kept;
+    const DatabaseSummary s = restore_database(file, config->database, kept);
+    if (!kept.empty()) std::cout << "kept the database it replaces as " << kept << '\n';
+    std::cout << fmt::format("restored {} into {}: schema v{}, {} warning(s), {} open, {} callout(s) to resume, "
+                             "{} message(s) to send again\n"
+                             "start jiaoyingd (systemctl start jiaoyingd): each open callout goes on from the step "
+                             "the backup recorded\n",
+                             file, config->database, s.schema, s.warnings, s.open_warnings, s.open_callouts,
+                             s.in_flight);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "jiaoyingd: restore refused, nothing changed: " << e.what() << '\n';
+    return 1;
+  }
+}
+
 int run_daemon(const DaemonOptions& options) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e%z %^%l%$ %v");  // local time with its zone (+08:00)
   LoadErrors errors;
@@ -218,6 +247,15 @@ int run_daemon(const DaemonOptions& options) {
   try {
     std::filesystem::create_directories(std::filesystem::absolute(config->database).parent_path());
     std::filesystem::create_directories(std::filesystem::absolute(config->admin_socket).parent_path());
+    // One jiaoyingd to a database: a second would call everyone again.
+    std::string holder;
+    std::optional<DatabaseLock> lock = DatabaseLock::take(config->database, holder);
+    if (!lock) {
+      spdlog::critical("database {} is in use by {}: another jiaoyingd is running on it (two would call everyone "
+                       "twice); stop it first, or give this one a database of its own",
+                       config->database, holder);
+      return 1;
+    }
     Db db(config->database);
     int version = migrate(db);
     SystemClock clock(options.time_scale);

@@ -14,4 +14,9 @@ struct DaemonOptions {
 
 int run_daemon(const DaemonOptions& options);
 
+// `jiaoyingd --restore FILE`: puts a backup (`jiaoying backup`) in place of the config's database,
+// keeping the one it replaces beside it; refused while a jiaoyingd runs on that database. Returns
+// the exit code (0 restored, 1 refused, 2 the config is refused).
+int restore_daemon(const DaemonOptions& options, const std::string& file);
+
 }  // namespace jiaoying

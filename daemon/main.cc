@@ -11,6 +11,12 @@ int main(int argc, char** argv) {
   app.add_option("--time-scale", options.time_scale,
                  "run the plan clock N times faster than real time (demos and drills)")
       ->check(CLI::Range(0.001, 10000.0));
+  std::string restore;
+  app.add_option("--restore", restore,
+                 "put a backup taken with `jiaoying backup FILE` in place of the config's database, keep the one it "
+                 "replaces beside it, and exit (jiaoyingd must be stopped); the next start resumes every open "
+                 "callout from the backup");
   CLI11_PARSE(app, argc, argv);
+  if (!restore.empty()) return jiaoying::restore_daemon(options, restore);
   return jiaoying::run_daemon(options);
 }

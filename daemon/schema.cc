@@ -240,6 +240,8 @@ CREATE TABLE heartbeat (
 
 }  // namespace
 
+int schema_version() { return static_cast<int>(kMigrations.size()); }
+
 int migrate(Db& db) {
   int version = db.user_version();
   const int newest = static_cast<int>(kMigrations.size());

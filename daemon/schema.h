@@ -10,4 +10,7 @@ namespace jiaoying {
 // than this binary is refused (SqliteError) rather than guessed at.
 int migrate(Db& db);
 
+// The newest schema version this build knows.
+int schema_version();
+
 }  // namespace jiaoying

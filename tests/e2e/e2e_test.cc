@@ -978,3 +978,61 @@ TEST_CASE("a night at the duty desk from the CLI: a warning phoned in, answers a
   CHECK(report.output.find("值班记录") != std::string::npos);
   CHECK(report.output.find("乡防指已组织转移") != std::string::npos);
 }
+
+TEST_CASE("a backup taken mid-callout and restored on a fresh server resumes every ladder without a step twice") {
+  System sys;
+  auto posted = sys.post_warning(warning_body("e2e-backup"));
+  REQUIRE(posted.status == 201);
+  const int64_t id = json::parse(posted.body).at("id").as_int64();
+  REQUIRE(sys.wait_for([&] { return sys.notices().size() == 19; }));  // step 1 is out to everyone
+  const std::string config = (sys.work / "jiaoyingd.yaml").string();
+  const std::string copy = (sys.work / "backup.sqlite").string();
+  CliRun backup = run_cli(sys, {"backup", copy, "--config", config});
+  REQUIRE_MESSAGE(backup.status == 0, backup.output);
+  CHECK_MESSAGE(backup.output.find("1 warning(s) (1 open)") != std::string::npos, backup.output);
+  CHECK(fs::exists(copy));
+  CHECK_FALSE(fs::exists(copy + "-wal"));  // one self-contained file
+  CHECK_FALSE(fs::exists(copy + ".partial"));
+  CliRun again = run_cli(sys, {"backup", copy, "--config", config});
+  CHECK(again.status == 1);
+  CHECK(again.output.find("exists already") != std::string::npos);
+
+  // Neither a restore nor a second daemon may touch the database the running one sends from.
+  auto run = [&](std::vector<std::string> argv, const std::string& log) {
+    ChildProcess p(argv, log);
+    REQUIRE(sys.wait_for([&] { return !p.running(); }, std::chrono::seconds(20)));
+    return std::pair<int, std::string>(p.stop(), read_text(log));
+  };
+  const std::string daemon = (kBin / "jiaoyingd").string();
+  auto [refused, refusal] = run({daemon, "--config", config, "--restore", copy}, (sys.work / "restore-1.log").string());
+  CHECK(refused == 1);
+  CHECK_MESSAGE(refusal.find("is in use by pid") != std::string::npos, refusal);
+  auto [second, second_log] = run({daemon, "--config", config}, (sys.work / "second.log").string());
+  CHECK(second == 1);
+  CHECK_MESSAGE(second_log.find("another jiaoyingd is running on it") != std::string::npos, second_log);
+
+  // The server dies mid-ladder and its disk with it.
+  ::kill(sys.daemon.pid(), SIGKILL);
+  sys.daemon.stop();
+  for (const char* tail : {"", "-wal", "-shm"}) fs::remove(sys.work / (std::string("db.sqlite") + tail));
+  std::ofstream(sys.work / "garbage.sqlite") << "not a database at all, but long enough to be read as one's header";
+  auto [bad, bad_log] =
+      run({daemon, "--config", config, "--restore", (sys.work / "garbage.sqlite").string()}, (sys.work / "restore-2.log").string());
+  CHECK(bad == 1);
+  CHECK_MESSAGE(bad_log.find("restore refused, nothing changed") != std::string::npos, bad_log);
+  CHECK_FALSE(fs::exists(sys.work / "db.sqlite"));
+  auto [restored, restore_log] = run({daemon, "--config", config, "--restore", copy}, (sys.work / "restore-3.log").string());
+  REQUIRE_MESSAGE(restored == 0, restore_log);
+  CHECK_MESSAGE(restore_log.find("callout(s) to resume") != std::string::npos, restore_log);
+
+  sys.start_daemon();
+  REQUIRE(sys.wait_for([&] { return sys.detail(id).at("warning").at("state") == "closed"; },
+                       std::chrono::seconds(120)));
+  // As after a restart: the steps the backup had recorded are not given again, and a step the dead
+  // server sent after the copy was taken goes again under its own key, which the platform takes once.
+  auto notices = sys.notices();
+  CHECK(notices.size() == 19);
+  CHECK(notices["100001"] == 1);
+  CHECK(notices["100005"] == 3);
+  CHECK(notices["100013"] == 3);
+}
