@@ -360,7 +360,7 @@ std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
   const auto base = std::filesystem::absolute(path).parent_path();
   yr.only_keys(*root,
                {"listen", "public_url", "admin_socket", "database", "plans", "directory", "templates",
-                "callback_secret", "body_limit", "engine", "feeds", "channels"},
+                "callback_secret", "body_limit", "engine", "metrics", "feeds", "channels"},
                "the config");
   auto set = [&](const char* key, std::string& field, bool is_path) {
     if (auto v = yr.scalar(*root, key, false)) field = is_path ? resolve(base, *v) : *v;
@@ -391,6 +391,19 @@ std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
     }
   }
 
+  if (YAML::Node metrics = (*root)["metrics"]; metrics.IsDefined()) {
+    if (yr.only_keys(metrics, {"listen"}, "metrics")) {
+      if (auto v = yr.scalar(metrics, "listen", true)) {
+        c.metrics_listen = *v;
+        std::string metrics_host;
+        unsigned short metrics_port = 0;
+        if (!split_host_port(c.metrics_listen, metrics_host, metrics_port) || metrics_port == 0)
+          yr.error(metrics["listen"], "metrics listen '" + c.metrics_listen + "' must be host:port (e.g. 127.0.0.1:9464)");
+        else if (c.metrics_listen == c.listen)
+          yr.error(metrics["listen"], "metrics listen must differ from listen: the metrics have an address of their own");
+      }
+    }
+  }
   if (YAML::Node engine = (*root)["engine"]; engine.IsDefined()) {
     if (yr.only_keys(engine, {"tick", "collapse_after", "retry_backoff", "max_attempts", "hold_limit"}, "engine")) {
       if (auto d = yr.duration(engine, "tick", false)) c.tick = *d;

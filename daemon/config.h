@@ -44,6 +44,7 @@ struct Config {
   std::string listen = "127.0.0.1:8640";  // ingest and provider callbacks (TCP)
   std::string public_url;                 // how phones reach the ack links; default http://<listen>
   std::string admin_socket = "/run/jiaoying/jiaoying.sock";  // the CLI's admin API
+  std::string metrics_listen;  // `metrics: { listen: host:port }`: GET /metrics there; empty: off
   std::string database = "/var/lib/jiaoying/jiaoying.db";
   std::string plans = "/etc/jiaoying/plans";        // folder of plan YAML files
   std::string directory = "/etc/jiaoying/directory.yaml";

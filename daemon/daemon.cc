@@ -33,6 +33,7 @@
 #include "daemon/group_commit.h"
 #include "daemon/transport.h"
 #include "daemon/engine.h"
+#include "daemon/metrics.h"
 #include "daemon/http_api.h"
 #include "daemon/schema.h"
 #include "daemon/poll_feed.h"
@@ -289,6 +290,9 @@ int run_daemon(const DaemonOptions& options) {
     Dispatcher dispatcher(io, engine, clock, transport, providers.slots, config->call_limits,
                           [] { return std::chrono::steady_clock::now(); }, &board);
     dispatcher.publish();
+    Metrics metrics;  // GET /metrics (daemon/metrics.h): counted on this thread, read on the admin one
+    engine.set_metrics(&metrics);
+    dispatcher.set_metrics(&metrics);
     EngineLoop loop(io, engine, dispatcher);
     // The disk under the database (daemon/storage_watch.h). A fault is said once; the highest
     // duty rooms are told on every medium that has a provider up, outside the store (which
@@ -412,8 +416,23 @@ int run_daemon(const DaemonOptions& options) {
                               });
                             }),
                             admin_limits);
+    // The scraper's own port, on the admin thread with the views: a scrape reads the store
+    // there and never waits behind a fan-out on the engine's thread.
+    HttpServer metrics_server(admin_io, RequestHandler([&](const ServerRequest& r) {
+                                if (r.path != "/metrics")
+                                  return ServerResponse{404, "text/plain; charset=utf-8", "only /metrics is here\n"};
+                                if (r.method != "GET")
+                                  return ServerResponse{405, "text/plain; charset=utf-8", "GET /metrics\n"};
+                                return ServerResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                                                      metrics.render(admin_views.gauges(clock.now()), board.read())};
+                              }),
+                              admin_limits);
     unsigned short port = public_server.listen_tcp(config->listen);
     admin_server.listen_unix(config->admin_socket);
+    if (!config->metrics_listen.empty()) {
+      const unsigned short metrics_port = metrics_server.listen_tcp(config->metrics_listen);
+      spdlog::info("metrics: GET /metrics on {} (port {})", config->metrics_listen, metrics_port);
+    }
     auto admin_work = asio::make_work_guard(admin_io);
     std::thread admin_thread([&admin_io] {
       pthread_setname_np(pthread_self(), "jy-admin");
@@ -473,6 +492,19 @@ int run_daemon(const DaemonOptions& options) {
 
     asio::steady_timer ticker(io);
     every(ticker, config->tick, [&] { loop.kick(); });
+    // How late the engine's loop runs: a timer asked for every second, measured against when it
+    // fires. A loop busy with a city's fan-out shows here before anyone's phone is late.
+    asio::steady_timer lag_timer(io);
+    std::function<void()> measure_lag = [&] {
+      const auto asked = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      lag_timer.expires_at(asked);
+      lag_timer.async_wait([&, asked](boost::system::error_code ec) {
+        if (ec) return;
+        metrics.loop_lag(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+        measure_lag();
+      });
+    };
+    measure_lag();
     // systemd's watchdog (WatchdogSec=), pinged from this, the engine's, loop: a hung engine stops
     // the pings and is restarted (daemon/watchdog.h).
     Watchdog watchdog(io, Watchdog::from_systemd());
@@ -497,8 +529,12 @@ int run_daemon(const DaemonOptions& options) {
       spdlog::info("signal {}: stopping; letting messages in flight finish", signo);
       sd_notify(0, "STOPPING=1");
       public_server.stop();
-      asio::post(admin_io, [&admin_server] { admin_server.stop(); });
+      asio::post(admin_io, [&admin_server, &metrics_server] {
+        admin_server.stop();
+        metrics_server.stop();
+      });
       ticker.cancel();
+      lag_timer.cancel();
       hangup.cancel();
       for (auto& t : spool_timers) t->cancel();
       for (auto& p : polls) p->stop();

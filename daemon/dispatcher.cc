@@ -140,7 +140,7 @@ void Dispatcher::launch(std::vector<Claimed> claimed, Instant now) {
       lane.breaker.started(now);
       const int64_t id = job.broadcast_id;
       transport_.send(*lane.slot.broadcast, std::move(job.order),
-                      [this, &lane, id](Delivery d) { finished(lane, {id}, std::move(d), true); });
+                      [this, &lane, id, now](Delivery d) { finished(lane, {id}, std::move(d), true, now); });
     }
   }
   if (!results_.empty()) schedule_flush();  // refused at once, without a request
@@ -223,13 +223,16 @@ void Dispatcher::start(Lane& lane, std::vector<SendJob> jobs, Instant now) {
     lane.bucket.take(1, now);
     lane.breaker.started(now);
     transport_.send(*lane.slot.provider, std::move(batch),
-                    [this, &lane, ids = std::move(ids)](Delivery d) mutable { finished(lane, std::move(ids), std::move(d), false); });
+                    [this, &lane, ids = std::move(ids), now](Delivery d) mutable {
+                      finished(lane, std::move(ids), std::move(d), false, now);
+                    });
     batch.clear();
     ids.clear();
   };
   for (SendJob& job : jobs) {
     // What the provider cannot take at all (no contact, too long) fails now, without a request.
     if (auto refused = lane.slot.provider->refuse(job.message)) {
+      if (metrics_) metrics_->message_result(lane.slot.medium, lane.slot.name, outcome_name(refused->outcome));
       results_.push_back({job.message_id, *refused});
       continue;
     }
@@ -271,9 +274,17 @@ void Dispatcher::health(Lane& lane, const Delivery& d, Instant now) {
     }
 }
 
-void Dispatcher::finished(Lane& lane, std::vector<int64_t> ids, Delivery d, bool broadcast) {
+void Dispatcher::finished(Lane& lane, std::vector<int64_t> ids, Delivery d, bool broadcast, Instant started) {
   --lane.in_flight;
   const Instant now = now_();
+  if (metrics_) {
+    metrics_->provider_request(lane.slot.name, std::chrono::duration<double>(now - started).count());
+    for (size_t i = 0; i < ids.size(); ++i)
+      metrics_->message_result(lane.slot.medium, lane.slot.name,
+                               d.fault ? std::string_view("provider_fault")
+                               : i < d.results.size() ? outcome_name(d.results[i].outcome)
+                                                      : std::string_view("no_result"));
+  }
   try {
     health(lane, d, now);
     if (broadcast) {

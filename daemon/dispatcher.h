@@ -24,6 +24,7 @@
 #include "channels/throttle.h"
 #include "daemon/provider_board.h"
 #include "daemon/engine.h"
+#include "daemon/metrics.h"
 #include "daemon/transport.h"
 
 namespace jiaoying {
@@ -57,6 +58,8 @@ class Dispatcher {
   void call_ended(int64_t message_id) { calls_.ended(message_id); }
   std::vector<ProviderStatus> status();
   void publish();  // to the board, when there is one
+  // Where each result and each request's time is counted (daemon/metrics.h); null: nowhere.
+  void set_metrics(Metrics* metrics) { metrics_ = metrics; }
 
   // Sends `messages` now by the first provider of `medium` that is not down, outside the outbox:
   // nothing of it is stored, claimed or retried. Only for what must go when the store cannot be
@@ -87,7 +90,7 @@ class Dispatcher {
   void claim_broadcasts(Lane& lane, Instant now, std::vector<Claimed>& out);
   void launch(std::vector<Claimed> claimed, Instant now);
   void start(Lane& lane, std::vector<SendJob> jobs, Instant now);
-  void finished(Lane& lane, std::vector<int64_t> ids, Delivery delivery, bool broadcast);
+  void finished(Lane& lane, std::vector<int64_t> ids, Delivery delivery, bool broadcast, Instant started);
   void health(Lane& lane, const Delivery& delivery, Instant now);
   void schedule_flush();
   void flush();
@@ -103,6 +106,7 @@ class Dispatcher {
   std::vector<MediumLanes> media_;
   CallLimits calls_;
   ProviderBoard* board_;
+  Metrics* metrics_ = nullptr;
   boost::asio::steady_timer wake_;
   Instant wake_at_{Instant::max()};
   bool draining_ = false;

@@ -209,6 +209,8 @@ class Engine final : private DutyHost {
   // while B-seat, superior and duty-officer look-ups use the current directory.
   void replace_rules(std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
                      std::shared_ptr<const TemplateRenderer> templates);
+  // Where answers are counted for /metrics (daemon/metrics.h).
+  void set_metrics(Metrics* metrics) { core_.set_metrics(metrics); }
 
  private:
   // DutyHost: what the duties may ask of the engine (they hold it as their host, nothing more).

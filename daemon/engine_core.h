@@ -16,6 +16,7 @@
 #include "channels/template_renderer.h"
 #include "daemon/clock.h"
 #include "daemon/engine_types.h"
+#include "daemon/metrics.h"
 #include "daemon/store.h"
 #include "rules/directory.h"
 #include "rules/plan.h"
@@ -35,6 +36,9 @@ class EngineCore {
   const std::vector<Plan>& plans() const { return plans_; }
   const TemplateRenderer& templates() const { return *templates_; }
   const std::set<std::string>& channels() const { return channels_; }
+  // Where what happens is counted for /metrics (daemon/metrics.h); null when nobody reads it.
+  Metrics* metrics() const { return metrics_; }
+  void set_metrics(Metrics* metrics) { metrics_ = metrics; }
 
   // New warnings use these; running ones keep their plan snapshots.
   void replace_rules(std::shared_ptr<const Directory> directory, std::vector<Plan> plans,
@@ -69,6 +73,7 @@ class EngineCore {
   std::vector<Plan> plans_;
   std::shared_ptr<const TemplateRenderer> templates_;
   std::set<std::string> channels_;
+  Metrics* metrics_ = nullptr;
   std::map<int64_t, Plan> snapshots_;
   std::map<int64_t, std::unique_ptr<WarningFacts>> facts_;
 };

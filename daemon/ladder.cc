@@ -302,6 +302,11 @@ AckOutcome Ladder::answer(int64_t callout_id, std::string_view via, std::string_
   lifecycle_.close_if_done(tx, out.warning_id);
   tx.commit();
   out.kind = AckOutcome::Kind::answered;
+  // Counted at its own commit; inside a burst of answers (daemon/group_commit.h) a burst that
+  // cannot be committed at all (a full disk) is counted though it is answered again later. An
+  // answer that overtook the provider's word on the first notice (a tap within the request) is 0 s.
+  if (Metrics* metrics = core_.metrics())
+    metrics->answered(row->tier, first_sent ? static_cast<double>(now - *first_sent) / 1000.0 : 0.0);
   return out;
 }
 

@@ -164,6 +164,7 @@ struct AckRow {
   int64_t warning_id = 0;
   std::string person_name, headline, kind;
   std::optional<int64_t> first_sent_at;
+  std::string tier;
 };
 
 // A warning's callouts by outcome, as its close reads them.

@@ -264,7 +264,7 @@ struct SqliteStore::Statements {
         any_open(db.prepare(fmt::format("SELECT 1 FROM callouts WHERE warning_id = ? AND state IN ({}) LIMIT 1",
                                         sql_names(kOpenCallout)))),
         callout_for_ack(db.prepare(
-            "SELECT c.state, c.warning_id, c.person_name, w.headline, c.first_sent_at, c.kind FROM callouts c "
+            "SELECT c.state, c.warning_id, c.person_name, w.headline, c.first_sent_at, c.kind, c.tier FROM callouts c "
             "JOIN warnings w ON w.id = c.warning_id WHERE c.id = ?")),
         // Two indexed look-ups (the post's seats by callouts_post, what was raised for them by
         // callouts_escalated) rather than one OR that would scan every callout of the warning.
@@ -807,7 +807,8 @@ std::optional<AckRow> SqliteStore::callout_for_ack(int64_t callout_id) {
   q.bind(1, callout_id);
   std::optional<AckRow> row;
   if (q.step())
-    row = AckRow{state_of(q, 0, CalloutState::cancelled), q.int64(1), q.text(2), q.text(3), q.text(5), q.opt_int64(4)};
+    row = AckRow{state_of(q, 0, CalloutState::cancelled), q.int64(1), q.text(2), q.text(3), q.text(5), q.opt_int64(4),
+                 q.text(6)};
   q.reset();
   return row;
 }

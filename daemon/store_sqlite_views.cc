@@ -585,4 +585,28 @@ std::string SqliteViews::summary(TimePoint from, TimePoint to, bool drills) {
                              {"reports_late", all.reports_late}}}});
 }
 
+StoreGauges SqliteViews::gauges(TimePoint now) {
+  StoreGauges out;
+  Stmt w = db_.prepare("SELECT state, COUNT(*) FROM warnings GROUP BY state");
+  while (w.step()) out.warnings[w.text(0)] = w.int64(1);
+  for (WarningState state : all_states<WarningState>()) out.warnings.try_emplace(std::string(state_name(state)), 0);
+  Stmt c = db_.prepare(fmt::format("SELECT c.state, c.tier, COUNT(*) FROM warnings w JOIN callouts c ON c.warning_id = w.id "
+                                   "WHERE w.state = {} GROUP BY c.state, c.tier",
+                                   sql_name(WarningState::active)));
+  while (c.step()) out.open_callouts[{c.text(0), c.text(1)}] = c.int64(2);
+  Stmt q = db_.prepare(fmt::format("SELECT channel, COUNT(*), MIN(queued_at) FILTER (WHERE state = {}) FROM messages "
+                                   "WHERE state IN ({}) GROUP BY channel",
+                                   sql_name(MessageState::queued),
+                                   sql_names({MessageState::queued, MessageState::sending})));
+  const int64_t now_ms = to_epoch_ms(now);
+  while (q.step()) {
+    out.queued[q.text(0)] = q.int64(1);
+    if (auto oldest = q.opt_int64(2))
+      out.oldest_queued_seconds = std::max(out.oldest_queued_seconds, static_cast<double>(now_ms - *oldest) / 1000.0);
+  }
+  Stmt size = db_.prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+  if (size.step()) out.database_bytes = size.int64(0);
+  return out;
+}
+
 }  // namespace jiaoying

@@ -16,6 +16,7 @@ class SqliteViews final : public Views {
   std::string events(int64_t warning_id, int64_t after, int limit, int latest = 0) override;
   std::string report(int64_t warning_id, TimePoint now, size_t limit = 0) override;
   std::string summary(TimePoint from, TimePoint to, bool drills) override;
+  StoreGauges gauges(TimePoint now) override;
 
  private:
   Db& db_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/clock.h"
+#include "daemon/metrics.h"
 #include "daemon/provider_board.h"
 
 namespace jiaoying {
@@ -59,6 +60,10 @@ class Views {
   // called, reached (a notice left), answered within 30 minutes of the warning, median time to
   // answer, exhausted, report-backs owed and late.
   virtual std::string summary(TimePoint from, TimePoint to, bool drills) = 0;
+
+  // What /metrics shows of the store now (daemon/metrics.h): warnings by state, the active
+  // warnings' callouts by state and tier, the outbox by channel and how long its oldest has waited.
+  virtual StoreGauges gauges(TimePoint now) = 0;
 };
 
 }  // namespace jiaoying

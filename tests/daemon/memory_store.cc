@@ -254,7 +254,8 @@ std::optional<AckRow> MemoryStore::callout_for_ack(int64_t callout_id) {
   CalloutRec* c = find_callout(callout_id);
   if (!c) return std::nullopt;
   return AckRow{c->row.state, c->row.warning_id, c->row.person_name,
-                data_.warnings[c->row.warning_id].stored.warning.headline, c->row.kind, c->row.first_sent_at};
+                data_.warnings[c->row.warning_id].stored.warning.headline, c->row.kind, c->row.first_sent_at,
+                c->row.tier};
 }
 
 std::vector<std::pair<int64_t, CalloutState>> MemoryStore::post_seats(int64_t warning_id, int64_t callout_id) {

@@ -36,6 +36,7 @@ struct LoopbackSpec {
   std::string channels;             // the config's `channels:` section body; {sim} = http://127.0.0.1:port
   std::string engine = "{ tick: 100ms }";
   double time_scale = 1;
+  bool metrics = false;             // serve GET /metrics on a port of its own (metrics_url())
   bool keep = false;                // leave the work folder (and say where)
 };
 
@@ -66,15 +67,18 @@ class Loopback {
     std::ofstream(work_ / "scenario.yaml") << spec_.scenario;
     port_ = free_loopback_port();
     do sim_port_ = free_loopback_port(); while (sim_port_ == port_);
+    if (spec_.metrics)
+      do metrics_port_ = free_loopback_port(); while (metrics_port_ == port_ || metrics_port_ == sim_port_);
     std::string channels = spec_.channels;
     for (size_t at; (at = channels.find("{sim}")) != std::string::npos;)
       channels.replace(at, 5, fmt::format("http://127.0.0.1:{}", sim_port_));
     std::ofstream(work_ / "jiaoyingd.yaml") << fmt::format(
         "listen: 127.0.0.1:{}\nadmin_socket: {}\ndatabase: {}\nplans: {}\ndirectory: {}\ntemplates: {}\n"
         "callback_secret: loopback-callback-secret-0123456789\nengine: {}\n"
-        "feeds:\n  - {{ name: met, type: push, token: {} }}\nchannels:\n{}",
+        "feeds:\n  - {{ name: met, type: push, token: {} }}\nchannels:\n{}{}",
         port_, socket(), db().string(), (work_ / "plans").string(), directory.string(), (source() / "templates").string(),
-        spec_.engine, kPushToken, channels);
+        spec_.engine, kPushToken, channels,
+        spec_.metrics ? fmt::format("metrics: {{ listen: \"127.0.0.1:{}\" }}\n", metrics_port_) : "");
     sim_ = ChildProcess({(bin() / "jiaoying-sim").string(), "--listen", fmt::format("127.0.0.1:{}", sim_port_),
                          "--scenario", (work_ / "scenario.yaml").string(), "--log", (work_ / "sim.jsonl").string(),
                          "--time-scale", fmt::format("{}", spec_.time_scale), "--voice-report-url",
@@ -98,6 +102,13 @@ class Loopback {
   const std::filesystem::path& work() const { return work_; }
   std::filesystem::path db() const { return work_ / "jiaoying.db"; }
   std::string socket() const { return (work_ / "sock").string(); }
+  std::string metrics_url(const std::string& path = "/metrics") const {
+    return fmt::format("http://127.0.0.1:{}{}", metrics_port_, path);
+  }
+  // A plain request (the metrics port, the simulator's pages).
+  HttpResponse request(const std::string& method, const std::string& url) {
+    return http_.perform({method, url, {}, "", std::chrono::seconds(5), ""});
+  }
   std::string sim_url(const std::string& path) const { return fmt::format("http://127.0.0.1:{}{}", sim_port_, path); }
   pid_t daemon_pid() const { return daemon_.pid(); }
   pid_t sim_pid() const { return sim_.pid(); }
@@ -204,7 +215,7 @@ class Loopback {
 
   LoopbackSpec spec_;
   std::filesystem::path work_;
-  unsigned short port_ = 0, sim_port_ = 0;
+  unsigned short port_ = 0, sim_port_ = 0, metrics_port_ = 0;
   ChildProcess sim_, daemon_;
   CurlHttpClient http_;
 };

@@ -216,5 +216,74 @@ TEST_CASE("the webhook channel: signed deliveries in batches, taken once each, a
   CHECK(Loopback::wait_until([&] {
     return count(sys, "SELECT COUNT(*) FROM callouts WHERE state = 'answered' AND answered_via = 'zzd'") == 1;
   }));
-  CHECK(count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'webhook' AND state = 'sent'") == people);
+  // The simulator counts a delivery as taken before its answer reaches the daemon, and the tap of the
+  // 收到 link may overtake that answer: wait for the record rather than read it at once.
+  CHECK_MESSAGE(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'webhook' AND state = 'sent'") == people;
+  }, std::chrono::seconds(30)), count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'webhook' AND state = 'sent'")
+                                   << " of " << people << " webhook deliveries on file as sent");
+}
+
+// The text exposition checked by Prometheus's own parser, when this machine has it
+// (packaging/install-deps.sh puts promtool in /usr/local/bin; CI has it).
+std::string promtool_says(const std::filesystem::path& work, const std::string& body) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) return "(skipped: promtool is not installed)";
+  const std::filesystem::path file = work / "metrics.txt", out = work / "promtool.out";
+  std::ofstream(file) << body;
+  const int rc = std::system(fmt::format("promtool check metrics < '{}' > '{}' 2>&1", file.string(), out.string()).c_str());
+  return rc == 0 ? "" : "promtool check metrics failed:\n" + Loopback::file_text(out);
+}
+
+TEST_CASE("GET /metrics on its own port: results, answers, the outbox and the providers, in Prometheus's format") {
+  LoopbackSpec spec = county_spec("[zzd]", std::string(kZzd) + " }\n");
+  spec.scenario = std::string(kScenario) + "people:\n  - { account: \"3000001\", answer_after: 0s }\n";
+  spec.metrics = true;
+  Loopback sys(spec);
+  // Before any warning: every family is there, and the format parses.
+  HttpResponse idle = sys.request("GET", sys.metrics_url());
+  REQUIRE_MESSAGE(idle.status == 200, idle.status << " " << idle.error);
+  CHECK(idle.header("content-type").rfind("text/plain; version=0.0.4", 0) == 0);
+  for (const char* family : {"jiaoying_messages_total", "jiaoying_provider_request_seconds", "jiaoying_time_to_answer_seconds",
+                             "jiaoying_engine_loop_lag_seconds", "jiaoying_warnings", "jiaoying_open_callouts",
+                             "jiaoying_outbox_messages", "jiaoying_outbox_oldest_seconds", "jiaoying_database_bytes",
+                             "jiaoying_provider_state", "jiaoying_provider_in_flight"})
+    CHECK_MESSAGE(idle.body.find(std::string("# TYPE ") + family + " ") != std::string::npos, family << " missing");
+  CHECK(idle.body.find("jiaoying_provider_state{provider=\"zzd\",medium=\"zzd\",state=\"up\"} 1") != std::string::npos);
+  {
+    const std::string promtool = promtool_says(sys.work(), idle.body);
+    const bool parsed_or_skipped = promtool.empty() || promtool.rfind("(skipped", 0) == 0;
+    CHECK_MESSAGE(parsed_or_skipped, promtool);
+    if (!promtool.empty()) MESSAGE(promtool);
+  }
+
+  const int64_t people = posted_callouts(sys.post_warning("e2e-metrics", R"(["330702"])"));
+  REQUIRE(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'zzd' AND state = 'sent'") >= people &&
+           count(sys, "SELECT COUNT(*) FROM callouts WHERE state = 'answered'") == 1;
+  }));
+  HttpResponse busy = sys.request("GET", sys.metrics_url());
+  REQUIRE(busy.status == 200);
+  // Each card the provider took is counted once, with its channel and provider.
+  const std::string sent_line = "jiaoying_messages_total{channel=\"zzd\",provider=\"zzd\",result=\"sent\"} ";
+  const size_t at = busy.body.find(sent_line);
+  REQUIRE_MESSAGE(at != std::string::npos, busy.body);
+  CHECK(std::stoll(busy.body.substr(at + sent_line.size())) >= people);
+  CHECK(busy.body.find("jiaoying_provider_request_seconds_count{provider=\"zzd\"} ") != std::string::npos);
+  // The one who answered, in their tier's histogram; the rest still open, by tier.
+  int answered_tiers = 0;
+  for (const char* tier : {"county", "township", "village"})
+    answered_tiers += busy.body.find(fmt::format("jiaoying_time_to_answer_seconds_count{{tier=\"{}\"}} 1\n", tier)) !=
+                      std::string::npos;
+  CHECK_MESSAGE(answered_tiers == 1, busy.body);
+  CHECK(busy.body.find("jiaoying_warnings{state=\"active\"} 1") != std::string::npos);
+  CHECK(busy.body.find("jiaoying_open_callouts{state=\"answered\",tier=") != std::string::npos);
+  CHECK(busy.body.find("jiaoying_open_callouts{state=\"calling\",tier=\"village\"} ") != std::string::npos);
+  {
+    const std::string promtool = promtool_says(sys.work(), busy.body);
+    const bool parsed_or_skipped = promtool.empty() || promtool.rfind("(skipped", 0) == 0;
+    CHECK_MESSAGE(parsed_or_skipped, promtool);
+  }
+  // Only GET /metrics is served there; the public API is not.
+  CHECK(sys.request("GET", sys.metrics_url("/api/v1/warnings")).status == 404);
+  CHECK(sys.request("POST", sys.metrics_url()).status == 405);
 }
