@@ -239,3 +239,26 @@ TEST_CASE("a feed's signed_by reads its certificates at load; a missing or wrong
     CHECK_MESSAGE(bad[0].text().starts_with(path + ":10: " + wrong), bad[0].text());
   }
 }
+
+TEST_CASE("metrics: off unless asked; a listen that is not host:port, or is the public one, is refused at its line") {
+  LoadErrors errors;
+  auto plain = load_config(write_config(kGood), errors);
+  REQUIRE(plain);
+  CHECK(plain->metrics_listen.empty());
+
+  auto on = load_config(write_config(std::string(kGood) + "metrics: { listen: 127.0.0.1:9464 }\n"), errors);
+  REQUIRE_MESSAGE(on, (errors.empty() ? "" : errors[0].text()));
+  CHECK(on->metrics_listen == "127.0.0.1:9464");
+
+  for (const auto& [line, says] : std::vector<std::pair<std::string, std::string>>{
+           {"metrics: { listen: nine }", "must be host:port"},
+           {"metrics: { listen: 127.0.0.1:8640 }", "must differ from listen"},
+           {"metrics: { listne: 127.0.0.1:9464 }", "unknown key 'listne'"}}) {
+    LoadErrors bad;
+    const std::string path = write_config(std::string(kGood) + line + "\n");
+    CHECK_FALSE(load_config(path, bad));
+    REQUIRE_MESSAGE(bad.size() == 1, line);
+    CHECK_MESSAGE(bad[0].text().starts_with(path + ":9:"), bad[0].text());
+    CHECK_MESSAGE(bad[0].text().find(says) != std::string::npos, bad[0].text());
+  }
+}
