@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
       ->check([](const std::string& v) {
         return std::strtod(v.c_str(), nullptr) > 0 ? "" : "must be a number above 0";
       });
+  app.set_version_flag("--version", std::string("jiaoying-sim ") + JIAOYING_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -85,6 +86,12 @@ int main(int argc, char** argv) {
     pthread_setname_np(pthread_self(), "sim-taps");
     tap_io.run();
   });
+  // A return before the StopTaps guard below (a bad key, a port taken) stops the thread first:
+  // a joinable std::thread destroyed is std::terminate.
+  auto stop_tap_thread = [&] {
+    tap_io.stop();
+    if (tap_thread.joinable()) tap_thread.join();
+  };
   sim::EventLog log(log_file);
   sim::Stats stats;
   sim::Faults faults;
@@ -110,11 +117,15 @@ int main(int argc, char** argv) {
     };
     if (broadcast_key.empty() || broadcast_sender_key.empty()) {
       std::cerr << "jiaoying-sim: the scenario has a broadcast platform: give --broadcast-key and --broadcast-sender-key\n";
+      stop_tap_thread();
       return 2;
     }
     auto key = read_key(broadcast_key, "--broadcast-key");
     auto sender = read_key(broadcast_sender_key, "--broadcast-sender-key");
-    if (!key || !sender) return 2;
+    if (!key || !sender) {
+      stop_tap_thread();
+      return 2;
+    }
     broadcast = std::make_unique<sim::BroadcastPlatform>(*scenario->broadcast, std::move(*key), std::move(*sender),
                                                          broadcast_report_url, log, taps, std::cerr);
     broadcast->set_hooks(hooks);
@@ -185,7 +196,8 @@ int main(int argc, char** argv) {
   try {
     port = server.listen_tcp(listen);
   } catch (const std::exception& e) {
-    std::cerr << "jiaoying-sim: cannot listen on " << listen << ": " << e.what() << "\n";
+    std::cerr << "jiaoying-sim: " << e.what() << "\n";  // it names the address and why
+    stop_tap_thread();
     return 1;
   }
 
