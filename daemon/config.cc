@@ -348,6 +348,22 @@ std::optional<Config> load_config(const std::string& path, LoadErrors& errors) {
 
 namespace {
 
+// The packaged example's values to be replaced (`CHANGE-ME…`), wherever they are left: an
+// installed but unconfigured jiaoyingd must not start and look like it works.
+void find_placeholders(const std::string& path, const YAML::Node& node, const std::string& where,
+                       std::vector<std::string>& out) {
+  if (node.IsScalar()) {
+    if (node.Scalar().starts_with("CHANGE-ME"))
+      out.push_back(fmt::format("{}:{}: {} is still the example's '{}': put in the real value", path,
+                                YamlReader::line_of(node), where.empty() ? "a value" : where, node.Scalar()));
+  } else if (node.IsMap()) {
+    for (const auto& kv : node)
+      find_placeholders(path, kv.second, where.empty() ? kv.first.Scalar() : where + "." + kv.first.Scalar(), out);
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) find_placeholders(path, node[i], fmt::format("{}[{}]", where, i), out);
+  }
+}
+
 std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
   size_t before = errors.size();
   auto text = read_rule_file(path, errors);
@@ -357,6 +373,7 @@ std::optional<Config> read_config(const std::string& path, LoadErrors& errors) {
   if (!root) return std::nullopt;
   Config c;
   c.file = path;
+  find_placeholders(path, *root, "", c.placeholders);
   const auto base = std::filesystem::absolute(path).parent_path();
   yr.only_keys(*root,
                {"listen", "public_url", "admin_socket", "database", "plans", "directory", "templates",

@@ -40,6 +40,9 @@ struct FeedConfig {
 
 struct Config {
   std::string file;  // where it was read from
+  // "file:line: key …" for each value still the packaged example's `CHANGE-ME…`: the offline
+  // checks read such a config, jiaoyingd refuses to start on it.
+  std::vector<std::string> placeholders;
 
   std::string listen = "127.0.0.1:8640";  // ingest and provider callbacks (TCP)
   std::string public_url;                 // how phones reach the ack links; default http://<listen>

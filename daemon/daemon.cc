@@ -210,6 +210,12 @@ int run_daemon(const DaemonOptions& options) {
   LoadErrors errors;
   auto config = load_config(options.config_path, errors);
   if (!report(errors)) return 2;
+  if (!config->placeholders.empty()) {
+    for (const std::string& p : config->placeholders) std::cerr << p << '\n';
+    std::cerr << "jiaoyingd: " << config->file << " is not configured yet (" << config->placeholders.size()
+              << " placeholder(s) above); nothing started\n";
+    return 2;
+  }
 
   const std::set<std::string> channel_names = config->media();
   auto directory = load_directory_file(config->directory, errors);

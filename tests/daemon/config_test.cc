@@ -47,6 +47,16 @@ TEST_CASE("a config resolves relative paths against its own folder and fills def
   CHECK(c->admin_socket == "/run/jiaoying/jiaoying.sock");
 }
 
+TEST_CASE("a value left as the example's CHANGE-ME is named with its line and key, in lists too") {
+  LoadErrors errors;
+  const std::string path = write_config(std::string(kGood) + "feeds:\n  - { name: met, type: push, token: CHANGE-ME-push-token-here }\n");
+  auto c = load_config(path, errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  REQUIRE(c->placeholders.size() == 1);
+  CHECK(c->placeholders[0] == path + ":10: feeds[0].token is still the example's 'CHANGE-ME-push-token-here': put in the real value");
+  CHECK(load_config(write_config(kGood), errors)->placeholders.empty());
+}
+
 TEST_CASE("a bad config is refused with file:line for each fault") {
   std::string text = kGood;
   text.replace(text.find("hold_limit: 10m"), 15, "hold_limit: long");
@@ -72,6 +82,14 @@ TEST_CASE("the packaged example config reads, phone channel included; a short re
   LoadErrors errors;
   auto c = load_config(std::string(JIAOYING_SOURCE_DIR) + "/packaging/jiaoyingd.yaml", errors);
   REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  // It reads (the offline checks take it), but every CHANGE-ME is listed for jiaoyingd to refuse.
+  CHECK(c->placeholders.size() >= 10);
+  bool api_key_named = false;
+  for (const std::string& p : c->placeholders) {
+    CHECK_MESSAGE(p.find("is still the example's 'CHANGE-ME") != std::string::npos, p);
+    api_key_named |= p.find(": channels.zzd.api_key is still") != std::string::npos;
+  }
+  CHECK(api_key_named);
   REQUIRE(c->first<IvrSettings>("ivr"));
   CHECK(c->first<IvrSettings>("ivr")->play_times == 3);
   CHECK(c->first<IvrSettings>("ivr")->key_timeout == Millis(8'000));
