@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
   auto* warnings = app.add_subcommand("warnings", "one line per warning: answered / total");
   warnings->add_flag("--json", json_out, "print the API's JSON");
 
+  auto* status = app.add_subcommand(
+      "status", "jiaoyingd's health: providers, outbox, engine lag, disk, open warnings; exit 1 while anything is red");
+  status->add_flag("--json", json_out, "print the API's JSON");
+
   std::string warning_id;
   auto* report = app.add_subcommand("report", "the printable after-action report of one warning (一事一档)");
   report->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
@@ -395,6 +399,13 @@ int main(int argc, char** argv) {
     watch_options.redraw = !watch_options.json && colour;
     watch_options.colour = colour;
     return jiaoying::run_watch(admin, watch_options, std::cout, std::cerr);
+  }
+  if (*status) {
+    auto now = admin.get("/api/v1/status", error);
+    if (!now) return fail(error);
+    std::cout << (json_out ? jiaoying::json_text(*now) + "\n" : jiaoying::render_status(*now, colour));
+    const boost::json::value* ok = now->as_object().if_contains("ok");
+    return ok && ok->is_bool() && ok->as_bool() ? 0 : 1;
   }
   if (*warnings) {
     auto list = admin.get("/api/v1/warnings", error);

@@ -69,6 +69,42 @@ std::string render_providers(const json::value& list, bool colour) {
   return "\nproviders\n" + t.render(colour);
 }
 
+std::string render_status(const json::value& status, bool colour) {
+  const json::object& o = status.as_object();
+  auto red = [&](const std::string& text) { return colour ? "\x1b[31m" + text + "\x1b[0m" : text; };
+  auto number = [](const json::value* v) {
+    return v && v->is_number() ? v->to_number<double>() : 0.0;
+  };
+  std::string out;
+  const json::value* problems = o.if_contains("problems");
+  if (problems && problems->is_array() && !problems->as_array().empty()) {
+    for (const auto& p : problems->as_array()) out += red("✗ " + std::string(p.as_string())) + "\n";
+  } else {
+    out += "✓ all well\n";
+  }
+  const json::object& db = o.at("database").as_object();
+  const double free_bytes = number(db.if_contains("free_bytes"));
+  out += fmt::format("\ndatabase   {:.1f} MB{}\n", number(db.if_contains("bytes")) / 1e6,
+                     free_bytes >= 0 ? fmt::format(" · {:.1f} GB free on its disk", free_bytes / 1e9) : "");
+  if (const json::value* e = o.if_contains("engine"); e && e->is_object() && !e->as_object().empty())
+    out += fmt::format("engine     loop {:.3f} s late (worst {:.3f} s) · up since {}\n",
+                       number(e->as_object().if_contains("loop_lag_seconds")),
+                       number(e->as_object().if_contains("loop_lag_max_seconds")),
+                       str(*e, "up_since").substr(0, 19));
+  std::string warnings;
+  for (const auto& [state, n] : o.at("warnings").as_object())
+    if (n.is_int64() && n.as_int64() > 0) warnings += fmt::format("{}{} {}", warnings.empty() ? "" : " · ", n.as_int64(), std::string(state));
+  out += fmt::format("warnings   {} · {} people still being called\n", warnings.empty() ? "none" : warnings,
+                     num(status, "still_calling"));
+  std::string outbox;
+  for (const auto& [channel, n] : o.at("outbox").as_object())
+    outbox += fmt::format("{}{} {}", outbox.empty() ? "" : " · ", std::string(channel), n.is_int64() ? n.as_int64() : 0);
+  const double oldest = number(o.if_contains("outbox_oldest_seconds"));
+  out += fmt::format("outbox     {}{}\n", outbox.empty() ? "empty" : outbox,
+                     oldest > 0 ? fmt::format(" (oldest waiting {:.0f} s)", oldest) : "");
+  return out + render_providers(status, colour);
+}
+
 std::string render_warning_list(const json::value& list, bool colour) {
   const auto& warnings = list.as_object().at("warnings").as_array();
   if (warnings.empty()) return "no warnings yet\n" + render_providers(list, colour);

@@ -18,6 +18,9 @@ std::string render_report(const boost::json::value& report);
 std::string render_event(const boost::json::value& event);
 // The providers under the warnings list: state, in flight, waiting (empty when none are listed).
 std::string render_providers(const boost::json::value& list, bool colour);
+// `jiaoying status`: the problems first (red), then the disk, the engine, the outbox, the warnings
+// and the providers.
+std::string render_status(const boost::json::value& status, bool colour);
 // "answered 12/19 · calling 5 · exhausted 2"
 std::string render_counts(const boost::json::value& counts);
 

@@ -35,6 +35,7 @@
 #include "daemon/engine.h"
 #include "daemon/metrics.h"
 #include "daemon/http_api.h"
+#include "daemon/journal.h"
 #include "daemon/schema.h"
 #include "daemon/poll_feed.h"
 #include "daemon/spool_feed.h"
@@ -207,6 +208,7 @@ int restore_daemon(const DaemonOptions& options, const std::string& file) {
 
 int run_daemon(const DaemonOptions& options) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e%z %^%l%$ %v");  // local time with its zone (+08:00)
+  log_to_journal_if_there();  // under systemd: entries with WARNING_ID=, PROVIDER=, … (daemon/journal.h)
   LoadErrors errors;
   auto config = load_config(options.config_path, errors);
   if (!report(errors)) return 2;
@@ -415,8 +417,9 @@ int run_daemon(const DaemonOptions& options) {
     asio::io_context admin_io;
     Db admin_db(config->database);
     SqliteViews admin_views(admin_db);
+    TrailMirror trail_mirror(admin_io, admin_views);  // the audit trail's events of note, into the log
     HttpServer admin_server(admin_io, AsyncRequestHandler([&](ServerRequest r, Respond respond) {
-                              if (auto view = HttpApi::read_admin(admin_views, clock, r, &board, &storage)) return respond(std::move(*view));
+                              if (auto view = HttpApi::read_admin(admin_views, clock, r, &board, &storage, &metrics)) return respond(std::move(*view));
                               asio::post(io, [&api, r = std::move(r), respond = std::move(respond)] {
                                 respond(api.handle_admin(r));
                               });
@@ -459,6 +462,7 @@ int run_daemon(const DaemonOptions& options) {
         if (thread.joinable()) thread.join();
       }
     } stop_admin{admin_io, admin_thread};
+    asio::post(admin_io, [&trail_mirror] { trail_mirror.start(); });
 
     std::map<std::string, std::string> push_tokens;
     std::vector<std::unique_ptr<PollFeed>> polls;
@@ -535,9 +539,15 @@ int run_daemon(const DaemonOptions& options) {
       spdlog::info("signal {}: stopping; letting messages in flight finish", signo);
       sd_notify(0, "STOPPING=1");
       public_server.stop();
-      asio::post(admin_io, [&admin_server, &metrics_server] {
+      asio::post(admin_io, [&admin_server, &metrics_server, &trail_mirror] {
         admin_server.stop();
         metrics_server.stop();
+        try {
+          trail_mirror.drain();  // what the last moments filed, then no more
+        } catch (const std::exception& e) {
+          spdlog::debug("trail mirror at stop: {}", e.what());
+        }
+        trail_mirror.stop();
       });
       ticker.cancel();
       lag_timer.cancel();

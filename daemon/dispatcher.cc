@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <climits>
 
+#include "daemon/journal.h"
 #include "daemon/sqlite.h"
 
 namespace jiaoying {
@@ -197,6 +198,9 @@ void Dispatcher::claim_medium(MediumLanes& m, Instant now, std::vector<Claimed>&
     const std::string detail =
         fmt::format("no provider of {} is up: its messages wait, and the ladders they held go on (the next step "
                     "rings on time)", m.medium);
+    LogFields fields;
+    fields.channel = m.medium;
+    LogScope scope(fields);
     spdlog::error("{}", detail);
     engine_.release_holds(m.medium, "channel_down", detail);
   } else if (any_up && m.all_down) {
@@ -245,6 +249,10 @@ void Dispatcher::start(Lane& lane, std::vector<SendJob> jobs, Instant now) {
 
 void Dispatcher::health(Lane& lane, const Delivery& d, Instant now) {
   const std::string& medium = lane.slot.medium;
+  LogFields fields;
+  fields.channel = medium;
+  fields.provider = lane.slot.name;
+  LogScope scope(fields);  // journalctl PROVIDER=… (daemon/journal.h)
   const Medium* traits = find_medium(medium);
   const std::string who = fmt::format("{} ({}{})", lane.slot.name, traits ? traits->zh : medium,
                                       lane.slot.name == medium ? "" : "，" + medium);

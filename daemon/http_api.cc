@@ -13,6 +13,7 @@
 #include "channels/sms/aliyun_sms.h"
 #include "channels/zzd/signature.h"
 #include "daemon/ingest.h"
+#include "daemon/journal.h"
 #include "daemon/states.h"
 #include "rules/directory.h"
 #include "rules/html.h"
@@ -114,6 +115,10 @@ ServerResponse HttpApi::post_warning(const ServerRequest& req, const std::string
   for (const auto& f : out.flags) flags.emplace_back(f);
   for (const auto& u : out.unfilled)
     unfilled.push_back(json::object{{"area", u.area}, {"role", u.role}, {"why", u.why}});
+  LogFields fields;
+  fields.warning_id = out.warning_id;
+  fields.event = "warning_received";
+  LogScope scope(fields);
   spdlog::info("warning {} accepted from {}: {} callouts, plans [{}]", out.warning_id, actor,
                out.callouts, fmt::join(out.plans, ", "));
   return json_response(201, {{"id", out.warning_id},
@@ -350,8 +355,76 @@ ServerResponse HttpApi::failed(const ServerRequest& req, const std::exception& e
   return error_response(500, "internal error; nothing was changed");
 }
 
+namespace {
+
+// GET /api/v1/status: the daemon's health in one look (`jiaoying status`): what the disk, the
+// engine, the outbox and each provider are doing, and "problems" — each thing red, in words; the
+// CLI exits 1 while there is one.
+json::object status_json(Views& views, const Clock& clock, const ProviderBoard* board,
+                         const std::optional<StorageFault>& fault, const Metrics* metrics) {
+  constexpr double kOutboxLate = 300;                // seconds the oldest queued message may wait
+  constexpr double kLoopLate = 2;                    // seconds the engine's loop may run late
+  constexpr int64_t kDiskLow = int64_t{512} << 20;   // bytes left on the database's disk
+  const TimePoint now = clock.now();
+  const StoreGauges g = views.gauges(now);
+  json::array problems;
+  if (fault)
+    problems.emplace_back(fmt::format("the database cannot be written since {}: {}",
+                                      format_china_clock(std::chrono::time_point_cast<Millis>(fault->since)),
+                                      fault->reason));
+  if (g.database_free_bytes >= 0 && g.database_free_bytes < kDiskLow)
+    problems.emplace_back(fmt::format("only {} MiB left on the database's disk", g.database_free_bytes >> 20));
+  if (g.oldest_queued_seconds > kOutboxLate)
+    problems.emplace_back(fmt::format("the oldest queued message has waited {:.0f} s to go out", g.oldest_queued_seconds));
+  json::array providers;
+  if (board)
+    for (const ProviderStatus& p : board->read()) {
+      if (p.state != "up")
+        problems.emplace_back(fmt::format("provider {} ({}) is {} since {}{}", p.name, p.medium, p.state,
+                                          format_china_clock(p.since),
+                                          p.last_fault.empty() ? "" : ": " + p.last_fault));
+      providers.push_back(json::object{{"name", p.name},
+                                       {"medium", p.medium},
+                                       {"state", p.state},
+                                       {"since", format_china_time(p.since)},
+                                       {"in_flight", p.in_flight},
+                                       {"waiting", g.queued.count(p.medium) ? g.queued.at(p.medium) : 0},
+                                       {"requests", p.requests},
+                                       {"faults", p.faults},
+                                       {"last_fault", p.last_fault}});
+    }
+  json::object engine;
+  if (metrics) {
+    engine = {{"loop_lag_seconds", metrics->last_loop_lag()},
+              {"loop_lag_max_seconds", metrics->worst_loop_lag()},
+              {"up_since", format_china_time(std::chrono::time_point_cast<Millis>(metrics->started()))}};
+    if (metrics->last_loop_lag() > kLoopLate)
+      problems.emplace_back(fmt::format("the engine's loop runs {:.1f} s late", metrics->last_loop_lag()));
+  }
+  json::object warnings, outbox;
+  for (const auto& [state, n] : g.warnings) warnings[state] = n;
+  for (const auto& [channel, n] : g.queued) outbox[channel] = n;
+  int64_t calling = 0;
+  for (const auto& [key, n] : g.open_callouts)
+    if (key.first == state_name(CalloutState::calling) || key.first == state_name(CalloutState::pending)) calling += n;
+  return {{"ok", problems.empty()},
+          {"now", format_china_time(now)},
+          {"problems", std::move(problems)},
+          {"storage", fault ? json::value(json::string(fault->reason)) : json::value(nullptr)},
+          {"database", json::object{{"bytes", g.database_bytes}, {"free_bytes", g.database_free_bytes}}},
+          {"engine", std::move(engine)},
+          {"warnings", std::move(warnings)},
+          {"still_calling", calling},
+          {"outbox", std::move(outbox)},
+          {"outbox_oldest_seconds", g.oldest_queued_seconds},
+          {"providers", std::move(providers)}};
+}
+
+}  // namespace
+
 std::optional<ServerResponse> HttpApi::read_admin(Views& views, const Clock& clock, const ServerRequest& req,
-                                                  const ProviderBoard* board, const StorageWatch* storage) {
+                                                  const ProviderBoard* board, const StorageWatch* storage,
+                                                  const Metrics* metrics) {
   if (req.method != "GET") return std::nullopt;
   try {
     const std::string prefix = "/api/v1/warnings/";
@@ -362,6 +435,7 @@ std::optional<ServerResponse> HttpApi::read_admin(Views& views, const Clock& clo
                           {"refused", fault->refused},
                           {"sqlite", fault->sqlite}};
     };
+    if (req.path == "/api/v1/status") return json_response(200, status_json(views, clock, board, fault, metrics));
     if (req.path == "/api/v1/health") {
       json::object o{{"ok", !fault}, {"now", format_china_time(clock.now())}};
       if (fault) o["storage"] = fault_json();
@@ -492,6 +566,9 @@ std::optional<ServerResponse> HttpApi::desk_action(const ServerRequest& req) {
   else out = engine_.desk_note(*id, body_string(body, "text"), actor);
   if (!out.ok()) return error_response(out.status, out.message);
   changed_();
+  LogFields fields;
+  fields.warning_id = *id;
+  LogScope scope(fields);
   spdlog::info("duty desk: {} {} on warning {}: {}", actor, verb, *id, out.message);
   return json_response(200, {{"ok", true}, {"message", out.message}, {"affected", out.affected}});
 }
@@ -513,6 +590,10 @@ ServerResponse HttpApi::handle_admin(const ServerRequest& req) {
                                           body_string(parsed.as_object(), "level"), desk_actor(req), warning_id);
       if (!out.ok()) return error_response(out.status, out.message);
       changed_();
+      LogFields fields;
+      fields.warning_id = warning_id;
+      fields.event = "drill_started";
+      LogScope scope(fields);
       spdlog::info("duty desk: {} started drill {}: {}", desk_actor(req), warning_id, out.message);
       return json_response(200, {{"ok", true}, {"message", out.message}, {"id", warning_id}});
     }

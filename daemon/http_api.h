@@ -12,6 +12,7 @@
 
 #include "channels/http_server.h"
 #include "daemon/engine.h"
+#include "daemon/metrics.h"
 #include "daemon/storage_watch.h"
 #include "rules/cap_signature.h"
 #include "daemon/provider_board.h"
@@ -44,9 +45,11 @@ class HttpApi {
   // connection, so a duty officer's look never waits for the engine. nullopt: not a view.
   // `board` (may be null) adds the providers' state to the warning list.
   // `storage` (may be null) adds a storage fault to the health and the list.
+  // `metrics` (may be null) gives GET /api/v1/status the engine loop's lag and the start.
   static std::optional<ServerResponse> read_admin(Views& views, const Clock& clock, const ServerRequest& request,
                                                   const ProviderBoard* board = nullptr,
-                                                  const StorageWatch* storage = nullptr);
+                                                  const StorageWatch* storage = nullptr,
+                                                  const Metrics* metrics = nullptr);
   // The watch on the store's disk: a write refused for a storage fault is answered 503 naming it,
   // and /healthz fails while it lasts.
   void set_storage_watch(StorageWatch* watch) { storage_ = watch; }

@@ -59,6 +59,16 @@ void Metrics::loop_lag(double seconds) {
   ++loop_samples_;
 }
 
+double Metrics::last_loop_lag() const {
+  std::lock_guard lock(mutex_);
+  return loop_lag_;
+}
+
+double Metrics::worst_loop_lag() const {
+  std::lock_guard lock(mutex_);
+  return loop_lag_max_;
+}
+
 std::string Metrics::render(const StoreGauges& store, const std::vector<ProviderStatus>& providers) const {
   std::string out;
   auto histograms = [&](std::string_view name, std::string_view label, const std::map<std::string, Histogram>& all,
@@ -109,6 +119,10 @@ std::string Metrics::render(const StoreGauges& store, const std::vector<Provider
   out += fmt::format("jiaoying_outbox_oldest_seconds {}\n", number(store.oldest_queued_seconds));
   family(out, "jiaoying_database_bytes", "gauge", "The size of the database file.");
   out += fmt::format("jiaoying_database_bytes {}\n", store.database_bytes);
+  if (store.database_free_bytes >= 0) {
+    family(out, "jiaoying_database_free_bytes", "gauge", "Space left to an unprivileged writer on the database's disk.");
+    out += fmt::format("jiaoying_database_free_bytes {}\n", store.database_free_bytes);
+  }
   family(out, "jiaoying_provider_state", "gauge",
          "Each provider's circuit breaker: 1 for the state it is in (up, probing, down), 0 for the others.");
   for (const ProviderStatus& p : providers)

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -33,6 +34,7 @@ struct StoreGauges {
   std::map<std::string, int64_t> queued;                               // by channel: queued or sending
   double oldest_queued_seconds = 0;                                    // the longest a queued message has waited
   int64_t database_bytes = 0;
+  int64_t database_free_bytes = -1;                                   // on its disk; -1: unknown
 };
 
 class Metrics {
@@ -47,6 +49,11 @@ class Metrics {
   void provider_request(std::string_view provider, double seconds);
   void answered(std::string_view tier, double seconds);
   void loop_lag(double seconds);
+
+  // For `jiaoying status`: the loop's last and worst lag, and when counting began (the start).
+  double last_loop_lag() const;
+  double worst_loop_lag() const;
+  std::chrono::system_clock::time_point started() const { return started_; }
 
   // The exposition: the counted families, then the store's and the providers' gauges.
   std::string render(const StoreGauges& store, const std::vector<ProviderStatus>& providers) const;
@@ -63,6 +70,7 @@ class Metrics {
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> results_;  // guarded by mutex_
   std::map<std::string, Histogram> requests_;                                     // by provider
   std::map<std::string, Histogram> answers_;                                      // by tier
+  const std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
   double loop_lag_ = 0, loop_lag_max_ = 0;
   uint64_t loop_samples_ = 0;
 };

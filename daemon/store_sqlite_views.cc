@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <vector>
 
@@ -606,6 +607,34 @@ StoreGauges SqliteViews::gauges(TimePoint now) {
   }
   Stmt size = db_.prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
   if (size.step()) out.database_bytes = size.int64(0);
+  std::error_code ec;
+  const std::filesystem::space_info space =
+      std::filesystem::space(std::filesystem::absolute(db_.path()).parent_path(), ec);
+  if (!ec) out.database_free_bytes = static_cast<int64_t>(space.available);
+  return out;
+}
+
+int64_t SqliteViews::last_event_id() {
+  Stmt s = db_.prepare("SELECT IFNULL(MAX(id), 0) FROM events");
+  return s.step() ? s.int64(0) : 0;
+}
+
+std::vector<TrailEvent> SqliteViews::events_of_note(int64_t after, int64_t upto, int limit) {
+  // By the events' own key from `after`: each row is read once however long the trail.
+  Stmt s = db_.prepare(
+      "SELECT e.id, e.at, IFNULL(e.warning_id, 0), IFNULL(e.callout_id, 0), IFNULL(e.message_id, 0), e.kind, "
+      "e.actor, e.detail, IFNULL(m.channel, ''), IFNULL(m.provider, '') "
+      "FROM events e LEFT JOIN messages m ON m.id = e.message_id "
+      "WHERE e.id > ?1 AND e.id <= ?2 AND e.kind NOT IN ('message_sending', 'message_sent', 'message_retry', "
+      "'message_deferred', 'message_recovered', 'message_cancelled', 'notified', 'renotified', 'answered', 'covered', "
+      "'sms_delivered', 'call_result', 'sms_codes_sent', 'told_of_update', 'told_of_end', 'report_due', "
+      "'broadcast_queued', 'broadcast_sending', 'broadcast_cancel_queued', 'step_held', 'sms_reply') "
+      "ORDER BY e.id LIMIT ?3");
+  s.bind(1, after).bind(2, upto).bind(3, static_cast<int64_t>(limit));
+  std::vector<TrailEvent> out;
+  while (s.step())
+    out.push_back({s.int64(0), s.int64(1), s.int64(2), s.int64(3), s.int64(4), s.text(5), s.text(6), s.text(7),
+                   s.text(8), s.text(9)});
   return out;
 }
 

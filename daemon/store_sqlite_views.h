@@ -17,6 +17,8 @@ class SqliteViews final : public Views {
   std::string report(int64_t warning_id, TimePoint now, size_t limit = 0) override;
   std::string summary(TimePoint from, TimePoint to, bool drills) override;
   StoreGauges gauges(TimePoint now) override;
+  int64_t last_event_id() override;
+  std::vector<TrailEvent> events_of_note(int64_t after, int64_t upto, int limit) override;
 
  private:
   Db& db_;

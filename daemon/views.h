@@ -24,6 +24,13 @@ struct CalloutQuery {
   size_t limit = 0;
 };
 
+// One event of the audit trail, with the channel and provider of its message if it has one.
+struct TrailEvent {
+  int64_t id = 0, at_ms = 0;
+  int64_t warning_id = 0, callout_id = 0, message_id = 0;  // 0: none
+  std::string kind, actor, detail, channel, provider;
+};
+
 class Views {
  public:
   virtual ~Views() = default;
@@ -64,6 +71,13 @@ class Views {
   // What /metrics shows of the store now (daemon/metrics.h): warnings by state, the active
   // warnings' callouts by state and tier, the outbox by channel and how long its oldest has waited.
   virtual StoreGauges gauges(TimePoint now) = 0;
+
+  // The log's mirror of the audit trail (daemon/journal.h). The newest event's id (0: none).
+  virtual int64_t last_event_id() = 0;
+  // Events of note with after < id <= upto, oldest first, at most `limit`: each warning's
+  // lifecycle, escalations, exhaustions, faults and what was done by hand — not the per-person
+  // and per-message rows (notified, answered, message_sent, …), which `jiaoying report` files.
+  virtual std::vector<TrailEvent> events_of_note(int64_t after, int64_t upto, int limit) = 0;
 };
 
 }  // namespace jiaoying

@@ -189,4 +189,22 @@ std::string mask_mobile(const std::string& mobile) {
   return mobile.substr(0, 3) + "****" + mobile.substr(mobile.size() - 4);
 }
 
+std::string mask_mobiles_in(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (size_t i = 0; i < text.size();) {
+    if (!digit(text[i])) {
+      out += text[i++];
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && digit(text[end])) ++end;
+    const std::string_view run = text.substr(i, end - i);
+    out += run.size() == 11 && run[0] == '1' ? mask_mobile(std::string(run)) : std::string(run);
+    i = end;
+  }
+  return out;
+}
+
 }  // namespace jiaoying

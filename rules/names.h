@@ -42,5 +42,8 @@ std::string time_zh(TimePoint t);
 bool has_word(std::string_view words, std::string_view word);
 // 199****0001: phone numbers never appear whole in logs or views.
 std::string mask_mobile(const std::string& mobile);
+// `text` with every mainland mobile number in it (11 digits from 1, not part of a longer number)
+// masked as mask_mobile does: for logs, which leave the duty room.
+std::string mask_mobiles_in(std::string_view text);
 
 }  // namespace jiaoying

@@ -13,6 +13,8 @@
 #      warning, sends its cards, answers the CLI, is backed up, and stops cleanly on SIGTERM;
 #   6. `jiaoying demo` runs from the installed files alone;
 #   7. purged: the unit gone, the database (the record) kept.
+# Under a journald of the root's own, step 5 also reads the daemon's entries back by their fields
+# (journalctl WARNING_ID=1).
 # Where the machine cannot make a chroot (no debootstrap, no mount), it says so and stops with 1,
 # or, with DEB_ON_HOST=1 (CI sets CI=true, which counts), installs on the machine itself — which
 # then proves everything but that the dependencies are complete.
@@ -51,12 +53,13 @@ echo "lintian: no errors"
 
 say "a clean Debian 12 root"
 root=""
-daemon_pid="" sim_pid="" notify_pid=""
+daemon_pid="" sim_pid="" notify_pid="" journald_pid=""
 cleanup() {
   set +e
-  for pid in $daemon_pid $sim_pid $notify_pid; do kill "$pid" 2>/dev/null; done
+  for pid in $daemon_pid $sim_pid $notify_pid $journald_pid; do kill "$pid" 2>/dev/null; done
   sleep 0.5
   if [ -n "$root" ]; then
+    mountpoint -q "$root/sys" && umount -R -l "$root/sys"
     for m in dev/pts dev proc; do mountpoint -q "$root/$m" && umount -l "$root/$m"; done
     rm -rf --one-file-system "$root"
   fi
@@ -70,7 +73,9 @@ fi
 if [ -x "$base/usr/bin/apt-get" ]; then
   root=$(mktemp -d /tmp/jiaoying-deb-root-XXXXXX)
   cp -a "$base/." "$root/"
-  if mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev" && mount --bind /dev/pts "$root/dev/pts"; then
+  # /sys with its cgroup mounts: journald will not start without them.
+  if mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev" && mount --bind /dev/pts "$root/dev/pts" &&
+    mount --rbind /sys "$root/sys"; then
     cp /etc/resolv.conf "$root/etc/resolv.conf"
     echo "a chroot at $root (debootstrap minbase bookworm)"
   else
@@ -138,8 +143,17 @@ grep -q "channels.zzd.api_key is still the example's 'CHANGE-ME'" "$build/deb-re
 tail -1 "$build/deb-refused.txt"
 
 say "configured by hand, started as the unit starts it"
-port=18640
-sim_port=18641
+# Ports nobody listens on now (a connect refused), picked at random: a fixed one may be taken.
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+port=$(free_port)
+sim_port=$(free_port)
+metrics_port=$(free_port)
 cat >"$root/etc/jiaoying/jiaoyingd.yaml" <<EOF
 # the install test's: providers are jiaoying-sim on loopback
 listen: 127.0.0.1:$port
@@ -149,7 +163,7 @@ directory: /etc/jiaoying/directory.yaml
 callback_secret: install-test-callback-secret-0123456789
 feeds:
   - { name: met, type: push, token: install-test-push-token-0123 }
-metrics: { listen: "127.0.0.1:18642" }
+metrics: { listen: "127.0.0.1:$metrics_port" }
 channels:
   zzd: { base_url: "http://127.0.0.1:$sim_port", api_key: demo-api-key, secret_key: demo-secret-key-not-for-production, tenant_id: "196729" }
 EOF
@@ -172,7 +186,9 @@ cat >"$root/tmp/scenario.yaml" <<'EOF'
 zzd: { api_key: demo-api-key, secret_key: demo-secret-key-not-for-production, tenant_id: "196729" }
 default: 5s
 EOF
-in_root jiaoying-sim --listen "127.0.0.1:$sim_port" --scenario /tmp/scenario.yaml --log /tmp/sim.jsonl \
+# Not through in_root (a function: in the background a subshell, whose pid is not the sim's).
+if [ -n "$root" ]; then in_root_cmd=(chroot "$root"); else in_root_cmd=(); fi
+"${in_root_cmd[@]}" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 jiaoying-sim --listen "127.0.0.1:$sim_port" --scenario /tmp/scenario.yaml --log /tmp/sim.jsonl \
   >"$build/deb-sim.log" 2>&1 &
 sim_pid=$!
 # systemd's part: RuntimeDirectory=jiaoying (0750), a notify socket, WatchdogSec=30s → WATCHDOG_USEC.
@@ -181,8 +197,25 @@ in_root install -d -o jiaoying -g jiaoying -m 0750 /run/jiaoying /run/notify
   >"$build/deb-notify.log" 2>&1 &
 notify_pid=$!
 sleep 0.5
+# The journal, as under systemd: a journald of the root's own, and stderr named by JOURNAL_STREAM
+# (systemd's device:inode of the stream it gave), so jiaoyingd writes entries with fields.
+journal_stream=""
+if [ -n "$root" ]; then
+  "${in_root_cmd[@]}" /lib/systemd/systemd-journald >"$build/deb-journald.log" 2>&1 &
+  journald_pid=$!
+  for _ in $(seq 50); do [ -S "$root/run/systemd/journal/socket" ] && break; sleep 0.1; done
+  sleep 0.3
+  if kill -0 "$journald_pid" 2>/dev/null; then
+    : >"$build/deb-daemon.log"
+    journal_stream="JOURNAL_STREAM=$(stat -c '%d:%i' "$build/deb-daemon.log")"
+  else
+    echo "journal: journald did not start in the chroot ($(tail -1 "$build/deb-journald.log")); logs stay on stderr"
+    journald_pid=""
+  fi
+fi
 exec_start=$(sed -n 's/^ExecStart=//p' "$root/usr/lib/systemd/system/jiaoyingd.service")
-"${as_jiaoying[@]}" NOTIFY_SOCKET=/run/notify/sock WATCHDOG_USEC=2000000 $exec_start >"$build/deb-daemon.log" 2>&1 &
+"${as_jiaoying[@]}" NOTIFY_SOCKET=/run/notify/sock WATCHDOG_USEC=2000000 $journal_stream $exec_start \
+  >>"$build/deb-daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do grep -q READY=1 "$root/run/notify/said" 2>/dev/null && break; sleep 0.2; done
 grep -q READY=1 "$root/run/notify/said" || { cat "$build/deb-daemon.log"; fail "no READY=1 on the notify socket"; }
@@ -206,7 +239,22 @@ done
 [ "${cards:-0}" -ge 5 ] || fail "the simulated Zhezhengding took ${cards:-0} cards"
 echo "cards taken by the simulated Zhezhengding: $cards"
 in_root jiaoying warnings || fail "jiaoying warnings (admin socket)"
-in_root curl -sf "http://127.0.0.1:18642/metrics" | grep '^jiaoying_messages_total' || fail "no messages counted in /metrics"
+in_root jiaoying status || fail "jiaoying status is red"
+if [ -n "$journal_stream" ]; then
+  for _ in $(seq 50); do
+    in_root journalctl --no-pager -o cat SYSLOG_IDENTIFIER=jiaoyingd WARNING_ID=1 2>/dev/null |
+      grep -q "(callouts_created)" && break
+    sleep 0.2
+  done
+  in_root journalctl --no-pager -o cat SYSLOG_IDENTIFIER=jiaoyingd WARNING_ID=1 | tee "$build/deb-journal.txt"
+  grep -q "(callouts_created)" "$build/deb-journal.txt" || fail "journalctl WARNING_ID=1 does not show the warning's trail"
+  in_root journalctl --no-pager -o verbose SYSLOG_IDENTIFIER=jiaoyingd JIAOYING_EVENT=callouts_created |
+    grep -q "WARNING_ID=1" || fail "no WARNING_ID field on the entry"
+  echo "journal: entries with WARNING_ID=1 (journalctl WARNING_ID=1)"
+else
+  echo "journal: skipped (no chroot of our own to run a journald in)"
+fi
+in_root curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep '^jiaoying_messages_total' || fail "no messages counted in /metrics"
 "${as_jiaoying[@]}" jiaoying --config /etc/jiaoying/jiaoyingd.yaml backup /var/lib/jiaoying/backup.db ||
   fail "jiaoying backup"
 kill -TERM "$daemon_pid"
@@ -218,8 +266,8 @@ daemon_pid=""
 [ "$rc" -eq 0 ] || { tail -20 "$build/deb-daemon.log"; fail "jiaoyingd exited $rc on SIGTERM"; }
 grep -q STOPPING=1 "$root/run/notify/said" || fail "no STOPPING=1"
 echo "SIGTERM: STOPPING=1, exit 0"
-kill "$sim_pid" "$notify_pid" 2>/dev/null || true
-sim_pid="" notify_pid=""
+kill "$sim_pid" "$notify_pid" $journald_pid 2>/dev/null || true
+sim_pid="" notify_pid="" journald_pid=""
 
 say "jiaoying demo, from the installed files alone"
 in_root jiaoying demo >"$build/deb-demo.log" 2>&1 || { tail -30 "$build/deb-demo.log"; fail "jiaoying demo"; }

@@ -175,3 +175,29 @@ TEST_CASE("the record as HTML: one file, every text escaped, numbers masked, the
   CHECK(html.find("http") == html.find("http://www.w3.org/2000/svg"));  // no external assets
   CHECK(render_report_html(report, true).find("19900000004") != std::string::npos);
 }
+
+TEST_CASE("jiaoying status: the problems first, then the disk, the engine, the warnings, the outbox and providers") {
+  auto red = boost::json::parse(R"({"ok":false,"now":"2026-06-15T02:10:00+08:00",
+    "problems":["provider sms_backup (sms) is down since 02:05: HTTP 503"],
+    "storage":null,"database":{"bytes":12300000,"free_bytes":41200000000},
+    "engine":{"loop_lag_seconds":0.002,"loop_lag_max_seconds":0.31,"up_since":"2026-06-14T20:00:00.000+08:00"},
+    "warnings":{"active":2,"closed":5,"cancelled":0},"still_calling":40,
+    "outbox":{"sms":12},"outbox_oldest_seconds":4.2,
+    "providers":[{"name":"sms_backup","medium":"sms","state":"down","since":"2026-06-15T02:05:00+08:00",
+                  "in_flight":0,"waiting":12,"requests":30,"faults":7,"last_fault":"HTTP 503"}]})");
+  const std::string text = render_status(red, false);
+  CHECK(text.starts_with("✗ provider sms_backup (sms) is down since 02:05: HTTP 503\n"));
+  CHECK(text.find("database   12.3 MB · 41.2 GB free on its disk") != std::string::npos);
+  CHECK(text.find("engine     loop 0.002 s late (worst 0.310 s) · up since 2026-06-14T20:00:00") != std::string::npos);
+  CHECK(text.find("warnings   2 active · 5 closed · 40 people still being called") != std::string::npos);
+  CHECK(text.find("outbox     sms 12 (oldest waiting 4 s)") != std::string::npos);
+  CHECK(text.find("sms_backup") != std::string::npos);
+
+  auto well = boost::json::parse(R"({"ok":true,"problems":[],"database":{"bytes":0,"free_bytes":-1},"engine":{},
+    "warnings":{},"still_calling":0,"outbox":{},"outbox_oldest_seconds":0,"providers":[]})");
+  const std::string quiet = render_status(well, false);
+  CHECK(quiet.starts_with("✓ all well\n"));
+  CHECK(quiet.find("warnings   none") != std::string::npos);
+  CHECK(quiet.find("outbox     empty") != std::string::npos);
+  CHECK(quiet.find("free on its disk") == std::string::npos);
+}

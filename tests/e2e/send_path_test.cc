@@ -224,6 +224,16 @@ TEST_CASE("the webhook channel: signed deliveries in batches, taken once each, a
                                    << " of " << people << " webhook deliveries on file as sent");
 }
 
+// `jiaoying status` on the system's admin socket: its exit status and what it printed.
+std::pair<int, std::string> cli_status(Loopback& sys) {
+  static int n = 0;
+  const std::string log = (sys.work() / fmt::format("status-{}.log", ++n)).string();
+  ChildProcess cli({(Loopback::bin() / "jiaoying").string(), "--socket", sys.socket(), "status"}, log);
+  REQUIRE(Loopback::wait_until([&] { return !cli.running(); }, std::chrono::seconds(20)));
+  const int status = cli.stop();
+  return {status, Loopback::file_text(log)};
+}
+
 // The text exposition checked by Prometheus's own parser, when this machine has it
 // (packaging/install-deps.sh puts promtool in /usr/local/bin; CI has it).
 std::string promtool_says(const std::filesystem::path& work, const std::string& body) {
@@ -286,4 +296,20 @@ TEST_CASE("GET /metrics on its own port: results, answers, the outbox and the pr
   // Only GET /metrics is served there; the public API is not.
   CHECK(sys.request("GET", sys.metrics_url("/api/v1/warnings")).status == 404);
   CHECK(sys.request("POST", sys.metrics_url()).status == 405);
+
+  // `jiaoying status`: all well (exit 0) while the provider answers; red, naming it, and exit 1
+  // once it stops answering and its breaker opens; the breaker in /metrics too.
+  auto [well, well_text] = cli_status(sys);
+  CHECK_MESSAGE(well == 0, well_text);
+  CHECK_MESSAGE(well_text.find("✓ all well") != std::string::npos, well_text);
+  CHECK_MESSAGE(well_text.find("database ") != std::string::npos, well_text);
+  REQUIRE(sys.set_faults(R"({"zzd": {"error_rate": 1}})"));
+  posted_callouts(sys.post_warning("e2e-metrics-2", R"(["330702"])"));
+  REQUIRE(Loopback::wait_until([&] {
+    return sys.request("GET", sys.metrics_url()).body.find(
+               "jiaoying_provider_state{provider=\"zzd\",medium=\"zzd\",state=\"down\"} 1") != std::string::npos;
+  }, std::chrono::seconds(30)));
+  auto [red, red_text] = cli_status(sys);
+  CHECK_MESSAGE(red == 1, red_text);
+  CHECK_MESSAGE(red_text.find("✗ provider zzd (zzd) is down since") != std::string::npos, red_text);
 }
