@@ -58,13 +58,24 @@ std::string render_counts(const json::value& c) {
 std::string render_providers(const json::value& list, bool colour) {
   const json::value* providers = list.as_object().if_contains("providers");
   if (!providers || !providers->is_array() || providers->as_array().empty()) return "";
-  Table t({"PROVIDER", "MEDIUM", "STATE", "SINCE", "IN FLIGHT", "WAITING", "FAULTS", "LAST FAULT"});
+  Table t({"PROVIDER", "MEDIUM", "STATE", "SINCE", "IN FLIGHT", "WAITING", "FAULTS", "HEARTBEAT", "LAST FAULT"});
   for (const auto& p : providers->as_array()) {
     const std::string state = str(p, "state");
+    // The last heartbeat (daemon/heartbeat.h): when, and whether the provider took it.
+    std::string heartbeat = "—";
+    bool heartbeat_failed = false;
+    if (const json::value* h = p.as_object().if_contains("heartbeat"); h && h->is_object()) {
+      const json::value* ok = h->as_object().if_contains("ok");
+      heartbeat_failed = !(ok && ok->is_bool() && ok->as_bool());
+      heartbeat = (heartbeat_failed ? "FAILED " : "ok ") + clock_of(str(*h, "at"));
+    }
+    std::string fault = str(p, "last_fault");
+    if (heartbeat_failed)
+      if (const json::value* h = p.as_object().if_contains("heartbeat")) fault = str(*h, "detail");
     t.add({str(p, "name"), str(p, "medium"), state, clock_of(str(p, "since")), std::to_string(num(p, "in_flight")),
-           std::to_string(num(p, "waiting")), fmt::format("{}/{}", num(p, "faults"), num(p, "requests")),
-           str(p, "last_fault").substr(0, 60)},
-          state == "up" ? "" : "31");
+           std::to_string(num(p, "waiting")), fmt::format("{}/{}", num(p, "faults"), num(p, "requests")), heartbeat,
+           fault.substr(0, 60)},
+          state == "up" && !heartbeat_failed ? "" : "31");
   }
   return "\nproviders\n" + t.render(colour);
 }

@@ -37,7 +37,32 @@ void check_token(YamlReader& yr, const YAML::Node& v, const char* key, const std
 }
 
 // The keys every provider takes besides its wire settings (ProviderLimits).
-constexpr std::string_view kLimitKeys[] = {"rate", "burst", "concurrency", "batch", "min_level", "breaker"};
+constexpr std::string_view kLimitKeys[] = {"rate", "burst", "concurrency", "batch", "min_level", "breaker",
+                                           "heartbeat"};
+
+void read_heartbeat(YamlReader& yr, const YAML::Node& v, const std::string& what, const std::string& medium,
+                    Config::Provider& p) {
+  const YAML::Node h = v["heartbeat"];
+  if (!h.IsDefined()) return;
+  const std::string where = what + " heartbeat";
+  if (medium == "broadcast")
+    return yr.error(h, "the broadcast platform has no heartbeat (a test EBM would play on the loudspeakers)");
+  if (!h.IsMap()) return yr.error(h, where + " must be a mapping: { to: <test account>, every: 15m }");
+  if (!yr.only_keys(h, {"to", "every"}, where)) return;
+  const auto every = yr.duration(h, "every", true);
+  if (!every) return;
+  if (*every < Millis(1000)) return yr.error(h["every"], where + ": every must be 1s or more");
+  if (medium != "webhook") {
+    const auto to = yr.scalar(h, "to", true);
+    if (!to) return;
+    const bool digits = !to->empty() && std::all_of(to->begin(), to->end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (medium != "zzd" && (!digits || to->size() != 11))
+      return yr.error(h["to"], where + ": to must be the test phone's 11-digit mobile, not '" + *to + "'");
+    if (medium == "zzd" && to->empty()) return yr.error(h["to"], where + ": to must be a Zhezhengding account id");
+    p.heartbeat_to = *to;
+  }
+  p.heartbeat_every = *every;
+}
 
 ProviderLimits read_limits(YamlReader& yr, const YAML::Node& v, const std::string& what, size_t max_batch) {
   ProviderLimits l;
@@ -272,6 +297,7 @@ void read_provider(YamlReader& yr, const YAML::Node& v, const Medium& medium, st
   p.medium = std::string(medium.name);
   p.line = YamlReader::line_of(v);
   p.limits = read_limits(yr, v, what, medium.max_batch);
+  read_heartbeat(yr, v, what, std::string(medium.name), p);
   bool ok = false;
   if (medium.name == "zzd") {
     if (auto s = read_zzd(yr, v)) p.settings = *s, ok = true;

@@ -77,6 +77,11 @@ struct Config {
     ProviderLimits limits;
     std::variant<ZzdSettings, SmsSettings, IvrSettings, WebhookSettings, BroadcastSettings> settings;
     int line = 0;
+    // `heartbeat: { to: <a test account>, every: 15m }`: a test message through this provider at
+    // that interval (daemon/heartbeat.h); `to` is a Zhezhengding account (zzd), a mobile (sms,
+    // ivr), and not asked for by a webhook (its url is the receiver). Empty `every`: none.
+    std::string heartbeat_to;
+    Millis heartbeat_every{0};
   };
   std::vector<Provider> providers;  // media in the order of rules/media.h, each in preference order
 

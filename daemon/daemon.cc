@@ -30,7 +30,9 @@
 #include "channels/zzd/zzd_provider.h"
 #include "daemon/config.h"
 #include "daemon/dispatcher.h"
+#include "daemon/duty_room_alarm.h"
 #include "daemon/group_commit.h"
+#include "daemon/heartbeat.h"
 #include "daemon/transport.h"
 #include "daemon/engine.h"
 #include "daemon/metrics.h"
@@ -306,24 +308,29 @@ int run_daemon(const DaemonOptions& options) {
     // duty rooms are told on every medium that has a provider up, outside the store (which
     // cannot take a message now); the first commit after it ends the spell, they are told so,
     // and the spell goes on file.
-    auto alarm = [&](const StorageFault& fault, std::optional<std::chrono::system_clock::time_point> until) {
-      const std::vector<OutboundMessage> messages = storage_alarm(engine.current_directory(), fault, until);
+    // An alarm about jiaoying itself (daemon/duty_room_alarm.h) to the highest duty rooms, on
+    // every medium that has a provider up but `skip` (the one the alarm is about).
+    auto tell_duty_rooms = [&](const char* what, const std::vector<OutboundMessage>& messages,
+                               const std::string& skip) {
       if (messages.empty())
-        return spdlog::critical("storage: the directory has no duty_officer post: nobody can be told of the "
-                                "storage fault but this log");
+        return spdlog::critical("{}: the directory has no duty_officer post: nobody can be told but this log", what);
       for (const std::string& medium : dispatcher.people_media()) {
+        if (medium == skip) continue;
         std::vector<OutboundMessage> batch = messages;
         for (OutboundMessage& m : batch) {
           m.idem_key += "-" + medium;
           m.ack_url = settings.public_url + "/healthz";  // the card's button: the daemon's own word on it
         }
-        const bool going = dispatcher.send_unrecorded(medium, std::move(batch), [medium](const OutboundMessage& m,
-                                                                                           const SendResult& r) {
-          spdlog::warn("storage alarm to {} ({}) by {}: {}{}", m.person_name, mask_mobile(m.mobile), medium,
+        const bool going = dispatcher.send_unrecorded(medium, std::move(batch), [what, medium](const OutboundMessage& m,
+                                                                                                 const SendResult& r) {
+          spdlog::warn("{} to {} ({}) by {}: {}{}", what, m.person_name, mask_mobile(m.mobile), medium,
                        outcome_name(r.outcome), r.detail.empty() ? "" : " (" + r.detail + ")");
         });
-        if (!going) spdlog::error("storage alarm: no provider of {} is up to carry it", medium);
+        if (!going) spdlog::error("{}: no provider of {} is up to carry it", what, medium);
       }
+    };
+    auto alarm = [&](const StorageFault& fault, std::optional<std::chrono::system_clock::time_point> until) {
+      tell_duty_rooms("storage alarm", storage_alarm(engine.current_directory(), fault, until), "");
     };
     StorageWatch storage(
         io, config->database,
@@ -500,6 +507,35 @@ int run_daemon(const DaemonOptions& options) {
     api.set_voice_report_token(config->ivr_report_token);
     if (push_tokens.empty()) spdlog::warn("no push feed configured: POST /api/v1/warnings over TCP is refused");
 
+    // Each provider's heartbeat (daemon/heartbeat.h); a failure tells the duty rooms on the other media.
+    std::vector<HeartbeatTarget> heartbeat_targets;
+    for (const Config::Provider& p : config->providers)
+      if (p.heartbeat_every.count() > 0)
+        heartbeat_targets.push_back({p.name, p.medium, p.heartbeat_to, p.heartbeat_every, settings.public_url + "/healthz"});
+    Heartbeats heartbeats(io, dispatcher, board, clock, std::move(heartbeat_targets),
+                          [&](const HeartbeatTarget& target, bool failed, const std::string& detail) {
+      const TimePoint now = clock.now();
+      const std::string text =
+          failed ? fmt::format("叫应系统通道 {}（{}）自{}起心跳测试失败（{}）：该通道的消息可能发不出去，"
+                               "其他通道照常。请立即通知运维检查该服务商。",
+                               target.provider, target.medium, format_china_clock(now), detail)
+                 : fmt::format("叫应系统通道 {}（{}）已于{}恢复，心跳测试正常。", target.provider, target.medium,
+                               format_china_clock(now));
+      try {
+        engine.record_event(failed ? "heartbeat_failed" : "heartbeat_ok", "jiaoyingd",
+                            fmt::format("provider {} ({}): {}", target.provider, target.medium, detail));
+      } catch (const std::exception& e) {
+        spdlog::error("heartbeat: filing it failed: {}", e.what());
+      }
+      tell_duty_rooms("heartbeat alarm",
+                      duty_room_alarm(engine.current_directory(),
+                                      fmt::format("heartbeat-{}-{}-{}", target.provider, failed ? "failed" : "ok",
+                                                  to_epoch_ms(now)),
+                                      failed ? "【系统告警】叫应系统通道故障" : "【系统恢复】叫应系统通道恢复", text),
+                      target.medium);
+    });
+    heartbeats.start();
+
     asio::steady_timer ticker(io);
     every(ticker, config->tick, [&] { loop.kick(); });
     // How late the engine's loop runs: a timer asked for every second, measured against when it
@@ -551,6 +587,7 @@ int run_daemon(const DaemonOptions& options) {
       });
       ticker.cancel();
       lag_timer.cancel();
+      heartbeats.stop();
       hangup.cancel();
       for (auto& t : spool_timers) t->cancel();
       for (auto& p : polls) p->stop();

@@ -406,6 +406,26 @@ bool Dispatcher::send_unrecorded(const std::string& medium, std::vector<Outbound
   return true;
 }
 
+void Dispatcher::probe(const std::string& provider, OutboundMessage message, Unrecorded done) {
+  const Instant now = now_();
+  Lane* lane = nullptr;
+  for (auto& l : lanes_)
+    if (l->slot.name == provider && l->slot.provider) lane = l.get();
+  if (!lane) return done(message, {SendOutcome::failed, "", "no such provider"});
+  if (lane->breaker.state(now) == Breaker::State::open)
+    return done(message, {SendOutcome::retry, "", "thought down: its breaker is open after " + lane->last_fault});
+  if (auto refused = lane->slot.provider->refuse(message)) return done(message, *refused);
+  ++lane->in_flight;
+  std::vector<OutboundMessage> one{message};
+  transport_.send(*lane->slot.provider, std::move(one),
+                  [this, lane, done = std::move(done), message = std::move(message)](Delivery d) {
+                    --lane->in_flight;
+                    done(message, d.results.empty() ? SendResult{SendOutcome::retry, "", d.fault_detail}
+                                                    : d.results.front());
+                    check_drained();
+                  });
+}
+
 std::vector<std::string> Dispatcher::people_media() const {
   std::vector<std::string> out;
   for (const MediumLanes& m : media_)
@@ -434,8 +454,17 @@ std::vector<ProviderStatus> Dispatcher::status() {
       lane->shown_state = state;
       lane->since = plan_clock_.now();
     }
-    out.push_back({lane->slot.name, lane->slot.medium, state, lane->since, lane->in_flight, lane->slot.limits.rate,
-                   lane->sent + lane->failed, lane->failed, lane->last_fault});
+    ProviderStatus p;
+    p.name = lane->slot.name;
+    p.medium = lane->slot.medium;
+    p.state = state;
+    p.since = lane->since;
+    p.in_flight = lane->in_flight;
+    p.rate = lane->slot.limits.rate;
+    p.requests = lane->sent + lane->failed;
+    p.faults = lane->failed;
+    p.last_fault = lane->last_fault;
+    out.push_back(std::move(p));
   }
   return out;
 }

@@ -67,6 +67,10 @@ class Dispatcher {
   // `done` is told each message's result. False when no provider of the medium is up.
   using Unrecorded = std::function<void(const OutboundMessage&, const SendResult&)>;
   bool send_unrecorded(const std::string& medium, std::vector<OutboundMessage> messages, Unrecorded done);
+  // One message through this very provider, outside the queue and the record (a heartbeat,
+  // daemon/heartbeat.h): `done` hears its result, at once if the provider is unknown, refuses
+  // it, or is thought down (its breaker open).
+  void probe(const std::string& provider, OutboundMessage message, Unrecorded done);
   // The media providers carry people's messages on (zzd, sms, ivr, …), in the order configured.
   std::vector<std::string> people_media() const;
 

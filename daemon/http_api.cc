@@ -14,6 +14,7 @@
 #include "channels/zzd/signature.h"
 #include "daemon/ingest.h"
 #include "daemon/journal.h"
+#include "daemon/provider_json.h"
 #include "daemon/states.h"
 #include "rules/directory.h"
 #include "rules/html.h"
@@ -383,15 +384,10 @@ json::object status_json(Views& views, const Clock& clock, const ProviderBoard* 
         problems.emplace_back(fmt::format("provider {} ({}) is {} since {}{}", p.name, p.medium, p.state,
                                           format_china_clock(p.since),
                                           p.last_fault.empty() ? "" : ": " + p.last_fault));
-      providers.push_back(json::object{{"name", p.name},
-                                       {"medium", p.medium},
-                                       {"state", p.state},
-                                       {"since", format_china_time(p.since)},
-                                       {"in_flight", p.in_flight},
-                                       {"waiting", g.queued.count(p.medium) ? g.queued.at(p.medium) : 0},
-                                       {"requests", p.requests},
-                                       {"faults", p.faults},
-                                       {"last_fault", p.last_fault}});
+      if (p.heartbeat && !p.heartbeat_ok)
+        problems.emplace_back(fmt::format("provider {} ({}) failed its heartbeat at {}: {}", p.name, p.medium,
+                                          format_china_clock(p.heartbeat_at), p.heartbeat_detail));
+      providers.push_back(provider_json(p, g.queued.count(p.medium) ? g.queued.at(p.medium) : 0));
     }
   json::object engine;
   if (metrics) {

@@ -46,7 +46,7 @@ class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
 // Kinds that ask for someone's attention: warnings in the journal (`journalctl -p warning`).
 bool needs_attention(std::string_view kind) {
   for (std::string_view k : {"exhausted", "message_failed", "message_unknown", "report_overdue", "broadcast_failed", "broadcast_gap", "broadcast_unconfirmed",
-                             "provider_down", "channel_down", "post_unfilled", "no_plan_matched", "area_not_in_directory",
+                             "provider_down", "channel_down", "heartbeat_failed", "post_unfilled", "no_plan_matched", "area_not_in_directory",
                              "step_late", "sent_suspicious", "storage_fault", "signature_refused", "export_unmasked"})
     if (kind == k) return true;
   return false;

@@ -7,6 +7,8 @@
 #include <boost/asio/post.hpp>
 #include <filesystem>
 
+#include "daemon/duty_room_alarm.h"
+
 namespace jiaoying {
 
 namespace {
@@ -170,30 +172,8 @@ std::vector<OutboundMessage> storage_alarm(const Directory& directory, const Sto
     text = fmt::format("叫应系统已于{}恢复写入数据库，叫应继续。故障持续约{}分钟，期间拒收预警{}条，发布方重试后补收。",
                        china_clock(*recovered_at), std::max<int64_t>(1, minutes), fault.refused);
   }
-  // The duty rooms at the highest tier that has any: the city's, else every county's.
-  std::optional<Tier> top;
-  for (const Post& post : directory.posts())
-    if (const Area* area = directory.area(post.area); post.role == "duty_officer" && area)
-      top = top ? std::min(*top, area->tier) : area->tier;
-  std::vector<OutboundMessage> out;
-  for (const Post& post : directory.posts()) {
-    const Area* area = directory.area(post.area);
-    const Person* person = directory.person(post.person);
-    if (post.role != "duty_officer" || !area || area->tier != top || !person) continue;
-    OutboundMessage m;
-    m.idem_key = fmt::format("storage-{}-{}-{}", episode, recovered_at ? "end" : "start", person->id);
-    m.person_id = person->id;
-    m.person_name = person->name;
-    m.zzd_account = person->zzd_account;
-    m.mobile = person->mobile;
-    m.landline = person->landline;
-    m.area_code = area->code;
-    m.title = title;
-    m.text = text;
-    m.level = "red";
-    out.push_back(std::move(m));
-  }
-  return out;
+  return duty_room_alarm(directory, fmt::format("storage-{}-{}", episode, recovered_at ? "end" : "start"), title,
+                         text);
 }
 
 std::optional<std::string> storage_fault_text(const std::exception& e, const StorageWatch* watch) {

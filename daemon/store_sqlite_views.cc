@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "daemon/provider_json.h"
 #include "daemon/state_sql.h"
 #include "rules/json_text.h"
 #include "rules/names.h"
@@ -93,15 +94,7 @@ std::string SqliteViews::warnings(const std::vector<ProviderStatus>& providers) 
     while (q.step()) waiting[q.text(0)] = q.int64(1);
     json::array ps;
     for (const ProviderStatus& p : providers)
-      ps.push_back(json::object{{"name", p.name},
-                                {"medium", p.medium},
-                                {"state", p.state},
-                                {"since", format_china_time(p.since)},
-                                {"in_flight", static_cast<int64_t>(p.in_flight)},
-                                {"requests", p.requests},
-                                {"faults", p.faults},
-                                {"last_fault", p.last_fault},
-                                {"waiting", waiting.count(p.medium) ? waiting[p.medium] : 0}});
+      ps.push_back(provider_json(p, waiting.count(p.medium) ? waiting[p.medium] : 0));
     out["providers"] = std::move(ps);
   }
   return json_text(out);

@@ -85,6 +85,8 @@ constexpr std::array kEvents{
     Name{"report_cancelled", "免回报"},
     Name{"provider_down", "通道故障"},
     Name{"provider_up", "通道恢复"},
+    Name{"heartbeat_failed", "通道心跳失败"},
+    Name{"heartbeat_ok", "通道心跳恢复"},
     Name{"channel_down", "渠道中断"},
     Name{"sms_reply", "短信回复"},
     Name{"covered", "岗位已应"},

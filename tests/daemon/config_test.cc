@@ -280,3 +280,38 @@ TEST_CASE("metrics: off unless asked; a listen that is not host:port, or is the 
     CHECK_MESSAGE(bad[0].text().find(says) != std::string::npos, bad[0].text());
   }
 }
+
+TEST_CASE("a provider's heartbeat: a test account and an interval; refused where it makes no sense, at its line") {
+  LoadErrors errors;
+  auto c = load_config(write_config(std::string(kGood).replace(
+                           std::string(kGood).find("tenant_id: \"196729\" }"), 21,
+                           "tenant_id: \"196729\", heartbeat: { to: \"3000001\", every: 15m } }")),
+                       errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  REQUIRE(c->providers.size() == 1);
+  CHECK(c->providers[0].heartbeat_to == "3000001");
+  CHECK(c->providers[0].heartbeat_every == Millis(15 * 60 * 1000));
+
+  for (const auto& [heartbeat, says] : std::vector<std::pair<std::string, std::string>>{
+           {"heartbeat: { to: \"3000001\", every: 500ms }", "every must be 1s or more"},
+           {"heartbeat: { every: 15m }", "'to'"},
+           {"heartbeat: { to: \"3000001\", every: 15m, at: 2 }", "unknown key 'at'"},
+           {"heartbeat: 15m", "must be a mapping"}}) {
+    std::string text = kGood;
+    text.replace(text.find("tenant_id: \"196729\" }"), 21, "tenant_id: \"196729\", " + heartbeat + " }");
+    LoadErrors bad;
+    const std::string path = write_config(text);
+    CHECK_FALSE(load_config(path, bad));
+    REQUIRE_MESSAGE(bad.size() >= 1, heartbeat);
+    CHECK_MESSAGE(bad[0].text().starts_with(path + ":8:"), bad[0].text());
+    CHECK_MESSAGE(bad[0].text().find(says) != std::string::npos, bad[0].text());
+  }
+  // An SMS heartbeat needs a mobile.
+  std::string sms = std::string(kGood) +
+                    "  sms: { base_url: \"http://127.0.0.1:8642\", access_key_id: i, access_key_secret: s, sign_name: 婺城防汛, "
+                    "template_code: T, callback_token: a-long-enough-token-1234, heartbeat: { to: \"3000001\", every: 15m } }\n";
+  LoadErrors bad;
+  CHECK_FALSE(load_config(write_config(sms), bad));
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].text().find("to must be the test phone's 11-digit mobile, not '3000001'") != std::string::npos);
+}

@@ -313,3 +313,52 @@ TEST_CASE("GET /metrics on its own port: results, answers, the outbox and the pr
   CHECK_MESSAGE(red == 1, red_text);
   CHECK_MESSAGE(red_text.find("✗ provider zzd (zzd) is down since") != std::string::npos, red_text);
 }
+
+TEST_CASE("heartbeats: a provider tested at its interval; one that stops answering is red and the duty rooms are texted") {
+  const std::string channels =
+      std::string(kZzd) + ", heartbeat: { to: \"3000001\", every: 1s } }\n" +
+      "  sms: { base_url: \"{sim}\", access_key_id: e2e-cloud-id, access_key_secret: e2e-cloud-secret, sign_name: 婺城防汛, "
+      "template_code: SMS_E2E, callback_token: " + Loopback::kSmsToken + " }\n";
+  Loopback sys(county_spec("[zzd]", channels));
+  auto heartbeat_cards = [&] {
+    int n = 0;
+    for (const json::object& line : sys.log())
+      if (const json::value* t = line.if_contains("title");
+          t && t->is_string() && std::string(t->as_string()).find("【系统心跳】") != std::string::npos)
+        ++n;
+    return n;
+  };
+  auto problems = [&] { return json::serialize(sys.admin("/api/v1/status").at("problems")); };
+  REQUIRE(Loopback::wait_until([&] { return heartbeat_cards() >= 2; }, std::chrono::seconds(20)));
+  CHECK(problems() == "[]");
+  auto [well, well_text] = cli_status(sys);
+  CHECK_MESSAGE(well == 0, well_text);
+  CHECK_MESSAGE(well_text.find("ok ") != std::string::npos, well_text);  // the HEARTBEAT column
+
+  // Zhezhengding stops answering: the next heartbeat fails, status is red naming it, the failure
+  // is on file once, and the duty rooms are told on the other medium (SMS).
+  REQUIRE(sys.set_faults(R"({"zzd": {"error_rate": 1}})"));
+  REQUIRE_MESSAGE(Loopback::wait_until([&] { return problems().find("failed its heartbeat") != std::string::npos; },
+                                       std::chrono::seconds(20)),
+                  problems());
+  auto [red, red_text] = cli_status(sys);
+  CHECK_MESSAGE(red == 1, red_text);
+  CHECK_MESSAGE(red_text.find("✗ provider zzd (zzd) failed its heartbeat at") != std::string::npos, red_text);
+  CHECK_MESSAGE(red_text.find("FAILED ") != std::string::npos, red_text);
+  REQUIRE(Loopback::wait_until([&] {
+    for (const json::object& line : sys.log())
+      if (line.at("provider") == "sms" && line.contains("text") &&
+          std::string(line.at("text").as_string()).find("心跳测试失败") != std::string::npos)
+        return true;
+    return false;
+  }, std::chrono::seconds(20)));
+  CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'heartbeat_failed'") == 1);
+
+  // It answers again: green, and that is on file too.
+  REQUIRE(sys.set_faults(R"({"zzd": {"error_rate": 0}})"));
+  REQUIRE_MESSAGE(Loopback::wait_until([&] { return problems() == "[]"; }, std::chrono::seconds(20)), problems());
+  CHECK(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'heartbeat_ok'") == 1;
+  }));
+  CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'heartbeat_failed'") == 1);
+}
