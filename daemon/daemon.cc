@@ -535,6 +535,9 @@ int run_daemon(const DaemonOptions& options) {
                       target.medium);
     });
     heartbeats.start();
+    api.set_unrecorded_sms_receipt([&heartbeats](const std::string& phone, bool delivered, const std::string& code) {
+      heartbeats.sms_receipt(phone, delivered, code);
+    });
 
     asio::steady_timer ticker(io);
     every(ticker, config->tick, [&] { loop.kick(); });

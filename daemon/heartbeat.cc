@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "daemon/journal.h"
+#include "rules/names.h"
 #include "rules/time.h"
 
 namespace jiaoying {
@@ -28,7 +29,7 @@ Heartbeats::Heartbeats(boost::asio::io_context& io, Dispatcher& dispatcher, Prov
                        std::vector<HeartbeatTarget> targets, Changed changed)
     : dispatcher_(dispatcher), board_(board), clock_(clock), changed_(std::move(changed)) {
   for (HeartbeatTarget& t : targets)
-    beats_.push_back({std::move(t), std::make_unique<boost::asio::steady_timer>(io), 0, 0, false});
+    beats_.push_back({std::move(t), std::make_unique<boost::asio::steady_timer>(io), 0, 0, false, false});
 }
 
 void Heartbeats::start(std::chrono::milliseconds first) {
@@ -61,15 +62,37 @@ void Heartbeats::beat(size_t i) {
     b.answered = b.sent;
     settle(i, false, fmt::format("no answer within {} s", std::chrono::duration_cast<std::chrono::seconds>(b.target.every).count()));
   }
+  if (b.awaiting_receipt) {
+    b.awaiting_receipt = false;
+    settle(i, false, fmt::format("taken, but no delivery receipt within {} s",
+                                 std::chrono::duration_cast<std::chrono::seconds>(b.target.every).count()));
+  }
   const uint64_t n = ++b.sent;
   dispatcher_.probe(b.target.provider, heartbeat_message(b.target, clock_.now()),
                     [this, i, n, alive = alive_](const OutboundMessage&, const SendResult& r) {
                       if (!*alive || beats_[i].answered >= n) return;  // stopped, or given up on
                       beats_[i].answered = n;
                       const bool ok = r.outcome == SendOutcome::sent || r.outcome == SendOutcome::duplicate;
+                      if (ok && beats_[i].target.medium == "sms") {
+                        beats_[i].awaiting_receipt = true;  // good once the receipt says so
+                        return;
+                      }
                       settle(i, ok, ok ? std::string("taken") : fmt::format("{}{}", outcome_name(r.outcome),
                                                                               r.detail.empty() ? "" : ": " + r.detail));
                     });
+}
+
+void Heartbeats::sms_receipt(const std::string& phone, bool delivered, const std::string& code) {
+  for (size_t i = 0; i < beats_.size(); ++i) {
+    Beat& b = beats_[i];
+    if (b.target.medium != "sms" || b.target.to != phone || !b.awaiting_receipt) continue;
+    b.awaiting_receipt = false;
+    return settle(i, delivered,
+                  delivered ? std::string("delivered to the test phone")
+                            : fmt::format("taken, but the carrier could not deliver it ({})", code));
+  }
+  spdlog::info("SMS receipt for {} (sent outside the record: an alarm): {}", mask_mobile(phone),
+               delivered ? "delivered" : "not delivered (" + code + ")");
 }
 
 void Heartbeats::settle(size_t i, bool ok, const std::string& detail) {

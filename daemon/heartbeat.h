@@ -6,8 +6,10 @@
 // changes from good to bad or back, to the log, the audit trail (heartbeat_failed, heartbeat_ok)
 // and the `changed` callback, which tells the duty rooms through the other media (daemon.cc).
 //
-// "Taken" is the provider's word that it accepted the message; whether it reached the test
-// phone (a delivery receipt) is not checked yet.
+// An SMS heartbeat is good when its delivery receipt (matched by the test phone) says the phone
+// got it before the next beat — `every` must outlast the carrier's report; the others when
+// the provider took it (Zhezhengding has no read status for work notifications, and a call's or
+// a webhook's acceptance is the provider's last word).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -46,6 +48,9 @@ class Heartbeats {
   void stop();
   // One beat of the i-th target now; the timers call it, and tests.
   void beat(size_t i);
+  // An SMS delivery receipt of a text sent outside the record: an SMS heartbeat's is what makes
+  // it good ("delivered"); one that does not come before the next beat is a failure.
+  void sms_receipt(const std::string& phone, bool delivered, const std::string& code);
 
  private:
   struct Beat {
@@ -53,6 +58,7 @@ class Heartbeats {
     std::unique_ptr<boost::asio::steady_timer> timer;
     uint64_t sent = 0, answered = 0;  // beats sent and answered: one unanswered at the next is a failure
     bool failing = false;
+    bool awaiting_receipt = false;    // an SMS heartbeat taken, its delivery receipt not yet in
   };
   void arm(size_t i, std::chrono::milliseconds after);
   void settle(size_t i, bool ok, const std::string& detail);

@@ -268,6 +268,10 @@ ServerResponse HttpApi::sms_push(const ServerRequest& req) {
         engine_.record_refusal("callback_refused", actor, "an SMS receipt without an out_id of ours");
         continue;
       }
+      if (*id == 0) {  // sent outside the record: its receipt is the heartbeat's, or nobody's to file
+        if (unrecorded_receipt_) unrecorded_receipt_(r.phone_number, r.success, r.err_code);
+        continue;
+      }
       engine_.sms_delivery(*id, r.phone_number, r.biz_id, r.success, r.err_code, actor);
     }
     return {200, "application/json; charset=utf-8", sms::push_ack()};

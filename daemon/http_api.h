@@ -33,6 +33,10 @@ class HttpApi {
   void set_voice_report_token(std::string token) { voice_report_token_ = std::move(token); }
   // The path token of the SMS platform's receipt and reply pushes; empty = no such endpoints.
   void set_sms_callback_token(std::string token) { sms_token_ = std::move(token); }
+  // Receipts of texts sent outside the record (message 0: a heartbeat, an alarm about jiaoying
+  // itself) go here, not to the engine: (phone, delivered, the carrier's code).
+  using UnrecordedReceipt = std::function<void(const std::string&, bool, const std::string&)>;
+  void set_unrecorded_sms_receipt(UnrecordedReceipt hook) { unrecorded_receipt_ = std::move(hook); }
   // The broadcast channel, which opens the platform's playback reports; null = no such endpoint.
   void set_broadcast(const BroadcastChannel* broadcast) { broadcast_ = broadcast; }
   // Told of every call whose report arrived (the dispatcher frees its township's line).
@@ -80,6 +84,7 @@ class HttpApi {
   const BroadcastChannel* broadcast_ = nullptr;
   std::function<void(int64_t)> call_ended_;
   std::string sms_token_;
+  UnrecordedReceipt unrecorded_receipt_;
 };
 
 }  // namespace jiaoying

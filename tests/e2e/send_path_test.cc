@@ -318,7 +318,7 @@ TEST_CASE("heartbeats: a provider tested at its interval; one that stops answeri
   const std::string channels =
       std::string(kZzd) + ", heartbeat: { to: \"3000001\", every: 1s } }\n" +
       "  sms: { base_url: \"{sim}\", access_key_id: e2e-cloud-id, access_key_secret: e2e-cloud-secret, sign_name: 婺城防汛, "
-      "template_code: SMS_E2E, callback_token: " + Loopback::kSmsToken + " }\n";
+      "template_code: SMS_E2E, callback_token: " + Loopback::kSmsToken + ", heartbeat: { to: \"19900000999\", every: 5s } }\n";
   Loopback sys(county_spec("[zzd]", channels));
   auto heartbeat_cards = [&] {
     int n = 0;
@@ -352,13 +352,39 @@ TEST_CASE("heartbeats: a provider tested at its interval; one that stops answeri
         return true;
     return false;
   }, std::chrono::seconds(20)));
-  CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'heartbeat_failed'") == 1);
+  CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'heartbeat_failed' AND detail LIKE 'provider zzd %'") == 1);
 
   // It answers again: green, and that is on file too.
   REQUIRE(sys.set_faults(R"({"zzd": {"error_rate": 0}})"));
   REQUIRE_MESSAGE(Loopback::wait_until([&] { return problems() == "[]"; }, std::chrono::seconds(20)), problems());
   CHECK(Loopback::wait_until([&] {
-    return count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'heartbeat_ok'") == 1;
+    return count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'heartbeat_ok' AND detail LIKE 'provider zzd %'") == 1;
   }));
-  CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'heartbeat_failed'") == 1);
+  CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'heartbeat_failed' AND detail LIKE 'provider zzd %'") == 1);
+
+  // The SMS heartbeat is good by its delivery receipt; with the receipts lost it fails, saying so.
+  auto sms_heartbeat = [&] {
+    const json::value status = sys.admin("/api/v1/status");
+    for (const json::value& p : status.at("providers").as_array())
+      if (p.at("name") == "sms" && p.as_object().contains("heartbeat"))
+        return std::string(p.at("heartbeat").at("detail").as_string());
+    return std::string();
+  };
+  REQUIRE_MESSAGE(Loopback::wait_until([&] { return sms_heartbeat() == "delivered to the test phone"; },
+                                       std::chrono::seconds(20)),
+                  sms_heartbeat());
+  {
+    Db db(sys.db().string());
+    Stmt q = db.prepare("SELECT group_concat(kind || ': ' || detail, ' | ') FROM events WHERE kind LIKE 'heartbeat%' "
+                        "AND detail LIKE 'provider sms %'");
+    const std::string sms_events = q.step() && !q.is_null(0) ? q.text(0) : "";
+    CHECK_MESSAGE(sms_events.empty(), sms_events);  // no false alarm while its receipts come
+  }
+  REQUIRE(sys.set_faults(R"({"sms": {"lost_receipts": 1}})"));
+  REQUIRE_MESSAGE(Loopback::wait_until([&] {
+    return problems().find("provider sms (sms) failed its heartbeat") != std::string::npos &&
+           problems().find("no delivery receipt within 5 s") != std::string::npos;
+  }, std::chrono::seconds(20)), problems());
+  // Receipts of texts outside the record (heartbeats, the alarm) are not refused callbacks.
+  CHECK(count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'callback_refused'") == 0);
 }
