@@ -67,4 +67,18 @@ std::string Table::render(bool use_colour) const {
   return out;
 }
 
+std::string clip(std::string_view s, size_t columns) {
+  if (display_width(s) <= columns) return std::string(s);
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = 1;  // a character's bytes: its lead byte and the continuation bytes after it
+    while (i + len < s.size() && (static_cast<unsigned char>(s[i + len]) & 0xC0) == 0x80) ++len;
+    const std::string_view ch = s.substr(i, len);
+    if (display_width(out) + display_width(ch) + 1 > columns) break;  // room for the "…"
+    out += ch;
+    i += len;
+  }
+  return out + "…";
+}
+
 }  // namespace jiaoying

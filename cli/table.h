@@ -10,6 +10,8 @@ namespace jiaoying {
 
 // Terminal columns a UTF-8 string takes (East Asian wide characters count 2).
 size_t display_width(std::string_view utf8);
+// At most `columns` terminal columns of `utf8`, cut between characters, "…" marking a cut.
+std::string clip(std::string_view utf8, size_t columns);
 
 class Table {
  public:

@@ -74,7 +74,7 @@ std::string render_providers(const json::value& list, bool colour) {
       if (const json::value* h = p.as_object().if_contains("heartbeat")) fault = str(*h, "detail");
     t.add({str(p, "name"), str(p, "medium"), state, clock_of(str(p, "since")), std::to_string(num(p, "in_flight")),
            std::to_string(num(p, "waiting")), fmt::format("{}/{}", num(p, "faults"), num(p, "requests")), heartbeat,
-           fault.substr(0, 60)},
+           clip(fault, 60)},
           state == "up" && !heartbeat_failed ? "" : "31");
   }
   return "\nproviders\n" + t.render(colour);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "cli/report_html.h"
+#include "cli/table.h"
 #include "cli/views.h"
 #include "cli/watch.h"
 
@@ -200,4 +201,15 @@ TEST_CASE("jiaoying status: the problems first, then the disk, the engine, the w
   CHECK(quiet.find("warnings   none") != std::string::npos);
   CHECK(quiet.find("outbox     empty") != std::string::npos);
   CHECK(quiet.find("free on its disk") == std::string::npos);
+}
+
+TEST_CASE("a long cell is clipped between characters, never inside one, and says it was") {
+  CHECK(clip("HTTP 503", 60) == "HTTP 503");
+  const std::string fault = "transport: 浙政钉开放平台暂时无法连接，请稍后重试（HTTP 503）";
+  const std::string cut = clip(fault, 20);
+  CHECK(cut.ends_with("…"));
+  CHECK(display_width(cut) <= 20);
+  CHECK(cut.starts_with("transport: 浙政钉"));
+  CHECK(fault.starts_with(cut.substr(0, cut.size() - std::string("…").size())));  // whole characters only
+  CHECK(clip("一二三四五", 5) == "一二…");  // wide characters take two columns
 }
