@@ -287,11 +287,13 @@ void Dispatcher::finished(Lane& lane, std::vector<int64_t> ids, Delivery d, bool
   const Instant now = now_();
   if (metrics_) {
     metrics_->provider_request(lane.slot.name, std::chrono::duration<double>(now - started).count());
+    // Tallied per request (a batch is up to 100 messages), then counted once per result.
+    std::map<std::string_view, uint64_t> tally;
     for (size_t i = 0; i < ids.size(); ++i)
-      metrics_->message_result(lane.slot.medium, lane.slot.name,
-                               d.fault ? std::string_view("provider_fault")
-                               : i < d.results.size() ? outcome_name(d.results[i].outcome)
-                                                      : std::string_view("no_result"));
+      ++tally[d.fault ? std::string_view("provider_fault")
+              : i < d.results.size() ? outcome_name(d.results[i].outcome)
+                                     : std::string_view("no_result")];
+    for (const auto& [result, n] : tally) metrics_->message_result(lane.slot.medium, lane.slot.name, result, n);
   }
   try {
     health(lane, d, now);
@@ -380,6 +382,21 @@ void Dispatcher::wake_at(Instant when) {
   });
 }
 
+// One message through `lane`, outside the queue and the record: refused at once, or sent alone
+// and its first result (or the transport's fault) told to `done`.
+void Dispatcher::send_unrecorded_one(Lane& lane, OutboundMessage message, std::shared_ptr<Unrecorded> done) {
+  if (auto refused = lane.slot.provider->refuse(message)) return (*done)(message, *refused);
+  ++lane.in_flight;
+  std::vector<OutboundMessage> one{message};
+  transport_.send(*lane.slot.provider, std::move(one),
+                  [this, &lane, done = std::move(done), message = std::move(message)](Delivery d) {
+                    --lane.in_flight;
+                    (*done)(message, d.results.empty() ? SendResult{SendOutcome::retry, "", d.fault_detail}
+                                                       : d.results.front());
+                    check_drained();
+                  });
+}
+
 bool Dispatcher::send_unrecorded(const std::string& medium, std::vector<OutboundMessage> messages, Unrecorded done) {
   const Instant now = now_();
   auto m = std::find_if(media_.begin(), media_.end(), [&](const MediumLanes& x) { return x.medium == medium; });
@@ -388,42 +405,18 @@ bool Dispatcher::send_unrecorded(const std::string& medium, std::vector<Outbound
     return l->slot.provider && l->breaker.state(now) != Breaker::State::open;
   });
   if (lane == m->lanes.end()) return false;
-  Lane& l = **lane;
   auto shared = std::make_shared<Unrecorded>(std::move(done));
-  for (OutboundMessage& message : messages) {
-    if (auto refused = l.slot.provider->refuse(message)) {
-      (*shared)(message, *refused);
-      continue;
-    }
-    ++l.in_flight;
-    std::vector<OutboundMessage> one{message};
-    transport_.send(*l.slot.provider, std::move(one), [this, &l, shared, message](Delivery d) {
-      --l.in_flight;
-      (*shared)(message, d.results.empty() ? SendResult{SendOutcome::retry, "", d.fault_detail} : d.results.front());
-      check_drained();
-    });
-  }
+  for (OutboundMessage& message : messages) send_unrecorded_one(**lane, std::move(message), shared);
   return true;
 }
 
 void Dispatcher::probe(const std::string& provider, OutboundMessage message, Unrecorded done) {
-  const Instant now = now_();
-  Lane* lane = nullptr;
-  for (auto& l : lanes_)
-    if (l->slot.name == provider && l->slot.provider) lane = l.get();
-  if (!lane) return done(message, {SendOutcome::failed, "", "no such provider"});
-  if (lane->breaker.state(now) == Breaker::State::open)
-    return done(message, {SendOutcome::retry, "", "thought down: its breaker is open after " + lane->last_fault});
-  if (auto refused = lane->slot.provider->refuse(message)) return done(message, *refused);
-  ++lane->in_flight;
-  std::vector<OutboundMessage> one{message};
-  transport_.send(*lane->slot.provider, std::move(one),
-                  [this, lane, done = std::move(done), message = std::move(message)](Delivery d) {
-                    --lane->in_flight;
-                    done(message, d.results.empty() ? SendResult{SendOutcome::retry, "", d.fault_detail}
-                                                    : d.results.front());
-                    check_drained();
-                  });
+  auto lane = std::find_if(lanes_.begin(), lanes_.end(),
+                           [&](const auto& l) { return l->slot.name == provider && l->slot.provider; });
+  if (lane == lanes_.end()) return done(message, {SendOutcome::failed, "", "no such provider"});
+  if ((*lane)->breaker.state(now_()) == Breaker::State::open)
+    return done(message, {SendOutcome::retry, "", "thought down: its breaker is open after " + (*lane)->last_fault});
+  send_unrecorded_one(**lane, std::move(message), std::make_shared<Unrecorded>(std::move(done)));
 }
 
 std::vector<std::string> Dispatcher::people_media() const {

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <memory>
 #include <map>
 #include <string>
 #include <vector>
@@ -100,6 +101,7 @@ class Dispatcher {
   void flush();
   void wake_at(Instant when);
   void check_drained();
+  void send_unrecorded_one(Lane& lane, OutboundMessage message, std::shared_ptr<Unrecorded> done);
 
   boost::asio::io_context& io_;
   Engine& engine_;

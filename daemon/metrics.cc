@@ -37,9 +37,10 @@ void Metrics::observe(Histogram& h, const double* bounds, size_t n, double value
   ++h.count;
 }
 
-void Metrics::message_result(std::string_view channel, std::string_view provider, std::string_view result) {
+void Metrics::message_result(std::string_view channel, std::string_view provider, std::string_view result,
+                             uint64_t n) {
   std::lock_guard lock(mutex_);
-  ++results_[{std::string(channel), std::string(provider), std::string(result)}];
+  results_[{std::string(channel), std::string(provider), std::string(result)}] += n;
 }
 
 void Metrics::provider_request(std::string_view provider, double seconds) {

@@ -45,7 +45,7 @@ class Metrics {
   static constexpr std::array<double, 10> kAnswerBuckets{30, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200};
 
   // The engine's thread tells these as things happen.
-  void message_result(std::string_view channel, std::string_view provider, std::string_view result);
+  void message_result(std::string_view channel, std::string_view provider, std::string_view result, uint64_t n = 1);
   void provider_request(std::string_view provider, double seconds);
   void answered(std::string_view tier, double seconds);
   void loop_lag(double seconds);
