@@ -70,12 +70,15 @@ std::string Table::render(bool use_colour) const {
 std::string clip(std::string_view s, size_t columns) {
   if (display_width(s) <= columns) return std::string(s);
   std::string out;
+  size_t width = 0;  // display_width(out), kept as it grows
   for (size_t i = 0; i < s.size();) {
     size_t len = 1;  // a character's bytes: its lead byte and the continuation bytes after it
     while (i + len < s.size() && (static_cast<unsigned char>(s[i + len]) & 0xC0) == 0x80) ++len;
     const std::string_view ch = s.substr(i, len);
-    if (display_width(out) + display_width(ch) + 1 > columns) break;  // room for the "…"
+    const size_t w = display_width(ch);
+    if (width + w + 1 > columns) break;  // room for the "…"
     out += ch;
+    width += w;
     i += len;
   }
   return out + "…";

@@ -91,7 +91,7 @@ void Heartbeats::sms_receipt(const std::string& phone, bool delivered, const std
                   delivered ? std::string("delivered to the test phone")
                             : fmt::format("taken, but the carrier could not deliver it ({})", code));
   }
-  spdlog::info("SMS receipt for {} (sent outside the record: an alarm): {}", mask_mobile(phone),
+  spdlog::info("SMS receipt for {} of a text outside the record (an alarm, or a heartbeat's receipt after its beat): {}", mask_mobile(phone),
                delivered ? "delivered" : "not delivered (" + code + ")");
 }
 
