@@ -14,7 +14,7 @@ std::string_view outcome_name(SendOutcome outcome) {
   return "unknown";
 }
 
-SendResult send_now(const Provider& provider, HttpClient& http, const OutboundMessage& message) {
+SendResult send_now(const HttpProvider& provider, HttpClient& http, const OutboundMessage& message) {
   if (auto refused = provider.refuse(message)) return *refused;
   std::span<const OutboundMessage> one(&message, 1);
   std::vector<SendResult> results = provider.decode(one, http.perform(provider.encode(one)));

@@ -1,13 +1,18 @@
 // A provider carries one medium (rules/media.h) for people: the Zhezhengding open platform for
-// zzd, an Alibaba Cloud SMS account (or a second SMS gateway) for sms, the voice platform for
-// ivr, a county system's endpoint for webhook. A provider here is only its wire: encode() builds
-// the HTTP request that sends a batch of messages, decode() reads the answer into one result per
-// message. It holds no connection and never blocks: the transport (channels/async_http.h, or
-// HttpClient in tests and tools) carries the request. encode/decode may be called from any
-// thread at once (the only shared state, a nonce generator, is locked).
+// zzd, an Alibaba Cloud SMS account or a carrier's CMPP gateway for sms, the voice platform for
+// ivr, a county system's endpoint for webhook. Two kinds, told apart by http() and link():
+// - an HttpProvider is only its wire: encode() builds the HTTP request that sends a batch of
+//   messages, decode() reads the answer into one result per message. It holds no connection and
+//   never blocks: the transport (channels/async_http.h, or HttpClient in tests and tools) carries
+//   the request. encode/decode may be called from any thread at once (the only shared state, a
+//   nonce generator, is locked).
+// - a LinkProvider keeps one long-lived connection of its own (CMPP to a carrier's SMS gateway):
+//   it is started on the network thread's loop, submits batches over its link, and reports what
+//   arrives on the link (receipts, replies) as events.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +21,10 @@
 
 #include "channels/http_client.h"
 #include "rules/media.h"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace jiaoying {
 
@@ -55,6 +64,18 @@ struct SendResult {
   std::string detail;        // why, for the audit trail
 };
 
+// What came of one request (or one batch submitted over a link).
+struct Delivery {
+  std::vector<SendResult> results;  // one per message, in order
+  // The provider itself failed (no answer, 5xx, an answer that could not be read, its link down):
+  // what its circuit breaker counts. A refusal of one message or a rate limit is not a fault.
+  bool fault = false;
+  std::string fault_detail;
+};
+
+class HttpProvider;
+class LinkProvider;
+
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -65,6 +86,14 @@ class Provider {
   // A message this provider cannot take at all (no contact, a text over the length limit):
   // failed at once, without a request. nullopt when it can go.
   virtual std::optional<SendResult> refuse(const OutboundMessage& message) const = 0;
+  // Exactly one of these is not null: how the provider's messages travel.
+  virtual const HttpProvider* http() const { return nullptr; }
+  virtual const LinkProvider* link() const { return nullptr; }
+};
+
+class HttpProvider : public Provider {
+ public:
+  const HttpProvider* http() const final { return this; }
   // The request that sends `batch` (1..max_batch() messages none of which refuse()).
   virtual HttpRequest encode(std::span<const OutboundMessage> batch) const = 0;
   // One result per message of `batch`, in order, from the provider's answer (or its absence:
@@ -72,9 +101,37 @@ class Provider {
   virtual std::vector<SendResult> decode(std::span<const OutboundMessage> batch, const HttpResponse& response) const = 0;
 };
 
+// What arrives on a link besides the answers to our submits, called on the link's thread. Each
+// is acknowledged to the far end only once `filed` is told true (on the link's thread again):
+// told false (the store could not take it), the far end is asked to send it again.
+struct LinkEvents {
+  using Filed = std::function<void(bool)>;
+  // A delivery receipt for a message we sent (message_id 0: one sent outside the record).
+  std::function<void(int64_t message_id, const std::string& phone, const std::string& ref, bool delivered,
+                     const std::string& code, Filed filed)>
+      receipt;
+  // A text a person sent to our service number.
+  std::function<void(const std::string& phone, const std::string& text, Filed filed)> reply;
+};
+
+class LinkProvider : public Provider {
+ public:
+  const LinkProvider* link() const final { return this; }
+  // Opens the link on `io` and keeps it open (reconnecting with back-off) until stop(). Every
+  // call below, every `done` and every event happens on the thread running `io`.
+  virtual void start(boost::asio::io_context& io, LinkEvents events) const = 0;
+  // Closes the link; what is still queued or unanswered is answered first (retry: nothing was
+  // sent; unknown: it may have been).
+  virtual void stop() const = 0;
+  // Sends `batch` (1..max_batch() messages none of which refuse()); `done` hears one result per
+  // message once each is answered, timed out, or lost with the link.
+  using Done = std::function<void(Delivery)>;
+  virtual void submit(std::vector<OutboundMessage> batch, Done done) const = 0;
+};
+
 // Sends one message and waits: refuse, encode, perform, decode (tests and tools; the daemon sends
 // through the dispatcher, many at a time).
-SendResult send_now(const Provider& provider, HttpClient& http, const OutboundMessage& message);
+SendResult send_now(const HttpProvider& provider, HttpClient& http, const OutboundMessage& message);
 
 // The same result for every message of a batch (a request that failed as a whole).
 std::vector<SendResult> same_for_all(size_t n, SendResult result);

@@ -101,6 +101,7 @@ Capacity capacity_of(const Config& config, const std::string& medium) {
     const Medium* m = find_medium(medium);
     size_t batch = p.limits.batch ? p.limits.batch : (m ? m->max_batch : 1);
     if (const auto* sms = std::get_if<SmsSettings>(&p.settings)) batch = sms->batch;
+    if (const auto* cmpp = std::get_if<CmppSettings>(&p.settings)) batch = cmpp->batch;
     if (const auto* hook = std::get_if<WebhookSettings>(&p.settings)) batch = hook->batch;
     const std::string per_request = batch > 1 ? fmt::format(" × {} a request", batch) : "";
     if (p.limits.rate > 0)

@@ -161,6 +161,59 @@ std::optional<SmsSettings> read_sms(YamlReader& yr, const YAML::Node& v, const P
   return s;
 }
 
+// A carrier's SMS gateway over CMPP (`protocol: cmpp`, channels/sms/cmpp_provider.h).
+std::optional<CmppSettings> read_cmpp(YamlReader& yr, const YAML::Node& v, const ProviderLimits& limits,
+                                      const std::string& name, const std::string& what) {
+  CmppSettings s;
+  s.name = name;
+  auto address = yr.scalar(v, "address");
+  auto sp = yr.scalar(v, "sp_id");
+  auto secret = yr.scalar(v, "shared_secret");
+  auto service = yr.scalar(v, "service_id");
+  auto src = yr.scalar(v, "src_id");
+  auto sign = yr.scalar(v, "sign_name");
+  if (auto version = yr.scalar(v, "version", false)) {
+    if (*version == "2.0") s.version = cmpp::Version::v20;
+    else if (*version != "3.0") yr.error(v["version"], what + ": version must be \"2.0\" or \"3.0\", not '" + *version + "'");
+  }
+  if (auto w = yr.scalar(v, "window", false)) {
+    try {
+      const int n = std::stoi(*w);
+      if (n < 1 || n > 256) throw std::out_of_range("window");
+      s.window = static_cast<size_t>(n);
+    } catch (...) {
+      yr.error(v["window"], what + ": window must be a number of SUBMITs from 1 to 256 (16 is usual)");
+    }
+  }
+  if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
+  if (auto k = yr.duration(v, "keepalive", false)) {
+    if (*k < Millis(1000)) yr.error(v["keepalive"], what + ": keepalive must be 1s or more (the specification's is 180s)");
+    else s.keepalive = *k;
+  }
+  if (limits.batch) s.batch = limits.batch;
+  if (!address || !sp || !secret || !service || !src || !sign) return std::nullopt;
+  const auto colon = address->rfind(':');
+  const std::string port = colon == std::string::npos ? "" : address->substr(colon + 1);
+  if (colon == std::string::npos || colon == 0 || port.empty() ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    yr.error(v["address"], what + ": address must be host:port of the carrier's gateway, e.g. 10.1.2.3:7890");
+    return std::nullopt;
+  }
+  s.host = address->substr(0, colon);
+  s.port = port;
+  if (sp->size() != 6) yr.error(v["sp_id"], what + ": sp_id must be the 6-character SP id the carrier assigned");
+  if (service->size() > 10) yr.error(v["service_id"], what + ": service_id is at most 10 characters");
+  if (src->size() > 21 || src->empty() ||
+      !std::all_of(src->begin(), src->end(), [](char c) { return c >= '0' && c <= '9'; }))
+    yr.error(v["src_id"], what + ": src_id must be the service number (digits, at most 21), e.g. 1069000");
+  s.sp_id = *sp;
+  s.secret = *secret;
+  s.service_id = *service;
+  s.src_id = *src;
+  s.sign_name = *sign;
+  return s;
+}
+
 // A signed JSON webhook (channels/webhook).
 std::optional<WebhookSettings> read_webhook(YamlReader& yr, const YAML::Node& v, const ProviderLimits& limits) {
   WebhookSettings s;
@@ -268,6 +321,9 @@ std::vector<std::string_view> wire_keys(std::string_view medium) {
     return {"base_url", "access_key_id", "access_key_secret", "show_number", "start_code", "confirm_code",
             "play_times", "key_timeout", "timeout"};
   if (medium == "webhook") return {"url", "secret", "timeout"};
+  if (medium == "sms-cmpp")
+    return {"protocol", "address", "version", "sp_id", "shared_secret", "service_id", "src_id", "sign_name", "window",
+            "timeout", "keepalive"};
   if (medium == "broadcast")
     return {"url", "ebrid", "platform_ebrid", "sender_name", "key", "cert_sn", "platform_key", "event_types", "timeout"};
   return {};
@@ -283,7 +339,16 @@ std::vector<std::string_view> medium_keys(std::string_view medium) {
 void read_provider(YamlReader& yr, const YAML::Node& v, const Medium& medium, std::string name, bool alone,
                    const std::filesystem::path& base, Config& c) {
   const std::string what = alone ? "channels." + std::string(medium.name) : "channels." + std::string(medium.name) + " provider '" + name + "'";
-  std::vector<std::string_view> allowed = wire_keys(medium.name);
+  // An SMS provider speaks the cloud platform's API unless it says `protocol: cmpp`.
+  const YAML::Node protocol = v["protocol"];
+  const std::string wire = protocol.IsDefined() ? protocol.as<std::string>("") : "";
+  const bool cmpp = medium.name == "sms" && wire == "cmpp";
+  if (protocol.IsDefined() && !cmpp) {
+    yr.error(protocol, what + ": protocol '" + wire + "' is not known" +
+                           (medium.name == "sms" ? " (cmpp, or leave it out for the cloud SMS API)" : " for this medium"));
+    return;
+  }
+  std::vector<std::string_view> allowed = wire_keys(cmpp ? "sms-cmpp" : medium.name);
   allowed.insert(allowed.end(), std::begin(kLimitKeys), std::end(kLimitKeys));
   if (alone) {
     auto more = medium_keys(medium.name);
@@ -301,6 +366,8 @@ void read_provider(YamlReader& yr, const YAML::Node& v, const Medium& medium, st
   bool ok = false;
   if (medium.name == "zzd") {
     if (auto s = read_zzd(yr, v)) p.settings = *s, ok = true;
+  } else if (cmpp) {
+    if (auto s = read_cmpp(yr, v, p.limits, p.name, what)) p.settings = *s, ok = true;
   } else if (medium.name == "sms") {
     if (auto s = read_sms(yr, v, p.limits)) p.settings = *s, ok = true;
   } else if (medium.name == "ivr") {

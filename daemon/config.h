@@ -14,6 +14,7 @@
 #include "channels/call_limits.h"
 #include "channels/ivr/ivr_provider.h"
 #include "channels/provider_limits.h"
+#include "channels/sms/cmpp_provider.h"
 #include "channels/sms/sms_provider.h"
 #include "channels/webhook/webhook_provider.h"
 #include "channels/zzd/zzd_provider.h"
@@ -75,7 +76,7 @@ struct Config {
     std::string name;    // unique; a single provider is named after its medium
     std::string medium;  // zzd | sms | ivr | broadcast | webhook
     ProviderLimits limits;
-    std::variant<ZzdSettings, SmsSettings, IvrSettings, WebhookSettings, BroadcastSettings> settings;
+    std::variant<ZzdSettings, SmsSettings, CmppSettings, IvrSettings, WebhookSettings, BroadcastSettings> settings;
     int line = 0;
     // `heartbeat: { to: <a test account>, every: 15m }`: a test message through this provider at
     // that interval (daemon/heartbeat.h); `to` is a Zhezhengding account (zzd), a mobile (sms,

@@ -91,6 +91,7 @@ Providers make_providers(const Config& config) {
     ProviderSlot slot{p.name, p.medium, nullptr, nullptr, p.limits};
     if (const auto* s = std::get_if<ZzdSettings>(&p.settings)) out.owned.push_back(std::make_unique<ZzdProvider>(*s, wall));
     if (const auto* s = std::get_if<SmsSettings>(&p.settings)) out.owned.push_back(std::make_unique<SmsProvider>(*s, wall));
+    if (const auto* s = std::get_if<CmppSettings>(&p.settings)) out.owned.push_back(std::make_unique<CmppProvider>(*s, wall));
     if (const auto* s = std::get_if<IvrSettings>(&p.settings)) out.owned.push_back(std::make_unique<IvrProvider>(*s, wall));
     if (const auto* s = std::get_if<WebhookSettings>(&p.settings))
       out.owned.push_back(std::make_unique<WebhookProvider>(*s, wall));
@@ -538,6 +539,27 @@ int run_daemon(const DaemonOptions& options) {
     api.set_unrecorded_sms_receipt([&heartbeats](const std::string& phone, bool delivered, const std::string& code) {
       heartbeats.sms_receipt(phone, delivered, code);
     });
+    // The link providers (a carrier's CMPP gateway): their links open now, and what arrives on
+    // them is filed as the cloud platform's pushes are (HttpApi::sms_push).
+    for (const ProviderSlot& slot : providers.slots) {
+      const LinkProvider* link = slot.provider ? slot.provider->link() : nullptr;
+      if (!link) continue;
+      const std::string actor = "sms@" + slot.name;
+      NetworkTransport::LinkHandlers handlers;
+      handlers.receipt = [&engine, &heartbeats, actor](int64_t id, const std::string& phone, const std::string& ref,
+                                                       bool delivered, const std::string& code) {
+        if (id == 0) heartbeats.sms_receipt(phone, delivered, code);  // sent outside the record
+        else engine.sms_delivery(id, phone, ref, delivered, code, actor);
+        return true;
+      };
+      handlers.reply = [&engine, &loop, actor](const std::string& phone, const std::string& text) {
+        engine.sms_reply(phone, text, actor);
+        loop.kick();
+        return true;
+      };
+      transport.start_link(*link, std::move(handlers));
+      spdlog::info("provider {}: opening its link", slot.name);
+    }
 
     asio::steady_timer ticker(io);
     every(ticker, config->tick, [&] { loop.kick(); });

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <future>
 #include <boost/asio/post.hpp>
 
 namespace jiaoying {
@@ -48,14 +49,63 @@ NetworkTransport::NetworkTransport(asio::io_context& home)
 }
 
 NetworkTransport::~NetworkTransport() {
+  if (!links_.empty()) {  // closed on their own thread, before the loop they run on stops
+    std::promise<void> closed;
+    asio::post(net_, [this, &closed] {
+      for (const LinkProvider* link : links_) link->stop();
+      closed.set_value();
+    });
+    closed.get_future().wait();
+  }
   work_.reset();
   net_.stop();
   thread_.join();
   client_.reset();
 }
 
+void NetworkTransport::start_link(const LinkProvider& link, LinkHandlers handlers) {
+  // Each event hops to the home thread, is filed there, and the verdict hops back to the link.
+  auto handled = std::make_shared<LinkHandlers>(std::move(handlers));
+  auto answer = [this](LinkEvents::Filed filed, bool ok) { asio::post(net_, [filed = std::move(filed), ok] { filed(ok); }); };
+  LinkEvents events;
+  events.receipt = [this, handled, answer](int64_t id, const std::string& phone, const std::string& ref, bool delivered,
+                                           const std::string& code, LinkEvents::Filed filed) {
+    asio::post(home_, [=] {
+      bool ok = false;
+      try {
+        ok = handled->receipt(id, phone, ref, delivered, code);
+      } catch (const std::exception& e) {
+        spdlog::warn("a link's receipt was not filed (it will come again): {}", e.what());
+      }
+      answer(filed, ok);
+    });
+  };
+  events.reply = [this, handled, answer](const std::string& phone, const std::string& text, LinkEvents::Filed filed) {
+    asio::post(home_, [=] {
+      bool ok = false;
+      try {
+        ok = handled->reply(phone, text);
+      } catch (const std::exception& e) {
+        spdlog::warn("a text that arrived on a link was not filed (it will come again): {}", e.what());
+      }
+      answer(filed, ok);
+    });
+  };
+  links_.push_back(&link);
+  asio::post(net_, [this, &link, events = std::move(events)]() mutable { link.start(net_, std::move(events)); });
+}
+
 void NetworkTransport::send(const Provider& provider, std::vector<OutboundMessage> batch, Done done) {
-  asio::post(net_, [this, &provider, batch = std::move(batch), done = std::move(done)]() mutable {
+  if (const LinkProvider* link = provider.link()) {
+    asio::post(net_, [this, link, batch = std::move(batch), done = std::move(done)]() mutable {
+      link->submit(std::move(batch), [this, done = std::move(done)](Delivery d) mutable {
+        asio::post(home_, [done = std::move(done), d = std::move(d)]() mutable { done(std::move(d)); });
+      });
+    });
+    return;
+  }
+  const HttpProvider& http = *provider.http();
+  asio::post(net_, [this, &provider = http, batch = std::move(batch), done = std::move(done)]() mutable {
     HttpRequest request;
     try {
       request = provider.encode(batch);

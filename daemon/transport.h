@@ -2,7 +2,9 @@
 // result per message back on its own (the engine's) thread. NetworkTransport is the real one: a
 // network thread running libcurl's multi interface on its own event loop (many requests in
 // flight, connections kept alive per provider), where requests are also encoded (signed) and
-// answers decoded, off the engine's thread. Tests use a fake that answers when told.
+// answers decoded, off the engine's thread; the link providers (CMPP) keep their links on the
+// same loop, and what arrives on them is posted to the engine's thread as it arrives. Tests use a
+// fake that answers when told.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -17,15 +19,6 @@
 #include "channels/channel.h"
 
 namespace jiaoying {
-
-// What came of one request.
-struct Delivery {
-  std::vector<SendResult> results;  // one per message, in order
-  // The provider itself failed (no answer, 5xx, an answer that could not be read): what its
-  // circuit breaker counts. A refusal of one message or a rate limit is not a fault.
-  bool fault = false;
-  std::string fault_detail;
-};
 
 // Whether a provider's answer shows the provider failing rather than answering.
 Delivery delivery_of(const HttpResponse& response, std::vector<SendResult> results);
@@ -52,11 +45,24 @@ class NetworkTransport final : public Transport {
   void send(const Provider& provider, std::vector<OutboundMessage> batch, Done done) override;
   void send(const BroadcastChannel& channel, BroadcastOrder order, Done done) override;
 
+  // What the home thread does with a link's events: true once filed (the link then acknowledges
+  // them to the far end), false or a throw when not (the far end sends them again).
+  struct LinkHandlers {
+    std::function<bool(int64_t message_id, const std::string& phone, const std::string& ref, bool delivered,
+                       const std::string& code)>
+        receipt;
+    std::function<bool(const std::string& phone, const std::string& text)> reply;
+  };
+  // Opens `link`'s connection on the network thread; its events are handled on the home thread.
+  // The link is stopped (closed) when the transport is destroyed, and must outlive it.
+  void start_link(const LinkProvider& link, LinkHandlers handlers);
+
  private:
   boost::asio::io_context& home_;
   boost::asio::io_context net_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<CurlMultiClient> client_;  // used on the network thread only
+  std::vector<const LinkProvider*> links_;   // started; changed on the home thread only
   std::thread thread_;
 };
 

@@ -26,6 +26,7 @@
 #include "sim/scenario.h"
 #include "sim/tap_scheduler.h"
 #include "sim/broadcast_platform.h"
+#include "sim/cmpp_gateway.h"
 #include "sim/sms_platform.h"
 #include "sim/faults.h"
 #include "sim/stats.h"
@@ -36,7 +37,7 @@
 int main(int argc, char** argv) {
   using namespace jiaoying;
   std::string listen, scenario_path, log_path, feed_dir, voice_report_url;
-  std::string broadcast_key, broadcast_sender_key, broadcast_report_url, sms_callback_url;
+  std::string broadcast_key, broadcast_sender_key, broadcast_report_url, sms_callback_url, cmpp_listen;
   double time_scale = 1.0;
   CLI::App app{"jiaoying-sim: a simulated Zhezhengding open platform and the people using it"};
   app.add_option("--listen", listen, "host:port to serve on (port 0 picks one)")->required();
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
   app.add_option("--sms-callback-url", sms_callback_url,
                  "where the SMS platform pushes receipts (/report) and replies (/reply): jiaoyingd's "
                  "/api/v1/callbacks/sms/<token>");
+  app.add_option("--cmpp-listen", cmpp_listen,
+                 "host:port where the scenario's carrier SMS gateway takes CMPP links (port 0 picks one)");
   app.add_option("--broadcast-key", broadcast_key, "the broadcast platform's SM2 private key (PEM)");
   app.add_option("--broadcast-sender-key", broadcast_sender_key,
                  "the SM2 public key (PEM) EBMs must be signed with (jiaoyingd's)");
@@ -134,6 +137,17 @@ int main(int argc, char** argv) {
   sms.set_hooks(hooks);
   sim::SmsPlatform sms_backup(*scenario, sms_callback_url, log, taps, std::cerr, "sms_backup");
   sms_backup.set_hooks(hooks);
+  // The carrier's CMPP gateway, on a port of its own (a TCP protocol, not HTTP).
+  std::unique_ptr<sim::CmppGateway> cmpp;
+  if (!cmpp_listen.empty()) {
+    if (!scenario->cmpp) {
+      std::cerr << "jiaoying-sim: --cmpp-listen needs a cmpp section in the scenario (sp_id, shared_secret, src_id, version)\n";
+      stop_tap_thread();
+      return 2;
+    }
+    cmpp = std::make_unique<sim::CmppGateway>(io, *scenario, log, std::cerr, time_scale, [&stats] { return stats.since_start(); },
+                                              hooks);
+  }
   sim::WebhookReceiver webhook(*scenario, log, taps, std::cerr);
   webhook.set_hooks(hooks);
   sim::ZzdPlatform platform(std::move(*scenario), log, taps, std::cerr);
@@ -206,6 +220,7 @@ int main(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     server.stop();
+    if (cmpp) cmpp->stop();
     taps.abandon();
     io.stop();  // connections kept alive by clients would otherwise hold run() open
   });
@@ -219,7 +234,19 @@ int main(int argc, char** argv) {
   } stop_taps{tap_io, tap_thread};
 
   std::string host = listen.substr(0, listen.rfind(':'));
+  unsigned short cmpp_port = 0;
+  if (cmpp) {
+    try {
+      cmpp_port = cmpp->listen(cmpp_listen);
+    } catch (const std::exception& e) {
+      std::cerr << "jiaoying-sim: " << e.what() << "\n";
+      return 1;
+    }
+  }
   std::cout << "jiaoying-sim: listening on " << host << ":" << port << std::endl;
+  if (cmpp)
+    std::cout << "jiaoying-sim: CMPP gateway on " << cmpp_listen.substr(0, cmpp_listen.rfind(':')) << ":" << cmpp_port
+              << std::endl;
   io.run();
   return 0;
 }

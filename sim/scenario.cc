@@ -94,7 +94,8 @@ class ScenarioReader {
             "a scenario is a mapping with keys zzd, people and default");
       return std::nullopt;
     }
-    only_keys(root, {"zzd", "voice", "sms", "sms_backup", "webhook", "broadcast", "faults", "people", "default"},
+    only_keys(root, {"zzd", "voice", "sms", "sms_backup", "cmpp", "webhook", "broadcast", "faults", "people",
+                     "default"},
               "the scenario");
 
     Scenario scenario;
@@ -134,6 +135,22 @@ class ScenarioReader {
           error(line_of(m["path"]), "sms_backup.path must look like /backup");
         else if (path && id && secret && sign && code)
           scenario.sms_backup = SmsService{*sign, *code, *path, zzd::Credentials{*id, *secret}};
+      }
+    }
+    if (YAML::Node m = root["cmpp"]) {
+      if (!m.IsMap()) {
+        error(line_of(m), "'cmpp' must be a mapping with sp_id, shared_secret, src_id and version");
+      } else {
+        only_keys(m, {"sp_id", "shared_secret", "src_id", "version"}, "cmpp");
+        auto sp = scalar(m, "sp_id", "cmpp");
+        auto secret = scalar(m, "shared_secret", "cmpp");
+        auto src = scalar(m, "src_id", "cmpp");
+        auto version = scalar(m, "version", "cmpp");
+        if (sp && sp->size() != 6) error(line_of(m["sp_id"]), "cmpp.sp_id must be the SP's 6-character id");
+        else if (version && *version != "2.0" && *version != "3.0")
+          error(line_of(m["version"]), "cmpp.version must be \"2.0\" or \"3.0\", not '" + *version + "'");
+        else if (sp && secret && src && version)
+          scenario.cmpp = CmppService{*sp, *secret, *src, static_cast<uint8_t>(*version == "2.0" ? 0x20 : 0x30)};
       }
     }
     if (YAML::Node w = root["webhook"]) {

@@ -52,6 +52,15 @@ struct SmsService {
   std::optional<zzd::Credentials> key = std::nullopt;  // the second gateway's own access key
 };
 
+// A carrier's SMS gateway over CMPP (jiaoying-sim --cmpp-listen): the SP it knows, the shared
+// secret of the login, the version it speaks, and the service number it takes texts for.
+struct CmppService {
+  std::string sp_id;
+  std::string shared_secret;
+  std::string src_id;           // the SP's service number (Src_Id must start with it)
+  uint8_t version = 0x30;       // 0x20 or 0x30
+};
+
 // A county system that takes jiaoying's signed JSON deliveries (the webhook channel).
 struct WebhookService {
   std::string path = "/webhook";
@@ -79,8 +88,9 @@ struct Scenario {
   std::optional<BroadcastBehaviour> broadcast;
   std::optional<SmsService> sms;
   std::optional<SmsService> sms_backup;
+  std::optional<CmppService> cmpp;
   std::optional<WebhookService> webhook;
-  // Bad days per provider (zzd, sms, sms_backup, voice, broadcast, webhook).
+  // Bad days per provider (zzd, sms, sms_backup, cmpp, voice, broadcast, webhook).
   std::map<std::string, FaultSettings> faults;
   std::map<std::string, TextBehaviour> texters;  // by mobile: who replies to texts; others never do
 

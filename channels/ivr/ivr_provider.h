@@ -26,7 +26,7 @@ struct IvrSettings {
   std::chrono::milliseconds timeout{10'000};
 };
 
-class IvrProvider final : public Provider {
+class IvrProvider final : public HttpProvider {
  public:
   // `wall_clock` gives the real time for the request Timestamp (never the scaled plan clock).
   IvrProvider(IvrSettings settings, std::function<std::chrono::system_clock::time_point()> wall_clock);

@@ -25,7 +25,7 @@ struct SmsSettings {
   std::chrono::milliseconds timeout{10'000};
 };
 
-class SmsProvider final : public Provider {
+class SmsProvider final : public HttpProvider {
  public:
   SmsProvider(SmsSettings settings, std::function<std::chrono::system_clock::time_point()> wall_clock);
 

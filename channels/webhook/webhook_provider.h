@@ -18,7 +18,7 @@ struct WebhookSettings {
   std::chrono::milliseconds timeout{10'000};
 };
 
-class WebhookProvider final : public Provider {
+class WebhookProvider final : public HttpProvider {
  public:
   WebhookProvider(WebhookSettings settings, std::function<std::chrono::system_clock::time_point()> wall_clock);
 

@@ -20,7 +20,7 @@ struct ZzdSettings {
   std::chrono::milliseconds timeout{10'000};
 };
 
-class ZzdProvider final : public Provider {
+class ZzdProvider final : public HttpProvider {
  public:
   // `wall_clock` gives the real time for signature timestamps (the platform checks them against
   // its own clock, so this is never the engine's scaled clock).

@@ -171,6 +171,44 @@ TEST_CASE("the SMS channel needs its signature, template and a callback token of
   CHECK(errors[0].text().ends_with("callback_token must be at least 16 characters"));
 }
 
+TEST_CASE("a carrier's CMPP gateway is an SMS provider with protocol: cmpp; each bad field is named at its line") {
+  const std::string section =
+      "  sms:\n    callback_token: sms-callback-token-0123\n    providers:\n"
+      "      - { name: aliyun, base_url: \"http://127.0.0.1:8652\", access_key_id: id, access_key_secret: secret, "
+      "sign_name: 婺城防汛, template_code: SMS_1 }\n"
+      "      - { name: carrier, protocol: cmpp, address: \"10.0.0.1:7890\", version: \"2.0\", sp_id: \"901234\",\n"
+      "          shared_secret: s3cret, service_id: JYWARN, src_id: \"1069000\", sign_name: 婺城防汛, window: 8 }\n";
+  LoadErrors errors;
+  auto c = load_config(write_config(std::string(kGood) + section), errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  const CmppSettings* cmpp = c->first<CmppSettings>("sms");
+  REQUIRE(cmpp);
+  CHECK(cmpp->name == "carrier");
+  CHECK(cmpp->host == "10.0.0.1");
+  CHECK(cmpp->port == "7890");
+  CHECK(cmpp->version == cmpp::Version::v20);
+  CHECK(cmpp->window == 8);
+  CHECK(cmpp->batch == 1);
+  CHECK(c->first<SmsSettings>("sms"));  // the cloud platform stays first
+  auto refused = [&](const std::string& from, const std::string& to) {
+    std::string text = std::string(kGood) + section;
+    text.replace(text.find(from), from.size(), to);
+    errors.clear();
+    CHECK_FALSE(load_config(write_config(text), errors));
+    REQUIRE(!errors.empty());
+    return errors[0].text();
+  };
+  CHECK(refused("\"10.0.0.1:7890\"", "gateway").find("address must be host:port") != std::string::npos);
+  CHECK(refused("\"2.0\"", "\"2.1\"").find("version must be \"2.0\" or \"3.0\"") != std::string::npos);
+  CHECK(refused("\"901234\"", "\"9012\"").find("sp_id must be the 6-character SP id") != std::string::npos);
+  CHECK(refused("window: 8", "window: 0").find("window must be a number of SUBMITs") != std::string::npos);
+  CHECK(refused("protocol: cmpp", "protocol: smgp").find("protocol 'smgp' is not known (cmpp") != std::string::npos);
+  CHECK(refused("window: 8", "window: 8, template_code: x").find("template_code") != std::string::npos);
+  CHECK(refused("shared_secret: s3cret, ", "").find("shared_secret") != std::string::npos);
+  // The line is the version's own: the carrier's entry starts on line 13.
+  CHECK(refused("\"2.0\"", "\"2.1\"").find(":13:") != std::string::npos);
+}
+
 TEST_CASE("a medium may list providers in order of preference, each with its own limits") {
   const std::string section =
       "  sms:\n"

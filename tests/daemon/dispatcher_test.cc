@@ -17,7 +17,7 @@ using namespace jiaoying::testing;
 namespace {
 
 // A provider of zzd that only names itself: the fake transport answers for it.
-class NamedProvider final : public Provider {
+class NamedProvider final : public HttpProvider {
  public:
   explicit NamedProvider(std::string name) : name_(std::move(name)) {}
   const Medium& medium() const override { return *find_medium("zzd"); }

@@ -154,7 +154,7 @@ TEST_CASE("the disk fails mid fan-out: what providers answered is recorded when 
     }
     void send(const BroadcastChannel&, BroadcastOrder, Done) override {}
   } transport;
-  struct Zzd final : Provider {
+  struct Zzd final : HttpProvider {
     const Medium& medium() const override { return *find_medium("zzd"); }
     std::optional<SendResult> refuse(const OutboundMessage&) const override { return std::nullopt; }
     HttpRequest encode(std::span<const OutboundMessage>) const override { return {}; }

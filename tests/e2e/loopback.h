@@ -37,6 +37,7 @@ struct LoopbackSpec {
   std::string engine = "{ tick: 100ms }";
   double time_scale = 1;
   bool metrics = false;             // serve GET /metrics on a port of its own (metrics_url())
+  bool cmpp = false;                // the simulator's CMPP gateway on a port of its own; {cmpp} = 127.0.0.1:port
   bool keep = false;                // leave the work folder (and say where)
 };
 
@@ -69,7 +70,11 @@ class Loopback {
     do sim_port_ = free_loopback_port(); while (sim_port_ == port_);
     if (spec_.metrics)
       do metrics_port_ = free_loopback_port(); while (metrics_port_ == port_ || metrics_port_ == sim_port_);
+    if (spec_.cmpp)
+      do cmpp_port_ = free_loopback_port(); while (cmpp_port_ == port_ || cmpp_port_ == sim_port_ || cmpp_port_ == metrics_port_);
     std::string channels = spec_.channels;
+    for (size_t at; (at = channels.find("{cmpp}")) != std::string::npos;)
+      channels.replace(at, 6, fmt::format("127.0.0.1:{}", cmpp_port_));
     for (size_t at; (at = channels.find("{sim}")) != std::string::npos;)
       channels.replace(at, 5, fmt::format("http://127.0.0.1:{}", sim_port_));
     std::ofstream(work_ / "jiaoyingd.yaml") << fmt::format(
@@ -79,12 +84,17 @@ class Loopback {
         port_, socket(), db().string(), (work_ / "plans").string(), directory.string(), (source() / "templates").string(),
         spec_.engine, kPushToken, channels,
         spec_.metrics ? fmt::format("metrics: {{ listen: \"127.0.0.1:{}\" }}\n", metrics_port_) : "");
-    sim_ = ChildProcess({(bin() / "jiaoying-sim").string(), "--listen", fmt::format("127.0.0.1:{}", sim_port_),
-                         "--scenario", (work_ / "scenario.yaml").string(), "--log", (work_ / "sim.jsonl").string(),
-                         "--time-scale", fmt::format("{}", spec_.time_scale), "--voice-report-url",
-                         fmt::format("http://127.0.0.1:{}/api/v1/callbacks/voice/{}", port_, kVoiceToken),
-                         "--sms-callback-url", fmt::format("http://127.0.0.1:{}/api/v1/callbacks/sms/{}", port_, kSmsToken)},
-                        (work_ / "sim.out").string());
+    std::vector<std::string> sim_args = {
+        (bin() / "jiaoying-sim").string(), "--listen", fmt::format("127.0.0.1:{}", sim_port_), "--scenario",
+        (work_ / "scenario.yaml").string(), "--log", (work_ / "sim.jsonl").string(), "--time-scale",
+        fmt::format("{}", spec_.time_scale), "--voice-report-url",
+        fmt::format("http://127.0.0.1:{}/api/v1/callbacks/voice/{}", port_, kVoiceToken), "--sms-callback-url",
+        fmt::format("http://127.0.0.1:{}/api/v1/callbacks/sms/{}", port_, kSmsToken)};
+    if (spec_.cmpp) {
+      sim_args.push_back("--cmpp-listen");
+      sim_args.push_back(fmt::format("127.0.0.1:{}", cmpp_port_));
+    }
+    sim_ = ChildProcess(sim_args, (work_ / "sim.out").string());
     if (!wait_until([&] { return get(sim_url("/sim/health")).status == 200; }, std::chrono::seconds(20)))
       throw std::runtime_error("jiaoying-sim did not start: " + file_text(work_ / "sim.out"));
     start_daemon();
@@ -215,7 +225,7 @@ class Loopback {
 
   LoopbackSpec spec_;
   std::filesystem::path work_;
-  unsigned short port_ = 0, sim_port_ = 0, metrics_port_ = 0;
+  unsigned short port_ = 0, sim_port_ = 0, metrics_port_ = 0, cmpp_port_ = 0;
   ChildProcess sim_, daemon_;
   CurlHttpClient http_;
 };

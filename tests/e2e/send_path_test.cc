@@ -125,6 +125,49 @@ TEST_CASE("the SMS gateway is down: its breaker opens, the second gateway takes 
   for (const auto& [phone, n] : texts) CHECK_MESSAGE(n == 1, phone << " texted " << n << " times");
 }
 
+TEST_CASE("the cloud SMS platform is cut off: the carrier's CMPP gateway carries the texts, receipts and a reply code") {
+  // The drill of task 16: the county's line to the cloud is cut (its address answers nothing:
+  // connection refused) for the whole warning; its own line to the carrier's gateway (CMPP 3.0)
+  // is up.
+  const std::string channels = std::string(kZzd) + " }\n" +
+      "  sms:\n    callback_token: " + Loopback::kSmsToken + "\n    providers:\n"
+      "      - { name: aliyun, base_url: \"http://127.0.0.1:9\", access_key_id: e2e-cloud-id, access_key_secret: "
+      "e2e-cloud-secret, sign_name: 婺城防汛, template_code: SMS_E2E, breaker: { failures: 2, cool_down: 10m } }\n"
+      "      - { name: carrier, protocol: cmpp, address: \"{cmpp}\", version: \"3.0\", sp_id: \"901234\", "
+      "shared_secret: e2e-cmpp-secret, service_id: JYWARN, src_id: \"1069000\", sign_name: 婺城防汛, window: 16 }\n";
+  LoopbackSpec spec = county_spec("[sms]", channels);
+  spec.cmpp = true;
+  spec.scenario += "cmpp: { sp_id: \"901234\", shared_secret: e2e-cmpp-secret, src_id: \"1069000\", version: \"3.0\" }\n"
+                   "people:\n  - { account: \"3000001\", mobile: \"19900000001\", answer: never, text: { reply_after: 5s } }\n";
+  Loopback sys(spec);
+  const int64_t people = posted_callouts(sys.post_warning("e2e-cmpp-failover", R"(["330702"])"));
+  REQUIRE(people > 50);
+  REQUIRE_MESSAGE(Loopback::wait_until([&] { return sys.stat("cmpp", "taken") >= people; }, std::chrono::seconds(60)),
+                  "the CMPP gateway took " << sys.stat("cmpp", "taken") << " of " << people);
+  CHECK(sys.stat("sms", "taken") == 0);
+  CHECK(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'sms' AND state = 'sent' AND provider = 'carrier'") ==
+           people;
+  }));
+  CHECK(count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'sms' AND state IN ('failed','unknown')") == 0);
+  // Every text's status report is on file, and the one person who texts the code back answered.
+  CHECK(Loopback::wait_until([&] { return count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'sms_delivered'") == people; }));
+  CHECK(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM callouts WHERE mobile = '19900000001' AND answered_via = 'sms'") == 1;
+  }));
+  // Each phone texted once, the signature first, with its reply code.
+  std::map<std::string, int> texts;
+  for (const json::object& line : sys.log())
+    if (line.at("provider") == "cmpp" && line.at("endpoint") == "SUBMIT") {
+      ++texts[std::string(line.at("phone").as_string())];
+      const std::string text(line.at("text").as_string());
+      CHECK(text.starts_with("【婺城防汛】"));
+      CHECK(text.find("确认收到") != std::string::npos);
+    }
+  CHECK(static_cast<int64_t>(texts.size()) == people);
+  for (const auto& [phone, n] : texts) CHECK_MESSAGE(n == 1, phone << " texted " << n << " times");
+}
+
 TEST_CASE("a provider's rate limit defers messages, it fails none; a provider answering garbage is retried, never a crash") {
   SUBCASE("rate limited") {
     Loopback sys(county_spec("[zzd]", std::string(kZzd) + " }\n", "  zzd: { rate_limit: 40 }\n"));
