@@ -1,5 +1,7 @@
 #include "channels/channel.h"
 
+#include <algorithm>
+
 namespace jiaoying {
 
 std::string_view outcome_name(SendOutcome outcome) {
@@ -20,6 +22,12 @@ SendResult send_now(const HttpProvider& provider, HttpClient& http, const Outbou
   std::vector<SendResult> results = provider.decode(one, http.perform(provider.encode(one)));
   if (results.empty()) return {SendOutcome::unknown, "", "the provider adapter gave no result"};
   return results.front();
+}
+
+bool all_doubtful(const std::vector<SendResult>& results) {
+  return !results.empty() && std::all_of(results.begin(), results.end(), [](const SendResult& r) {
+    return r.outcome == SendOutcome::retry || r.outcome == SendOutcome::unknown;
+  });
 }
 
 std::vector<SendResult> same_for_all(size_t n, SendResult result) { return std::vector<SendResult>(n, result); }

@@ -101,6 +101,15 @@ class HttpProvider : public Provider {
   virtual std::vector<SendResult> decode(std::span<const OutboundMessage> batch, const HttpResponse& response) const = 0;
 };
 
+// How one call ended, as a link (an Asterisk PBX) reports it.
+struct CallEnd {
+  int64_t message_id = 0;
+  std::string call_id;      // the provider's
+  std::string status_code;  // the voice platform's vocabulary (above)
+  std::string dtmf;         // keys pressed
+  std::string duration;     // seconds, when known
+};
+
 // What arrives on a link besides the answers to our submits, called on the link's thread. Each
 // is acknowledged to the far end only once `filed` is told true (on the link's thread again):
 // told false (the store could not take it), the far end is asked to send it again.
@@ -112,6 +121,9 @@ struct LinkEvents {
       receipt;
   // A text a person sent to our service number.
   std::function<void(const std::string& phone, const std::string& text, Filed filed)> reply;
+  // How a call we placed ended, in the voice platform's words (status_code 200000 heard to the
+  // end, 300000 a key pressed, 200002 busy, 200003 no answer, 200005 failed: docs/protocols/voice.md).
+  std::function<void(const CallEnd& call, Filed filed)> call_ended;
 };
 
 class LinkProvider : public Provider {
@@ -132,6 +144,10 @@ class LinkProvider : public Provider {
 // Sends one message and waits: refuse, encode, perform, decode (tests and tools; the daemon sends
 // through the dispatcher, many at a time).
 SendResult send_now(const HttpProvider& provider, HttpClient& http, const OutboundMessage& message);
+
+// Whether no result says the provider answered: each is retry or unknown (a provider failing,
+// not a message refused), which its circuit breaker counts.
+bool all_doubtful(const std::vector<SendResult>& results);
 
 // The same result for every message of a batch (a request that failed as a whole).
 std::vector<SendResult> same_for_all(size_t n, SendResult result);

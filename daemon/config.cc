@@ -161,6 +161,58 @@ std::optional<SmsSettings> read_sms(YamlReader& yr, const YAML::Node& v, const P
   return s;
 }
 
+// A link provider's `address` (host:port) into host and port; false (with the error at its line)
+// when it is not one.
+bool read_address(YamlReader& yr, const YAML::Node& v, const std::string& what, const std::string& address,
+                  const char* example, std::string& host, std::string& port) {
+  const auto colon = address.rfind(':');
+  port = colon == std::string::npos ? "" : address.substr(colon + 1);
+  if (colon == std::string::npos || colon == 0 || port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    yr.error(v["address"], what + ": address must be host:port, e.g. " + example);
+    return false;
+  }
+  host = address.substr(0, colon);
+  return true;
+}
+
+// The county PBX over its manager interface (`protocol: ami`, channels/ivr/ami_provider.h).
+std::optional<AmiSettings> read_ami(YamlReader& yr, const YAML::Node& v, const std::string& name, const std::string& what) {
+  AmiSettings s;
+  s.name = name;
+  auto address = yr.scalar(v, "address");
+  auto user = yr.scalar(v, "username");
+  auto secret = yr.scalar(v, "secret");
+  if (auto channel = yr.scalar(v, "channel", false)) {
+    if (channel->find("{number}") == std::string::npos || channel->find('/') == std::string::npos)
+      yr.error(v["channel"], what + ": channel must dial {number} out of a trunk, e.g. PJSIP/{number}@county-trunk");
+    else s.channel = *channel;
+  }
+  if (auto context = yr.scalar(v, "context", false)) s.context = *context;
+  if (auto caller = yr.scalar(v, "caller_id", false)) s.caller_id = *caller;
+  if (auto n = yr.scalar(v, "max_calls", false)) {
+    try {
+      const int calls = std::stoi(*n);
+      if (calls < 1 || calls > 10000) throw std::out_of_range("max_calls");
+      s.max_calls = static_cast<size_t>(calls);
+    } catch (...) {
+      yr.error(v["max_calls"], what + ": max_calls must be the trunk's calls at once, 1 to 10000");
+    }
+  }
+  if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
+  if (auto t = yr.duration(v, "ring_timeout", false)) s.ring_timeout = *t;
+  if (auto t = yr.duration(v, "call_time", false)) s.call_time = *t;
+  if (auto k = yr.duration(v, "keepalive", false)) {
+    if (*k < Millis(1000)) yr.error(v["keepalive"], what + ": keepalive must be 1s or more");
+    else s.keepalive = *k;
+  }
+  if (!address || !user || !secret) return std::nullopt;
+  if (!read_address(yr, v, what, *address, "10.0.0.2:5038", s.host, s.port)) return std::nullopt;
+  s.username = *user;
+  s.secret = *secret;
+  return s;
+}
+
 // A carrier's SMS gateway over CMPP (`protocol: cmpp`, channels/sms/cmpp_provider.h).
 std::optional<CmppSettings> read_cmpp(YamlReader& yr, const YAML::Node& v, const ProviderLimits& limits,
                                       const std::string& name, const std::string& what) {
@@ -192,15 +244,7 @@ std::optional<CmppSettings> read_cmpp(YamlReader& yr, const YAML::Node& v, const
   }
   if (limits.batch) s.batch = limits.batch;
   if (!address || !sp || !secret || !service || !src || !sign) return std::nullopt;
-  const auto colon = address->rfind(':');
-  const std::string port = colon == std::string::npos ? "" : address->substr(colon + 1);
-  if (colon == std::string::npos || colon == 0 || port.empty() ||
-      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    yr.error(v["address"], what + ": address must be host:port of the carrier's gateway, e.g. 10.1.2.3:7890");
-    return std::nullopt;
-  }
-  s.host = address->substr(0, colon);
-  s.port = port;
+  if (!read_address(yr, v, what, *address, "10.0.0.1:7890 (the carrier's gateway)", s.host, s.port)) return std::nullopt;
   if (sp->size() != 6) yr.error(v["sp_id"], what + ": sp_id must be the 6-character SP id the carrier assigned");
   if (service->size() > 10) yr.error(v["service_id"], what + ": service_id is at most 10 characters");
   if (src->size() > 21 || src->empty() ||
@@ -321,6 +365,9 @@ std::vector<std::string_view> wire_keys(std::string_view medium) {
     return {"base_url", "access_key_id", "access_key_secret", "show_number", "start_code", "confirm_code",
             "play_times", "key_timeout", "timeout"};
   if (medium == "webhook") return {"url", "secret", "timeout"};
+  if (medium == "ivr-ami")
+    return {"protocol", "address", "username", "secret", "channel", "context", "caller_id", "max_calls", "timeout",
+            "ring_timeout", "call_time", "keepalive"};
   if (medium == "sms-cmpp")
     return {"protocol", "address", "version", "sp_id", "shared_secret", "service_id", "src_id", "sign_name", "window",
             "timeout", "keepalive"};
@@ -339,16 +386,20 @@ std::vector<std::string_view> medium_keys(std::string_view medium) {
 void read_provider(YamlReader& yr, const YAML::Node& v, const Medium& medium, std::string name, bool alone,
                    const std::filesystem::path& base, Config& c) {
   const std::string what = alone ? "channels." + std::string(medium.name) : "channels." + std::string(medium.name) + " provider '" + name + "'";
-  // An SMS provider speaks the cloud platform's API unless it says `protocol: cmpp`.
+  // An SMS or voice provider speaks the cloud platform's API unless it names another protocol:
+  // `cmpp` (a carrier's SMS gateway) or `ami` (the county's Asterisk PBX).
   const YAML::Node protocol = v["protocol"];
   const std::string wire = protocol.IsDefined() ? protocol.as<std::string>("") : "";
   const bool cmpp = medium.name == "sms" && wire == "cmpp";
-  if (protocol.IsDefined() && !cmpp) {
+  const bool ami = medium.name == "ivr" && wire == "ami";
+  if (protocol.IsDefined() && !cmpp && !ami) {
     yr.error(protocol, what + ": protocol '" + wire + "' is not known" +
-                           (medium.name == "sms" ? " (cmpp, or leave it out for the cloud SMS API)" : " for this medium"));
+                           (medium.name == "sms"   ? " (cmpp, or leave it out for the cloud SMS API)"
+                            : medium.name == "ivr" ? " (ami, or leave it out for the cloud voice API)"
+                                                   : " for this medium"));
     return;
   }
-  std::vector<std::string_view> allowed = wire_keys(cmpp ? "sms-cmpp" : medium.name);
+  std::vector<std::string_view> allowed = wire_keys(cmpp ? "sms-cmpp" : ami ? "ivr-ami" : medium.name);
   allowed.insert(allowed.end(), std::begin(kLimitKeys), std::end(kLimitKeys));
   if (alone) {
     auto more = medium_keys(medium.name);
@@ -368,6 +419,8 @@ void read_provider(YamlReader& yr, const YAML::Node& v, const Medium& medium, st
     if (auto s = read_zzd(yr, v)) p.settings = *s, ok = true;
   } else if (cmpp) {
     if (auto s = read_cmpp(yr, v, p.limits, p.name, what)) p.settings = *s, ok = true;
+  } else if (ami) {
+    if (auto s = read_ami(yr, v, p.name, what)) p.settings = *s, ok = true;
   } else if (medium.name == "sms") {
     if (auto s = read_sms(yr, v, p.limits)) p.settings = *s, ok = true;
   } else if (medium.name == "ivr") {

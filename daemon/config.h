@@ -12,6 +12,7 @@
 
 #include "channels/broadcast/broadcast_channel.h"
 #include "channels/call_limits.h"
+#include "channels/ivr/ami_provider.h"
 #include "channels/ivr/ivr_provider.h"
 #include "channels/provider_limits.h"
 #include "channels/sms/cmpp_provider.h"
@@ -76,7 +77,8 @@ struct Config {
     std::string name;    // unique; a single provider is named after its medium
     std::string medium;  // zzd | sms | ivr | broadcast | webhook
     ProviderLimits limits;
-    std::variant<ZzdSettings, SmsSettings, CmppSettings, IvrSettings, WebhookSettings, BroadcastSettings> settings;
+    std::variant<ZzdSettings, SmsSettings, CmppSettings, IvrSettings, AmiSettings, WebhookSettings, BroadcastSettings>
+        settings;
     int line = 0;
     // `heartbeat: { to: <a test account>, every: 15m }`: a test message through this provider at
     // that interval (daemon/heartbeat.h); `to` is a Zhezhengding account (zzd), a mobile (sms,

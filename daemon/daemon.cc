@@ -92,6 +92,7 @@ Providers make_providers(const Config& config) {
     if (const auto* s = std::get_if<ZzdSettings>(&p.settings)) out.owned.push_back(std::make_unique<ZzdProvider>(*s, wall));
     if (const auto* s = std::get_if<SmsSettings>(&p.settings)) out.owned.push_back(std::make_unique<SmsProvider>(*s, wall));
     if (const auto* s = std::get_if<CmppSettings>(&p.settings)) out.owned.push_back(std::make_unique<CmppProvider>(*s, wall));
+    if (const auto* s = std::get_if<AmiSettings>(&p.settings)) out.owned.push_back(std::make_unique<AmiProvider>(*s));
     if (const auto* s = std::get_if<IvrSettings>(&p.settings)) out.owned.push_back(std::make_unique<IvrProvider>(*s, wall));
     if (const auto* s = std::get_if<WebhookSettings>(&p.settings))
       out.owned.push_back(std::make_unique<WebhookProvider>(*s, wall));
@@ -539,12 +540,13 @@ int run_daemon(const DaemonOptions& options) {
     api.set_unrecorded_sms_receipt([&heartbeats](const std::string& phone, bool delivered, const std::string& code) {
       heartbeats.sms_receipt(phone, delivered, code);
     });
-    // The link providers (a carrier's CMPP gateway): their links open now, and what arrives on
-    // them is filed as the cloud platform's pushes are (HttpApi::sms_push).
+    // The link providers (a carrier's CMPP gateway, the county PBX): their links open now, and
+    // what arrives on them is filed as the cloud platforms' pushes are (HttpApi::sms_push,
+    // HttpApi::voice_report).
     for (const ProviderSlot& slot : providers.slots) {
       const LinkProvider* link = slot.provider ? slot.provider->link() : nullptr;
       if (!link) continue;
-      const std::string actor = "sms@" + slot.name;
+      const std::string actor = slot.medium + "@" + slot.name;
       NetworkTransport::LinkHandlers handlers;
       handlers.receipt = [&engine, &heartbeats, actor](int64_t id, const std::string& phone, const std::string& ref,
                                                        bool delivered, const std::string& code) {
@@ -554,6 +556,12 @@ int run_daemon(const DaemonOptions& options) {
       };
       handlers.reply = [&engine, &loop, actor](const std::string& phone, const std::string& text) {
         engine.sms_reply(phone, text, actor);
+        loop.kick();
+        return true;
+      };
+      handlers.call_ended = [&engine, &dispatcher, &loop, actor](const CallEnd& call) {
+        dispatcher.call_ended(call.message_id);  // its township's line is free
+        engine.call_result({call.message_id, call.call_id, call.status_code, call.dtmf, call.duration}, actor);
         loop.kick();
         return true;
       };

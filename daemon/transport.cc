@@ -21,9 +21,7 @@ Delivery delivery_of(const HttpResponse& response, std::vector<SendResult> resul
   } else if (response.status >= 500) {
     d.fault = true;
     d.fault_detail = fmt::format("HTTP {}", response.status);
-  } else if (!results.empty() && std::all_of(results.begin(), results.end(), [](const SendResult& r) {
-               return r.outcome == SendOutcome::retry || r.outcome == SendOutcome::unknown;
-             })) {
+  } else if (all_doubtful(results)) {
     // Answered, but not with anything the provider's wire means: unwell all the same.
     d.fault = true;
     d.fault_detail = results.front().detail;
@@ -73,7 +71,7 @@ void NetworkTransport::start_link(const LinkProvider& link, LinkHandlers handler
     asio::post(home_, [=] {
       bool ok = false;
       try {
-        ok = handled->receipt(id, phone, ref, delivered, code);
+        ok = handled->receipt && handled->receipt(id, phone, ref, delivered, code);
       } catch (const std::exception& e) {
         spdlog::warn("a link's receipt was not filed (it will come again): {}", e.what());
       }
@@ -84,9 +82,20 @@ void NetworkTransport::start_link(const LinkProvider& link, LinkHandlers handler
     asio::post(home_, [=] {
       bool ok = false;
       try {
-        ok = handled->reply(phone, text);
+        ok = handled->reply && handled->reply(phone, text);
       } catch (const std::exception& e) {
         spdlog::warn("a text that arrived on a link was not filed (it will come again): {}", e.what());
+      }
+      answer(filed, ok);
+    });
+  };
+  events.call_ended = [this, handled, answer](const CallEnd& call, LinkEvents::Filed filed) {
+    asio::post(home_, [=] {
+      bool ok = false;
+      try {
+        ok = handled->call_ended && handled->call_ended(call);
+      } catch (const std::exception& e) {
+        spdlog::warn("a call's result that arrived on a link was not filed: {}", e.what());
       }
       answer(filed, ok);
     });

@@ -52,6 +52,7 @@ class NetworkTransport final : public Transport {
                        const std::string& code)>
         receipt;
     std::function<bool(const std::string& phone, const std::string& text)> reply;
+    std::function<bool(const CallEnd& call)> call_ended;
   };
   // Opens `link`'s connection on the network thread; its events are handled on the home thread.
   // The link is stopped (closed) when the transport is destroyed, and must outlive it.

@@ -9,10 +9,10 @@
 #include <deque>
 #include <list>
 #include <map>
-#include <stdexcept>
 
 #include "channels/sms/aliyun_sms.h"
 #include "channels/sms/cmpp.h"
+#include "sim/tcp_listen.h"
 
 namespace jiaoying::sim {
 
@@ -360,19 +360,9 @@ CmppGateway::CmppGateway(asio::io_context& io, Scenario scenario, EventLog& log,
 CmppGateway::~CmppGateway() { stop(); }
 
 unsigned short CmppGateway::listen(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos) throw std::runtime_error("--cmpp-listen " + address + ": give host:port");
-  boost::system::error_code ec;
-  tcp::endpoint endpoint(asio::ip::make_address(address.substr(0, colon), ec),
-                         static_cast<unsigned short>(std::stoi(address.substr(colon + 1))));
-  if (ec) throw std::runtime_error("--cmpp-listen " + address + ": " + ec.message());
-  impl_->acceptor.open(endpoint.protocol());
-  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
-  impl_->acceptor.bind(endpoint, ec);
-  if (ec) throw std::runtime_error("--cmpp-listen " + address + ": " + ec.message());
-  impl_->acceptor.listen();
+  const unsigned short port = listen_on(impl_->acceptor, "--cmpp-listen", address);
   impl_->accept();
-  return impl_->acceptor.local_endpoint().port();
+  return port;
 }
 
 void CmppGateway::stop() {

@@ -26,6 +26,7 @@
 #include "sim/scenario.h"
 #include "sim/tap_scheduler.h"
 #include "sim/broadcast_platform.h"
+#include "sim/ami_peer.h"
 #include "sim/cmpp_gateway.h"
 #include "sim/sms_platform.h"
 #include "sim/faults.h"
@@ -37,7 +38,7 @@
 int main(int argc, char** argv) {
   using namespace jiaoying;
   std::string listen, scenario_path, log_path, feed_dir, voice_report_url;
-  std::string broadcast_key, broadcast_sender_key, broadcast_report_url, sms_callback_url, cmpp_listen;
+  std::string broadcast_key, broadcast_sender_key, broadcast_report_url, sms_callback_url, cmpp_listen, ami_listen;
   double time_scale = 1.0;
   CLI::App app{"jiaoying-sim: a simulated Zhezhengding open platform and the people using it"};
   app.add_option("--listen", listen, "host:port to serve on (port 0 picks one)")->required();
@@ -51,6 +52,8 @@ int main(int argc, char** argv) {
                  "/api/v1/callbacks/sms/<token>");
   app.add_option("--cmpp-listen", cmpp_listen,
                  "host:port where the scenario's carrier SMS gateway takes CMPP links (port 0 picks one)");
+  app.add_option("--ami-listen", ami_listen,
+                 "host:port where the scenario's county PBX (Asterisk) takes manager (AMI) sessions (port 0 picks one)");
   app.add_option("--broadcast-key", broadcast_key, "the broadcast platform's SM2 private key (PEM)");
   app.add_option("--broadcast-sender-key", broadcast_sender_key,
                  "the SM2 public key (PEM) EBMs must be signed with (jiaoyingd's)");
@@ -148,6 +151,17 @@ int main(int argc, char** argv) {
     cmpp = std::make_unique<sim::CmppGateway>(io, *scenario, log, std::cerr, time_scale, [&stats] { return stats.since_start(); },
                                               hooks);
   }
+  // The county PBX's manager interface, on a port of its own.
+  std::unique_ptr<sim::AmiPeer> ami;
+  if (!ami_listen.empty()) {
+    if (!scenario->asterisk) {
+      std::cerr << "jiaoying-sim: --ami-listen needs an asterisk section in the scenario (username, secret)\n";
+      stop_tap_thread();
+      return 2;
+    }
+    ami = std::make_unique<sim::AmiPeer>(io, *scenario, log, std::cerr, time_scale, [&stats] { return stats.since_start(); },
+                                         hooks);
+  }
   sim::WebhookReceiver webhook(*scenario, log, taps, std::cerr);
   webhook.set_hooks(hooks);
   sim::ZzdPlatform platform(std::move(*scenario), log, taps, std::cerr);
@@ -221,6 +235,7 @@ int main(int argc, char** argv) {
     if (ec) return;
     server.stop();
     if (cmpp) cmpp->stop();
+    if (ami) ami->stop();
     taps.abandon();
     io.stop();  // connections kept alive by clients would otherwise hold run() open
   });
@@ -234,18 +249,20 @@ int main(int argc, char** argv) {
   } stop_taps{tap_io, tap_thread};
 
   std::string host = listen.substr(0, listen.rfind(':'));
-  unsigned short cmpp_port = 0;
-  if (cmpp) {
-    try {
-      cmpp_port = cmpp->listen(cmpp_listen);
-    } catch (const std::exception& e) {
-      std::cerr << "jiaoying-sim: " << e.what() << "\n";
-      return 1;
-    }
+  unsigned short cmpp_port = 0, ami_port = 0;
+  try {
+    if (cmpp) cmpp_port = cmpp->listen(cmpp_listen);
+    if (ami) ami_port = ami->listen(ami_listen);
+  } catch (const std::exception& e) {
+    std::cerr << "jiaoying-sim: " << e.what() << "\n";
+    return 1;
   }
   std::cout << "jiaoying-sim: listening on " << host << ":" << port << std::endl;
   if (cmpp)
     std::cout << "jiaoying-sim: CMPP gateway on " << cmpp_listen.substr(0, cmpp_listen.rfind(':')) << ":" << cmpp_port
+              << std::endl;
+  if (ami)
+    std::cout << "jiaoying-sim: Asterisk manager on " << ami_listen.substr(0, ami_listen.rfind(':')) << ":" << ami_port
               << std::endl;
   io.run();
   return 0;

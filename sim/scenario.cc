@@ -94,8 +94,8 @@ class ScenarioReader {
             "a scenario is a mapping with keys zzd, people and default");
       return std::nullopt;
     }
-    only_keys(root, {"zzd", "voice", "sms", "sms_backup", "cmpp", "webhook", "broadcast", "faults", "people",
-                     "default"},
+    only_keys(root, {"zzd", "voice", "sms", "sms_backup", "cmpp", "asterisk", "webhook", "broadcast", "faults",
+                     "people", "default"},
               "the scenario");
 
     Scenario scenario;
@@ -151,6 +151,27 @@ class ScenarioReader {
           error(line_of(m["version"]), "cmpp.version must be \"2.0\" or \"3.0\", not '" + *version + "'");
         else if (sp && secret && src && version)
           scenario.cmpp = CmppService{*sp, *secret, *src, static_cast<uint8_t>(*version == "2.0" ? 0x20 : 0x30)};
+      }
+    }
+    if (YAML::Node m = root["asterisk"]) {
+      if (!m.IsMap()) {
+        error(line_of(m), "'asterisk' must be a mapping with username and secret (and context, channels)");
+      } else {
+        only_keys(m, {"username", "secret", "context", "channels"}, "asterisk");
+        auto user = scalar(m, "username", "asterisk");
+        auto secret = scalar(m, "secret", "asterisk");
+        AsteriskService pbx;
+        if (m["context"]) pbx.context = m["context"].as<std::string>("");
+        if (m["channels"]) {
+          pbx.channels = m["channels"].as<int>(0);
+          if (pbx.channels < 1 || pbx.channels > 10000)
+            error(line_of(m["channels"]), "asterisk.channels must be the trunk's calls at once, 1 to 10000");
+        }
+        if (user && secret) {
+          pbx.username = *user;
+          pbx.secret = *secret;
+          scenario.asterisk = pbx;
+        }
       }
     }
     if (YAML::Node w = root["webhook"]) {

@@ -61,6 +61,16 @@ struct CmppService {
   uint8_t version = 0x30;       // 0x20 or 0x30
 };
 
+// The county's own PBX (Asterisk) behind its manager interface (jiaoying-sim --ami-listen): the
+// manager user it takes, the dialplan context calls must go to, and how many calls its trunk
+// carries at once (beyond that a call fails with congestion, as a full trunk does).
+struct AsteriskService {
+  std::string username;
+  std::string secret;
+  std::string context = "jiaoying-warning";
+  int channels = 30;
+};
+
 // A county system that takes jiaoying's signed JSON deliveries (the webhook channel).
 struct WebhookService {
   std::string path = "/webhook";
@@ -89,8 +99,9 @@ struct Scenario {
   std::optional<SmsService> sms;
   std::optional<SmsService> sms_backup;
   std::optional<CmppService> cmpp;
+  std::optional<AsteriskService> asterisk;
   std::optional<WebhookService> webhook;
-  // Bad days per provider (zzd, sms, sms_backup, cmpp, voice, broadcast, webhook).
+  // Bad days per provider (zzd, sms, sms_backup, cmpp, voice, asterisk, broadcast, webhook).
   std::map<std::string, FaultSettings> faults;
   std::map<std::string, TextBehaviour> texters;  // by mobile: who replies to texts; others never do
 

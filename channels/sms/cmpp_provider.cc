@@ -3,44 +3,33 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <array>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <deque>
 #include <map>
-#include <random>
 #include <unordered_map>
 
 #include "channels/sms/aliyun_sms.h"
+#include "channels/link_batch.h"
+#include "channels/tcp_link.h"
 #include "rules/names.h"
 
 namespace jiaoying {
 
 namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 // One batch handed over by the dispatcher: answered once every message has its result.
-struct Job {
-  std::vector<OutboundMessage> batch;
-  std::vector<SendResult> results;
-  size_t left = 0;
-  LinkProvider::Done done;
-};
-
 // One message on its way: its parts go one after another, each after the last was taken.
 struct Pending {
-  std::shared_ptr<Job> job;
+  std::shared_ptr<LinkBatch> job;
   size_t index = 0;
   std::vector<std::string> parts;
   size_t next = 0;                 // the part to send next (= the parts the gateway has taken)
   std::vector<uint64_t> msg_ids;   // the gateway's, one per part taken
-  const OutboundMessage& message() const { return job->batch[index]; }
+  const OutboundMessage& message() const { return job->message(index); }
 };
 
 // A sent text waiting for its status reports (one per part).
@@ -67,46 +56,36 @@ std::string signed_text(const CmppSettings& s, const OutboundMessage& m) {
 class CmppProvider::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(asio::io_context& io, CmppSettings settings, WallClock wall, LinkEvents events)
-      : io_(io),
-        settings_(std::move(settings)),
+      : settings_(std::move(settings)),
         wall_(std::move(wall)),
         events_(std::move(events)),
-        socket_(io),
-        resolver_(io),
-        reconnect_timer_(io),
-        tick_timer_(io),
-        rng_(std::random_device{}()),
-        backoff_(settings_.reconnect_min) {}
+        link_(io, settings_.host, settings_.port, settings_.reconnect_min, settings_.reconnect_max),
+        tick_timer_(io) {}
 
   void start() {
+    state_ = State::connecting;
     tick();
-    connect();
+    TcpLink::Handlers h;
+    h.connected = [this] { login(); };
+    h.received = [this](std::string_view bytes) { on_bytes(bytes); };
+    h.lost = [this](const std::string& why) { on_lost(why); };
+    link_.open(std::move(h), shared_from_this());
   }
 
   void stop() {
     stopped_ = true;
-    reconnect_timer_.cancel();
     tick_timer_.cancel();
-    lose("jiaoyingd is stopping");
+    link_.stop();
+    state_ = State::down;
+    answer_all("jiaoyingd is stopping");
   }
 
   void submit(std::vector<OutboundMessage> batch, Done done) {
-    auto job = std::make_shared<Job>();
-    job->batch = std::move(batch);
-    job->results.resize(job->batch.size());
-    job->left = job->batch.size();
-    job->done = std::move(done);
-    if (stopped_ || (state_ == State::down && tried_)) {
-      // Nothing was written: safe to send again later, and the provider is not well.
-      const std::string why = fmt::format("CMPP link to {}:{} is down ({}): nothing was sent", settings_.host,
-                                          settings_.port, last_error_);
-      Delivery d;
-      d.results = same_for_all(job->batch.size(), {SendOutcome::retry, "", why});
-      d.fault = true;
-      d.fault_detail = why;
-      return job->done(std::move(d));
-    }
-    for (size_t i = 0; i < job->batch.size(); ++i) {
+    if (stopped_ || state_ == State::down)  // nothing was written: safe to send again later
+      return done(link_down(batch.size(), fmt::format("the CMPP link to {} is down ({}): nothing was sent",
+                                                      link_.where(), last_error_)));
+    auto job = LinkBatch::make(std::move(batch), std::move(done));
+    for (size_t i = 0; i < job->size(); ++i) {
       auto p = std::make_shared<Pending>();
       p->job = job;
       p->index = i;
@@ -123,29 +102,10 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
  private:
   enum class State { down, connecting, logging_in, up };
 
-  std::string where() const { return fmt::format("CMPP {} ({}:{})", settings_.name, settings_.host, settings_.port); }
+  std::string where() const { return fmt::format("CMPP {} ({})", settings_.name, link_.where()); }
 
-  // Whether a handler belongs to a connection that has since been lost (its callbacks still run,
-  // aborted, after the next connection may have begun).
-  bool stale(uint64_t connection) const { return stopped_ || connection != connection_; }
-
-  void connect() {
-    if (stopped_) return;
-    state_ = State::connecting;
-    const uint64_t c = ++connection_;
-    auto self = shared_from_this();
-    resolver_.async_resolve(settings_.host, settings_.port, [this, self, c](boost::system::error_code ec,
-                                                                            tcp::resolver::results_type endpoints) {
-      if (stale(c)) return;
-      if (ec) return lose("cannot resolve " + settings_.host + ": " + ec.message());
-      asio::async_connect(socket_, endpoints, [this, self, c](boost::system::error_code ec, const tcp::endpoint&) {
-        if (stale(c)) return;
-        if (ec) return lose("cannot connect: " + ec.message());
-        login();
-        read();
-      });
-    });
-  }
+  // Whether work belongs to a connection that has since been lost.
+  bool stale(uint64_t connection) const { return stopped_ || connection != link_.connection(); }
 
   void login() {
     state_ = State::logging_in;
@@ -160,41 +120,22 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
     write(cmpp::kConnect, cmpp::encode_connect(c));
   }
 
-  void read() {
-    auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(buffer_), [this, self, c = connection_](boost::system::error_code ec, size_t n) {
-      if (stale(c) || !socket_.is_open()) return;
-      if (ec) return lose(ec == asio::error::eof ? "the gateway closed the link" : "read: " + ec.message());
-      reader_.feed(std::string_view(buffer_.data(), n));
-      std::string error;
-      while (auto f = reader_.next(error)) {
-        if (!on_frame(*f)) return;
-      }
-      if (!error.empty()) return lose("the gateway sent " + error + ": not CMPP");
-      read();
-    });
+  void on_bytes(std::string_view bytes) {
+    const uint64_t c = link_.connection();
+    reader_.feed(bytes);
+    std::string error;
+    while (auto f = reader_.next(error)) {
+      on_frame(*f);
+      if (stale(c)) return;  // the frame ended the link
+    }
+    if (!error.empty()) lose("the gateway sent " + error + ": not CMPP");
   }
+
+  void lose(const std::string& why) { link_.close(why); }  // on_lost hears it
 
   void write(uint32_t command, std::string_view body, uint32_t sequence = 0) {
     if (sequence == 0) sequence = next_sequence();
-    outbox_.push_back(cmpp::frame(command, sequence, body));
-    if (!writing_) write_next();
-  }
-
-  void write_next() {
-    if (outbox_.empty() || !socket_.is_open()) {
-      writing_ = false;
-      return;
-    }
-    writing_ = true;
-    auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(outbox_.front()), [this, self, c = connection_](boost::system::error_code ec,
-                                                                                            size_t) {
-      if (stale(c) || !socket_.is_open()) return;
-      if (ec) return lose("write: " + ec.message());
-      outbox_.pop_front();
-      write_next();
-    });
+    link_.send(cmpp::frame(command, sequence, body));
   }
 
   uint32_t next_sequence() {
@@ -202,52 +143,42 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
     return sequence_;
   }
 
-  // False when the link was closed while handling it.
-  bool on_frame(const cmpp::Frame& f) {
+  void on_frame(const cmpp::Frame& f) {
     last_received_ = Clock::now();
     misses_ = 0;
     switch (f.command) {
       case cmpp::kConnect | cmpp::kResponse: return on_connect_resp(f);
-      case cmpp::kSubmit | cmpp::kResponse: on_submit_resp(f); return true;
-      case cmpp::kDeliver: on_deliver(f); return true;
-      case cmpp::kActiveTest:
-        write(cmpp::kActiveTest | cmpp::kResponse, cmpp::active_test_resp_body(), f.sequence);
-        return true;
-      case cmpp::kActiveTest | cmpp::kResponse: return true;
+      case cmpp::kSubmit | cmpp::kResponse: return on_submit_resp(f);
+      case cmpp::kDeliver: return on_deliver(f);
+      case cmpp::kActiveTest: return write(cmpp::kActiveTest | cmpp::kResponse, cmpp::active_test_resp_body(), f.sequence);
+      case cmpp::kActiveTest | cmpp::kResponse: return;
       case cmpp::kTerminate:
+        // Answered, though the link closes at once (the answer may not make it out).
         write(cmpp::kTerminate | cmpp::kResponse, "", f.sequence);
-        lose("the gateway ended the session (TERMINATE)");
-        return false;
-      default:
-        spdlog::warn("{}: ignored a frame with Command_Id 0x{:08x}", where(), f.command);
-        return true;
+        return lose("the gateway ended the session (TERMINATE)");
+      default: spdlog::warn("{}: ignored a frame with Command_Id 0x{:08x}", where(), f.command);
     }
   }
 
-  bool on_connect_resp(const cmpp::Frame& f) {
+  void on_connect_resp(const cmpp::Frame& f) {
     auto resp = cmpp::decode_connect_resp(f.body, settings_.version);
-    if (state_ != State::logging_in || !resp) {
-      lose(fmt::format("a CONNECT_RESP of {} bytes that is not CMPP {}'s", f.body.size(),
-                       cmpp::version_name(settings_.version)));
-      return false;
-    }
+    if (state_ != State::logging_in || !resp)
+      return lose(fmt::format("a CONNECT_RESP of {} bytes that is not CMPP {}'s", f.body.size(),
+                              cmpp::version_name(settings_.version)));
     if (resp->status != cmpp::kOk) {
       // A wrong SP id or secret does not mend itself: wait long between tries.
-      if (resp->status == cmpp::kBadSource || resp->status == cmpp::kAuthFailed) backoff_ = settings_.reconnect_max;
-      lose("the gateway refused the login: " + cmpp::connect_status_text(resp->status) +
-           " — check sp_id, shared_secret and this host's clock");
-      return false;
+      if (resp->status == cmpp::kBadSource || resp->status == cmpp::kAuthFailed) link_.backoff_to_max();
+      return lose("the gateway refused the login: " + cmpp::connect_status_text(resp->status) +
+                  " — check sp_id, shared_secret and this host's clock");
     }
     if (resp->authenticator != cmpp::authenticator_ismg(resp->status, settings_.version, authenticator_, settings_.secret)) {
-      backoff_ = settings_.reconnect_max;
-      lose("the gateway's AuthenticatorISMG does not match the shared secret: is it the carrier's gateway?");
-      return false;
+      link_.backoff_to_max();
+      return lose("the gateway's AuthenticatorISMG does not match the shared secret: is it the carrier's gateway?");
     }
     state_ = State::up;
-    backoff_ = settings_.reconnect_min;
+    link_.reset_backoff();
     spdlog::info("{}: logged in (CMPP {}), window {}", where(), cmpp::version_name(settings_.version), settings_.window);
     pump();
-    return true;
   }
 
   void pump() {
@@ -390,42 +321,31 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
 
   LinkEvents::Filed filed_then_answer(uint32_t sequence, uint64_t msg_id) {
     auto self = shared_from_this();
-    return [this, self, sequence, msg_id, c = connection_](bool ok) {
+    return [this, self, sequence, msg_id, c = link_.connection()](bool ok) {
       if (stale(c)) return;  // the link it came on is no more: the gateway sends it again
       answer_deliver(sequence, msg_id, ok ? cmpp::kOk : kNotFiled);
     };
   }
 
-  void finish(Pending& p, SendResult result) {
-    Job& job = *p.job;
-    job.results[p.index] = std::move(result);
-    if (--job.left > 0) return;
-    Delivery d;
-    d.results = std::move(job.results);
-    const bool all_doubtful = std::all_of(d.results.begin(), d.results.end(), [](const SendResult& r) {
-      return r.outcome == SendOutcome::retry || r.outcome == SendOutcome::unknown;
-    });
-    if (all_doubtful) {
-      d.fault = true;
-      d.fault_detail = d.results.front().detail;
-    }
-    auto done = std::move(job.done);
-    done(std::move(d));
-  }
+  void finish(Pending& p, SendResult result) { p.job->answer(p.index, std::move(result)); }
+
 
   // The link is gone: whatever was written and not answered may have been sent; what was never
-  // written was not. Then the link is opened again after the back-off.
-  void lose(const std::string& why) {
+  // written was not. The link is opened again after the back-off.
+  void on_lost(const std::string& why) {
     const bool was_up = state_ == State::up;
     last_error_ = why;
-    tried_ = true;
     state_ = State::down;
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-    resolver_.cancel();
-    outbox_.clear();
-    writing_ = false;
     reader_ = cmpp::FrameReader();
+    answer_all(why);
+    const double retry = static_cast<double>(link_.retry_in().count()) / 1000.0;
+    // The first failure after being up is an error; the same failure again on each retry is not news.
+    if (was_up || why != last_logged_) spdlog::error("{}: {}; trying again in {:.1f} s", where(), why, retry);
+    else spdlog::debug("{}: {}; trying again in {:.1f} s", where(), why, retry);
+    last_logged_ = why;
+  }
+
+  void answer_all(const std::string& why) {
     auto in_flight = std::move(in_flight_);
     in_flight_.clear();
     auto queued = std::move(queue_);
@@ -442,18 +362,6 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
         finish(*p, {SendOutcome::unknown, ref_of(p->msg_ids.front()),
                     fmt::format("the CMPP link was lost ({}) after {} of {} parts went", why, p->next, p->parts.size())});
     }
-    if (stopped_) return;
-    if (was_up || !warned_) spdlog::error("{}: {}; trying again in {} s", where(), why, backoff_.count() / 1000.0);
-    else spdlog::debug("{}: {}; trying again in {} s", where(), why, backoff_.count() / 1000.0);
-    warned_ = !was_up;
-    // Jitter of up to a quarter, so two links cut at once do not come back in step.
-    const auto jitter = std::uniform_int_distribution<int64_t>(0, backoff_.count() / 4)(rng_);
-    reconnect_timer_.expires_after(backoff_ + std::chrono::milliseconds(jitter));
-    backoff_ = std::min(backoff_ * 2, settings_.reconnect_max);
-    auto self = shared_from_this();
-    reconnect_timer_.async_wait([this, self](boost::system::error_code ec) {
-      if (!ec && !stopped_) connect();
-    });
   }
 
   // Every second: answers overdue, the login's deadline, the keepalive, forgotten receipts.
@@ -498,32 +406,21 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
     Clock::time_point deadline;
   };
 
-  asio::io_context& io_;
   const CmppSettings settings_;
   const WallClock wall_;
   LinkEvents events_;
-  tcp::socket socket_;
-  tcp::resolver resolver_;
-  asio::steady_timer reconnect_timer_, tick_timer_;
-  std::mt19937_64 rng_;
-  std::chrono::milliseconds backoff_;
+  TcpLink link_;
+  asio::steady_timer tick_timer_;
 
   State state_ = State::down;
   bool stopped_ = false;
-  bool tried_ = false;   // a connection was tried and lost: submits are refused until it is back
-  bool warned_ = false;  // the last loss was logged at error; the retries that fail again are quieter
-  std::string last_error_ = "not connected yet";
+  std::string last_error_ = "not connected yet", last_logged_;
   Clock::time_point login_deadline_{}, last_received_{}, last_probe_{}, paused_until_{};
   int misses_ = 0;
   cmpp::Digest authenticator_{};
   uint32_t sequence_ = 0;
-  uint64_t connection_ = 0;  // one per connection tried: handlers and answers of an earlier one do nothing
   uint8_t next_ref_ = 0;
-
-  std::array<char, 8192> buffer_{};
   cmpp::FrameReader reader_;
-  std::deque<std::string> outbox_;
-  bool writing_ = false;
 
   std::deque<std::shared_ptr<Pending>> queue_;
   std::map<uint32_t, InFlight> in_flight_;
@@ -559,14 +456,7 @@ void CmppProvider::stop() const {
 }
 
 void CmppProvider::submit(std::vector<OutboundMessage> batch, Done done) const {
-  if (!session_) {
-    const std::string why = "the CMPP link was not started: nothing was sent";
-    Delivery d;
-    d.results = same_for_all(batch.size(), {SendOutcome::retry, "", why});
-    d.fault = true;
-    d.fault_detail = why;
-    return done(std::move(d));
-  }
+  if (!session_) return done(link_down(batch.size(), "the CMPP link was not started: nothing was sent"));
   session_->submit(std::move(batch), std::move(done));
 }
 

@@ -209,6 +209,35 @@ TEST_CASE("a carrier's CMPP gateway is an SMS provider with protocol: cmpp; each
   CHECK(refused("\"2.0\"", "\"2.1\"").find(":13:") != std::string::npos);
 }
 
+TEST_CASE("the county PBX is a voice provider with protocol: ami; a bad dial string or address is named at its line") {
+  const std::string section =
+      "  ivr:\n    report_token: voice-report-token-0123\n    providers:\n"
+      "      - { name: pbx, protocol: ami, address: \"10.0.0.2:5038\", username: jiaoying, secret: s3cret,\n"
+      "          channel: \"PJSIP/{number}@county-trunk\", caller_id: \"057982000000\", max_calls: 12 }\n";
+  LoadErrors errors;
+  auto c = load_config(write_config(std::string(kGood) + section), errors);
+  REQUIRE_MESSAGE(c, (errors.empty() ? "" : errors[0].text()));
+  const AmiSettings* pbx = c->first<AmiSettings>("ivr");
+  REQUIRE(pbx);
+  CHECK(pbx->host == "10.0.0.2");
+  CHECK(pbx->port == "5038");
+  CHECK(pbx->max_calls == 12);
+  CHECK(pbx->context == "jiaoying-warning");
+  auto refused = [&](const std::string& from, const std::string& to) {
+    std::string text = std::string(kGood) + section;
+    text.replace(text.find(from), from.size(), to);
+    errors.clear();
+    CHECK_FALSE(load_config(write_config(text), errors));
+    REQUIRE(!errors.empty());
+    return errors[0].text();
+  };
+  CHECK(refused("PJSIP/{number}@county-trunk", "PJSIP/county-trunk").find(":13: ") != std::string::npos);
+  CHECK(refused("PJSIP/{number}@county-trunk", "PJSIP/county-trunk").find("channel must dial {number}") != std::string::npos);
+  CHECK(refused("\"10.0.0.2:5038\"", "pbx.county").find("address must be host:port") != std::string::npos);
+  CHECK(refused("max_calls: 12", "max_calls: 0").find("max_calls must be") != std::string::npos);
+  CHECK(refused("protocol: ami", "protocol: sip").find("protocol 'sip' is not known (ami") != std::string::npos);
+}
+
 TEST_CASE("a medium may list providers in order of preference, each with its own limits") {
   const std::string section =
       "  sms:\n"

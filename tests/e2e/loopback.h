@@ -38,6 +38,7 @@ struct LoopbackSpec {
   double time_scale = 1;
   bool metrics = false;             // serve GET /metrics on a port of its own (metrics_url())
   bool cmpp = false;                // the simulator's CMPP gateway on a port of its own; {cmpp} = 127.0.0.1:port
+  bool ami = false;                 // the simulator's Asterisk manager on a port of its own; {ami} = 127.0.0.1:port
   bool keep = false;                // leave the work folder (and say where)
 };
 
@@ -72,9 +73,14 @@ class Loopback {
       do metrics_port_ = free_loopback_port(); while (metrics_port_ == port_ || metrics_port_ == sim_port_);
     if (spec_.cmpp)
       do cmpp_port_ = free_loopback_port(); while (cmpp_port_ == port_ || cmpp_port_ == sim_port_ || cmpp_port_ == metrics_port_);
+    if (spec_.ami)
+      do ami_port_ = free_loopback_port();
+      while (ami_port_ == port_ || ami_port_ == sim_port_ || ami_port_ == metrics_port_ || ami_port_ == cmpp_port_);
     std::string channels = spec_.channels;
     for (size_t at; (at = channels.find("{cmpp}")) != std::string::npos;)
       channels.replace(at, 6, fmt::format("127.0.0.1:{}", cmpp_port_));
+    for (size_t at; (at = channels.find("{ami}")) != std::string::npos;)
+      channels.replace(at, 5, fmt::format("127.0.0.1:{}", ami_port_));
     for (size_t at; (at = channels.find("{sim}")) != std::string::npos;)
       channels.replace(at, 5, fmt::format("http://127.0.0.1:{}", sim_port_));
     std::ofstream(work_ / "jiaoyingd.yaml") << fmt::format(
@@ -93,6 +99,10 @@ class Loopback {
     if (spec_.cmpp) {
       sim_args.push_back("--cmpp-listen");
       sim_args.push_back(fmt::format("127.0.0.1:{}", cmpp_port_));
+    }
+    if (spec_.ami) {
+      sim_args.push_back("--ami-listen");
+      sim_args.push_back(fmt::format("127.0.0.1:{}", ami_port_));
     }
     sim_ = ChildProcess(sim_args, (work_ / "sim.out").string());
     if (!wait_until([&] { return get(sim_url("/sim/health")).status == 200; }, std::chrono::seconds(20)))
@@ -225,7 +235,7 @@ class Loopback {
 
   LoopbackSpec spec_;
   std::filesystem::path work_;
-  unsigned short port_ = 0, sim_port_ = 0, metrics_port_ = 0, cmpp_port_ = 0;
+  unsigned short port_ = 0, sim_port_ = 0, metrics_port_ = 0, cmpp_port_ = 0, ami_port_ = 0;
   ChildProcess sim_, daemon_;
   CurlHttpClient http_;
 };

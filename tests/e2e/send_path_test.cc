@@ -168,6 +168,47 @@ TEST_CASE("the cloud SMS platform is cut off: the carrier's CMPP gateway carries
   for (const auto& [phone, n] : texts) CHECK_MESSAGE(n == 1, phone << " texted " << n << " times");
 }
 
+TEST_CASE("the cloud voice platform is cut off: the county PBX (Asterisk) rings everyone once, and key 1 answers") {
+  const std::string channels = std::string(kZzd) + " }\n" +
+      "  ivr:\n    report_token: " + Loopback::kVoiceToken + "\n    providers:\n"
+      "      - { name: aliyun-voice, base_url: \"http://127.0.0.1:9\", access_key_id: e2e-cloud-id, access_key_secret: "
+      "e2e-cloud-secret, show_number: \"057100000000\", start_code: TTS_E2E, confirm_code: TTS_E2E_OK, "
+      "breaker: { failures: 2, cool_down: 10m } }\n"
+      "      - { name: pbx, protocol: ami, address: \"{ami}\", username: jiaoying, secret: e2e-ami-secret, "
+      "channel: \"PJSIP/{number}@county-trunk\", caller_id: \"057982000000\", max_calls: 20 }\n";
+  // Scenario time runs 20 times faster: a phone that rings out does so in 1.5 s.
+  LoopbackSpec spec = county_spec("[ivr]", channels, "", 20);
+  spec.ami = true;
+  spec.scenario += "asterisk: { username: jiaoying, secret: e2e-ami-secret, channels: 24 }\n"
+                   "people:\n  - { account: \"3000001\", mobile: \"19900000001\", answer: never, "
+                   "call: { answer_after: 10s, press: \"1\" } }\n";
+  Loopback sys(spec);
+  const int64_t people = posted_callouts(sys.post_warning("e2e-ami-failover", R"(["330702"])"));
+  REQUIRE(people > 50);
+  REQUIRE_MESSAGE(Loopback::wait_until([&] { return sys.stat("asterisk", "taken") >= people; }, std::chrono::seconds(90)),
+                  "the PBX placed " << sys.stat("asterisk", "taken") << " of " << people);
+  CHECK(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'ivr' AND state = 'sent' AND provider = 'pbx'") ==
+           people;
+  }));
+  CHECK(count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'ivr' AND state IN ('failed','unknown')") == 0);
+  // Every call's end is on file, the one who pressed 1 answered by phone.
+  CHECK(Loopback::wait_until([&] { return count(sys, "SELECT COUNT(*) FROM events WHERE kind = 'call_result'") == people; },
+                             std::chrono::seconds(90)));
+  CHECK(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM callouts WHERE mobile = '19900000001' AND answered_via = 'ivr'") == 1;
+  }));
+  // Each phone rung once, never more calls at once than the trunk carries (no congestion).
+  std::map<std::string, int> calls;
+  for (const json::object& line : sys.log()) {
+    if (line.at("provider") != "asterisk") continue;
+    CHECK(line.at("endpoint") != "congestion");
+    if (line.at("endpoint") == "Originate") ++calls[std::string(line.at("callee").as_string())];
+  }
+  CHECK(static_cast<int64_t>(calls.size()) == people);
+  for (const auto& [phone, n] : calls) CHECK_MESSAGE(n == 1, phone << " rung " << n << " times");
+}
+
 TEST_CASE("a provider's rate limit defers messages, it fails none; a provider answering garbage is retried, never a crash") {
   SUBCASE("rate limited") {
     Loopback sys(county_spec("[zzd]", std::string(kZzd) + " }\n", "  zzd: { rate_limit: 40 }\n"));

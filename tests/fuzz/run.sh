@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the CAP and JSON warning readers, the directory loaders, the broadcast wire, the CMPP link and the HTTP endpoints with libFuzzer (clang, ASan + UBSan) for a bounded
+# Fuzzes the CAP and JSON warning readers, the directory loaders, the broadcast wire, the CMPP and AMI links and the HTTP endpoints with libFuzzer (clang, ASan + UBSan) for a bounded
 # time each. Builds in build-fuzz only the fuzz targets and the libraries they need, so it never touches
 # the normal build. Installs clang and libFuzzer's runtime if missing (Debian 12).
 #   FUZZ_SECONDS  seconds per target (default 30)    FUZZ_BUILD_DIR  (default build-fuzz)
@@ -35,11 +35,11 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DJIAOYING_FUZZ=ON >/dev/null
-ninja -C "$build" -j"${FUZZ_JOBS:-1}" cap_fuzz json_fuzz directory_fuzz ebd_fuzz cmpp_fuzz http_fuzz
+ninja -C "$build" -j"${FUZZ_JOBS:-1}" cap_fuzz json_fuzz directory_fuzz ebd_fuzz link_fuzz http_fuzz
 
 work=$(mktemp -d)
 [ "${FUZZ_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/cap" "$work/json" "$work/directory" "$work/ebd" "$work/cmpp" "$work/http" "$build/findings"
+mkdir -p "$work/cap" "$work/json" "$work/directory" "$work/ebd" "$work/link" "$work/http" "$build/findings"
 find tests/data/cap -name '*.xml' -exec cp {} "$work/cap/" \;
 cp tests/fuzz/json-seeds/*.json "$work/json/"
 # Directory seeds: the first byte picks the loader (odd: CSV, even: YAML).
@@ -48,7 +48,8 @@ for f in tests/fuzz/directory-seeds/*; do
 done
 
 cp tests/fuzz/ebd-seeds/* "$work/ebd/"
-cp tests/fuzz/cmpp-seeds/* "$work/cmpp/"
+# Link seeds: the first byte picks the link (even: CMPP, odd: AMI; tests/fuzz/link_fuzz.cc).
+cp tests/fuzz/link-seeds/* "$work/link/"
 # HTTP seeds: the first byte picks the endpoint (tests/fuzz/http_fuzz.cc).
 cp tests/fuzz/http-seeds/* "$work/http/"
 
@@ -70,6 +71,6 @@ run cap_fuzz "$work/cap" -dict=tests/fuzz/cap.dict
 run json_fuzz "$work/json"
 run directory_fuzz "$work/directory"
 run ebd_fuzz "$work/ebd"
-run cmpp_fuzz "$work/cmpp"
+run link_fuzz "$work/link"
 run http_fuzz "$work/http"
 exit $status
