@@ -68,6 +68,7 @@ void show_log_tail(const fs::path& log) {
 struct SimCounts {
   std::map<std::string, int> cards;  // by Zhezhengding account
   int calls = 0;
+  int dings = 0;
   int texts = 0, replies = 0;
   int broadcasts = 0;
   size_t broadcast_areas = 0;
@@ -85,6 +86,7 @@ SimCounts notifications_by_account(const fs::path& log) {
     const json::value* endpoint = o.if_contains("endpoint");
     const json::value* dup = o.if_contains("duplicate");
     if (endpoint && *endpoint == "IvrCall") ++out.calls;
+    if (endpoint && *endpoint == "/gov/ding/isv/send.json") ++out.dings;
     if (endpoint && (*endpoint == "SendSms" || *endpoint == "SendBatchSms")) ++out.texts;
     if (endpoint && *endpoint == "sms_reply") ++out.replies;
     if (endpoint && *endpoint == "EBM") {
@@ -160,6 +162,8 @@ int run_demo(const DemoOptions& options) {
       "feeds:\n  - {{ name: wucheng-met, type: push, token: demo-push-token-0123456789 }}\n"
       "channels:\n"
       "  zzd: {{ base_url: \"http://127.0.0.1:{}\", api_key: \"{}\", secret_key: \"{}\", tenant_id: \"{}\" }}\n"
+      "  zzd-ding: {{ base_url: \"http://127.0.0.1:{}\", api_key: \"{}\", secret_key: \"{}\", tenant_id: \"{}\",\n"
+      "              creator: \"3300000\" }}\n"
       "  ivr: {{ base_url: \"http://127.0.0.1:{}\", access_key_id: \"{}\", access_key_secret: \"{}\",\n"
       "         show_number: \"057100000000\", start_code: TTS_DEMO_WARNING, confirm_code: TTS_DEMO_THANKS,\n"
       "         report_token: {} }}\n"
@@ -170,7 +174,8 @@ int run_demo(const DemoOptions& options) {
       "               key: {}, platform_key: {} }}\n",
       daemon_port, socket.string(), (work / "jiaoying.db").string(), data, data, templates, sim_port,
       scenario["zzd"]["api_key"].as<std::string>(), scenario["zzd"]["secret_key"].as<std::string>(),
-      scenario["zzd"]["tenant_id"].as<std::string>(), sim_port,
+      scenario["zzd"]["tenant_id"].as<std::string>(), sim_port, scenario["zzd"]["api_key"].as<std::string>(),
+      scenario["zzd"]["secret_key"].as<std::string>(), scenario["zzd"]["tenant_id"].as<std::string>(), sim_port,
       scenario["voice"]["access_key_id"].as<std::string>(), scenario["voice"]["access_key_secret"].as<std::string>(),
       kVoiceReportToken, sim_port, scenario["voice"]["access_key_id"].as<std::string>(),
       scenario["voice"]["access_key_secret"].as<std::string>(), scenario["sms"]["sign_name"].as<std::string>(),
@@ -274,10 +279,10 @@ int run_demo(const DemoOptions& options) {
     renotified += n > 1;
   }
   std::cout << fmt::format("\nthe simulated Zhezhengding platform accepted {} work notifications for {} people; "
-                           "{} of them were notified more than once; the SMS platform sent {} text(s) and {} "
+                           "{} of them were notified more than once, and {} DING(s) rang; the SMS platform sent {} text(s) and {} "
                            "came back; the voice platform placed {} phone call(s); the broadcast platform took "
                            "{} EBM(s) for {} village loudspeaker area(s)\n",
-                           total, sim_counts.cards.size(), renotified, sim_counts.texts, sim_counts.replies,
+                           total, sim_counts.cards.size(), renotified, sim_counts.dings, sim_counts.texts, sim_counts.replies,
                            sim_counts.calls, sim_counts.broadcasts, sim_counts.broadcast_areas);
   int daemon_status = daemon.stop();
   sim.stop();

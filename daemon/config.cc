@@ -47,6 +47,8 @@ void read_heartbeat(YamlReader& yr, const YAML::Node& v, const std::string& what
   const std::string where = what + " heartbeat";
   if (medium == "broadcast")
     return yr.error(h, "the broadcast platform has no heartbeat (a test EBM would play on the loudspeakers)");
+  if (medium == "zzd-ding")
+    return yr.error(h, "DING has no heartbeat (it would ring a person's app at every beat): the zzd provider's tests the platform");
   if (!h.IsMap()) return yr.error(h, where + " must be a mapping: { to: <test account>, every: 15m }");
   if (!yr.only_keys(h, {"to", "every"}, where)) return;
   const auto every = yr.duration(h, "every", true);
@@ -116,6 +118,30 @@ std::optional<ZzdSettings> read_zzd(YamlReader& yr, const YAML::Node& v) {
   s.base_url = provider_url(yr, v, "base_url", *url);
   s.credentials = {*key, *secret};
   s.tenant_id = *tenant;
+  return s;
+}
+
+// DING on the Zhezhengding open platform (/gov/ding/isv/send.json): the same app's credentials,
+// and the account the DINGs are sent in the name of.
+std::optional<DingSettings> read_ding(YamlReader& yr, const YAML::Node& v, const std::string& what) {
+  DingSettings s;
+  auto url = yr.scalar(v, "base_url");
+  auto key = yr.scalar(v, "api_key");
+  auto secret = yr.scalar(v, "secret_key");
+  auto tenant = yr.scalar(v, "tenant_id");
+  auto creator = yr.scalar(v, "creator");
+  if (auto notify = yr.scalar(v, "notify", false)) {
+    if (*notify != "app" && *notify != "sms")
+      yr.error(v["notify"], what + ": notify must be app (it rings the app) or sms (the platform texts it), not '" +
+                                *notify + "'");
+    else s.notify_type = *notify;
+  }
+  if (auto t = yr.duration(v, "timeout", false)) s.timeout = *t;
+  if (!url || !key || !secret || !tenant || !creator) return std::nullopt;
+  s.base_url = provider_url(yr, v, "base_url", *url);
+  s.credentials = {*key, *secret};
+  s.tenant_id = *tenant;
+  s.creator = *creator;
   return s;
 }
 
@@ -360,6 +386,7 @@ std::optional<BroadcastSettings> read_broadcast(YamlReader& yr, const YAML::Node
 // The wire settings each medium's providers take.
 std::vector<std::string_view> wire_keys(std::string_view medium) {
   if (medium == "zzd") return {"base_url", "api_key", "secret_key", "tenant_id", "timeout"};
+  if (medium == "zzd-ding") return {"base_url", "api_key", "secret_key", "tenant_id", "creator", "notify", "timeout"};
   if (medium == "sms") return {"base_url", "access_key_id", "access_key_secret", "sign_name", "template_code", "timeout"};
   if (medium == "ivr")
     return {"base_url", "access_key_id", "access_key_secret", "show_number", "start_code", "confirm_code",
@@ -417,6 +444,8 @@ void read_provider(YamlReader& yr, const YAML::Node& v, const Medium& medium, st
   bool ok = false;
   if (medium.name == "zzd") {
     if (auto s = read_zzd(yr, v)) p.settings = *s, ok = true;
+  } else if (medium.name == "zzd-ding") {
+    if (auto s = read_ding(yr, v, what)) p.settings = *s, ok = true;
   } else if (cmpp) {
     if (auto s = read_cmpp(yr, v, p.limits, p.name, what)) p.settings = *s, ok = true;
   } else if (ami) {

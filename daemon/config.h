@@ -18,6 +18,7 @@
 #include "channels/sms/cmpp_provider.h"
 #include "channels/sms/sms_provider.h"
 #include "channels/webhook/webhook_provider.h"
+#include "channels/zzd/ding_provider.h"
 #include "channels/zzd/zzd_provider.h"
 #include "rules/load_error.h"
 #include "rules/time.h"
@@ -77,7 +78,8 @@ struct Config {
     std::string name;    // unique; a single provider is named after its medium
     std::string medium;  // zzd | sms | ivr | broadcast | webhook
     ProviderLimits limits;
-    std::variant<ZzdSettings, SmsSettings, CmppSettings, IvrSettings, AmiSettings, WebhookSettings, BroadcastSettings>
+    std::variant<ZzdSettings, DingSettings, SmsSettings, CmppSettings, IvrSettings, AmiSettings, WebhookSettings,
+                 BroadcastSettings>
         settings;
     int line = 0;
     // `heartbeat: { to: <a test account>, every: 15m }`: a test message through this provider at

@@ -27,6 +27,7 @@
 #include "channels/ivr/ivr_provider.h"
 #include "channels/sms/sms_provider.h"
 #include "channels/webhook/webhook_provider.h"
+#include "channels/zzd/ding_provider.h"
 #include "channels/zzd/zzd_provider.h"
 #include "daemon/config.h"
 #include "daemon/dispatcher.h"
@@ -90,6 +91,7 @@ Providers make_providers(const Config& config) {
   for (const Config::Provider& p : config.providers) {
     ProviderSlot slot{p.name, p.medium, nullptr, nullptr, p.limits};
     if (const auto* s = std::get_if<ZzdSettings>(&p.settings)) out.owned.push_back(std::make_unique<ZzdProvider>(*s, wall));
+    if (const auto* s = std::get_if<DingSettings>(&p.settings)) out.owned.push_back(std::make_unique<DingProvider>(*s, wall));
     if (const auto* s = std::get_if<SmsSettings>(&p.settings)) out.owned.push_back(std::make_unique<SmsProvider>(*s, wall));
     if (const auto* s = std::get_if<CmppSettings>(&p.settings)) out.owned.push_back(std::make_unique<CmppProvider>(*s, wall));
     if (const auto* s = std::get_if<AmiSettings>(&p.settings)) out.owned.push_back(std::make_unique<AmiProvider>(*s));

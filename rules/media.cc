@@ -8,11 +8,15 @@ namespace {
 
 // The table. A new medium is one row here, its provider adapters in channels/, its config
 // reader in daemon/config.cc.
-constexpr std::array<Medium, 5> kMedia{{
+constexpr std::array<Medium, 6> kMedia{{
     {.name = "zzd", .zh = "浙政钉", .contact = Contact::zzd_account, .dedups_by_key = true,
      // One card per person: every card carries that person's own signed 收到 link, so no two
      // cards of a fan-out are identical content (the work notification batches only those).
      .max_batch = 1},
+    // DING (钉一下): the urgent reminder that rings the person's Zhezhengding app. The DING API
+    // keeps no idempotency key, so like a call it is at most once; each carries the person's own
+    // 收到 link, so one DING a person.
+    {.name = "zzd-ding", .zh = "浙政钉DING", .contact = Contact::zzd_account, .max_batch = 1},
     {.name = "sms", .zh = "短信", .contact = Contact::mobile, .reply_codes = true,
      .max_batch = 100},  // SendBatchSms: up to 100 numbers, a template parameter each
     {.name = "ivr", .zh = "电话", .contact = Contact::phone, .rings = true, .read_receipts = true, .max_batch = 1},

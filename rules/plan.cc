@@ -414,6 +414,27 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
     else
       yr.error(root["fallback"], "fallback must be true or false");
   }
+  // DING (钉一下) rings a person's app at once: for red and orange warnings only, as the duty
+  // offices agreed, so the plan (or its level section) must answer nothing less urgent.
+  {
+    int ding_line = 0;  // the first step (or night rule) that DINGs
+    for (const LadderStep& step : plan.ladder)
+      if (!ding_line && std::count(step.channels.begin(), step.channels.end(), "zzd-ding")) ding_line = step.line;
+    if (!ding_line && plan.night && std::count(plan.night->first.begin(), plan.night->first.end(), "zzd-ding"))
+      ding_line = plan.night->line;
+    const bool dings = ding_line != 0;
+    const bool urgent_only = !plan.levels.empty() && std::all_of(plan.levels.begin(), plan.levels.end(), [](Level l) {
+      return l == Level::red || l == Level::orange;
+    });
+    if (dings && !urgent_only) {
+      std::string answers;
+      for (Level l : plan.levels) answers += (answers.empty() ? "" : ", ") + std::string(level_name(l));
+      yr.error(ding_line,
+               "zzd-ding (DING) is for red and orange warnings only, and this plan answers " +
+                   (answers.empty() ? std::string("every level") : answers) +
+                   ": put DING in a red or orange level section, or match only levels: [orange, red]");
+    }
+  }
   if (auto ack = yr.scalar(root, "ack", false)) {
     if (*ack == "confirm")
       plan.ack = AckMode::confirm;

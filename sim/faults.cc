@@ -86,7 +86,7 @@ ServerResponse fault_answer(std::string_view provider, FaultDecision::Kind kind)
   if (kind == FaultDecision::Kind::malformed)
     return {200, "text/html", "<html><body><h1>502 Bad Gateway</h1><p>upstream sent an invalid response</p></body></html>"};
   const bool throttled = kind == FaultDecision::Kind::throttled;
-  if (provider == "zzd")
+  if (provider == "zzd" || provider == "zzd-ding")
     return throttled ? ServerResponse{200, json_type, zzd::error_envelope("sim-fault", zzd::kErrorRateLimited, "请求频率超过限制")}
                      : ServerResponse{503, json_type, zzd::error_envelope("sim-fault", "ServiceUnavailable", "服务暂不可用")};
   if (provider == "sms" || provider == "sms_backup")

@@ -22,7 +22,7 @@ namespace jiaoying::sim {
 using Millis = std::chrono::milliseconds;
 
 // The providers the simulator plays, by the names faults and stats use.
-inline constexpr std::string_view kProviders[] = {"zzd", "sms", "sms_backup", "cmpp", "voice", "asterisk", "broadcast", "webhook"};
+inline constexpr std::string_view kProviders[] = {"zzd", "zzd-ding", "sms", "sms_backup", "cmpp", "voice", "asterisk", "broadcast", "webhook"};
 
 struct Outage {
   Millis from{0};    // after the simulator started

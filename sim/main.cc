@@ -21,6 +21,7 @@
 
 #include "channels/async_http.h"
 #include "channels/http_server.h"
+#include "channels/zzd/open_platform.h"
 #include "sim/event_log.h"
 #include "sim/feed_files.h"
 #include "sim/scenario.h"
@@ -175,6 +176,7 @@ int main(int argc, char** argv) {
     if (sim::VoicePlatform::serves(r)) return {"voice", [&] { return voice.handle(r); }};
     if (broadcast && sim::BroadcastPlatform::serves(r)) return {"broadcast", [&] { return broadcast->handle(r); }};
     if (webhook.serves(r)) return {"webhook", [&] { return webhook.handle(r); }};
+    if (r.path == zzd::kDingPath) return {"zzd-ding", [&] { return platform.handle(r); }};
     return {"zzd", [&] { return platform.handle(r); }};
   };
   auto json_answer = [](int status, std::string body) {

@@ -217,11 +217,11 @@ class ScenarioReader {
 
   // faults: { zzd: { latency: 50ms, error_rate: 0.1 }, sms: { outages: [{ from: 10s, for: 30s }] } }
   void read_faults(const YAML::Node& f, Scenario& scenario) {
-    if (!f.IsMap()) return error(line_of(f), "'faults' maps providers (zzd, sms, sms_backup, voice, broadcast, webhook) to their faults");
+    if (!f.IsMap()) return error(line_of(f), "'faults' maps providers (zzd, zzd-ding, sms, sms_backup, cmpp, voice, asterisk, broadcast, webhook) to their faults");
     for (auto it = f.begin(); it != f.end(); ++it) {
       const std::string provider = it->first.Scalar();
       if (std::find(std::begin(kProviders), std::end(kProviders), provider) == std::end(kProviders)) {
-        error(line_of(it->first), "faults: unknown provider '" + provider + "' (zzd, sms, sms_backup, voice, broadcast, webhook)");
+        error(line_of(it->first), "faults: unknown provider '" + provider + "' (zzd, zzd-ding, sms, sms_backup, cmpp, voice, asterisk, broadcast, webhook)");
         continue;
       }
       std::string why;

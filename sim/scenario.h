@@ -101,7 +101,7 @@ struct Scenario {
   std::optional<CmppService> cmpp;
   std::optional<AsteriskService> asterisk;
   std::optional<WebhookService> webhook;
-  // Bad days per provider (zzd, sms, sms_backup, cmpp, voice, asterisk, broadcast, webhook).
+  // Bad days per provider (zzd, zzd-ding, sms, sms_backup, cmpp, voice, asterisk, broadcast, webhook).
   std::map<std::string, FaultSettings> faults;
   std::map<std::string, TextBehaviour> texters;  // by mobile: who replies to texts; others never do
 

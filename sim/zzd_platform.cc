@@ -158,6 +158,7 @@ ServerResponse ZzdPlatform::handle(const ServerRequest& request) {
     return work_notification(request, request_id);
   if (request.method == "GET" && request.path == zzd::kGetTokenPath)
     return get_token(request, request_id);
+  if (request.method == "POST" && request.path == zzd::kDingPath) return ding(request, request_id);
   if (request.method == "GET" && request.path == kHealthPath)
     return json_response(200, R"({"ok":true})");
   return refuse(404, request_id, "NotFound", "no such endpoint", request);
@@ -269,6 +270,61 @@ ServerResponse ZzdPlatform::work_notification(const ServerRequest& request,
     }
   }
   return json_response(200, zzd::success_envelope(request_id, msg_id));
+}
+
+// DING: the signed form of the government gateway's /gov/ding/isv/send.json, checked field by
+// field as the zwdd SDK sends it; each DING is logged (the phone rings; the person still answers
+// on the card, or by the 收到 link the DING's text carries).
+ServerResponse ZzdPlatform::ding(const ServerRequest& request, const std::string& request_id) {
+  FormParams params;
+  if (!form_decode(request.body, params))
+    return refuse(400, request_id, zzd::kErrorBadParameter, "the body is not application/x-www-form-urlencoded", request);
+  if (auto refusal = refuse_unsigned(request, params, request_id)) return *refusal;
+  auto bad = [&](const std::string& why) { return refuse(200, request_id, zzd::kErrorBadParameter, why, request); };
+  if (form_get(params, "tenantId") != scenario_.tenant_id) return bad("tenantId is not this tenant");
+  auto object_of = [](const std::string& text) -> std::optional<json::value> {
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec) return std::nullopt;
+    return v;
+  };
+  auto account_of = [](const json::value& v) -> std::string {
+    const json::value* id = v.is_object() ? v.as_object().if_contains("accountId") : nullptr;
+    if (!id) return "";
+    if (id->is_string()) return std::string(id->as_string());
+    if (id->is_int64()) return std::to_string(id->as_int64());
+    return "";
+  };
+  auto creator = object_of(form_get(params, "creator"));
+  if (!creator || account_of(*creator).empty()) return bad("creator must be a JSON object with accountId");
+  auto receivers_json = object_of(form_get(params, "receivers"));
+  if (!receivers_json || !receivers_json->is_array() || receivers_json->as_array().empty())
+    return bad("receivers must be a JSON array of {accountId}");
+  if (receivers_json->as_array().size() > kMaxReceivers) return bad("receivers holds more than 1000 accounts");
+  json::array receivers;
+  for (const json::value& r : receivers_json->as_array()) {
+    const std::string id = account_of(r);
+    if (id.empty()) return bad("each receiver needs an accountId");
+    receivers.emplace_back(json::string(id));
+  }
+  const std::string notify = form_get(params, "notifyType");
+  if (notify != "app" && notify != "sms") return bad("notifyType must be app or sms");
+  if (form_get(params, "textType") != "plaintext" || form_get(params, "bodyType") != "text")
+    return bad("only plaintext text DINGs are taken (textType plaintext, bodyType text)");
+  auto body = object_of(form_get(params, "body"));
+  const json::value* text = body && body->is_object() ? body->as_object().if_contains("text") : nullptr;
+  if (!text || !text->is_string() || text->as_string().empty()) return bad("body must be {\"text\": \"…\"}");
+  const std::string ding_id = next_id("ding-", dings_);
+  const auto count = static_cast<int64_t>(receivers.size());
+  log_.write(json::object{{"provider", "zzd-ding"},
+                          {"endpoint", zzd::kDingPath},
+                          {"receivers", std::move(receivers)},
+                          {"creator", account_of(*creator)},
+                          {"notify_type", notify},
+                          {"ding_id", ding_id},
+                          {"text", *text}});
+  hooks_.taken("zzd-ding", count);
+  return json_response(200, zzd::success_envelope(request_id, ding_id));
 }
 
 bool ZzdPlatform::biz_msg_id_seen(const std::string& biz_msg_id) {

@@ -40,6 +40,7 @@ class ZzdPlatform {
  private:
   ServerResponse work_notification(const ServerRequest& request, const std::string& request_id);
   ServerResponse get_token(const ServerRequest& request, const std::string& request_id);
+  ServerResponse ding(const ServerRequest& request, const std::string& request_id);
   // Empty when the request is signed with the scenario's key; otherwise the refusal.
   std::optional<ServerResponse> refuse_unsigned(const ServerRequest& request,
                                                 const FormParams& params,
@@ -58,6 +59,7 @@ class ZzdPlatform {
 
   uint64_t requests_ = 0;
   uint64_t messages_ = 0;
+  uint64_t dings_ = 0;
   PlatformHooks hooks_;
   std::unordered_set<std::string> biz_msg_ids_;                 // every bizMsgId accepted so far
   std::set<std::pair<std::string, std::string>> buttons_seen_;  // (account, action_url)

@@ -15,6 +15,9 @@ namespace jiaoying::zzd {
 
 inline constexpr std::string_view kWorkNotificationPath = "/message/workNotification";
 inline constexpr std::string_view kGetTokenPath = "/gettoken.json";
+// DING (钉一下) on 浙政钉's government gateway: the zwdd SDK's OapiGovDingIsvSendJsonRequest
+// (docs/protocols/zzd.md says what was confirmed and what assumed).
+inline constexpr std::string_view kDingPath = "/gov/ding/isv/send.json";
 
 // Header names of the signature scheme.
 inline constexpr std::string_view kHeaderApiKey = "apiKey";

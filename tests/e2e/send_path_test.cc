@@ -209,6 +209,41 @@ TEST_CASE("the cloud voice platform is cut off: the county PBX (Asterisk) rings 
   for (const auto& [phone, n] : calls) CHECK_MESSAGE(n == 1, phone << " rung " << n << " times");
 }
 
+TEST_CASE("a red warning DINGs: every person's app rung once with their 收到 link, and a tap on it answers") {
+  const std::string channels = std::string(kZzd) + " }\n" +
+      "  zzd-ding: { base_url: \"{sim}\", api_key: e2e-api-key, secret_key: e2e-secret-key, tenant_id: \"196729\", "
+      "creator: \"3000999\" }\n";
+  LoopbackSpec spec = county_spec("[zzd, zzd-ding]", channels);
+  // DING only for the urgent levels: the plan answers orange and red.
+  spec.plan.replace(spec.plan.find("levels: [yellow, orange, red]"), 29, "levels: [orange, red]");
+  Loopback sys(spec);
+  const int64_t people = posted_callouts(sys.post_warning("e2e-ding", R"(["330702"])"));
+  REQUIRE(people > 50);
+  REQUIRE_MESSAGE(Loopback::wait_until([&] { return sys.stat("zzd-ding", "taken") >= people; }, std::chrono::seconds(60)),
+                  "the platform took " << sys.stat("zzd-ding", "taken") << " DINGs of " << people);
+  CHECK(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(*) FROM messages WHERE channel = 'zzd-ding' AND state = 'sent'") == people;
+  }));
+  std::map<std::string, int> dings;
+  std::string link;
+  for (const json::object& line : sys.log()) {
+    if (line.at("provider") != "zzd-ding") continue;
+    for (const auto& r : line.at("receivers").as_array()) ++dings[std::string(r.as_string())];
+    const std::string text(line.at("text").as_string());
+    CHECK(text.starts_with("【DING】"));
+    CHECK(line.at("creator") == "3000999");
+    const auto at = text.find("确认收到：");
+    REQUIRE(at != std::string::npos);
+    if (link.empty()) link = text.substr(at + std::string_view("确认收到：").size());
+  }
+  CHECK(static_cast<int64_t>(dings.size()) == people);
+  for (const auto& [account, n] : dings) CHECK_MESSAGE(n == 1, account << " DINGed " << n << " times");
+  // The link the DING carries is the person's own 收到: opening it answers.
+  REQUIRE(!link.empty());
+  CHECK(sys.request("GET", link).status == 200);
+  CHECK(Loopback::wait_until([&] { return count(sys, "SELECT COUNT(*) FROM callouts WHERE state = 'answered'") == 1; }));
+}
+
 TEST_CASE("a provider's rate limit defers messages, it fails none; a provider answering garbage is retried, never a crash") {
   SUBCASE("rate limited") {
     Loopback sys(county_spec("[zzd]", std::string(kZzd) + " }\n", "  zzd: { rate_limit: 40 }\n"));

@@ -70,6 +70,39 @@ TEST_CASE("a channel the daemon does not have is refused with file and line") {
         "heavy-rain.yaml:9: channel 'ivr' is not configured in the daemon (configured: zzd): configure channels.ivr in jiaoyingd.yaml, or drop ivr from this step");
 }
 
+TEST_CASE("DING is for red and orange warnings: a plan that answers less urgent ones is refused at its ladder") {
+  const std::set<std::string> channels{"zzd", "zzd-ding"};
+  LoadErrors errors;
+  // orange and red only: DING may ring.
+  CHECK(load_plan(replaced(kHeavyRain, "3m, channels: [zzd]", "3m, channels: [zzd, zzd-ding]"), "heavy-rain.yaml", channels,
+                  errors));
+  CHECK(errors.empty());
+  const std::string yellow = replaced(replaced(kHeavyRain, "levels: [orange, red]", "levels: [yellow, orange, red]"),
+                                      "3m, channels: [zzd]", "3m, channels: [zzd, zzd-ding]");
+  CHECK_FALSE(load_plan(yellow, "heavy-rain.yaml", channels, errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].text() ==
+        "heavy-rain.yaml:9: zzd-ding (DING) is for red and orange warnings only, and this plan answers yellow, orange, "
+        "red: put DING in a red or orange level section, or match only levels: [orange, red]");
+  // In a red section of a file from blue to red, it is the section's own.
+  errors.clear();
+  const char* sections = R"(plan: all-levels
+match: { hazards: [rainstorm] }
+recipients:
+  - { tier: county, roles: [leader_on_duty] }
+ladder:
+  - { after: 0m, channels: [zzd] }
+levels:
+  yellow: {}
+  red:
+    ladder:
+      - { after: 0m, channels: [zzd, zzd-ding] }
+)";
+  auto plans = load_plan_file(sections, "all-levels.yaml", channels, errors);
+  REQUIRE_MESSAGE(plans, (errors.empty() ? "" : errors[0].text()));
+  CHECK(plans->size() == 2);
+}
+
 TEST_CASE("steps out of order, a deadline before the last step and unknown keys are refused") {
   std::string text = replaced(kHeavyRain, "after: 3m", "after: 0s");
   text = replaced(text, "deadline: 30m", "deadline: 30m\nsirens: true");
