@@ -1,6 +1,7 @@
 // The fan-out as a duty room runs it: jiaoyingd and jiaoying-sim as processes on loopback (as the
 // demo starts them), a generated directory of all 金华, one red rainstorm warning for the whole
-// city (330700), step 1 on zzd. For each size and each scenario it prints what the issue "The send
+// city (330700), step 1 on zzd (the sms and cmpp scenarios: step 1 a text, through the cloud SMS
+// platform's SendBatchSms or a carrier's CMPP gateway). For each size and each scenario it prints what the issue "The send
 // path at city scale" asks for — the POST answered, the last first-step message taken by the
 // simulator, messages a second, jiaoyingd's peak RSS and CPU per thread, the SQLite floor measured
 // in the same run (the same rows inserted in one transaction, synchronous=FULL) and the ratio —
@@ -8,7 +9,7 @@
 // its own step 1 plus `after`), everyone answering during the fan-out, the admin socket's
 // latency, a SIGKILL and restart mid-fan-out. Prints figures; never passes or fails on time.
 //
-//   fanout_e2e [--people 10000,100000] [--scenarios base,latency,limit,answers,restart] [--keep]
+//   fanout_e2e [--people 10000,100000] [--scenarios base,latency,limit,answers,restart,sms,cmpp] [--keep]
 #include <fmt/format.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -51,6 +52,12 @@ struct Scenario {
   bool poll_admin = false;
   bool kill_midway = false;
   bool wait_for_step2 = false;
+  // Step 1's channel, the provider the simulator counts it under, and what that needs besides zzd.
+  std::string step1 = "zzd";
+  std::string counted = "zzd";
+  std::string channels;      // more of the config's channels: section
+  std::string sim_sections;  // more of the simulator's scenario
+  bool cmpp = false;         // the simulator's CMPP gateway on a port of its own
 };
 
 struct ThreadCpu {
@@ -189,18 +196,21 @@ class AdminProbe {
   std::thread thread_;
 };
 
-constexpr const char* kPlan = R"(plan: city
+std::string plan(const std::string& step1) {
+  return fmt::format(R"(plan: city
 title: 全市暴雨红色叫应（基准测试）
-match: { hazards: [rainstorm], levels: [red] }
+match: {{ hazards: [rainstorm], levels: [red] }}
 recipients:
-  - { tier: county,   roles: [leader_on_duty, emergency_bureau_head, water_bureau_head] }
-  - { tier: township, roles: [party_secretary, township_head] }
-  - { tier: village,  roles: [village_head, flood_chief, grid_worker, geohazard_monitor, forest_ranger] }
+  - {{ tier: county,   roles: [leader_on_duty, emergency_bureau_head, water_bureau_head] }}
+  - {{ tier: township, roles: [party_secretary, township_head] }}
+  - {{ tier: village,  roles: [village_head, flood_chief, grid_worker, geohazard_monitor, forest_ranger] }}
 ladder:
-  - { after: 0m, channels: [zzd] }
-  - { after: 3m, channels: [zzd] }
+  - {{ after: 0m, channels: [{}] }}
+  - {{ after: 3m, channels: [zzd] }}
 deadline: 60m
-)";
+)",
+                     step1);
+}
 
 int64_t field(const json::object& stats, const char* provider, const char* name) {
   const json::value* p = stats.if_contains(provider);
@@ -211,13 +221,14 @@ int64_t field(const json::object& stats, const char* provider, const char* name)
 void run_scenario(int villages, const Scenario& sc, bool keep) {
   testing::LoopbackSpec spec;
   spec.villages = villages;
-  spec.plan = kPlan;
+  spec.plan = plan(sc.step1);
   spec.scenario = fmt::format(
-      "zzd: {{ api_key: bench-api-key, secret_key: bench-secret-key, tenant_id: \"196729\" }}\ndefault: {}\n{}",
-      sc.default_answer, sc.faults.empty() ? "" : "faults:\n" + sc.faults);
+      "zzd: {{ api_key: bench-api-key, secret_key: bench-secret-key, tenant_id: \"196729\" }}\ndefault: {}\n{}{}",
+      sc.default_answer, sc.sim_sections, sc.faults.empty() ? "" : "faults:\n" + sc.faults);
   spec.channels = fmt::format(
-      "  zzd: {{ base_url: \"{{sim}}\", api_key: bench-api-key, secret_key: bench-secret-key, tenant_id: \"196729\", {} }}\n",
-      sc.provider_limits);
+      "  zzd: {{ base_url: \"{{sim}}\", api_key: bench-api-key, secret_key: bench-secret-key, tenant_id: \"196729\", {} }}\n{}",
+      sc.provider_limits, sc.channels);
+  spec.cmpp = sc.cmpp;
   spec.time_scale = sc.time_scale;
   spec.engine = sc.engine;
   spec.keep = keep;
@@ -236,7 +247,7 @@ void run_scenario(int villages, const Scenario& sc, bool keep) {
   bool killed = false;
   testing::Loopback::wait_until(
       [&] {
-        taken = run.stat("zzd", "taken");
+        taken = run.stat(sc.counted.c_str(), "taken");
         if (sc.kill_midway && !killed && taken >= people / 2) {
           run.kill_daemon();
           killed = true;
@@ -256,8 +267,8 @@ void run_scenario(int villages, const Scenario& sc, bool keep) {
   const auto daemon_cpu = thread_cpu(run.daemon_pid());
   const auto sim_cpu = thread_cpu(run.sim_pid());
 
-  fmt::print("  {:<8} {:>7} people  POST {:6.2f} s  all first cards {:6.2f} s  {:>6.0f}/s  RSS {:>4} MB\n", sc.name, people,
-             post_s, all_s, static_cast<double>(taken) / all_s, rss);
+  fmt::print("  {:<8} {:>7} people  POST {:6.2f} s  all first {} {:6.2f} s  {:>6.0f}/s  RSS {:>4} MB\n", sc.name, people,
+             post_s, sc.step1 == "zzd" ? "cards" : "texts", all_s, static_cast<double>(taken) / all_s, rss);
   fmt::print("           CPU: jiaoyingd {}; jiaoying-sim {}\n", cpu_text(daemon_cpu), cpu_text(sim_cpu));
 
   json::object s = run.stats();
@@ -369,7 +380,8 @@ int main(int argc, char** argv) {
     else if (a == "--scenarios" && i + 1 < argc) names = split(argv[++i]);
     else if (a == "--keep") keep = true;
     else {
-      fmt::print(stderr, "usage: fanout_e2e [--people 10000,100000] [--scenarios base,latency,limit,answers,restart] [--keep]\n");
+      fmt::print(stderr, "usage: fanout_e2e [--people 10000,100000] [--scenarios base,latency,limit,answers,restart,sms,cmpp] "
+                         "[--keep]\n");
       return 2;
     }
   }
@@ -395,6 +407,29 @@ int main(int argc, char** argv) {
   });
   add("answers", [](Scenario& s) { s.default_answer = "0s"; });
   add("restart", [](Scenario& s) { s.kill_midway = true; });
+  // Step 1 a text: through the cloud platform (SendBatchSms, 100 numbers a request) …
+  add("sms", [](Scenario& s) {
+    s.step1 = "sms";
+    s.counted = "sms";
+    s.sim_sections = "voice: { access_key_id: bench-cloud-id, access_key_secret: bench-cloud-secret }\n"
+                     "sms: { sign_name: 金华防汛, template_code: SMS_BENCH }\n";
+    s.channels = fmt::format("  sms: {{ base_url: \"{{sim}}\", access_key_id: bench-cloud-id, access_key_secret: "
+                             "bench-cloud-secret, sign_name: 金华防汛, template_code: SMS_BENCH, callback_token: {}, "
+                             "concurrency: 64 }}\n",
+                             testing::Loopback::kSmsToken);
+  });
+  // … or over the county's own line to a carrier's gateway (CMPP 3.0: one SUBMIT a text, a
+  // window of 16 unanswered, each text's status report back on the link).
+  add("cmpp", [](Scenario& s) {
+    s.step1 = "sms";
+    s.counted = "cmpp";
+    s.cmpp = true;
+    s.sim_sections = "cmpp: { sp_id: \"901234\", shared_secret: bench-cmpp-secret, src_id: \"1069000\", version: \"3.0\" }\n";
+    s.channels = fmt::format("  sms:\n    callback_token: {}\n    providers:\n      - {{ name: carrier, protocol: cmpp, "
+                             "address: \"{{cmpp}}\", sp_id: \"901234\", shared_secret: bench-cmpp-secret, service_id: JYWARN, "
+                             "src_id: \"1069000\", sign_name: 金华防汛, window: 16, batch: 100, concurrency: 64 }}\n",
+                             testing::Loopback::kSmsToken);
+  });
   fmt::print("jiaoyingd + jiaoying-sim on loopback, all of 金华, one red warning for 330700, step 1 on zzd ({} cores)\n",
              std::thread::hardware_concurrency());
   for (const std::string& size : sizes) {

@@ -549,23 +549,41 @@ int run_daemon(const DaemonOptions& options) {
       const LinkProvider* link = slot.provider ? slot.provider->link() : nullptr;
       if (!link) continue;
       const std::string actor = slot.medium + "@" + slot.name;
+      // Filed a burst per transaction, as the HTTP callbacks are (daemon/group_commit.h): a city's
+      // receipts arriving on a link cost an fsync a burst, not one each.
       NetworkTransport::LinkHandlers handlers;
-      handlers.receipt = [&engine, &heartbeats, actor](int64_t id, const std::string& phone, const std::string& ref,
-                                                       bool delivered, const std::string& code) {
-        if (id == 0) heartbeats.sms_receipt(phone, delivered, code);  // sent outside the record
-        else engine.sms_delivery(id, phone, ref, delivered, code, actor);
-        return true;
+      handlers.receipt = [&engine, &heartbeats, &answers, actor](int64_t id, const std::string& phone,
+                                                                 const std::string& ref, bool delivered,
+                                                                 const std::string& code, NetworkTransport::Filed filed) {
+        if (id == 0) {  // sent outside the record: the heartbeat's
+          heartbeats.sms_receipt(phone, delivered, code);
+          return filed(true);
+        }
+        answers.add([&engine, id, phone, ref, delivered, code, actor] {
+          engine.sms_delivery(id, phone, ref, delivered, code, actor);
+          return true;
+        }, std::move(filed));
       };
-      handlers.reply = [&engine, &loop, actor](const std::string& phone, const std::string& text) {
-        engine.sms_reply(phone, text, actor);
-        loop.kick();
-        return true;
+      handlers.reply = [&engine, &loop, &answers, actor](const std::string& phone, const std::string& text,
+                                                         NetworkTransport::Filed filed) {
+        answers.add([&engine, phone, text, actor] {
+          engine.sms_reply(phone, text, actor);
+          return true;
+        }, [&loop, filed = std::move(filed)](bool ok) {
+          loop.kick();
+          filed(ok);
+        });
       };
-      handlers.call_ended = [&engine, &dispatcher, &loop, actor](const CallEnd& call) {
+      handlers.call_ended = [&engine, &dispatcher, &loop, &answers, actor](const CallEnd& call,
+                                                                           NetworkTransport::Filed filed) {
         dispatcher.call_ended(call.message_id);  // its township's line is free
-        engine.call_result({call.message_id, call.call_id, call.status_code, call.dtmf, call.duration}, actor);
-        loop.kick();
-        return true;
+        answers.add([&engine, call, actor] {
+          engine.call_result({call.message_id, call.call_id, call.status_code, call.dtmf, call.duration}, actor);
+          return true;
+        }, [&loop, filed = std::move(filed)](bool ok) {
+          loop.kick();
+          filed(ok);
+        });
       };
       transport.start_link(*link, std::move(handlers));
       spdlog::info("provider {}: opening its link", slot.name);

@@ -62,42 +62,42 @@ NetworkTransport::~NetworkTransport() {
 }
 
 void NetworkTransport::start_link(const LinkProvider& link, LinkHandlers handlers) {
-  // Each event hops to the home thread, is filed there, and the verdict hops back to the link.
+  // Each event hops to the home thread to be filed, and the verdict hops back to the link.
   auto handled = std::make_shared<LinkHandlers>(std::move(handlers));
-  auto answer = [this](LinkEvents::Filed filed, bool ok) { asio::post(net_, [filed = std::move(filed), ok] { filed(ok); }); };
+  auto back = [this](LinkEvents::Filed filed) {
+    return [this, filed = std::move(filed)](bool ok) { asio::post(net_, [filed, ok] { filed(ok); }); };
+  };
+  // A handler that throws files nothing: the far end is told so and sends it again.
+  auto guarded = [](const char* what, const Filed& filed, const std::function<void()>& run) {
+    try {
+      run();
+    } catch (const std::exception& e) {
+      spdlog::warn("{} that arrived on a link was not filed (it will come again): {}", what, e.what());
+      filed(false);
+    }
+  };
   LinkEvents events;
-  events.receipt = [this, handled, answer](int64_t id, const std::string& phone, const std::string& ref, bool delivered,
-                                           const std::string& code, LinkEvents::Filed filed) {
+  events.receipt = [this, handled, back, guarded](int64_t id, const std::string& phone, const std::string& ref,
+                                                  bool delivered, const std::string& code, LinkEvents::Filed filed) {
     asio::post(home_, [=] {
-      bool ok = false;
-      try {
-        ok = handled->receipt && handled->receipt(id, phone, ref, delivered, code);
-      } catch (const std::exception& e) {
-        spdlog::warn("a link's receipt was not filed (it will come again): {}", e.what());
-      }
-      answer(filed, ok);
+      const Filed told = back(filed);
+      if (!handled->receipt) return told(false);
+      guarded("a receipt", told, [&] { handled->receipt(id, phone, ref, delivered, code, told); });
     });
   };
-  events.reply = [this, handled, answer](const std::string& phone, const std::string& text, LinkEvents::Filed filed) {
+  events.reply = [this, handled, back, guarded](const std::string& phone, const std::string& text,
+                                                LinkEvents::Filed filed) {
     asio::post(home_, [=] {
-      bool ok = false;
-      try {
-        ok = handled->reply && handled->reply(phone, text);
-      } catch (const std::exception& e) {
-        spdlog::warn("a text that arrived on a link was not filed (it will come again): {}", e.what());
-      }
-      answer(filed, ok);
+      const Filed told = back(filed);
+      if (!handled->reply) return told(false);
+      guarded("a text", told, [&] { handled->reply(phone, text, told); });
     });
   };
-  events.call_ended = [this, handled, answer](const CallEnd& call, LinkEvents::Filed filed) {
+  events.call_ended = [this, handled, back, guarded](const CallEnd& call, LinkEvents::Filed filed) {
     asio::post(home_, [=] {
-      bool ok = false;
-      try {
-        ok = handled->call_ended && handled->call_ended(call);
-      } catch (const std::exception& e) {
-        spdlog::warn("a call's result that arrived on a link was not filed: {}", e.what());
-      }
-      answer(filed, ok);
+      const Filed told = back(filed);
+      if (!handled->call_ended) return told(false);
+      guarded("a call's result", told, [&] { handled->call_ended(call, told); });
     });
   };
   links_.push_back(&link);

@@ -45,14 +45,15 @@ class NetworkTransport final : public Transport {
   void send(const Provider& provider, std::vector<OutboundMessage> batch, Done done) override;
   void send(const BroadcastChannel& channel, BroadcastOrder order, Done done) override;
 
-  // What the home thread does with a link's events: true once filed (the link then acknowledges
-  // them to the far end), false or a throw when not (the far end sends them again).
+  // What the home thread does with a link's events. Each is told `filed` once it knows (true: on
+  // disk, the link acknowledges it to the far end; false: the far end sends it again).
+  using Filed = std::function<void(bool)>;
   struct LinkHandlers {
-    std::function<bool(int64_t message_id, const std::string& phone, const std::string& ref, bool delivered,
-                       const std::string& code)>
+    std::function<void(int64_t message_id, const std::string& phone, const std::string& ref, bool delivered,
+                       const std::string& code, Filed filed)>
         receipt;
-    std::function<bool(const std::string& phone, const std::string& text)> reply;
-    std::function<bool(const CallEnd& call)> call_ended;
+    std::function<void(const std::string& phone, const std::string& text, Filed filed)> reply;
+    std::function<void(const CallEnd& call, Filed filed)> call_ended;
   };
   // Opens `link`'s connection on the network thread; its events are handled on the home thread.
   // The link is stopped (closed) when the transport is destroyed, and must outlive it.
