@@ -166,6 +166,7 @@ int run_demo(const DemoOptions& options) {
       "              creator: \"3300000\" }}\n"
       "  ivr: {{ base_url: \"http://127.0.0.1:{}\", access_key_id: \"{}\", access_key_secret: \"{}\",\n"
       "         show_number: \"057100000000\", start_code: TTS_DEMO_WARNING, confirm_code: TTS_DEMO_THANKS,\n"
+      "         spot_check_code: TTS_DEMO_LIUWEN,\n"
       "         report_token: {} }}\n"
       "  sms: {{ base_url: \"http://127.0.0.1:{}\", access_key_id: \"{}\", access_key_secret: \"{}\",\n"
       "         sign_name: \"{}\", template_code: \"{}\", callback_token: {} }}\n"
@@ -272,6 +273,28 @@ int run_demo(const DemoOptions& options) {
   // What the duty office files afterwards (jiaoying report).
   if (auto report = admin.get(fmt::format("/api/v1/warnings/{}/report", id), error))
     std::cout << "\n──── jiaoying report " << id << " ────\n" << render_report(*report);
+  // The 六问 spot check (task 13): the village flood chiefs who answered are phoned the six
+  // questions; a "no" or silence is told to their township at once.
+  if (closed) {
+    std::cout << "\n──── jiaoying spotcheck " << id << " --sample 100% --tier village --roles flood_chief ────\n";
+    auto asked = admin.post(fmt::format("/api/v1/warnings/{}/spotcheck", id),
+                            R"({"percent": 100, "tier": "village", "roles": ["flood_chief"]})", error);
+    if (!asked) {
+      std::cout << "the spot check was refused: " << error << '\n';
+    } else {
+      std::cout << std::string(asked->at("message").as_string()) << '\n';
+      const auto spot_until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+      std::optional<json::value> detail;
+      for (bool calling = true; calling && std::chrono::steady_clock::now() < spot_until;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        detail = admin.get(fmt::format("/api/v1/warnings/{}", id), error);
+        calling = false;
+        if (detail)
+          for (const auto& k : detail->at("spot_checks").as_array()) calling = calling || k.at("state") == "calling";
+      }
+      if (detail) std::cout << render_spot_checks(*detail, colour);
+    }
+  }
   SimCounts sim_counts = notifications_by_account(sim_log);
   int renotified = 0, total = 0;
   for (const auto& [account, n] : sim_counts.cards) {

@@ -117,6 +117,22 @@ int main(int argc, char** argv) {
   escalate->add_option("--to", escalate_to, "superior, duty_officer, or an area code")->required();
   escalate->add_option("--roles", escalate_roles, "with an area: only these roles")->delimiter(',');
   escalate->add_option("--reason", reason, "why, for the record and the message")->required();
+  std::string spot_sample, spot_tier;
+  std::vector<std::string> spot_roles;
+  auto* spotcheck = app.add_subcommand("spotcheck", "六问: phone a random sample of the posts that answered the questions");
+  spotcheck->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
+  spotcheck->add_option("--sample", spot_sample, "how many posts (10), or what share of those that answered (10%)")
+      ->required()
+      ->check([](const std::string& v) {
+        const bool percent = !v.empty() && v.back() == '%';
+        const std::string digits = percent ? v.substr(0, v.size() - 1) : v;
+        if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoi(digits) == 0 || (percent && std::stoi(digits) > 100))
+          return std::string("must be a number of posts (10) or a share 1%–100% (10%)");
+        return std::string();
+      });
+  spotcheck->add_option("--tier", spot_tier, "only posts of this tier (village, township, county)");
+  spotcheck->add_option("--roles", spot_roles, "only these roles (flood_chief,village_head)")->delimiter(',');
   auto* note = app.add_subcommand("note", "add a line to a warning's record");
   note->add_option("WARNING", warning_id, "the warning's number or identifier")->required();
   note->add_option("TEXT", note_text, "the line")->required();
@@ -351,6 +367,16 @@ int main(int argc, char** argv) {
   if (*resend) return act("resend", {{"unanswered", unanswered}});
   if (*cancel) return act("cancel", {{"reason", reason}});
   if (*note) return act("note", {{"text", note_text}});
+  if (*spotcheck) {
+    boost::json::object body;
+    if (spot_sample.back() == '%') body["percent"] = std::stoi(spot_sample.substr(0, spot_sample.size() - 1));
+    else body["sample"] = std::stoi(spot_sample);
+    if (!spot_tier.empty()) body["tier"] = spot_tier;
+    boost::json::array roles;
+    for (const auto& r : spot_roles) roles.emplace_back(r);
+    body["roles"] = std::move(roles);
+    return act("spotcheck", std::move(body));
+  }
   if (*escalate) {
     boost::json::array roles;
     for (const auto& r : escalate_roles) roles.emplace_back(r);

@@ -235,6 +235,22 @@ std::string render_report_html(const json::value& report, bool unmask) {
     out += "<h2>回报 · report-backs</h2>" +
            table({"区域", "状态", "应报", "报送", "报送人", "指挥", "影响村数", "转移人数", "备注"}, rows);
   }
+  if (!arr(report, "spot_checks").empty()) {
+    std::vector<std::vector<std::string>> rows;
+    int64_t passed = 0, scored = 0;
+    for (const auto& k : arr(report, "spot_checks")) {
+      const std::string state = str(k, "state");
+      if (state != "calling" && state != "cancelled") ++scored, passed += state == "passed";
+      std::string why;
+      if (state == "failed") why = fmt::format("第{}问答否", num(k, "first_no"));
+      else if (state == "silent") why = "未答完";
+      else if (state == "unreached") why = "未接通";
+      rows.push_back({e(str(k, "area_name")), e(std::string(role_zh(str(k, "role")))), e(str(k, "person_name")), e(state),
+                      e(str(k, "keys")), e(why)});
+    }
+    out += fmt::format("<h2>六问抽查 · spot check</h2><p>{} checked, {} passed</p>", scored, passed) +
+           table({"区域", "岗位", "姓名", "结果", "按键", "说明"}, rows);
+  }
   if (!arr(report, "broadcasts").empty()) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& b : arr(report, "broadcasts")) {

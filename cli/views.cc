@@ -164,6 +164,50 @@ std::string render_reports(const json::value& detail, bool colour) {
   return out;
 }
 
+// The 六问 spot checks: each post checked, what its keys said; the share passed per township.
+std::string render_spot_checks(const json::value& detail, bool colour) {
+  std::string out;
+  const json::value* checks = detail.as_object().if_contains("spot_checks");
+  if (!checks || !checks->is_array() || checks->as_array().empty()) return out;
+  std::map<std::string, std::pair<int64_t, int64_t>> townships;  // code → (passed, scored)
+  int64_t passed = 0, scored = 0, calling = 0;
+  Table t({"AREA", "ROLE", "SEAT", "PERSON", "STATE", "KEYS", "WHY"});
+  for (const auto& k : checks->as_array()) {
+    const std::string state = str(k, "state");
+    const int64_t first_no = num(k, "first_no");
+    std::string why;
+    if (state == "failed") why = fmt::format("第{}问答否", first_no);
+    else if (state == "silent") why = fmt::format("answered {} of {}", str(k, "keys").size(), num(k, "questions"));
+    else if (state == "unreached") why = "the call was not answered";
+    if (state == "calling") ++calling;
+    else if (state != "cancelled") {
+      ++scored;
+      auto& [p, n] = townships[str(k, "township_code")];
+      ++n;
+      if (state == "passed") ++passed, ++p;
+    }
+    t.add({str(k, "area_name"), std::string(role_zh(str(k, "role"))), str(k, "seat"), str(k, "person_name"), state,
+           str(k, "keys"), why},
+          state == "passed" ? "32" : state == "calling" ? "" : "31");
+  }
+  out += fmt::format("\n六问 spot check: {} checked, {} passed{}{}\n", scored, passed,
+                     scored ? fmt::format(" ({:.0f}%)", 100.0 * static_cast<double>(passed) / static_cast<double>(scored))
+                            : "",
+                     calling ? fmt::format(", {} being called", calling) : "");
+  out += t.render(colour);
+  if (!townships.empty()) {
+    std::map<std::string, std::string> names;  // the warning's townships, by code
+    if (const json::value* ts = detail.as_object().if_contains("townships"); ts && ts->is_array())
+      for (const auto& t : ts->as_array()) names[str(t, "code")] = str(t, "name");
+    std::string line;
+    for (const auto& [code, pn] : townships)
+      line += fmt::format("{}{} {}/{}", line.empty() ? "" : ", ", names.count(code) ? names[code] : code, pn.first,
+                          pn.second);
+    out += "passed per township: " + line + "\n";
+  }
+  return out;
+}
+
 // The loudspeakers (应急广播): each EBM, its state and the villages it did not reach.
 std::string render_broadcasts(const json::value& detail, bool colour) {
   std::string out;
@@ -263,6 +307,7 @@ std::string render_warning_detail(const json::value& detail, bool colour) {
   }
   out += t.render(colour);
   out += render_reports(detail, colour);
+  out += render_spot_checks(detail, colour);
   out += render_broadcasts(detail, colour);
   return out;
 }
@@ -336,6 +381,7 @@ std::string render_report(const json::value& report) {
     out += m.render(false);
   }
   out += render_reports(report, false);
+  out += render_spot_checks(report, false);
   out += render_broadcasts(report, false);
   const auto& timeline = report.at("timeline").as_array();
   if (!timeline.empty()) {
@@ -435,19 +481,26 @@ std::string render_summary(const json::value& summary, const std::string& format
   };
   const bool drills = summary.at("drills").as_bool();
   const std::vector<std::string> head{"COUNTY", "TOWNSHIP", "NAME", "POSTS", "REACHED", "ANSWERED ≤30M", "MEDIAN",
-                                      "EXHAUSTED", "回报 LATE"};
+                                      "EXHAUSTED", "回报 LATE", "六问 PASSED"};
+  // 六问: the share of the posts checked that passed ("—" where none was checked).
+  auto spot = [&](const json::value& row) {
+    const int64_t checked = num(row, "spot_checked");
+    return checked ? fmt::format("{} ({}/{})", share(num(row, "spot_passed"), checked), num(row, "spot_passed"), checked)
+                   : std::string("—");
+  };
   std::vector<std::vector<std::string>> rows;
   for (const auto& a : summary.at("areas").as_array())
     rows.push_back({str(a, "county"), str(a, "township"), str(a, "name"), std::to_string(num(a, "posts")),
                     share(num(a, "reached"), num(a, "posts")), share(num(a, "answered_within_30m"), num(a, "posts")),
                     median(a), std::to_string(num(a, "exhausted")),
-                    fmt::format("{}/{}", num(a, "reports_late"), num(a, "reports"))});
+                    fmt::format("{}/{}", num(a, "reports_late"), num(a, "reports")), spot(a)});
   const json::value& t = summary.at("total");
   rows.push_back({"", "", "all", std::to_string(num(t, "posts")), share(num(t, "reached"), num(t, "posts")),
                   share(num(t, "answered_within_30m"), num(t, "posts")), median(t), std::to_string(num(t, "exhausted")),
-                  fmt::format("{}/{}", num(t, "reports_late"), num(t, "reports"))});
+                  fmt::format("{}/{}", num(t, "reports_late"), num(t, "reports")), spot(t)});
   if (format == "csv") {
-    std::string out = "county,township,name,posts,reached_pct,answered_within_30m_pct,median,exhausted,reports_late\n";
+    std::string out =
+        "county,township,name,posts,reached_pct,answered_within_30m_pct,median,exhausted,reports_late,spot_check_passed\n";
     for (const auto& r : rows) out += csv_line(r);
     return out;
   }

@@ -14,6 +14,8 @@ std::string render_warning_detail(const boost::json::value& detail, bool colour)
 // The printable after-action report of one warning (一事一档): service levels by tier, who did not
 // answer, messages by channel, report-backs, the loudspeakers, and the timeline worth filing.
 std::string render_report(const boost::json::value& report);
+// The 六问 spot checks of a warning's detail or report: each post checked, and the share passed.
+std::string render_spot_checks(const boost::json::value& detail, bool colour);
 // "02:03:15  answered       赵某一 answered via zzd"
 std::string render_event(const boost::json::value& event);
 // The providers under the warnings list: state, in flight, waiting (empty when none are listed).

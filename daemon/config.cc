@@ -166,6 +166,7 @@ std::optional<IvrSettings> read_ivr(YamlReader& yr, const YAML::Node& v) {
   s.show_number = *show;
   s.start_code = *start;
   s.confirm_code = *confirm;
+  if (auto code = yr.scalar(v, "spot_check_code", false)) s.spot_check_code = *code;
   return s;
 }
 
@@ -215,6 +216,7 @@ std::optional<AmiSettings> read_ami(YamlReader& yr, const YAML::Node& v, const s
     else s.channel = *channel;
   }
   if (auto context = yr.scalar(v, "context", false)) s.context = *context;
+  if (auto context = yr.scalar(v, "spot_check_context", false)) s.spot_check_context = *context;
   if (auto caller = yr.scalar(v, "caller_id", false)) s.caller_id = *caller;
   if (auto n = yr.scalar(v, "max_calls", false)) {
     try {
@@ -390,11 +392,11 @@ std::vector<std::string_view> wire_keys(std::string_view medium) {
   if (medium == "sms") return {"base_url", "access_key_id", "access_key_secret", "sign_name", "template_code", "timeout"};
   if (medium == "ivr")
     return {"base_url", "access_key_id", "access_key_secret", "show_number", "start_code", "confirm_code",
-            "play_times", "key_timeout", "timeout"};
+            "spot_check_code", "play_times", "key_timeout", "timeout"};
   if (medium == "webhook") return {"url", "secret", "timeout"};
   if (medium == "ivr-ami")
-    return {"protocol", "address", "username", "secret", "channel", "context", "caller_id", "max_calls", "timeout",
-            "ring_timeout", "call_time", "keepalive"};
+    return {"protocol", "address", "username", "secret", "channel", "context", "spot_check_context", "caller_id",
+            "max_calls", "timeout", "ring_timeout", "call_time", "keepalive"};
   if (medium == "sms-cmpp")
     return {"protocol", "address", "version", "sp_id", "shared_secret", "service_id", "src_id", "sign_name", "window",
             "timeout", "keepalive"};

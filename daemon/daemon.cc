@@ -229,6 +229,7 @@ int run_daemon(const DaemonOptions& options) {
   auto directory = load_directory_file(config->directory, errors);
   auto plans = load_plans_folder(config->plans, channel_names, errors);
   auto templates = TemplateRenderer::load(config->templates, errors);
+  auto spot_checks = load_spot_checks(config->templates, errors);
   if (!report(errors)) return 2;
   spdlog::info("directory {}: {} areas, {} people, {} posts; {} plan(s) from {}", config->directory,
                directory->area_count(), directory->person_count(), directory->post_count(), plans->size(),
@@ -290,6 +291,7 @@ int run_daemon(const DaemonOptions& options) {
     SqliteViews views(db);
     Engine engine(store, clock, settings, shared_directory, std::move(*plans), std::make_shared<const TemplateRenderer>(std::move(*templates)),
                   channel_names);
+    engine.set_spot_checks(std::move(*spot_checks));
     if (int n = engine.recover()) spdlog::warn("{} message(s) were in flight at the last stop; resending", n);
 
     Providers providers = make_providers(*config);
@@ -364,6 +366,7 @@ int run_daemon(const DaemonOptions& options) {
       auto directory = load_directory_file(config->directory, errors);
       auto plans = load_plans_folder(config->plans, channel_names, errors);
       auto templates = TemplateRenderer::load(config->templates, errors);
+      auto spot_checks = load_spot_checks(config->templates, errors);
       if (!errors.empty()) {
         std::string text = "reload refused; the running directory, plans and templates stay:";
         for (const auto& e : errors) text += "\n" + e.text();
@@ -385,6 +388,7 @@ int run_daemon(const DaemonOptions& options) {
       if (!findings.empty()) text += "; " + findings_text(findings);
       engine.replace_rules(std::make_shared<const Directory>(std::move(*directory)), std::move(*plans),
                            std::make_shared<const TemplateRenderer>(std::move(*templates)));
+      engine.set_spot_checks(std::move(*spot_checks));
       spdlog::info("{}", text);
       return {true, text};
     };

@@ -1,6 +1,6 @@
 // A duty a warning may carry beside its callouts — the report-back each area owes (回报,
-// daemon/duty_report_back.*), the loudspeakers (应急广播, daemon/duty_broadcast.*), later the 六问
-// spot check. Each starts with its warning, runs on the tick, ends with it, and may hold it open:
+// daemon/duty_report_back.*), the loudspeakers (应急广播, daemon/duty_broadcast.*), the plan's 六问
+// spot check (daemon/duty_spot_check.*). Each starts with its warning, runs on the tick, ends with it, and may hold it open:
 // the engine asks its duties at each of these moments instead of knowing their tables. A duty
 // reaches people and the duty room only through its host (the engine), which owns the ladder's
 // messages and the duty room's digests.
@@ -65,6 +65,8 @@ class DutyHost {
   virtual void tell_duty_room_of_area(Store::Tx& tx, int64_t warning_id, const std::string& area_code,
                                       int64_t snapshot_id, const Plan& plan, const std::string& why) = 0;
   virtual AckOutcome answer(int64_t callout_id, std::string_view via, std::string_view actor) = 0;
+  // Runs a plan's 六问 spot check rule now; what came of it, for the record.
+  virtual std::string run_spot_check(int64_t warning_id, const SpotCheckRule& rule) = 0;
   virtual void close_if_done(Store::Tx& tx, int64_t warning_id) = 0;
 
  protected:

@@ -7,6 +7,7 @@
 #include "channels/ivr/aliyun_vms.h"
 #include "daemon/duty_broadcast.h"
 #include "daemon/duty_report_back.h"
+#include "daemon/duty_spot_check.h"
 #include "daemon/store_sqlite.h"
 
 namespace jiaoying {
@@ -34,8 +35,9 @@ Engine::Engine(std::unique_ptr<Store> own, Store* store, const Clock& clock, Eng
       lifecycle_(core_, outbox_, duties_),
       ladder_(core_, outbox_, lifecycle_),
       reports_(std::make_unique<ReportBackDuty>(static_cast<DutyHost&>(*this))),
-      loudspeakers_(std::make_unique<BroadcastDuty>(static_cast<DutyHost&>(*this))) {
-  duties_ = {loudspeakers_.get(), reports_.get()};
+      loudspeakers_(std::make_unique<BroadcastDuty>(static_cast<DutyHost&>(*this))),
+      spot_check_rule_(std::make_unique<SpotCheckDuty>(static_cast<DutyHost&>(*this))) {
+  duties_ = {loudspeakers_.get(), reports_.get(), spot_check_rule_.get()};
 }
 
 Engine::~Engine() = default;
@@ -91,6 +93,9 @@ bool Engine::call_result(const CallResult& r, std::string_view actor) {
   const std::optional<LeftSending> call = store_.message_on(r.message_id, "ivr");
   if (!call) return false;
   const int64_t callout_id = call->callout_id, warning_id = call->warning_id;
+  // A spot check's questionnaire: scored, never an answer (the post answered before).
+  if (const std::optional<SpotCheckRow> check = store_.spot_check_of_message(r.message_id))
+    return spot_check_result(r, *check, actor);
   const std::optional<CalloutRow> callout = store_.callout(callout_id);
   if (!callout) return false;
   const bool confirmed = r.dtmf.find('1') != std::string::npos;

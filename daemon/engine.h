@@ -31,6 +31,7 @@
 #include "daemon/duty.h"
 #include "daemon/engine_core.h"
 #include "daemon/engine_types.h"
+#include "rules/spot_check.h"
 #include "daemon/ladder.h"
 #include "daemon/lifecycle.h"
 #include "daemon/outbox.h"
@@ -47,6 +48,7 @@ class Db;  // daemon/sqlite.h: the constructor that makes a SqliteStore on it
 
 class ReportBackDuty;
 class BroadcastDuty;
+class SpotCheckDuty;
 
 // The engine serves its duties (daemon/duty.h) as their host; they are its own collaborators.
 class Engine final : private DutyHost {
@@ -151,6 +153,18 @@ class Engine final : private DutyHost {
     int affected = 0;     // callouts reached
     bool ok() const { return status == 200; }
   };
+  // The 六问 spot check (engine_spot_check.cc): `sample` posts (or `percent` of them) of those
+  // that answered, at random, optionally of one tier and some roles, are phoned the questions.
+  struct SpotCheckAsk {
+    int sample = 0;
+    int percent = 0;
+    std::string tier;
+    std::vector<std::string> roles;
+  };
+  DeskOutcome desk_spot_check(int64_t warning_id, const SpotCheckAsk& ask, std::string_view actor);
+  // The questions of each hazard family (templates/<family>/spot_check.yaml), read at start and reload.
+  void set_spot_checks(SpotCheckSet set) { spot_checks_ = std::move(set); }
+
   // Answered by other means (a call to the duty room): the ladder stops, as for 收到.
   DeskOutcome desk_ack(int64_t warning_id, std::string_view person, std::string_view note, std::string_view actor);
   // Reach this person now, outside the ladder: `via` a configured channel, or the phone when
@@ -241,6 +255,7 @@ class Engine final : private DutyHost {
   AckOutcome answer(int64_t callout_id, std::string_view via, std::string_view actor) override {
     return ack(callout_id, via, actor);
   }
+  std::string run_spot_check(int64_t warning_id, const SpotCheckRule& rule) override;
   void close_if_done(Store::Tx& tx, int64_t warning_id) override { lifecycle_.close_if_done(tx, warning_id); }
 
   // Both public constructors: on the caller's store, or on one of its own (`own`).
@@ -251,10 +266,14 @@ class Engine final : private DutyHost {
              std::string_view kind, std::string_view actor, std::string_view detail) {
     core_.event(warning, callout, message, kind, actor, detail);
   }
+  // A spot check's call ended (engine_spot_check.cc): its keys scored, the township told when it
+  // did not pass.
+  bool spot_check_result(const CallResult& result, const SpotCheckRow& check, std::string_view actor);
   // The SMS platform's side (engine_sms.cc): a bare 收到 while several callouts are open.
   void ask_for_code(const std::string& phone, int64_t first_callout, int64_t first_warning);
 
   // The rooms, each of one concern; each uses only those listed before it.
+  SpotCheckSet spot_checks_;          // the 六问 questions by family
   std::unique_ptr<Store> own_store_;  // when made on a Db
   Store& store_;                      // everything kept: rows, states, events
   EngineCore core_;                   // the store, clock, rules and caches every room shares
@@ -265,6 +284,7 @@ class Engine final : private DutyHost {
   Ladder ladder_;        // steps, escalation, the duty room's digests, answers
   std::unique_ptr<ReportBackDuty> reports_;
   std::unique_ptr<BroadcastDuty> loudspeakers_;
+  std::unique_ptr<SpotCheckDuty> spot_check_rule_;
 };
 
 }  // namespace jiaoying

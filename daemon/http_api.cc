@@ -530,7 +530,8 @@ std::string body_string(const json::object& body, std::string_view key) {
 
 }  // namespace
 
-// POST /api/v1/warnings/<id or identifier>/<ack|call|resend|cancel|note|escalate> with a JSON body.
+// POST /api/v1/warnings/<id or identifier>/<ack|call|resend|cancel|note|escalate|unmask|spotcheck> with a
+// JSON body.
 std::optional<ServerResponse> HttpApi::desk_action(const ServerRequest& req) {
   constexpr std::string_view prefix = "/api/v1/warnings/";
   if (req.method != "POST" || !req.path.starts_with(prefix)) return std::nullopt;
@@ -539,7 +540,7 @@ std::optional<ServerResponse> HttpApi::desk_action(const ServerRequest& req) {
   if (slash == std::string::npos) return std::nullopt;
   const std::string ref = rest.substr(0, slash), verb = rest.substr(slash + 1);
   if (verb != "ack" && verb != "call" && verb != "resend" && verb != "cancel" && verb != "note" && verb != "escalate" &&
-      verb != "unmask")
+      verb != "unmask" && verb != "spotcheck")
     return std::nullopt;
   boost::system::error_code ec;
   json::value parsed = json::parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body), ec);
@@ -563,6 +564,21 @@ std::optional<ServerResponse> HttpApi::desk_action(const ServerRequest& req) {
     out = engine_.desk_escalate(*id, body_string(body, "to"), roles, body_string(body, "reason"), actor);
   }
   else if (verb == "unmask") out = engine_.desk_unmasked(*id, body_string(body, "what"), actor);
+  else if (verb == "spotcheck") {
+    // {"sample": 10} or {"percent": 10}, and optionally "tier" and "roles".
+    Engine::SpotCheckAsk ask;
+    auto number = [&](const char* key) -> int {
+      const json::value* v = body.if_contains(key);
+      return v && v->is_int64() && v->as_int64() > 0 && v->as_int64() <= 100000 ? static_cast<int>(v->as_int64()) : 0;
+    };
+    ask.sample = number("sample");
+    ask.percent = number("percent");
+    ask.tier = body_string(body, "tier");
+    if (const json::value* r = body.if_contains("roles"); r && r->is_array())
+      for (const auto& role : r->as_array())
+        if (role.is_string()) ask.roles.emplace_back(role.as_string());
+    out = engine_.desk_spot_check(*id, ask, actor);
+  }
   else out = engine_.desk_note(*id, body_string(body, "text"), actor);
   if (!out.ok()) return error_response(out.status, out.message);
   changed_();

@@ -51,4 +51,24 @@ std::optional<std::vector<Plan>> load_plans_folder(const std::string& dir, const
   return plans;
 }
 
+std::optional<SpotCheckSet> load_spot_checks(const std::string& templates_dir, LoadErrors& errors) {
+  namespace fs = std::filesystem;
+  const size_t before = errors.size();
+  SpotCheckSet set;
+  auto load = [&](const fs::path& file) -> std::optional<SpotCheckQuestions> {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return std::nullopt;
+    auto text = read_rule_file(file.string(), errors);
+    return text ? parse_spot_check(*text, file.string(), errors) : std::nullopt;
+  };
+  set.fallback = load(fs::path(templates_dir) / "spot_check.yaml");
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(templates_dir, ec)) {
+    if (!entry.is_directory()) continue;
+    if (auto q = load(entry.path() / "spot_check.yaml")) set.by_family[entry.path().filename().string()] = std::move(*q);
+  }
+  if (errors.size() != before) return std::nullopt;
+  return set;
+}
+
 }  // namespace jiaoying

@@ -12,6 +12,7 @@
 #include "rules/directory.h"
 #include "rules/load_error.h"
 #include "rules/plan.h"
+#include "rules/spot_check.h"
 
 namespace jiaoying {
 
@@ -25,5 +26,10 @@ std::optional<Directory> load_directory_file(const std::string& path, LoadErrors
 // plan_set: names unique, all or nothing).
 std::optional<std::vector<Plan>> load_plans_folder(const std::string& dir, const std::set<std::string>& channels,
                                                    LoadErrors& errors);
+
+// The 六问 questions of a templates folder: spot_check.yaml (the default) and each family
+// folder's own (<family>/spot_check.yaml), each validated. A folder without them has none (the
+// spot check then refuses to run, saying which file to add).
+std::optional<SpotCheckSet> load_spot_checks(const std::string& templates_dir, LoadErrors& errors);
 
 }  // namespace jiaoying

@@ -236,6 +236,36 @@ CREATE TABLE heartbeat (
   written_at INTEGER NOT NULL
 );
 )sql",
+    // 7: the 六问 spot check (daemon/engine_spot_check.cc): one row a post sampled, its call and
+    // what its keys said.
+    R"sql(
+CREATE TABLE spot_checks (
+  id          INTEGER PRIMARY KEY,
+  warning_id  INTEGER NOT NULL REFERENCES warnings(id),
+  callout_id  INTEGER NOT NULL REFERENCES callouts(id),
+  message_id  INTEGER NOT NULL REFERENCES messages(id),  -- its call
+  state       TEXT NOT NULL,       -- calling | passed | failed | silent | unreached | cancelled
+  family      TEXT NOT NULL,       -- whose questions (templates/<family>/spot_check.yaml)
+  questions   INTEGER NOT NULL,
+  keys        TEXT NOT NULL DEFAULT '',
+  first_no    INTEGER NOT NULL DEFAULT 0,
+  asked_by    TEXT NOT NULL,
+  asked_at    INTEGER NOT NULL,
+  done_at     INTEGER
+);
+-- A post is spot-checked once a warning.
+CREATE UNIQUE INDEX spot_checks_once ON spot_checks(warning_id, callout_id);
+CREATE INDEX spot_checks_message ON spot_checks(message_id);
+-- A plan's spot_check rule, due once a warning: ran_at set when it ran (or was let off).
+CREATE TABLE spot_check_rules (
+  warning_id  INTEGER NOT NULL REFERENCES warnings(id),
+  snapshot_id INTEGER NOT NULL REFERENCES plan_snapshots(id),
+  due_at      INTEGER NOT NULL,
+  ran_at      INTEGER,
+  PRIMARY KEY (warning_id, snapshot_id)
+);
+CREATE INDEX spot_check_rules_due ON spot_check_rules(due_at) WHERE ran_at IS NULL;
+)sql",
 };
 
 }  // namespace

@@ -16,6 +16,8 @@ constexpr std::array<std::string_view, 6> kMessageNames{"queued", "sending", "se
 constexpr std::array<std::string_view, 8> kBroadcastNames{"queued",  "sending", "sent",        "played",
                                                           "partial", "failed",  "unconfirmed", "cancelled"};
 constexpr std::array<std::string_view, 4> kReportNames{"due", "overdue", "filed", "cancelled"};
+constexpr std::array<std::string_view, 6> kSpotCheckNames{"calling", "passed", "failed", "silent", "unreached",
+                                                          "cancelled"};
 
 template <class State, size_t N>
 constexpr std::array<State, N> every() {
@@ -28,6 +30,7 @@ constexpr auto kCallouts = every<CalloutState, kCalloutNames.size()>();
 constexpr auto kMessages = every<MessageState, kMessageNames.size()>();
 constexpr auto kBroadcasts = every<BroadcastState, kBroadcastNames.size()>();
 constexpr auto kReports = every<ReportState, kReportNames.size()>();
+constexpr auto kSpotChecks = every<SpotCheckState, kSpotCheckNames.size()>();
 
 template <class State, size_t N>
 std::optional<State> parse(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -125,6 +128,19 @@ constexpr ReportMoveRule kReportMoves[] = {
      "report_cancelled", "the warning ended, or an update left the area"},
 };
 
+constexpr SpotCheckMoveRule kSpotCheckMoves[] = {
+    {SpotCheckMove::pass, "pass", {SpotCheckState::calling}, SpotCheckState::passed, "spot_check_passed",
+     "every question answered with its yes key"},
+    {SpotCheckMove::fail, "fail", {SpotCheckState::calling}, SpotCheckState::failed, "spot_check_failed",
+     "a question answered with another key: the township is told at once"},
+    {SpotCheckMove::silence, "silence", {SpotCheckState::calling}, SpotCheckState::silent, "spot_check_silent",
+     "the call was answered and a question left without a key: the township is told at once"},
+    {SpotCheckMove::unreach, "unreach", {SpotCheckState::calling}, SpotCheckState::unreached, "spot_check_unreached",
+     "the call was not answered (busy, no answer, failed): the township is told at once"},
+    {SpotCheckMove::cancel, "cancel", {SpotCheckState::calling}, SpotCheckState::cancelled, "spot_check_cancelled",
+     "its call could not be placed (no phone channel took it)"},
+};
+
 }  // namespace
 
 std::string_view state_name(WarningState s) { return kWarningNames[static_cast<size_t>(s)]; }
@@ -132,6 +148,7 @@ std::string_view state_name(CalloutState s) { return kCalloutNames[static_cast<s
 std::string_view state_name(MessageState s) { return kMessageNames[static_cast<size_t>(s)]; }
 std::string_view state_name(BroadcastState s) { return kBroadcastNames[static_cast<size_t>(s)]; }
 std::string_view state_name(ReportState s) { return kReportNames[static_cast<size_t>(s)]; }
+std::string_view state_name(SpotCheckState s) { return kSpotCheckNames[static_cast<size_t>(s)]; }
 
 template <>
 std::optional<WarningState> parse_state(std::string_view n) { return parse<WarningState>(kWarningNames, n); }
@@ -143,6 +160,8 @@ template <>
 std::optional<BroadcastState> parse_state(std::string_view n) { return parse<BroadcastState>(kBroadcastNames, n); }
 template <>
 std::optional<ReportState> parse_state(std::string_view n) { return parse<ReportState>(kReportNames, n); }
+template <>
+std::optional<SpotCheckState> parse_state(std::string_view n) { return parse<SpotCheckState>(kSpotCheckNames, n); }
 
 template <>
 std::span<const WarningState> all_states() { return kWarnings; }
@@ -154,18 +173,22 @@ template <>
 std::span<const BroadcastState> all_states() { return kBroadcasts; }
 template <>
 std::span<const ReportState> all_states() { return kReports; }
+template <>
+std::span<const SpotCheckState> all_states() { return kSpotChecks; }
 
 const WarningMoveRule& rule(WarningMove m) { return kWarningMoves[static_cast<size_t>(m)]; }
 const CalloutMoveRule& rule(CalloutMove m) { return kCalloutMoves[static_cast<size_t>(m)]; }
 const MessageMoveRule& rule(MessageMove m) { return kMessageMoves[static_cast<size_t>(m)]; }
 const BroadcastMoveRule& rule(BroadcastMove m) { return kBroadcastMoves[static_cast<size_t>(m)]; }
 const ReportMoveRule& rule(ReportMove m) { return kReportMoves[static_cast<size_t>(m)]; }
+const SpotCheckMoveRule& rule(SpotCheckMove m) { return kSpotCheckMoves[static_cast<size_t>(m)]; }
 
 std::span<const WarningMoveRule> warning_moves() { return kWarningMoves; }
 std::span<const CalloutMoveRule> callout_moves() { return kCalloutMoves; }
 std::span<const MessageMoveRule> message_moves() { return kMessageMoves; }
 std::span<const BroadcastMoveRule> broadcast_moves() { return kBroadcastMoves; }
 std::span<const ReportMoveRule> report_moves() { return kReportMoves; }
+std::span<const SpotCheckMoveRule> spot_check_moves() { return kSpotCheckMoves; }
 
 bool writes_event(std::string_view events, std::string_view kind) { return has_word(events, kind); }
 

@@ -20,6 +20,9 @@ enum class CalloutState : uint8_t { pending, calling, answered, covered, exhaust
 enum class MessageState : uint8_t { queued, sending, sent, failed, unknown, cancelled };
 enum class BroadcastState : uint8_t { queued, sending, sent, played, partial, failed, unconfirmed, cancelled };
 enum class ReportState : uint8_t { due, overdue, filed, cancelled };
+// A 六问 spot check of one post: being called, then what its keys said (or that it was never
+// reached); cancelled when its call could not go.
+enum class SpotCheckState : uint8_t { calling, passed, failed, silent, unreached, cancelled };
 
 // The names the database and every view use ("pending", "sent", …).
 std::string_view state_name(WarningState s);
@@ -27,6 +30,7 @@ std::string_view state_name(CalloutState s);
 std::string_view state_name(MessageState s);
 std::string_view state_name(BroadcastState s);
 std::string_view state_name(ReportState s);
+std::string_view state_name(SpotCheckState s);
 
 // A name read back from the database; nullopt for a name that is no state of the entity.
 template <class State>
@@ -60,6 +64,7 @@ enum class BroadcastMove : uint8_t {
   claim, sent, cancel_sent, requeue, fail, cancel, unconfirm, played, partial, play_failed, platform_cancelled
 };
 enum class ReportMove : uint8_t { overdue, file, amend, cancel };
+enum class SpotCheckMove : uint8_t { pass, fail, silence, unreach, cancel };
 
 template <class Move, class State>
 struct MoveRule {
@@ -76,18 +81,21 @@ using CalloutMoveRule = MoveRule<CalloutMove, CalloutState>;
 using MessageMoveRule = MoveRule<MessageMove, MessageState>;
 using BroadcastMoveRule = MoveRule<BroadcastMove, BroadcastState>;
 using ReportMoveRule = MoveRule<ReportMove, ReportState>;
+using SpotCheckMoveRule = MoveRule<SpotCheckMove, SpotCheckState>;
 
 const WarningMoveRule& rule(WarningMove m);
 const CalloutMoveRule& rule(CalloutMove m);
 const MessageMoveRule& rule(MessageMove m);
 const BroadcastMoveRule& rule(BroadcastMove m);
 const ReportMoveRule& rule(ReportMove m);
+const SpotCheckMoveRule& rule(SpotCheckMove m);
 
 std::span<const WarningMoveRule> warning_moves();
 std::span<const CalloutMoveRule> callout_moves();
 std::span<const MessageMoveRule> message_moves();
 std::span<const BroadcastMoveRule> broadcast_moves();
 std::span<const ReportMoveRule> report_moves();
+std::span<const SpotCheckMoveRule> spot_check_moves();
 
 // True when `kind` is one of the rule's event kinds.
 bool writes_event(std::string_view events, std::string_view kind);

@@ -135,6 +135,19 @@ struct NewBroadcast {
   int64_t within_ms = 0, now = 0;
 };
 
+// A 六问 spot check of one post (daemon/engine_spot_check.cc).
+struct SpotCheckRow {
+  int64_t id = 0, warning_id = 0, callout_id = 0, message_id = 0;
+  SpotCheckState state = SpotCheckState::calling;
+  std::string family;
+  int questions = 0;
+  std::string keys;  // what was pressed, a key a question
+  int first_no = 0;  // the first question not answered yes (1-based); 0 none
+  std::string asked_by;
+  int64_t asked_at = 0;
+  std::optional<int64_t> done_at;
+};
+
 // A report-back an area owes.
 struct ReportRow {
   int64_t id = 0, warning_id = 0, snapshot_id = 0;
@@ -415,6 +428,27 @@ class Store {
   virtual void heartbeat(int64_t now) = 0;
   virtual void record_feed_entry(std::string_view feed, std::string_view link, int64_t taken_at,
                                  std::string_view outcome) = 0;
+
+  // ---- 六问 spot checks
+  // A post sampled, its call `message_id` queued in the same transaction.
+  virtual int64_t insert_spot_check(int64_t warning_id, int64_t callout_id, int64_t message_id, std::string_view family,
+                                    int questions, std::string_view asked_by, int64_t now) = 0;
+  // The check whose call this message is, in any state.
+  virtual std::optional<SpotCheckRow> spot_check_of_message(int64_t message_id) = 0;
+  virtual std::vector<SpotCheckRow> spot_checks_of(int64_t warning_id) = 0;
+  // What its call said: keys and the first "no" kept whatever the move.
+  virtual bool move_spot_check(SpotCheckMove move, int64_t warning_id, int64_t spot_check_id, std::string_view keys,
+                               int first_no, const Audit& audit, int64_t now) = 0;
+
+  // A plan's spot_check rule: due once a warning (insert once; later inserts do nothing), the
+  // rules due by `now` not yet run, and the mark that one ran (or was let off).
+  struct SpotCheckDue {
+    int64_t warning_id = 0, snapshot_id = 0;
+  };
+  virtual void insert_spot_check_rule(int64_t warning_id, int64_t snapshot_id, int64_t due_at) = 0;
+  virtual std::vector<SpotCheckDue> spot_check_rules_due(int64_t now, int limit) = 0;
+  virtual std::vector<SpotCheckDue> spot_check_rules_pending(int64_t warning_id) = 0;
+  virtual void spot_check_rule_ran(int64_t warning_id, int64_t snapshot_id, int64_t now) = 0;
 
   // ---- report-backs
   virtual int64_t insert_report(int64_t warning_id, int64_t snapshot_id, std::string_view area_code,

@@ -1319,4 +1319,95 @@ std::vector<FiledReport> SqliteStore::reports_of(int64_t warning_id) {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// 六问 spot checks
+
+namespace {
+constexpr const char* kSpotCheckColumns =
+    "id, warning_id, callout_id, message_id, state, family, questions, keys, first_no, asked_by, asked_at, done_at";
+
+SpotCheckRow read_spot_check(const Stmt& s) {
+  SpotCheckRow r;
+  r.id = s.int64(0);
+  r.warning_id = s.int64(1);
+  r.callout_id = s.int64(2);
+  r.message_id = s.int64(3);
+  r.state = state_of(s, 4, SpotCheckState::cancelled);
+  r.family = s.text(5);
+  r.questions = static_cast<int>(s.int64(6));
+  r.keys = s.text(7);
+  r.first_no = static_cast<int>(s.int64(8));
+  r.asked_by = s.text(9);
+  r.asked_at = s.int64(10);
+  r.done_at = s.opt_int64(11);
+  return r;
+}
+}  // namespace
+
+int64_t SqliteStore::insert_spot_check(int64_t warning_id, int64_t callout_id, int64_t message_id, std::string_view family,
+                                       int questions, std::string_view asked_by, int64_t now) {
+  Stmt s = db_.prepare(fmt::format("INSERT INTO spot_checks(warning_id, callout_id, message_id, state, family, questions, "
+                                   "asked_by, asked_at) VALUES (?,?,?,{},?,?,?,?)",
+                                   sql_name(SpotCheckState::calling)));
+  s.bind(1, warning_id).bind(2, callout_id).bind(3, message_id).bind(4, family).bind(5, static_cast<int64_t>(questions))
+      .bind(6, asked_by).bind(7, now).run();
+  return db_.last_insert_id();
+}
+
+std::optional<SpotCheckRow> SqliteStore::spot_check_of_message(int64_t message_id) {
+  Stmt s = db_.prepare(fmt::format("SELECT {} FROM spot_checks WHERE message_id = ?", kSpotCheckColumns));
+  s.bind(1, message_id);
+  if (!s.step()) return std::nullopt;
+  return read_spot_check(s);
+}
+
+std::vector<SpotCheckRow> SqliteStore::spot_checks_of(int64_t warning_id) {
+  Stmt s = db_.prepare(fmt::format("SELECT {} FROM spot_checks WHERE warning_id = ? ORDER BY id", kSpotCheckColumns));
+  s.bind(1, warning_id);
+  std::vector<SpotCheckRow> out;
+  while (s.step()) out.push_back(read_spot_check(s));
+  return out;
+}
+
+void SqliteStore::insert_spot_check_rule(int64_t warning_id, int64_t snapshot_id, int64_t due_at) {
+  db_.prepare("INSERT OR IGNORE INTO spot_check_rules(warning_id, snapshot_id, due_at) VALUES (?,?,?)")
+      .bind(1, warning_id).bind(2, snapshot_id).bind(3, due_at).run();
+}
+
+std::vector<Store::SpotCheckDue> SqliteStore::spot_check_rules_due(int64_t now, int limit) {
+  Stmt s = db_.prepare("SELECT warning_id, snapshot_id FROM spot_check_rules WHERE ran_at IS NULL AND due_at <= ? "
+                       "ORDER BY due_at LIMIT ?");
+  s.bind(1, now).bind(2, static_cast<int64_t>(limit));
+  std::vector<SpotCheckDue> out;
+  while (s.step()) out.push_back({s.int64(0), s.int64(1)});
+  return out;
+}
+
+std::vector<Store::SpotCheckDue> SqliteStore::spot_check_rules_pending(int64_t warning_id) {
+  Stmt s = db_.prepare("SELECT warning_id, snapshot_id FROM spot_check_rules WHERE ran_at IS NULL AND warning_id = ?");
+  s.bind(1, warning_id);
+  std::vector<SpotCheckDue> out;
+  while (s.step()) out.push_back({s.int64(0), s.int64(1)});
+  return out;
+}
+
+void SqliteStore::spot_check_rule_ran(int64_t warning_id, int64_t snapshot_id, int64_t now) {
+  db_.prepare("UPDATE spot_check_rules SET ran_at = ? WHERE warning_id = ? AND snapshot_id = ? AND ran_at IS NULL")
+      .bind(1, now).bind(2, warning_id).bind(3, snapshot_id).run();
+}
+
+bool SqliteStore::move_spot_check(SpotCheckMove move, int64_t warning_id, int64_t spot_check_id, std::string_view keys,
+                                  int first_no, const Audit& audit, int64_t now) {
+  const SpotCheckMoveRule& r = rule(move);
+  Stmt s = db_.prepare(guarded("spot_checks", r, "keys = ?2, first_no = ?3, done_at = ?4"));
+  s.bind(1, spot_check_id).bind(2, keys).bind(3, static_cast<int64_t>(first_no)).bind(4, now);
+  std::optional<int64_t> callout;
+  {
+    Stmt c = db_.prepare("SELECT callout_id FROM spot_checks WHERE id = ?");
+    c.bind(1, spot_check_id);
+    if (c.step()) callout = c.int64(0);
+  }
+  return apply(s, r, {warning_id, callout, std::nullopt}, audit, now);
+}
+
 }  // namespace jiaoying

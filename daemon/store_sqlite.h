@@ -119,6 +119,16 @@ class SqliteStore final : public Store {
   std::vector<FiledReport> reports_of(int64_t warning_id) override;
   bool file_report(ReportMove move, int64_t warning_id, int64_t report_id, const Filing& filing, const Audit& audit, int64_t now) override;
   bool move_report(ReportMove move, int64_t warning_id, int64_t report_id, const Audit& audit, int64_t now) override;
+  int64_t insert_spot_check(int64_t warning_id, int64_t callout_id, int64_t message_id, std::string_view family,
+                            int questions, std::string_view asked_by, int64_t now) override;
+  std::optional<SpotCheckRow> spot_check_of_message(int64_t message_id) override;
+  void insert_spot_check_rule(int64_t warning_id, int64_t snapshot_id, int64_t due_at) override;
+  std::vector<SpotCheckDue> spot_check_rules_due(int64_t now, int limit) override;
+  std::vector<SpotCheckDue> spot_check_rules_pending(int64_t warning_id) override;
+  void spot_check_rule_ran(int64_t warning_id, int64_t snapshot_id, int64_t now) override;
+  std::vector<SpotCheckRow> spot_checks_of(int64_t warning_id) override;
+  bool move_spot_check(SpotCheckMove move, int64_t warning_id, int64_t spot_check_id, std::string_view keys, int first_no,
+                       const Audit& audit, int64_t now) override;
 
  protected:
   std::unique_ptr<TxHandle> begin() override;

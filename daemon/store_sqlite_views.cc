@@ -251,6 +251,29 @@ std::string SqliteViews::warning(int64_t warning_id, TimePoint now, const Callou
         {"villages", r.is_null(9) ? json::value(nullptr) : json::value(r.int64(9))},
         {"people_moved", r.is_null(10) ? json::value(nullptr) : json::value(r.int64(10))},
         {"note", r.is_null(11) ? json::value(nullptr) : json::value(r.text(11))}});
+  // The 六问 spot checks: each post sampled, its state and what its keys said.
+  json::array spot_checks;
+  Stmt k = db.prepare(
+      "SELECT c.area_code, c.area_name, c.role, c.seat, c.person_name, c.tier, k.state, k.questions, k.keys, "
+      "k.first_no, k.asked_at, k.done_at, k.asked_by FROM spot_checks k JOIN callouts c ON c.id = k.callout_id "
+      "WHERE k.warning_id = ? ORDER BY c.area_code, k.id");
+  k.bind(1, warning_id);
+  while (k.step())
+    spot_checks.push_back(json::object{
+        {"area_code", k.text(0)},
+        {"area_name", k.text(1)},
+        {"role", k.text(2)},
+        {"seat", k.text(3)},
+        {"person_name", k.text(4)},
+        {"tier", k.text(5)},
+        {"township_code", k.text(0).substr(0, std::min<size_t>(9, k.text(0).size()))},
+        {"state", k.text(6)},
+        {"questions", k.int64(7)},
+        {"keys", k.text(8)},
+        {"first_no", k.int64(9)},
+        {"asked_at", opt_time(k, 10)},
+        {"done_at", opt_time(k, 11)},
+        {"asked_by", k.text(12)}});
   // The loudspeakers (应急广播): each EBM, what the platform said, which areas did not play.
   json::array broadcasts;
   Stmt b = db.prepare(
@@ -339,6 +362,7 @@ std::string SqliteViews::warning(int64_t warning_id, TimePoint now, const Callou
                                       {"townships", std::move(townships)},
                                       {"callouts", std::move(callouts)},
                                       {"reports", std::move(reports)},
+                                      {"spot_checks", std::move(spot_checks)},
                                       {"broadcasts", std::move(broadcasts)}});
 }
 
@@ -462,7 +486,7 @@ std::string SqliteViews::report(int64_t warning_id, TimePoint now, size_t limit)
       "'broadcast_sent', 'broadcast_report', 'broadcast_failed', 'broadcast_gap', 'broadcast_unconfirmed', "
       "'broadcast_cancel_sent', 'message_unknown', 'step_late', 'post_unfilled', 'no_plan_matched', 'sent_suspicious', "
       "'areas_not_ours', 'area_not_in_directory', 'manual_ack', 'manual_call', 'manual_resend', 'manual_escalate', 'note', "
-      "'export_unmasked') "
+      "'export_unmasked', 'spot_check_rule', 'spot_check_failed', 'spot_check_silent', 'spot_check_unreached') "
       "ORDER BY e.id LIMIT 500");
   e.bind(1, warning_id);
   while (e.step()) timeline.push_back(event_json(e));
@@ -503,6 +527,7 @@ std::string SqliteViews::summary(TimePoint from, TimePoint to, bool drills) {
   struct Group {
     std::string county, township, name;
     int64_t posts = 0, reached = 0, within = 0, exhausted = 0, reports = 0, reports_late = 0;
+    int64_t spot_checked = 0, spot_passed = 0;  // 六问: posts checked (scored) and passed
     std::vector<int64_t> times;
   };
   std::map<std::string, Group> groups;  // by county|township code
@@ -545,12 +570,25 @@ std::string SqliteViews::summary(TimePoint from, TimePoint to, bool drills) {
       if (s.text(3) == "overdue" || s.int64(4) != 0) ++g.reports_late;
     }
   }
+  {  // 六问 spot checks scored in the period, counted to the township of the post checked
+    Stmt s = db.prepare(
+        "SELECT c.area_code, c.tier, k.state FROM spot_checks k JOIN callouts c ON c.id = k.callout_id JOIN warnings w "
+        "ON w.id = k.warning_id WHERE w.received_at >= ? AND w.received_at < ? AND w.status = ? AND k.state NOT IN (" +
+        sql_names({SpotCheckState::calling, SpotCheckState::cancelled}) + ")");
+    s.bind(1, from_ms).bind(2, to_ms).bind(3, status);
+    while (s.step()) {
+      Group& g = group_of(s.text(0), s.text(1));
+      ++g.spot_checked;
+      if (s.text(2) == state_name(SpotCheckState::passed)) ++g.spot_passed;
+    }
+  }
   json::array areas;
   Group all;
   for (auto& [key, g] : groups) {
     std::sort(g.times.begin(), g.times.end());
     all.posts += g.posts, all.reached += g.reached, all.within += g.within, all.exhausted += g.exhausted;
     all.reports += g.reports, all.reports_late += g.reports_late;
+    all.spot_checked += g.spot_checked, all.spot_passed += g.spot_passed;
     all.times.insert(all.times.end(), g.times.begin(), g.times.end());
     areas.push_back(json::object{{"county", g.county},
                                  {"township", g.township},
@@ -561,7 +599,9 @@ std::string SqliteViews::summary(TimePoint from, TimePoint to, bool drills) {
                                  {"median_ms", g.times.empty() ? json::value(nullptr) : json::value(g.times[g.times.size() / 2])},
                                  {"exhausted", g.exhausted},
                                  {"reports", g.reports},
-                                 {"reports_late", g.reports_late}});
+                                 {"reports_late", g.reports_late},
+                                 {"spot_checked", g.spot_checked},
+                                 {"spot_passed", g.spot_passed}});
   }
   std::sort(all.times.begin(), all.times.end());
   return json_text(json::object{
@@ -576,7 +616,9 @@ std::string SqliteViews::summary(TimePoint from, TimePoint to, bool drills) {
                              {"median_ms", all.times.empty() ? json::value(nullptr) : json::value(all.times[all.times.size() / 2])},
                              {"exhausted", all.exhausted},
                              {"reports", all.reports},
-                             {"reports_late", all.reports_late}}}});
+                             {"reports_late", all.reports_late},
+                             {"spot_checked", all.spot_checked},
+                             {"spot_passed", all.spot_passed}}}});
 }
 
 StoreGauges SqliteViews::gauges(TimePoint now) {

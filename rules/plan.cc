@@ -247,6 +247,41 @@ void read_night(YamlReader& yr, const YAML::Node& root, const std::set<std::stri
   plan.night = rule;
 }
 
+// spot_check: { after: 30m, sample: 10% | 5, tier: village, roles: [flood_chief] }
+void read_spot_check(YamlReader& yr, const YAML::Node& root, const std::set<std::string>& channels, Plan& plan) {
+  const YAML::Node r = root["spot_check"];
+  if (!r.IsDefined()) return;
+  if (!r.IsMap()) return yr.error(r, "'spot_check' must be a map: { after: 30m, sample: 10%, roles: [flood_chief] }");
+  if (!yr.only_keys(r, {"after", "sample", "tier", "roles"}, "spot_check")) return;
+  if (!channels.count("ivr"))
+    return yr.error(r, "the 六问 spot check phones people, and the daemon has no ivr channel: configure channels.ivr "
+                       "in jiaoyingd.yaml, or drop spot_check");
+  SpotCheckRule rule;
+  rule.line = YamlReader::line_of(r);
+  if (r["after"].IsDefined()) {
+    auto after = yr.duration(r, "after");
+    if (!after) return;
+    rule.after = *after;
+  }
+  if (auto sample = yr.scalar(r, "sample", false)) {
+    const bool percent = !sample->empty() && sample->back() == '%';
+    const std::string digits = percent ? sample->substr(0, sample->size() - 1) : *sample;
+    int n = 0;
+    if (!digits.empty() && digits.size() <= 5 && digits.find_first_not_of("0123456789") == std::string::npos)
+      n = std::stoi(digits);
+    if (n <= 0 || (percent && n > 100))
+      return yr.error(r["sample"], "sample must be a number of posts (5) or a share 1%–100% (10%), not '" + *sample + "'");
+    rule.sample = percent ? 0 : n;
+    rule.percent = percent ? n : 0;
+  }
+  if (auto tier = yr.scalar(r, "tier", false)) {
+    rule.tier = parse_tier(*tier);
+    if (!rule.tier) return yr.error(r["tier"], "tier '" + *tier + "' must be one of county, township, village");
+  }
+  if (auto roles = yr.scalars(r, "roles", false)) rule.roles = *roles;
+  plan.spot_check = rule;
+}
+
 void read_report_back(YamlReader& yr, const YAML::Node& root, Plan& plan) {
   YAML::Node r = root["report_back"];
   if (!r.IsDefined()) return;
@@ -390,6 +425,7 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
   read_report_back(yr, root, plan);
   read_night(yr, root, channels, plan);
   read_broadcast(yr, root, channels, plan);
+  read_spot_check(yr, root, channels, plan);
   read_duty_room(yr, root, plan);
   if (auto family = yr.scalar(root, "templates", false)) {
     const auto& families = hazard_families();
@@ -460,7 +496,7 @@ void read_plan(YamlReader& yr, const YAML::Node& root, const std::set<std::strin
 }
 
 constexpr std::string_view kSectionKeys[] = {"recipients", "ladder", "deadline", "ack", "report_back", "night",
-                                             "broadcast"};
+                                             "broadcast", "spot_check"};
 
 // `levels:` sections: each level's plan is the top level with the section's keys laid over it.
 // One Plan per section, named "<plan>[<level>]", answering only its level.
@@ -486,11 +522,12 @@ void read_sections(YamlReader& yr, const YAML::Node& root, const std::string& te
     const YAML::Node section = it->second;
     if (!section.IsMap() && !section.IsNull()) {
       yr.error(section, "the " + level_name + " section must be a map of " +
-                            "recipients, ladder, deadline, ack, report_back, night, broadcast (or {} for the top level's)");
+                            "recipients, ladder, deadline, ack, report_back, night, broadcast, spot_check (or {} for the "
+                            "top level's)");
       continue;
     }
     if (section.IsMap() && !yr.only_keys(section, {"recipients", "ladder", "deadline", "ack", "report_back", "night",
-                                                     "broadcast"},
+                                                     "broadcast", "spot_check"},
                                          "a level section"))
       continue;
     // The top level with the section's keys laid over it, built from the file's own nodes (not
@@ -539,7 +576,7 @@ std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const s
   auto root = yr.load_string(text);
   if (!root) return std::nullopt;
   yr.only_keys(*root, {"plan", "title", "match", "recipients", "ladder", "deadline", "ack", "fallback",
-                       "report_back", "night", "broadcast", "levels", "duty_room", "templates"},
+                       "report_back", "night", "broadcast", "spot_check", "levels", "duty_room", "templates"},
                "a plan");
   std::vector<Plan> plans;
   try {

@@ -89,6 +89,17 @@ struct BroadcastRule {
 };
 bool broadcast_applies(const BroadcastRule& rule, Level level);
 
+// The 六问 spot check rule (task 13): `after` the warning's start, `sample` posts (or `percent`
+// of them) of those that answered, of `tier` and `roles` when given, are phoned the questions.
+struct SpotCheckRule {
+  Millis after{30 * 60 * 1000};
+  int sample = 0;
+  int percent = 10;
+  std::optional<Tier> tier;
+  std::vector<std::string> roles;
+  int line = 0;
+};
+
 struct Plan {
   std::string name;   // the plan's id, unique across files
   std::string title;  // 强降雨叫应方案
@@ -106,6 +117,7 @@ struct Plan {
   std::optional<ReportDuty> report_back;
   std::optional<NightRule> night;
   std::optional<BroadcastRule> broadcast;
+  std::optional<SpotCheckRule> spot_check;
   // The duty room told of every exhaustion, overdue report-back and `notify: duty_officer`: the
   // duty_officer post of this tier above the post concerned (the county's, in a county's
   // deployment), or the nearest above it when that area has none (`duty_room: township`).
@@ -130,7 +142,7 @@ std::vector<const Plan*> plans_for(const std::vector<Plan>& plans, const Warning
 // another one is refused (it would silently reach nobody). A file with `levels:` sections (one
 // file from blue to red) gives one Plan per section, named "<plan>[<level>]", each the top level
 // with its section's recipients / ladder / deadline / ack / report_back / night /
-// broadcast laid over it and
+// broadcast / spot_check laid over it and
 // answering only its level; otherwise one Plan.
 std::optional<std::vector<Plan>> load_plan_file(const std::string& text, const std::string& file,
                                                 const std::set<std::string>& channels, LoadErrors& errors);

@@ -62,7 +62,7 @@ struct AmiPeer::Impl : std::enable_shared_from_this<Impl> {
   void broadcast(const ami::Message& event);
   // A call placed: its outcome as the scenario's phone behaves.
   void dial(const std::string& action_id, const std::string& channel, const std::string& number,
-            const std::string& message_id);
+            const std::string& message_id, size_t questions);
 
   asio::io_context& io;
   tcp::acceptor acceptor;
@@ -175,16 +175,19 @@ class AmiPeer::Impl::Link : public std::enable_shared_from_this<Link> {
     }
     const std::string channel = m.get("Channel"), number = number_of_channel(channel);
     std::string text, message_id;
+    size_t questions = 0;  // the 六问: JY_QUESTIONS questions, a key after each
     for (const auto& [k, v] : m.fields) {
       if (k != "Variable") continue;
       if (v.starts_with("JY_TEXT=")) text = v.substr(8);
+      if (v.starts_with("JY_INTRO=")) text = v.substr(9);
       if (v.starts_with("JY_MESSAGE=")) message_id = v.substr(11);
+      if (v.starts_with("JY_QUESTIONS=")) questions = static_cast<size_t>(std::atoi(v.c_str() + 13));
     }
     if (number.empty()) {
       send(response(m, false, "Channel must be a technology/number@trunk dial string, not '" + channel + "'"));
       return true;
     }
-    if (m.get("Context") != pbx->context) {
+    if (m.get("Context") != (questions ? pbx->spot_check_context : pbx->context)) {
       send(response(m, false, "Extension does not exist."));  // what Asterisk says of an unknown context
       return true;
     }
@@ -193,14 +196,14 @@ class AmiPeer::Impl::Link : public std::enable_shared_from_this<Link> {
       return true;
     }
     g_->log.write({{"provider", kProvider}, {"endpoint", "Originate"}, {"callee", number}, {"message", message_id},
-                   {"text", text}});
+                   {"questions", questions}, {"text", text}});
     g_->hooks.taken(kProvider);
     if (d.kind == FaultDecision::Kind::lost_answer) {
-      g_->dial(m.get("ActionID"), channel, number, message_id);
+      g_->dial(m.get("ActionID"), channel, number, message_id, questions);
       return false;  // taken, and the session cut before the answer
     }
     send(response(m, true, "Originate successfully queued"));
-    g_->dial(m.get("ActionID"), channel, number, message_id);
+    g_->dial(m.get("ActionID"), channel, number, message_id, questions);
     return true;
   }
 
@@ -247,7 +250,7 @@ void AmiPeer::Impl::event_later(ami::Message event, Millis delay) {
 }
 
 void AmiPeer::Impl::dial(const std::string& action_id, const std::string& channel, const std::string& number,
-                         const std::string& message_id) {
+                         const std::string& message_id, size_t questions) {
   const std::string unique = fmt::format("1764728100.{}", ++calls);
   auto originate_response = [&](bool success, int reason) {
     ami::Message e;
@@ -268,6 +271,11 @@ void AmiPeer::Impl::dial(const std::string& action_id, const std::string& channe
   }
   CallBehaviour phone;
   if (auto it = scenario.phones.find(number); it != scenario.phones.end()) phone = it->second;
+  if (questions > 0) {  // the 六问: the keys the scenario gives, or it rings out
+    phone = CallBehaviour{};
+    if (auto keys = scenario.spot_check_keys(number, questions))
+      phone = CallBehaviour{CallBehaviour::Kind::answers, keys->second, keys->first.substr(0, questions)};
+  }
   if (phone.kind == CallBehaviour::Kind::busy) return event_later(originate_response(false, ami::kReasonBusy), phone.after);
   if (phone.kind == CallBehaviour::Kind::no_answer)
     return event_later(originate_response(false, ami::kReasonRinging), phone.after);

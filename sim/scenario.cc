@@ -157,11 +157,12 @@ class ScenarioReader {
       if (!m.IsMap()) {
         error(line_of(m), "'asterisk' must be a mapping with username and secret (and context, channels)");
       } else {
-        only_keys(m, {"username", "secret", "context", "channels"}, "asterisk");
+        only_keys(m, {"username", "secret", "context", "spot_check_context", "channels"}, "asterisk");
         auto user = scalar(m, "username", "asterisk");
         auto secret = scalar(m, "secret", "asterisk");
         AsteriskService pbx;
         if (m["context"]) pbx.context = m["context"].as<std::string>("");
+        if (m["spot_check_context"]) pbx.spot_check_context = m["spot_check_context"].as<std::string>("");
         if (m["channels"]) {
           pbx.channels = m["channels"].as<int>(0);
           if (pbx.channels < 1 || pbx.channels > 10000)
@@ -341,7 +342,8 @@ class ScenarioReader {
         error(line_of(person), "a person is a mapping with account and answer_after or answer");
         continue;
       }
-      only_keys(person, {"account", "answer_after", "answer", "report", "mobile", "call", "text"}, "a person");
+      only_keys(person, {"account", "answer_after", "answer", "report", "mobile", "call", "text", "spot_check"},
+                "a person");
       auto account = scalar(person, "account", "a person");
       YAML::Node after = person["answer_after"];
       YAML::Node never = person["answer"];
@@ -375,6 +377,13 @@ class ScenarioReader {
         auto mobile = scalar(person, "mobile", "a person with 'text'");
         auto behaviour = text(t);
         if (mobile && behaviour) scenario.texters[*mobile] = *behaviour;
+      }
+      if (YAML::Node k = person["spot_check"]) {
+        auto mobile = scalar(person, "mobile", "a person with 'spot_check'");
+        if (!k.IsScalar() || k.Scalar().empty() || k.Scalar().find_first_not_of("0123456789*#") != std::string::npos)
+          error(line_of(k), "'spot_check' is the keys pressed to the 六问, one a question, like \"111121\"");
+        else if (mobile)
+          scenario.spot_checks[*mobile] = k.Scalar();
       }
       if (YAML::Node c = person["call"]) {
         auto mobile = scalar(person, "mobile", "a person with 'call'");
@@ -489,6 +498,16 @@ std::optional<Scenario> load_scenario_file(const std::string& path,
   std::ostringstream text;
   text << in.rdbuf();
   return load_scenario_string(text.str(), path, errors);
+}
+
+std::optional<std::pair<std::string, Millis>> Scenario::spot_check_keys(const std::string& mobile, size_t questions) const {
+  const auto phone = phones.find(mobile);
+  const Millis after = phone != phones.end() && phone->second.kind == CallBehaviour::Kind::answers ? phone->second.after
+                                                                                                 : Millis(10'000);
+  if (auto it = spot_checks.find(mobile); it != spot_checks.end()) return std::pair{it->second, after};
+  if (phone != phones.end() && phone->second.kind == CallBehaviour::Kind::answers)
+    return std::pair{std::string(questions, '1'), after};
+  return std::nullopt;
 }
 
 }  // namespace jiaoying::sim

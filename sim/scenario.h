@@ -68,6 +68,7 @@ struct AsteriskService {
   std::string username;
   std::string secret;
   std::string context = "jiaoying-warning";
+  std::string spot_check_context = "jiaoying-spotcheck";
   int channels = 30;
 };
 
@@ -104,6 +105,13 @@ struct Scenario {
   // Bad days per provider (zzd, zzd-ding, sms, sms_backup, cmpp, voice, asterisk, broadcast, webhook).
   std::map<std::string, FaultSettings> faults;
   std::map<std::string, TextBehaviour> texters;  // by mobile: who replies to texts; others never do
+  // By mobile: the keys a person presses to the 六问 spot check's questions ("111121"; fewer keys
+  // than questions: they hang up early). A person not listed whose phone answers calls answers
+  // every question with 1; one whose phone does not, never picks up.
+  std::map<std::string, std::string> spot_checks;
+  // How the phone behind `mobile` takes a spot check: the keys, and after how long it is picked up
+  // (nullopt: it rings out). `questions` is how many were asked.
+  std::optional<std::pair<std::string, Millis>> spot_check_keys(const std::string& mobile, size_t questions) const;
 
   // How long after the first notification `account` taps 收到, or nullopt for never.
   AnswerDelay answer_delay(std::string_view account) const;

@@ -74,12 +74,16 @@ ServerResponse VoicePlatform::handle(const ServerRequest& request) {
     placed.push_back(now);
   }
   std::string text;
+  size_t questions = 0;  // a 六问 questionnaire: its template's q1…qN, a key read after each
   {
     boost::system::error_code ec;
     json::value tts = json::parse(get("StartTtsParams"), ec);
     if (ec || !tts.is_object())
       return refuse(200, vms::kInvalidParameters, "StartTtsParams must be a JSON object", request);
     if (const json::value* t = tts.as_object().if_contains("text"); t && t->is_string()) text = t->as_string();
+    while (tts.as_object().contains(fmt::format("q{}", questions + 1))) ++questions;
+    if (questions > 0)
+      if (const json::value* t = tts.as_object().if_contains("intro"); t && t->is_string()) text = t->as_string();
   }
 
   ++calls_;
@@ -89,6 +93,7 @@ ServerResponse VoicePlatform::handle(const ServerRequest& request) {
                           {"callee", callee},
                           {"out_id", out_id},
                           {"call_id", call_id},
+                          {"questions", questions},
                           {"text", text}});
 
   // The phone, as the scenario has it: picks up (and maybe presses keys), rings out, or is busy.
@@ -103,6 +108,18 @@ ServerResponse VoicePlatform::handle(const ServerRequest& request) {
     report.status_msg = phone.press.empty() ? "执行完成" : "按键";
     report.dtmf = phone.press;
     report.duration = "25";
+  }
+  if (questions > 0) {  // the 六问: the person presses their keys, or never picks up
+    report = {call_id, out_id, "200003", "无人接听", "", "0", callee};
+    Millis after{30'000};
+    if (auto keys = scenario_.spot_check_keys(callee, questions)) {
+      report.status_code = keys->first.empty() ? "200000" : "300000";
+      report.status_msg = keys->first.empty() ? "执行完成" : "按键";
+      report.dtmf = keys->first.substr(0, questions);
+      report.duration = std::to_string(10 + 8 * questions);
+      after = keys->second;
+    }
+    phone.after = after;
   }
   hooks_.taken("voice");
   if (!report_url_.empty() && !hooks_.lose_receipt("voice"))

@@ -12,6 +12,7 @@
 #include "channels/link_batch.h"
 #include "channels/tcp_link.h"
 #include "rules/names.h"
+#include "rules/spot_check.h"
 
 namespace jiaoying {
 
@@ -194,14 +195,23 @@ class AmiProvider::Session : public std::enable_shared_from_this<Session> {
     m.add("Action", "Originate");
     m.add("ActionID", id);
     m.add("Channel", ami::dial_string(settings_.channel, number_of(msg)));
-    m.add("Context", settings_.context);
+    const bool questionnaire = is_spot_check_key(msg.idem_key);
+    m.add("Context", questionnaire ? settings_.spot_check_context : settings_.context);
     m.add("Exten", settings_.exten);
     m.add("Priority", "1");
     if (!settings_.caller_id.empty()) m.add("CallerID", settings_.caller_id);
     m.add("Timeout", std::to_string(settings_.ring_timeout.count()));
     m.add("Async", "true");
     m.add("Variable", fmt::format("JY_MESSAGE={}", msg.message_id));
-    m.add("Variable", "JY_TEXT=" + ami::variable_value(msg.text));
+    if (questionnaire) {  // the 六问: the dialplan reads JY_Q1…JY_Q<n>, a key after each, into Digits
+      const Questionnaire q = parse_questionnaire(msg.text);
+      m.add("Variable", "JY_INTRO=" + ami::variable_value(q.intro));
+      m.add("Variable", fmt::format("JY_QUESTIONS={}", q.questions.size()));
+      for (size_t i = 0; i < q.questions.size(); ++i)
+        m.add("Variable", fmt::format("JY_Q{}={}", i + 1, ami::variable_value(q.questions[i])));
+    } else {
+      m.add("Variable", "JY_TEXT=" + ami::variable_value(msg.text));
+    }
     waiting_[id] = {std::move(p), Clock::now() + settings_.timeout};
     send(std::move(m));
   }

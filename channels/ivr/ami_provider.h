@@ -27,6 +27,7 @@ struct AmiSettings {
   std::string username, secret;        // a manager.conf user with originate (write) and call, user (read)
   std::string channel = "PJSIP/{number}@county-trunk";  // how a number is dialled out of the trunk
   std::string context = "jiaoying-warning";             // the dialplan that plays and reads the key
+  std::string spot_check_context = "jiaoying-spotcheck";  // the 六问: each question read, a key after each
   std::string exten = "s";
   std::string caller_id;               // the number people see ringing
   size_t max_calls = 30;               // calls on the trunk at once (its channels)

@@ -1,5 +1,7 @@
 #include "channels/ivr/ivr_provider.h"
 
+#include "rules/spot_check.h"
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -33,6 +35,27 @@ std::string called_number(const OutboundMessage& message) {
 }  // namespace
 
 FormParams IvrProvider::ivr_call_params(const OutboundMessage& message) const {
+  if (is_spot_check_key(message.idem_key)) {
+    // The questionnaire: the 六问 template reads the intro and each question, a key after each;
+    // the report's keys are the answers in order.
+    const Questionnaire q = parse_questionnaire(message.text);
+    boost::json::object tts{{"intro", q.intro}};
+    for (size_t i = 0; i < q.questions.size(); ++i) tts[fmt::format("q{}", i + 1)] = q.questions[i];
+    return {
+        {"Action", std::string(vms::kActionIvrCall)},
+        {"CalledNumber", called_number(message)},
+        {"CalledShowNumber", settings_.show_number},
+        {"StartCode", settings_.spot_check_code},
+        {"StartTtsParams", boost::json::serialize(tts)},
+        {"MenuKeyMap.1.Key", "1"},
+        {"MenuKeyMap.1.Code", settings_.confirm_code},
+        {"MenuKeyMap.2.Key", "2"},
+        {"MenuKeyMap.2.Code", settings_.confirm_code},
+        {"PlayTimes", "1"},
+        {"Timeout", std::to_string(settings_.key_timeout.count())},
+        {"OutId", vms::out_id_of(message.message_id)},
+    };
+  }
   return {
       {"Action", std::string(vms::kActionIvrCall)},
       {"CalledNumber", called_number(message)},
@@ -50,6 +73,9 @@ FormParams IvrProvider::ivr_call_params(const OutboundMessage& message) const {
 std::optional<SendResult> IvrProvider::refuse(const OutboundMessage& message) const {
   if (called_number(message).empty())
     return SendResult{SendOutcome::failed, "", "person has no mobile or landline to ring"};
+  if (is_spot_check_key(message.idem_key) && settings_.spot_check_code.empty())
+    return SendResult{SendOutcome::failed, "",
+                      "this voice provider has no spot_check_code (the platform's approved 六问 TTS template)"};
   return std::nullopt;
 }
 

@@ -21,6 +21,9 @@ struct IvrSettings {
   std::string show_number;   // CalledShowNumber: the purchased number people see
   std::string start_code;    // the TTS template read out, with one variable ${text}
   std::string confirm_code;  // played after key 1 ("已确认，谢谢")
+  // The 六问 spot check's TTS template: variables ${intro} and ${q1}…${q9}, a key read after each
+  // question (docs/protocols/voice.md). Empty: spot checks cannot go through this provider.
+  std::string spot_check_code;
   int play_times = 3;        // 1–3
   std::chrono::milliseconds key_timeout{8'000};
   std::chrono::milliseconds timeout{10'000};

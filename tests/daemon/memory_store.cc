@@ -879,4 +879,68 @@ bool MemoryStore::move_report(ReportMove m, int64_t warning_id, int64_t report_i
   return move(r.state, rule(m), {warning_id, std::nullopt, std::nullopt}, audit, now);
 }
 
+int64_t MemoryStore::insert_spot_check(int64_t warning_id, int64_t callout_id, int64_t message_id, std::string_view family,
+                                       int questions, std::string_view asked_by, int64_t now) {
+  for (const auto& [id, c] : data_.spot_checks)
+    if (c.warning_id == warning_id && c.callout_id == callout_id)
+      throw std::logic_error("a post is spot-checked once a warning (spot_checks_once)");
+  SpotCheckRow r;
+  r.id = static_cast<int64_t>(data_.spot_checks.size()) + 1;
+  r.warning_id = warning_id;
+  r.callout_id = callout_id;
+  r.message_id = message_id;
+  r.family = std::string(family);
+  r.questions = questions;
+  r.asked_by = std::string(asked_by);
+  r.asked_at = now;
+  data_.spot_checks[r.id] = r;
+  return r.id;
+}
+
+std::optional<SpotCheckRow> MemoryStore::spot_check_of_message(int64_t message_id) {
+  for (const auto& [id, c] : data_.spot_checks)
+    if (c.message_id == message_id) return c;
+  return std::nullopt;
+}
+
+std::vector<SpotCheckRow> MemoryStore::spot_checks_of(int64_t warning_id) {
+  std::vector<SpotCheckRow> out;
+  for (const auto& [id, c] : data_.spot_checks)
+    if (c.warning_id == warning_id) out.push_back(c);
+  return out;
+}
+
+bool MemoryStore::move_spot_check(SpotCheckMove m, int64_t warning_id, int64_t spot_check_id, std::string_view keys,
+                                  int first_no, const Audit& audit, int64_t now) {
+  SpotCheckRow& r = data_.spot_checks.at(spot_check_id);
+  if (!move(r.state, rule(m), {warning_id, r.callout_id, std::nullopt}, audit, now)) return false;
+  r.keys = std::string(keys);
+  r.first_no = first_no;
+  r.done_at = now;
+  return true;
+}
+
+void MemoryStore::insert_spot_check_rule(int64_t warning_id, int64_t snapshot_id, int64_t due_at) {
+  data_.spot_check_rules.try_emplace({warning_id, snapshot_id}, Data::SpotCheckRuleRec{due_at, std::nullopt});
+}
+
+std::vector<Store::SpotCheckDue> MemoryStore::spot_check_rules_due(int64_t now, int limit) {
+  std::vector<SpotCheckDue> out;
+  for (const auto& [key, r] : data_.spot_check_rules)
+    if (!r.ran_at && r.due_at <= now && static_cast<int>(out.size()) < limit) out.push_back({key.first, key.second});
+  return out;
+}
+
+std::vector<Store::SpotCheckDue> MemoryStore::spot_check_rules_pending(int64_t warning_id) {
+  std::vector<SpotCheckDue> out;
+  for (const auto& [key, r] : data_.spot_check_rules)
+    if (!r.ran_at && key.first == warning_id) out.push_back({key.first, key.second});
+  return out;
+}
+
+void MemoryStore::spot_check_rule_ran(int64_t warning_id, int64_t snapshot_id, int64_t now) {
+  if (auto it = data_.spot_check_rules.find({warning_id, snapshot_id}); it != data_.spot_check_rules.end())
+    it->second.ran_at = now;
+}
+
 }  // namespace jiaoying::testing

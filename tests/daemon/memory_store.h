@@ -132,6 +132,16 @@ class MemoryStore final : public Store {
   bool file_report(ReportMove move, int64_t warning_id, int64_t report_id, const Filing& filing, const Audit& audit,
                    int64_t now) override;
   bool move_report(ReportMove move, int64_t warning_id, int64_t report_id, const Audit& audit, int64_t now) override;
+  int64_t insert_spot_check(int64_t warning_id, int64_t callout_id, int64_t message_id, std::string_view family,
+                            int questions, std::string_view asked_by, int64_t now) override;
+  std::optional<SpotCheckRow> spot_check_of_message(int64_t message_id) override;
+  void insert_spot_check_rule(int64_t warning_id, int64_t snapshot_id, int64_t due_at) override;
+  std::vector<SpotCheckDue> spot_check_rules_due(int64_t now, int limit) override;
+  std::vector<SpotCheckDue> spot_check_rules_pending(int64_t warning_id) override;
+  void spot_check_rule_ran(int64_t warning_id, int64_t snapshot_id, int64_t now) override;
+  std::vector<SpotCheckRow> spot_checks_of(int64_t warning_id) override;
+  bool move_spot_check(SpotCheckMove move, int64_t warning_id, int64_t spot_check_id, std::string_view keys, int first_no,
+                       const Audit& audit, int64_t now) override;
 
  protected:
   std::unique_ptr<TxHandle> begin() override;
@@ -165,6 +175,12 @@ class MemoryStore final : public Store {
     std::map<int64_t, BroadcastRow> broadcasts;
     std::map<int64_t, int64_t> broadcast_not_before;  // when a queued EBM may go (a retry waits)
     std::map<int64_t, FiledReport> reports;
+    std::map<int64_t, SpotCheckRow> spot_checks;
+    struct SpotCheckRuleRec {
+      int64_t due_at = 0;
+      std::optional<int64_t> ran_at;
+    };
+    std::map<std::pair<int64_t, int64_t>, SpotCheckRuleRec> spot_check_rules;  // by (warning, snapshot)
     std::vector<EventRec> events;
     std::set<std::pair<std::string, std::string>> feed_entries;
   };

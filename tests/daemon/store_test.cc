@@ -115,6 +115,7 @@ TEST_CASE("each table lists its moves in the order of their enum, each with a so
   check(message_moves());
   check(broadcast_moves());
   check(report_moves());
+  check(spot_check_moves());
 }
 
 TEST_CASE("every state's name reads back as that state; an unknown name is no state") {
@@ -123,6 +124,7 @@ TEST_CASE("every state's name reads back as that state; an unknown name is no st
   for (BroadcastState s : all_states<BroadcastState>()) CHECK(parse_state<BroadcastState>(state_name(s)) == s);
   for (ReportState s : all_states<ReportState>()) CHECK(parse_state<ReportState>(state_name(s)) == s);
   for (WarningState s : all_states<WarningState>()) CHECK(parse_state<WarningState>(state_name(s)) == s);
+  for (SpotCheckState s : all_states<SpotCheckState>()) CHECK(parse_state<SpotCheckState>(state_name(s)) == s);
   CHECK_FALSE(parse_state<CalloutState>("ringing").has_value());
   CHECK_FALSE(parse_state<MessageState>("").has_value());
 }

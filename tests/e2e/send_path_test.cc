@@ -9,12 +9,14 @@
 #include <map>
 #include <set>
 
+#include "cli/views.h"
 #include "daemon/sqlite.h"
 #include "e2e/loopback.h"
 
 using namespace jiaoying;
 using namespace jiaoying::testing;
 namespace json = boost::json;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -55,6 +57,12 @@ LoopbackSpec county_spec(std::string step1, std::string channels, std::string fa
   spec.time_scale = time_scale;
   spec.engine = "{ tick: 50ms, retry_backoff: 1s }";
   return spec;
+}
+
+// The scenario with everyone tapping 收到 at once (default: never, in kScenario).
+std::string replaced_default(std::string scenario) {
+  scenario.replace(scenario.find("default: never"), 14, "default: 0s");
+  return scenario;
 }
 
 int64_t posted_callouts(const HttpResponse& r) {
@@ -242,6 +250,94 @@ TEST_CASE("a red warning DINGs: every person's app rung once with their 收到 l
   REQUIRE(!link.empty());
   CHECK(sys.request("GET", link).status == 200);
   CHECK(Loopback::wait_until([&] { return count(sys, "SELECT COUNT(*) FROM callouts WHERE state = 'answered'") == 1; }));
+}
+
+TEST_CASE("the 六问 spot check: the answered flood chiefs are phoned the questions; every answer kept, the township told of each failure") {
+  // The county's directory, generated here first: the scenario names its flood chiefs' phones.
+  const fs::path dir = fs::temp_directory_path() / fmt::format("jiaoying-spotcheck-{}", ::getpid());
+  fs::create_directories(dir);
+  GeneratorOptions g;
+  g.divisions_csv = (Loopback::source() / "packaging/data/jinhua-divisions.csv").string();
+  g.villages_per_township = 1;
+  g.county = "330702";
+  g.csv = true;
+  {
+    std::ofstream out(dir / "directory.csv");
+    std::string error;
+    REQUIRE_MESSAGE(generate_directory(g, out, error) > 0, error);
+  }
+  std::vector<std::string> chiefs;  // the A seats' mobiles
+  {
+    std::ifstream in(dir / "directory.csv");
+    for (std::string line; std::getline(in, line);) {
+      std::vector<std::string> f;
+      std::stringstream cells(line);
+      for (std::string cell; std::getline(cells, cell, ',');) f.push_back(cell);
+      if (f.size() >= 10 && f[4] == "flood_chief" && f[5] == "A") chiefs.push_back(f[9]);
+    }
+  }
+  REQUIRE(chiefs.size() >= 5);
+  // One passes, one says no to question 3, one never picks up, one hangs up after two questions;
+  // the others' phones answer (every question yes).
+  std::string people = "people:\n";
+  people += fmt::format("  - {{ account: p1, mobile: \"{}\", answer_after: 0s, spot_check: \"111111\" }}\n", chiefs[0]);
+  people += fmt::format("  - {{ account: p2, mobile: \"{}\", answer_after: 0s, spot_check: \"112111\" }}\n", chiefs[1]);
+  people += fmt::format("  - {{ account: p4, mobile: \"{}\", answer_after: 0s, spot_check: \"11\" }}\n", chiefs[3]);
+  for (size_t i = 4; i < chiefs.size(); ++i)
+    people += fmt::format("  - {{ account: p{}, mobile: \"{}\", answer_after: 0s, call: {{ answer_after: 5s }} }}\n",
+                          i + 1, chiefs[i]);
+  const std::string channels = std::string(kZzd) + " }\n" +
+      "  ivr: { base_url: \"{sim}\", access_key_id: e2e-cloud-id, access_key_secret: e2e-cloud-secret, show_number: "
+      "\"057100000000\", start_code: TTS_E2E, confirm_code: TTS_E2E_OK, spot_check_code: TTS_LIUWEN, report_token: " +
+      Loopback::kVoiceToken + " }\n";
+  LoopbackSpec spec = county_spec("[zzd]", channels, "", 10);
+  spec.directory_file = (dir / "directory.csv").string();
+  spec.scenario = replaced_default(spec.scenario) + people;
+  Loopback sys(spec);
+  posted_callouts(sys.post_warning("e2e-spotcheck", R"(["330702"])"));
+  REQUIRE(Loopback::wait_until([&] { return sys.admin("/api/v1/warnings/e2e-spotcheck").at("warning").at("state") == "closed"; },
+                               std::chrono::seconds(60)));
+  AdminClient admin(sys.socket());
+  std::string error;
+  auto asked = admin.post("/api/v1/warnings/e2e-spotcheck/spotcheck", R"({"percent": 100, "roles": ["flood_chief"]})", error);
+  REQUIRE_MESSAGE(asked, error);
+  CHECK(std::string(asked->at("message").as_string()).find("phoned at random") != std::string::npos);
+  const int64_t checked = asked->at("affected").as_int64();
+  CHECK(checked >= static_cast<int64_t>(chiefs.size()));  // every answered flood chief (A and B seats)
+  REQUIRE(Loopback::wait_until([&] { return count(sys, "SELECT COUNT(*) FROM spot_checks WHERE state = 'calling'") == 0; },
+                               std::chrono::seconds(60)));
+  auto state_of = [&](const std::string& mobile) {
+    Db db(sys.db().string());
+    Stmt q = db.prepare("SELECT k.state, k.keys, k.first_no FROM spot_checks k JOIN callouts c ON c.id = k.callout_id "
+                        "WHERE c.mobile = ?");
+    q.bind(1, mobile);
+    return q.step() ? fmt::format("{} {} {}", q.text(0), q.text(1), q.int64(2)) : std::string("none");
+  };
+  CHECK(state_of(chiefs[0]) == "passed 111111 0");
+  CHECK(state_of(chiefs[1]) == "failed 112111 3");
+  CHECK(state_of(chiefs[2]) == "unreached  0");
+  CHECK(state_of(chiefs[3]) == "silent 11 0");
+  CHECK(state_of(chiefs[4]) == "passed 111111 0");
+  // Each failure told its township at once, in words the posts there read.
+  CHECK(Loopback::wait_until([&] {
+    return count(sys, "SELECT COUNT(DISTINCT m.callout_id) FROM messages m JOIN message_texts t ON t.message_id = m.id "
+                      "WHERE t.body LIKE '%六问抽查未通过%'") >= 3;
+  }));
+  // The questionnaire went out once a post: six questions each.
+  int questionnaires = 0;
+  for (const json::object& line : sys.log())
+    if (line.at("provider") == "voice" && line.at("questions").as_int64() == 6) ++questionnaires;
+  CHECK(questionnaires == checked);
+  // In `show` and the report, per village; asking again phones nobody twice.
+  const std::string shown = render_warning_detail(sys.admin("/api/v1/warnings/e2e-spotcheck"), false);
+  CHECK(shown.find(fmt::format("六问 spot check: {} checked", checked)) != std::string::npos);
+  CHECK(shown.find("第3问答否") != std::string::npos);
+  const std::string printed = render_report(sys.admin("/api/v1/warnings/e2e-spotcheck/report"));
+  CHECK(printed.find("六问 spot check") != std::string::npos);
+  auto again = admin.post("/api/v1/warnings/e2e-spotcheck/spotcheck", R"({"percent": 100, "roles": ["flood_chief"]})", error);
+  CHECK_FALSE(again);
+  CHECK(error.find("checked before") != std::string::npos);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("a provider's rate limit defers messages, it fails none; a provider answering garbage is retried, never a crash") {

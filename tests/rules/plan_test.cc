@@ -290,7 +290,7 @@ TEST_CASE("level sections are refused at the line that is wrong") {
         "sections, leave match.levels out");
   CHECK(first_error(replaced(kSectioned, "    deadline: 15m", "    deadline: 15m\n    colour: red")) ==
         "rain.yaml:17: unknown key 'colour' in a level section (known: recipients, ladder, deadline, ack, "
-        "report_back, night, broadcast)");
+        "report_back, night, broadcast, spot_check)");
   CHECK(first_error(replaced(kSectioned, "      - { after: 3m, channels: [zzd], notify: superior }",
                              "      - { after: 3m, channels: [sms], notify: superior }"))
             .starts_with("rain.yaml:15: channel 'sms' is not configured"));

@@ -17,7 +17,7 @@ namespace {
 struct Rig {
   explicit Rig(std::string secret = "ami-secret", size_t max_calls = 2) : log(log_text) {
     sim::Scenario scenario;
-    scenario.asterisk = sim::AsteriskService{"jiaoying", "ami-secret", "jiaoying-warning", 2};
+    scenario.asterisk = sim::AsteriskService{"jiaoying", "ami-secret", "jiaoying-warning", "jiaoying-spotcheck", 2};
     scenario.phones["19900000001"] = sim::CallBehaviour{sim::CallBehaviour::Kind::answers, std::chrono::milliseconds(2'000), "1"};
     scenario.phones["19900000002"] = sim::CallBehaviour{sim::CallBehaviour::Kind::busy, std::chrono::milliseconds(1'000), ""};
     peer = std::make_unique<sim::AmiPeer>(io, scenario, log, diagnostics, 100.0, [] { return std::chrono::milliseconds(0); },

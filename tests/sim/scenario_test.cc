@@ -76,7 +76,7 @@ TEST_CASE("a bad default is reported at its line") {
 
 TEST_CASE("an unknown key is refused with the keys that are allowed") {
   CHECK(errors_of(with_people("  - { account: '1', answer_afer: 45s }\n")) ==
-        "s.yaml:3: unknown key 'answer_afer' in a person (expected account, answer_after, answer, report, mobile, call, text)\n"
+        "s.yaml:3: unknown key 'answer_afer' in a person (expected account, answer_after, answer, report, mobile, call, text, spot_check)\n"
         "s.yaml:3: a person needs answer_after (a duration) or answer: never");
 }
 
