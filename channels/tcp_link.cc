@@ -10,8 +10,7 @@ using tcp = asio::ip::tcp;
 
 TcpLink::TcpLink(asio::io_context& io, std::string host, std::string port, std::chrono::milliseconds backoff_min,
                  std::chrono::milliseconds backoff_max)
-    : io_(io),
-      host_(std::move(host)),
+    : host_(std::move(host)),
       port_(std::move(port)),
       min_(backoff_min),
       max_(backoff_max),

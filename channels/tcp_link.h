@@ -58,7 +58,6 @@ class TcpLink {
   void write_next();
   void lose(const std::string& why);
 
-  boost::asio::io_context& io_;
   const std::string host_, port_;
   const std::chrono::milliseconds min_, max_;
   boost::asio::ip::tcp::socket socket_;
