@@ -3,14 +3,17 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 
+#include <spdlog/spdlog.h>
+
 namespace jiaoying {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-TcpLink::TcpLink(asio::io_context& io, std::string host, std::string port, std::chrono::milliseconds backoff_min,
-                 std::chrono::milliseconds backoff_max)
-    : host_(std::move(host)),
+TcpLink::TcpLink(asio::io_context& io, std::string label, std::string host, std::string port,
+                 std::chrono::milliseconds backoff_min, std::chrono::milliseconds backoff_max)
+    : label_(std::move(label)),
+      host_(std::move(host)),
       port_(std::move(port)),
       min_(backoff_min),
       max_(backoff_max),
@@ -89,12 +92,23 @@ void TcpLink::lose(const std::string& why) {
   // Jitter of up to a quarter, so two links cut at once do not come back in step.
   retry_in_ = backoff_ + std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, backoff_.count() / 4)(rng_));
   backoff_ = std::min(backoff_ * 2, max_);
+  // The first loss after being up is an error; the same failure again on each retry is not news.
+  const double retry = static_cast<double>(retry_in_.count()) / 1000.0;
+  if (up_ || why != last_logged_) spdlog::error("{} ({}): {}; trying again in {:.1f} s", label_, where(), why, retry);
+  else spdlog::debug("{} ({}): {}; trying again in {:.1f} s", label_, where(), why, retry);
+  up_ = false;
+  last_error_ = last_logged_ = why;
   if (handlers_.lost) handlers_.lost(why);
   if (stopped_) return;
   retry_timer_.expires_after(retry_in_);
   retry_timer_.async_wait([this, owner = owner_](boost::system::error_code ec) {
     if (!ec && !stopped_) connect();
   });
+}
+
+void TcpLink::logged_in() {
+  backoff_ = min_;
+  up_ = true;
 }
 
 void TcpLink::stop() {

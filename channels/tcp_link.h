@@ -1,7 +1,7 @@
 // One long-lived TCP connection that a link provider keeps open (a carrier's CMPP gateway, an
 // Asterisk PBX's manager port): resolve, connect, read into a handler, write in order, and when
-// it is lost — or closed by its owner — say why once and open it again after an exponential
-// back-off with jitter (min doubling to max), until stopped. It knows nothing of the protocol
+// it is lost — or closed by its owner — say why (in the log, and to the owner) and open it again
+// after an exponential back-off with jitter (min doubling to max), until stopped. It knows nothing of the protocol
 // spoken on it. Everything happens on the thread running `io`; the owner keeps itself alive
 // through the handlers by handing open() a shared pointer to itself.
 #pragma once
@@ -27,8 +27,9 @@ class TcpLink {
     std::function<void(std::string_view bytes)> received;  // what arrived, in order
     std::function<void(const std::string& why)> lost;      // down; it is opened again after retry_in()
   };
-  TcpLink(boost::asio::io_context& io, std::string host, std::string port, std::chrono::milliseconds backoff_min,
-          std::chrono::milliseconds backoff_max);
+  // `label` names the link in the log ("CMPP carrier").
+  TcpLink(boost::asio::io_context& io, std::string label, std::string host, std::string port,
+          std::chrono::milliseconds backoff_min, std::chrono::milliseconds backoff_max);
   TcpLink(const TcpLink&) = delete;
   TcpLink& operator=(const TcpLink&) = delete;
 
@@ -48,9 +49,12 @@ class TcpLink {
   uint64_t connection() const { return connection_; }
   // The wait before the next try (after a loss).
   std::chrono::milliseconds retry_in() const { return retry_in_; }
-  void reset_backoff() { backoff_ = min_; }
+  // The owner's protocol is up on it (logged in): the back-off starts again from min, and the
+  // next loss is news (an error in the log; the same loss again while retrying is not).
+  void logged_in();
   void backoff_to_max() { backoff_ = max_; }  // a refusal that will not mend itself
   std::string where() const { return host_ + ":" + port_; }
+  const std::string& last_error() const { return last_error_; }
 
  private:
   void connect();
@@ -58,7 +62,7 @@ class TcpLink {
   void write_next();
   void lose(const std::string& why);
 
-  const std::string host_, port_;
+  const std::string label_, host_, port_;
   const std::chrono::milliseconds min_, max_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::ip::tcp::resolver resolver_;
@@ -67,7 +71,8 @@ class TcpLink {
   Handlers handlers_;
   std::shared_ptr<void> owner_;
   std::chrono::milliseconds backoff_, retry_in_{0};
-  bool connected_ = false, stopped_ = false;
+  bool connected_ = false, stopped_ = false, up_ = false;
+  std::string last_error_ = "not connected yet", last_logged_;
   uint64_t connection_ = 0;
   std::array<char, 8192> buffer_{};
   std::deque<std::string> outbox_;

@@ -131,7 +131,14 @@ bool Engine::verify_report_token(int64_t callout_id, std::string_view token) con
 
 std::vector<SendJob> Engine::claim_messages(const ClaimRequest& request) { return outbox_.claim(request); }
 std::vector<SendJob> Engine::claim_messages(size_t limit) { return outbox_.claim(limit); }
-void Engine::complete_messages(const std::vector<Completion>& completions) { outbox_.complete(completions); }
+void Engine::complete_messages(const std::vector<Completion>& completions) {
+  outbox_.complete(completions);
+  // A spot check whose call could not be placed ends there (its report never comes). Only a
+  // refusal or a retry can end a call unplaced: the hot path of sent messages asks nothing.
+  for (const Completion& c : completions)
+    if (c.result.outcome == SendOutcome::failed || c.result.outcome == SendOutcome::retry)
+      spot_check_unplaced(c.message_id, c.result.detail);
+}
 int Engine::recover() { return outbox_.recover(); }
 int Engine::release_holds(std::string_view channel, std::string_view kind, std::string_view detail) {
   return outbox_.release_holds(channel, kind, detail);

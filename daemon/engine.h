@@ -269,6 +269,9 @@ class Engine final : private DutyHost {
   // A spot check's call ended (engine_spot_check.cc): its keys scored, the township told when it
   // did not pass.
   bool spot_check_result(const CallResult& result, const SpotCheckRow& check, std::string_view actor);
+  // The call of a spot check failed for good (refused, attempts used up): the check is cancelled,
+  // on file with why, and the duty room told (the post was never asked).
+  void spot_check_unplaced(int64_t message_id, const std::string& why);
   // The SMS platform's side (engine_sms.cc): a bare 收到 while several callouts are open.
   void ask_for_code(const std::string& phone, int64_t first_callout, int64_t first_warning);
 

@@ -89,6 +89,24 @@ Engine::DeskOutcome Engine::desk_spot_check(int64_t warning_id, const SpotCheckA
           picked};
 }
 
+void Engine::spot_check_unplaced(int64_t message_id, const std::string& why) {
+  const std::optional<SpotCheckRow> check = store_.spot_check_of_message(message_id);
+  if (!check || check->state != SpotCheckState::calling) return;
+  bool failed = false;  // a retry may still go: only a message that has ended counts
+  for (const MessageRow& m : store_.messages_of(check->callout_id))
+    if (m.id == message_id) failed = m.state == MessageState::failed || m.state == MessageState::cancelled;
+  if (!failed) return;
+  const std::optional<CalloutRow> c = store_.callout(check->callout_id);
+  if (!c) return;
+  Store::Tx tx(store_);
+  const std::string detail = fmt::format("六问 call could not be placed: {}", why);
+  if (store_.move_spot_check(SpotCheckMove::cancel, check->warning_id, check->id, "", 0,
+                             {rule(SpotCheckMove::cancel).events, "engine", detail}, core_.now_ms()))
+    tell_duty_room(tx, c->id, c->snapshot_id, core_.snapshot_plan(c->snapshot_id),
+                   fmt::format("{} {}：{}", post_zh(c->area_name, c->role, c->seat), c->person_name, detail));
+  tx.commit();
+}
+
 std::string Engine::run_spot_check(int64_t warning_id, const SpotCheckRule& rule) {
   SpotCheckAsk ask;
   ask.sample = rule.sample;

@@ -47,14 +47,7 @@ struct AmiPeer::Impl : std::enable_shared_from_this<Impl> {
         since_start(std::move(since_start_)),
         hooks(hooks_) {}
 
-  bool in_outage() const {
-    const FaultSettings* f = hooks.faults ? hooks.faults->find(kProvider) : nullptr;
-    if (!f) return false;
-    const Millis now = since_start();
-    for (const Outage& o : f->outages)
-      if (now >= o.from && now < o.from + o.length) return true;
-    return false;
-  }
+  bool in_outage() const { return hooks.faults && hooks.faults->in_outage(kProvider, since_start()); }
   void say(const std::string& text) { diagnostics << "jiaoying-sim: asterisk " << text << "\n" << std::flush; }
   void accept();
   // An event to every logged-in manager session, `delay` (scenario time) from now.

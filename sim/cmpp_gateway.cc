@@ -46,14 +46,7 @@ struct CmppGateway::Impl : std::enable_shared_from_this<Impl> {
     return scenario.cmpp && scenario.cmpp->version == 0x20 ? cmpp::Version::v20 : cmpp::Version::v30;
   }
 
-  bool in_outage() const {
-    const FaultSettings* f = hooks.faults ? hooks.faults->find(kProvider) : nullptr;
-    if (!f) return false;
-    const Millis now = since_start();
-    for (const Outage& o : f->outages)
-      if (now >= o.from && now < o.from + o.length) return true;
-    return false;
-  }
+  bool in_outage() const { return hooks.faults && hooks.faults->in_outage(kProvider, since_start()); }
 
   void say(const std::string& text) { diagnostics << "jiaoying-sim: cmpp " << text << "\n" << std::flush; }
 

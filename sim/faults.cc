@@ -1,5 +1,7 @@
 #include "sim/faults.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "channels/ivr/aliyun_vms.h"
@@ -49,11 +51,10 @@ FaultDecision Faults::decide(std::string_view provider, Millis since_start) {
   const FaultSettings& f = s.settings;
   d.delay = f.latency;
   if (f.jitter.count() > 0) d.delay += Millis(std::uniform_int_distribution<int64_t>(0, f.jitter.count())(rng_));
-  for (const Outage& o : f.outages)
-    if (since_start >= o.from && since_start < o.from + o.length) {
-      d.kind = FaultDecision::Kind::reset;
-      return d;
-    }
+  if (in_outage(provider, since_start)) {
+    d.kind = FaultDecision::Kind::reset;
+    return d;
+  }
   if (f.rate_limit > 0) {
     // A token bucket of one second's worth: over it, the provider's own "slow down".
     if (!s.started) {
@@ -74,6 +75,13 @@ FaultDecision Faults::decide(std::string_view provider, Millis since_start) {
   else if (chance(f.malformed)) d.kind = FaultDecision::Kind::malformed;
   else if (chance(f.lost_answers)) d.kind = FaultDecision::Kind::lost_answer;
   return d;
+}
+
+bool Faults::in_outage(std::string_view provider, Millis since_start) const {
+  const FaultSettings* f = find(provider);
+  if (!f) return false;
+  return std::any_of(f->outages.begin(), f->outages.end(),
+                     [&](const Outage& o) { return since_start >= o.from && since_start < o.from + o.length; });
 }
 
 bool Faults::lose_receipt(std::string_view provider) {

@@ -63,6 +63,9 @@ class Faults {
   const FaultSettings* find(std::string_view provider) const;
   // `since_start` is real time since the simulator started.
   FaultDecision decide(std::string_view provider, Millis since_start);
+  // Whether one of the provider's outages lasts at `since_start` (a link provider's port refuses
+  // and cuts connections then).
+  bool in_outage(std::string_view provider, Millis since_start) const;
   // Whether a receipt or report of a request taken should never come.
   bool lose_receipt(std::string_view provider);
 

@@ -42,7 +42,8 @@ class AmiProvider::Session : public std::enable_shared_from_this<Session> {
   Session(asio::io_context& io, AmiSettings settings, LinkEvents events)
       : settings_(std::move(settings)),
         events_(std::move(events)),
-        link_(io, settings_.host, settings_.port, settings_.reconnect_min, settings_.reconnect_max),
+        link_(io, "AMI " + settings_.name, settings_.host, settings_.port, settings_.reconnect_min,
+              settings_.reconnect_max),
         tick_timer_(io) {}
 
   void start() {
@@ -66,7 +67,7 @@ class AmiProvider::Session : public std::enable_shared_from_this<Session> {
   void submit(std::vector<OutboundMessage> batch, Done done) {
     if (stopped_ || state_ == State::down)  // nothing was written: safe to place later
       return done(link_down(batch.size(), fmt::format("the AMI link to {} is down ({}): no call was placed",
-                                                      link_.where(), last_error_)));
+                                                      link_.where(), link_.last_error())));
     auto job = LinkBatch::make(std::move(batch), std::move(done));
     for (size_t i = 0; i < job->size(); ++i) queue_.push_back(std::make_shared<Pending>(Pending{job, i}));
     pump();
@@ -123,7 +124,7 @@ class AmiProvider::Session : public std::enable_shared_from_this<Session> {
         return link_.close("the PBX refused the login: " + m.get("Message") + " — check username and secret in manager.conf");
       }
       state_ = State::up;
-      link_.reset_backoff();
+      link_.logged_in();
       spdlog::info("{}: logged in ({}), up to {} calls at once", where(),
                    reader_.banner().empty() ? "no banner" : reader_.banner(), settings_.max_calls);
       return pump();
@@ -219,15 +220,10 @@ class AmiProvider::Session : public std::enable_shared_from_this<Session> {
   void finish(Pending& p, SendResult result) { p.job->answer(p.index, std::move(result)); }
 
 
+  // The link said why in the log; what was in flight is answered.
   void on_lost(const std::string& why) {
-    const bool was_up = state_ == State::up;
-    last_error_ = why;
     state_ = State::down;
     answer_all(why);
-    const double retry = static_cast<double>(link_.retry_in().count()) / 1000.0;
-    if (was_up || why != last_logged_) spdlog::error("{}: {}; trying again in {:.1f} s", where(), why, retry);
-    else spdlog::debug("{}: {}; trying again in {:.1f} s", where(), why, retry);
-    last_logged_ = why;
   }
 
   // Calls already ringing stay counted (their events come on the next link, or call_time frees them).
@@ -295,7 +291,6 @@ class AmiProvider::Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer tick_timer_;
   State state_ = State::down;
   bool stopped_ = false;
-  std::string last_error_ = "not connected yet", last_logged_;
   Clock::time_point login_deadline_{}, last_received_{}, last_probe_{};
   int misses_ = 0;
   uint64_t actions_ = 0;

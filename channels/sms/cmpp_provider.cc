@@ -59,7 +59,8 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
       : settings_(std::move(settings)),
         wall_(std::move(wall)),
         events_(std::move(events)),
-        link_(io, settings_.host, settings_.port, settings_.reconnect_min, settings_.reconnect_max),
+        link_(io, "CMPP " + settings_.name, settings_.host, settings_.port, settings_.reconnect_min,
+              settings_.reconnect_max),
         tick_timer_(io) {}
 
   void start() {
@@ -83,7 +84,7 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
   void submit(std::vector<OutboundMessage> batch, Done done) {
     if (stopped_ || state_ == State::down)  // nothing was written: safe to send again later
       return done(link_down(batch.size(), fmt::format("the CMPP link to {} is down ({}): nothing was sent",
-                                                      link_.where(), last_error_)));
+                                                      link_.where(), link_.last_error())));
     auto job = LinkBatch::make(std::move(batch), std::move(done));
     for (size_t i = 0; i < job->size(); ++i) {
       auto p = std::make_shared<Pending>();
@@ -176,7 +177,7 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
       return lose("the gateway's AuthenticatorISMG does not match the shared secret: is it the carrier's gateway?");
     }
     state_ = State::up;
-    link_.reset_backoff();
+    link_.logged_in();
     spdlog::info("{}: logged in (CMPP {}), window {}", where(), cmpp::version_name(settings_.version), settings_.window);
     pump();
   }
@@ -332,17 +333,11 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
 
   // The link is gone: whatever was written and not answered may have been sent; what was never
   // written was not. The link is opened again after the back-off.
+  // The link said why in the log; what was in flight is answered.
   void on_lost(const std::string& why) {
-    const bool was_up = state_ == State::up;
-    last_error_ = why;
     state_ = State::down;
     reader_ = cmpp::FrameReader();
     answer_all(why);
-    const double retry = static_cast<double>(link_.retry_in().count()) / 1000.0;
-    // The first failure after being up is an error; the same failure again on each retry is not news.
-    if (was_up || why != last_logged_) spdlog::error("{}: {}; trying again in {:.1f} s", where(), why, retry);
-    else spdlog::debug("{}: {}; trying again in {:.1f} s", where(), why, retry);
-    last_logged_ = why;
   }
 
   void answer_all(const std::string& why) {
@@ -414,7 +409,6 @@ class CmppProvider::Session : public std::enable_shared_from_this<Session> {
 
   State state_ = State::down;
   bool stopped_ = false;
-  std::string last_error_ = "not connected yet", last_logged_;
   Clock::time_point login_deadline_{}, last_received_{}, last_probe_{}, paused_until_{};
   int misses_ = 0;
   cmpp::Digest authenticator_{};

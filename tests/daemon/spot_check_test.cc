@@ -95,7 +95,7 @@ TEST_CASE("a plan's spot_check phones the answered township head after 10 minute
   CHECK(f.state_in(f.last_warning, "anding-head") == CalloutState::answered);
 }
 
-TEST_CASE("a spot check call nobody answers is 'unreached'; a warning cancelled first lets the rule off") {
+TEST_CASE("a spot check call nobody answers is 'unreached', one refused is cancelled; a cancelled warning lets the rule off") {
   SpotFixture f;
   f.ingest(f.warning());
   f.send_all();
@@ -113,6 +113,18 @@ TEST_CASE("a spot check call nobody answers is 'unreached'; a warning cancelled 
   CHECK(again.message.find("checked before") != std::string::npos);
   CHECK(f.engine->desk_spot_check(f.last_warning, {0, 0, "", {}}, "duty:test").status == 400);  // how many?
   CHECK(f.engine->desk_spot_check(f.last_warning, {1, 0, "province", {}}, "duty:test").status == 400);
+
+  // A call the provider refuses for good ends its check as cancelled, not calling for ever.
+  SpotFixture h;
+  h.ingest(h.warning({"330702102"}, "w-3"));
+  h.send_all();
+  h.answer_all("anding-head");
+  REQUIRE(h.engine->desk_spot_check(h.last_warning, {1, 0, "township", {}}, "duty:test").ok());
+  h.channel.next_outcome = SendOutcome::failed;
+  h.send_all();
+  REQUIRE(h.checks().size() == 1);
+  CHECK(h.checks()[0].state == SpotCheckState::cancelled);
+  CHECK(h.events(h.last_warning, "spot_check_cancelled") == 1);
 
   SpotFixture g;
   g.ingest(g.warning({"330702102"}, "w-2"));
